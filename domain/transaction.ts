@@ -1,0 +1,88 @@
+/**
+ * The transaction as every folder sees it: what the switch decided about one message,
+ * what the rules scored, and what the tap streams to ClickHouse. Imports nothing.
+ */
+
+export type ParticipantKind = 'overseas_wallet' | 'domestic_wallet' | 'acquirer';
+export type Direction = 'inbound' | 'outbound' | 'cross-market';
+export type MessageType = 'payment' | 'refund' | 'reversal';
+export type PaymentStatus = 'APPROVED' | 'DECLINED';
+export type RiskDecisionKind = 'approve' | 'review' | 'decline';
+
+export interface Money {
+  /** Decimal string in the currency's minor units, e.g. "123.45". */
+  value: string;
+  /** ISO 4217 alphabetic code. */
+  currency: string;
+}
+
+export interface Payer {
+  walletId: string;
+  userId?: string;
+  deviceId?: string;
+  ip?: string;
+  country?: string;
+  location?: { lat: number; lon: number };
+}
+
+export interface MerchantRef {
+  id: string;
+  name: string;
+  mcc: string;
+  country: string;
+  city: string;
+  acquirer: string;
+  network: string;
+}
+
+/** A message the switch has validated, routed and priced, ready to be scored. */
+export interface SwitchedMessage {
+  paymentId: string;
+  messageType: MessageType;
+  /** For refunds and reversals: the payment they follow. */
+  originalPaymentId?: string;
+  /** The wallet whose payer pays (for follow-ups: the original payment's wallet). */
+  participant: string;
+  participantKind: ParticipantKind;
+  /** The participant that sent this message: the wallet, or for a refund the merchant's acquirer. */
+  initiator: string;
+  txnId: string;
+  direction: Direction;
+  /** Payer country and merchant country, e.g. "TH-CN". */
+  corridor: string;
+  payer: Payer;
+  merchant: MerchantRef;
+  amount: Money;
+  settlement: Money & { fxRate: string };
+  /** Unix ms when the switch received the message. */
+  receivedAt: number;
+}
+
+export interface RiskReason {
+  ruleId: string;
+  ruleVersion: number;
+  message: string;
+  value?: number | string;
+  threshold?: number | string;
+}
+
+export interface RiskAssessment {
+  /** 0 to 1000. */
+  score: number;
+  decision: RiskDecisionKind;
+  reasons: RiskReason[];
+  ruleSetVersion: string;
+  /** Rules in shadow mode that would have fired; never affect the decision. */
+  shadowHits: RiskReason[];
+}
+
+/** What the tap streams for every processed message. */
+export interface TransactionEvent extends SwitchedMessage {
+  status: PaymentStatus;
+  /** Why it was declined when not by risk, e.g. "INSUFFICIENT_FUNDS". */
+  declineCode?: string;
+  risk: RiskAssessment;
+  switchLatencyUs: number;
+  riskLatencyUs: number;
+  decidedAt: number;
+}

@@ -1,0 +1,96 @@
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { SwitchDeps } from '../switch/deps.ts';
+import { errorHandler } from './http-errors.ts';
+import metricsPlugin, { type PlatformMetrics } from './plugins/metrics.ts';
+import participantAuth from './plugins/participant-auth.ts';
+import rawJsonBody from './plugins/raw-json-body.ts';
+import healthRoutes, { type HealthCheck } from './routes/health.ts';
+import merchantRoutes from './routes/merchants.ts';
+import paymentRoutes from './routes/payments.ts';
+import qrRoutes from './routes/qr.ts';
+import { ErrorBody } from './schemas/common.ts';
+
+export interface AppDeps {
+  switchDeps: SwitchDeps;
+  redis: Redis;
+  metrics: PlatformMetrics;
+  health: HealthCheck[];
+  healthDetails?: () => Record<string, unknown>;
+  /** Participant HMAC secrets stay here, out of the registry the switch sees. */
+  secretOf(participantId: string): string | undefined;
+  maxClockSkewMs: number;
+  bodyLimitBytes: number;
+  logger: FastifyServerOptions['logger'];
+}
+
+/** What the application is: plugins, then routes, one error handler. Listening is server/main.ts's job. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger,
+    bodyLimit: deps.bodyLimitBytes,
+    trustProxy: false,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+
+  await app.register(helmet, {
+    // The OpenAPI UI needs inline styles and scripts; everything is served from this host.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+      },
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'CPG monitoring and fraud analytics',
+        description: 'Participant and operator API of the cross-border QR payment gateway. See CONTRACT.md.',
+        version: '1',
+      },
+      components: {
+        securitySchemes: {
+          participantSignature: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Signature',
+            description:
+              'HMAC-SHA256 (lowercase hex) with the participant secret over METHOD\\nPATH\\nX-Timestamp\\nX-Nonce\\nhex(sha256(body)); send X-Participant-Id, X-Timestamp, X-Nonce too.',
+          },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.addSchema(ErrorBody);
+
+  await app.register(rawJsonBody);
+  await app.register(participantAuth, {
+    redis: deps.redis,
+    secretOf: deps.secretOf,
+    maxSkewMs: deps.maxClockSkewMs,
+    now: deps.switchDeps.now,
+  });
+  await app.register(metricsPlugin, { metrics: deps.metrics });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} is not a route` } }),
+  );
+
+  await app.register(healthRoutes, { checks: deps.health, details: deps.healthDetails });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(qrRoutes);
+  await app.register(merchantRoutes, { registry: deps.switchDeps.registry });
+  await app.register(paymentRoutes, { switchDeps: deps.switchDeps });
+  return app;
+}

@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Value from 'typebox/value';
+import { currencyByCode } from '../../switch/currency.ts';
+import { ConfigFileSchema, type ConfigFile } from './schema.ts';
+
+/** Everything the platform reads at start-up, validated once and passed down. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  clickhouseUrl?: string;
+  redisUrl?: string;
+  redisServerBin: string;
+  logLevel: string;
+  configPath: string;
+  file: ConfigFile;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const DEFAULT_CONFIG_PATH = 'config/development.json';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads environment and config file; throws ConfigError whose message is one line naming the bad field. */
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  const port = Number(env.PORT ?? '8080');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT: "${env.PORT}" is not a TCP port`);
+  }
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  for (const name of ['CLICKHOUSE_URL', 'REDIS_URL'] as const) {
+    const value = env[name];
+    if (value !== undefined && value !== '' && !URL.canParse(value)) {
+      throw new ConfigError(`${name}: not a URL`);
+    }
+  }
+  const configPath = path.resolve(cwd, env.CONFIG || DEFAULT_CONFIG_PATH);
+  return {
+    host: env.HOST || '127.0.0.1',
+    port,
+    dataDir: path.resolve(cwd, env.DATA_DIR || 'data'),
+    clickhouseUrl: env.CLICKHOUSE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    redisServerBin: env.REDIS_SERVER_BIN || 'redis-server',
+    logLevel,
+    configPath,
+    file: readConfigFile(configPath),
+  };
+}
+
+export function readConfigFile(configPath: string): ConfigFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`CONFIG ${configPath}: ${(e as Error).message}`);
+  }
+  return validateConfigFile(raw, configPath);
+}
+
+export function validateConfigFile(raw: unknown, source = 'config'): ConfigFile {
+  if (!Value.Check(ConfigFileSchema, raw)) {
+    const errors = [...Value.Errors(ConfigFileSchema, raw)];
+    // The deepest error names the field most precisely.
+    const worst = errors.sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
+    const field = fieldName(worst?.instancePath ?? '', worst?.params);
+    throw new ConfigError(`${source}: ${field}: ${worst?.message ?? 'invalid'}`);
+  }
+  const file = raw as ConfigFile;
+  checkReferences(file, source);
+  return file;
+}
+
+function fieldName(instancePath: string, params: unknown): string {
+  const extra = (params as { additionalProperties?: string[] } | undefined)?.additionalProperties;
+  const base = instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)';
+  return extra?.length ? `${base === '(root)' ? '' : base + '.'}${extra[0]} (unknown field)` : base;
+}
+
+/** Cross-field rules a schema cannot say: unique ids, known currencies, existing acquirers. */
+function checkReferences(file: ConfigFile, source: string): void {
+  const fail = (field: string, message: string): never => {
+    throw new ConfigError(`${source}: ${field}: ${message}`);
+  };
+  for (const [code, rate] of Object.entries(file.fx.rates)) {
+    if (!currencyByCode(code)) fail(`fx.rates.${code}`, 'unknown currency');
+    if (/^0+(\.0+)?$/.test(rate)) fail(`fx.rates.${code}`, 'must be greater than zero');
+  }
+  if (file.fx.rates[file.fx.base] === undefined) fail('fx.rates', `no rate for the base currency ${file.fx.base}`);
+  const participants = new Map<string, ConfigFile['participants'][number]>();
+  file.participants.forEach((p, i) => {
+    if (participants.has(p.id)) fail(`participants.${i}.id`, `duplicate id "${p.id}"`);
+    participants.set(p.id, p);
+    if (!file.fx.rates[p.currency]) fail(`participants.${i}.currency`, `no FX rate for ${p.currency}`);
+    if (p.kind === 'acquirer' && !p.iin) fail(`participants.${i}.iin`, 'an acquirer needs an IIN');
+    if (p.kind !== 'acquirer' && !p.issuer) fail(`participants.${i}.issuer`, 'a wallet needs issuer limits');
+  });
+  const merchantIds = new Set<string>();
+  const accounts = new Set<string>();
+  file.merchants.forEach((m, i) => {
+    if (merchantIds.has(m.id)) fail(`merchants.${i}.id`, `duplicate id "${m.id}"`);
+    merchantIds.add(m.id);
+    const acquirer = participants.get(m.acquirer);
+    if (acquirer?.kind !== 'acquirer') fail(`merchants.${i}.acquirer`, `"${m.acquirer}" is not an acquirer`);
+    if (!file.fx.rates[m.currency]) fail(`merchants.${i}.currency`, `no FX rate for ${m.currency}`);
+    if (m.network === 'unionpay' && m.accountId.length !== 15) {
+      fail(`merchants.${i}.accountId`, 'a UnionPay merchant id has 15 characters');
+    }
+    const account = `${m.network}:${m.accountId}`;
+    if (accounts.has(account)) fail(`merchants.${i}.accountId`, `duplicate account "${m.accountId}"`);
+    accounts.add(account);
+  });
+  const usernames = new Set<string>();
+  file.users.forEach((u, i) => {
+    if (usernames.has(u.username)) fail(`users.${i}.username`, `duplicate username "${u.username}"`);
+    usernames.add(u.username);
+    if (u.role === 'participant_analyst' && !participants.has(u.participant ?? '')) {
+      fail(`users.${i}.participant`, 'a participant_analyst must name an existing participant');
+    }
+  });
+}

@@ -1,0 +1,113 @@
+import Type, { type Static } from 'typebox';
+
+/** The JSON config file: participants, merchants, operators, FX and limits. */
+
+const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,62}$' });
+const Country = Type.String({ pattern: '^[A-Z]{2}$' });
+const CurrencyCode = Type.String({ pattern: '^[A-Z]{3}$' });
+const DecimalString = Type.String({ pattern: '^\\d{1,15}(\\.\\d{1,8})?$' });
+
+export const ParticipantSchema = Type.Object(
+  {
+    id: Id,
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    kind: Type.Union([Type.Literal('overseas_wallet'), Type.Literal('domestic_wallet'), Type.Literal('acquirer')]),
+    country: Country,
+    currency: CurrencyCode,
+    secret: Type.String({ minLength: 32, maxLength: 256 }),
+    /** Acquirers: the 8-digit IIN their merchants' UnionPay QR codes carry. */
+    iin: Type.Optional(Type.String({ pattern: '^\\d{8}$' })),
+    /** Wallets: the simulated issuer's opening balance and limits, in the wallet's currency. */
+    issuer: Type.Optional(
+      Type.Object(
+        { openingBalance: DecimalString, perPaymentLimit: DecimalString, dailyLimit: DecimalString },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const MerchantSchema = Type.Object(
+  {
+    id: Id,
+    name: Type.String({ minLength: 1, maxLength: 25 }),
+    /** Name in the merchant's own language, carried in the QR's alternate-language template. */
+    localName: Type.Optional(Type.String({ minLength: 1, maxLength: 25 })),
+    mcc: Type.String({ pattern: '^\\d{4}$' }),
+    country: Country,
+    city: Type.String({ minLength: 1, maxLength: 15 }),
+    currency: CurrencyCode,
+    acquirer: Id,
+    network: Type.Union([Type.Literal('unionpay'), Type.Literal('wechatpay')]),
+    /** The merchant number its QR carries: 15 characters in UnionPay tag 15, or sub-ID 01 of the network template. */
+    accountId: Type.String({ pattern: '^[A-Za-z0-9]{1,32}$' }),
+  },
+  { additionalProperties: false },
+);
+
+export const UserSchema = Type.Object(
+  {
+    username: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{1,62}$' }),
+    passwordHash: Type.String({ pattern: '^scrypt\\$' }),
+    role: Type.Union([
+      Type.Literal('risk_officer'),
+      Type.Literal('compliance'),
+      Type.Literal('participant_analyst'),
+      Type.Literal('admin'),
+    ]),
+    participant: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigFileSchema = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('development'), Type.Literal('production')]),
+    gateway: Type.Object(
+      {
+        /** Forwarding IIN written into tag 15 of every UnionPay QR the gateway issues. */
+        forwardingIin: Type.String({ pattern: '^\\d{8}$' }),
+        /** GUID of the template (tag 26) that carries WeChat Pay merchants reached through the gateway. */
+        wechatPayGuid: Type.String({ minLength: 1, maxLength: 32 }),
+        homeCountry: Country,
+      },
+      { additionalProperties: false },
+    ),
+    fx: Type.Object(
+      {
+        base: CurrencyCode,
+        /** Units of each currency per one unit of `base`. */
+        rates: Type.Record(Type.String({ pattern: '^[A-Z]{3}$' }), DecimalString),
+      },
+      { additionalProperties: false },
+    ),
+    payments: Type.Object(
+      {
+        /** How long a participant's txnId is remembered for idempotent retries. */
+        idempotencyTtlHours: Type.Integer({ minimum: 1, maximum: 24 * 90 }),
+        /** How long after a payment a reversal is still accepted. */
+        reversalWindowMinutes: Type.Integer({ minimum: 1, maximum: 24 * 60 }),
+        /** How long payments stay queryable through GET /v1/payments/{id} from the switch's store. */
+        retentionDays: Type.Integer({ minimum: 1, maximum: 400 }),
+      },
+      { additionalProperties: false },
+    ),
+    auth: Type.Object(
+      {
+        maxClockSkewMs: Type.Integer({ minimum: 1000, maximum: 15 * 60_000 }),
+        bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 1_048_576 }),
+      },
+      { additionalProperties: false },
+    ),
+    participants: Type.Array(ParticipantSchema, { minItems: 1 }),
+    merchants: Type.Array(MerchantSchema),
+    users: Type.Array(UserSchema),
+  },
+  { additionalProperties: false },
+);
+
+export type ConfigFile = Static<typeof ConfigFileSchema>;
+export type ParticipantConfig = Static<typeof ParticipantSchema>;
+export type MerchantConfig = Static<typeof MerchantSchema>;
+export type UserConfig = Static<typeof UserSchema>;

@@ -1,0 +1,67 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { DomainError } from '../domain/result.ts';
+
+/** The one place where domain error codes become HTTP statuses. */
+const STATUS_BY_CODE: Record<string, number> = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  PARTICIPANT_NOT_A_WALLET: 403,
+  NOT_AN_ACQUIRER: 403,
+  FOLLOW_UP_NOT_ALLOWED: 403,
+  PAYMENT_NOT_FOUND: 404,
+  MERCHANT_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  TXN_ID_CONFLICT: 409,
+  TXN_IN_PROGRESS: 409,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  MERCHANT_MISCONFIGURED: 500,
+  PROCESSING_TIMEOUT: 503,
+  DEPENDENCY_DOWN: 503,
+};
+
+export function statusOf(code: string): number {
+  if (code.startsWith('AUTH_')) return 401;
+  return STATUS_BY_CODE[code] ?? 422;
+}
+
+export function sendError(reply: FastifyReply, error: DomainError): FastifyReply {
+  return reply.code(statusOf(error.code)).send({ error: { code: error.code, message: error.message } });
+}
+
+/** An error thrown from a hook, carrying its domain code. */
+export class HttpDomainError extends Error {
+  readonly statusCode: number;
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.statusCode = statusOf(code);
+  }
+}
+
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_RATE_LIMIT: 'RATE_LIMITED',
+};
+
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof HttpDomainError) {
+    return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message } });
+  }
+  if (error.validation) {
+    const where = error.validationContext ?? 'request';
+    return reply.code(400).send({ error: { code: 'VALIDATION_FAILED', message: `${where}${error.message.replace(/^(body|params|querystring|headers)/, '')}` } });
+  }
+  const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
+  if (mapped) return reply.code(statusOf(mapped)).send({ error: { code: mapped, message: error.message } });
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return reply.code(error.statusCode).send({ error: { code: 'BAD_REQUEST', message: error.message } });
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
+}

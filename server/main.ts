@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config/load.ts';
+import { startPlatform, type Platform } from './platform.ts';
+import { RedisNotInstalledError } from './redis-process.ts';
+
+/** `npm start` / `npm run demo`: the whole platform in one process, stopped cleanly on SIGTERM/SIGINT. */
+const SHUTDOWN_BUDGET_MS = 15_000;
+
+async function main(): Promise<void> {
+  const demo = process.argv.includes('--demo');
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`config error: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  if (config.file.mode === 'development') {
+    process.stderr.write(
+      `WARNING: ${path.relative(process.cwd(), config.configPath)} is the DEVELOPMENT config: its secrets and passwords are public. Never use it with real money.\n`,
+    );
+  }
+  let platform: Platform;
+  try {
+    platform = await startPlatform(config);
+  } catch (e) {
+    if (e instanceof RedisNotInstalledError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const address = await platform.app.listen({ host: config.host, port: config.port });
+  const stops: Array<() => Promise<void>> = [];
+  process.stdout.write(`CPG monitoring platform listening on ${address}\n`);
+  process.stdout.write(`  API docs:      ${address}/docs\n  health:        ${address}/health\n`);
+  process.stdout.write(`  ClickHouse:    ${platform.clickhouse.mode}${config.clickhouseUrl ? '' : ` (${path.join(config.dataDir, 'clickhouse')})`}\n`);
+  process.stdout.write(`  Redis:         ${config.redisUrl ? 'external' : `own redis-server (${path.join(config.dataDir, 'redis')})`}\n`);
+  const credentials = path.resolve('config/dev-credentials.json');
+  if (config.file.mode === 'development' && existsSync(credentials)) {
+    process.stdout.write(`  dev credentials: ${path.relative(process.cwd(), credentials)}\n`);
+  }
+  if (demo) {
+    const { startDemoTraffic } = await import('./demo.ts');
+    stops.push(await startDemoTraffic(address, credentials));
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: stopping\n`);
+    const force = setTimeout(() => {
+      process.stderr.write(`shutdown took longer than ${SHUTDOWN_BUDGET_MS} ms; exiting\n`);
+      process.exit(1);
+    }, SHUTDOWN_BUDGET_MS);
+    force.unref();
+    for (const stop of stops) await stop().catch(() => undefined);
+    await platform.close();
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`fatal: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

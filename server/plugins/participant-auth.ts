@@ -1,0 +1,68 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+import { verifySignature } from '../auth/signature.ts';
+import { HttpDomainError } from '../http-errors.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    participantId: string;
+  }
+  interface FastifyInstance {
+    authenticateParticipant(request: FastifyRequest): Promise<void>;
+  }
+}
+
+export interface ParticipantAuthOptions {
+  redis: Redis;
+  secretOf(participantId: string): string | undefined;
+  maxSkewMs: number;
+  now(): number;
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Signed participant requests (CONTRACT.md): HMAC over method, path, timestamp, nonce and
+ * body hash; each nonce accepted once within twice the allowed clock skew.
+ */
+export default fp(
+  async function participantAuth(app: FastifyInstance, options: ParticipantAuthOptions) {
+    app.decorateRequest('participantId', '');
+    app.decorate('authenticateParticipant', async (request: FastifyRequest) => {
+      const verified = verifySignature(
+        {
+          method: request.method,
+          path: request.raw.url ?? request.url,
+          participantId: header(request, 'x-participant-id'),
+          timestamp: header(request, 'x-timestamp'),
+          nonce: header(request, 'x-nonce'),
+          signature: header(request, 'x-signature'),
+          rawBody: request.rawBody,
+        },
+        options.secretOf,
+        options.now(),
+        options.maxSkewMs,
+      );
+      if (!verified.ok) {
+        request.log.info({ code: verified.error.code }, 'participant request rejected');
+        throw new HttpDomainError(verified.error.code, verified.error.message);
+      }
+      const { participantId, nonce } = verified.value;
+      // Only a correctly signed request may spend a nonce, so nobody can burn another's.
+      const fresh = await options.redis.set(`nonce:${participantId}:${nonce}`, '1', 'PX', 2 * options.maxSkewMs, 'NX');
+      if (fresh !== 'OK') {
+        request.log.info({ code: 'AUTH_NONCE_REUSED', participant: participantId }, 'participant request rejected');
+        throw new HttpDomainError('AUTH_NONCE_REUSED', 'X-Nonce was already used');
+      }
+      request.participantId = participantId;
+      if (request.bodyParseError !== undefined) {
+        throw new HttpDomainError('INVALID_JSON', `body is not JSON: ${request.bodyParseError}`);
+      }
+    });
+  },
+  { name: 'participant-auth', dependencies: ['raw-json-body'] },
+);

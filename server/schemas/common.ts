@@ -1,0 +1,29 @@
+import Type from 'typebox';
+
+export const ErrorBody = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  { $id: 'ErrorBody', description: 'Every 4xx/5xx answer' },
+);
+
+export const errorResponses = {
+  400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody,
+  413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody, 500: ErrorBody, 503: ErrorBody,
+};
+
+export const Money = Type.Object(
+  {
+    value: Type.String({ pattern: '^\\d{1,15}(\\.\\d{1,4})?$', description: 'Decimal amount, e.g. "123.45"' }),
+    currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 alphabetic code' }),
+  },
+  { additionalProperties: false },
+);
+
+export const Identifier = Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$' });
+
+/** Headers every participant request carries; documented, checked by the signature hook. */
+export const signedHeaders = Type.Object({
+  'x-participant-id': Type.Optional(Type.String({ description: 'Participant id' })),
+  'x-timestamp': Type.Optional(Type.String({ description: 'Unix time in ms' })),
+  'x-nonce': Type.Optional(Type.String({ description: 'Unique per request, 8-128 of [A-Za-z0-9_-]' })),
+  'x-signature': Type.Optional(Type.String({ description: 'Lowercase hex HMAC-SHA256, see CONTRACT.md' })),
+});

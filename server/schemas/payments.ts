@@ -1,0 +1,75 @@
+import Type from 'typebox';
+import { Identifier, Money } from './common.ts';
+
+const Ip = Type.String({ anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }], maxLength: 45 });
+
+export const PaymentBody = Type.Object(
+  {
+    txnId: Identifier,
+    qr: Type.Object({ payload: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }),
+    amount: Type.Optional(Money),
+    payer: Type.Object(
+      {
+        walletId: Identifier,
+        userId: Type.Optional(Identifier),
+        deviceId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
+        ip: Type.Optional(Ip),
+        country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
+        location: Type.Optional(
+          Type.Object(
+            {
+              lat: Type.Number({ minimum: -90, maximum: 90 }),
+              lon: Type.Number({ minimum: -180, maximum: 180 }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const FollowUpBody = Type.Object(
+  { txnId: Type.Optional(Identifier), amount: Type.Optional(Money) },
+  { additionalProperties: false },
+);
+
+const Reason = Type.Object({
+  ruleId: Type.String(),
+  ruleVersion: Type.Integer(),
+  message: Type.String(),
+  value: Type.Optional(Type.Union([Type.Number(), Type.String()])),
+  threshold: Type.Optional(Type.Union([Type.Number(), Type.String()])),
+});
+
+export const PaymentAnswerSchema = Type.Object({
+  paymentId: Type.String(),
+  txnId: Type.String(),
+  type: Type.Union([Type.Literal('payment'), Type.Literal('refund'), Type.Literal('reversal')]),
+  originalPaymentId: Type.Optional(Type.String()),
+  status: Type.Union([Type.Literal('APPROVED'), Type.Literal('DECLINED')]),
+  declineCode: Type.Optional(Type.String()),
+  risk: Type.Object({
+    score: Type.Integer({ minimum: 0, maximum: 1000 }),
+    decision: Type.Union([Type.Literal('approve'), Type.Literal('review'), Type.Literal('decline')]),
+    reasons: Type.Array(Reason),
+  }),
+  amount: Type.Object({ value: Type.String(), currency: Type.String() }),
+  settlement: Type.Object({ amount: Type.String(), currency: Type.String(), fxRate: Type.String() }),
+  direction: Type.Union([Type.Literal('inbound'), Type.Literal('outbound'), Type.Literal('cross-market')]),
+  corridor: Type.String(),
+  merchant: Type.Object({ id: Type.String(), name: Type.String() }),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const PaymentStateSchema = Type.Intersect([
+  PaymentAnswerSchema,
+  Type.Object({
+    refunded: Type.Object({ value: Type.String(), currency: Type.String() }),
+    reversed: Type.Boolean(),
+  }),
+]);
+
+export const PaymentIdParams = Type.Object({ paymentId: Type.String({ pattern: '^[a-z]{3}_[A-Za-z0-9_-]{10,40}$' }) });

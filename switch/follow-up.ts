@@ -1,0 +1,145 @@
+import { err, ok, type DomainError, type Result } from '../domain/result.ts';
+import type { MessageType, SwitchedMessage, TransactionEvent } from '../domain/transaction.ts';
+import { currencyByCode } from './currency.ts';
+import type { SwitchDeps } from './deps.ts';
+import type { StoredPayment } from './ledger.ts';
+import { convert, formatAmount, parseAmount, parseDecimal } from './money.ts';
+import { paymentAnswer, type PaymentAnswer } from './payment-view.ts';
+import { requestHash } from './stable-json.ts';
+
+export interface FollowUpRequest {
+  /** Idempotency key of the follow-up; a reversal without one can happen only once anyway. */
+  txnId?: string;
+  amount?: { value: string; currency: string };
+}
+
+const REJECTION_MESSAGES: Record<string, string> = {
+  PAYMENT_NOT_FOUND: 'no such payment',
+  ORIGINAL_NOT_APPROVED: 'only an approved payment can be refunded or reversed',
+  ALREADY_REVERSED: 'the payment was already reversed',
+  ALREADY_REFUNDED: 'a refunded payment cannot be reversed',
+  REVERSAL_WINDOW_CLOSED: 'the reversal window has closed; send a refund instead',
+  REFUND_EXCEEDS_PAYMENT: 'the refunds would exceed the payment',
+};
+
+/** Who may see a payment: the payer's wallet and the merchant's acquirer. */
+export function isPartyTo(participantId: string, p: StoredPayment): boolean {
+  return p.record.participant === participantId || p.record.merchant.acquirer === participantId;
+}
+
+/**
+ * A refund (sent by the merchant's acquirer) or a reversal (sent by the payer's wallet)
+ * of an approved payment: scored and tapped like a payment, credited to the wallet.
+ */
+export async function followUp(
+  deps: SwitchDeps,
+  callerId: string,
+  type: Exclude<MessageType, 'payment'>,
+  originalPaymentId: string,
+  request: FollowUpRequest,
+): Promise<Result<PaymentAnswer, DomainError>> {
+  const started = process.hrtime.bigint();
+  const receivedAt = deps.now();
+  const original = await deps.ledger.load(originalPaymentId);
+  if (!original || !isPartyTo(callerId, original)) {
+    return err({ code: 'PAYMENT_NOT_FOUND', message: 'no such payment' });
+  }
+  const o = original.record;
+  const allowedSender = type === 'refund' ? o.merchant.acquirer : o.participant;
+  if (callerId !== allowedSender) {
+    return err({
+      code: 'FOLLOW_UP_NOT_ALLOWED',
+      message: type === 'refund' ? "only the merchant's acquirer sends refunds" : "only the payer's wallet sends reversals",
+    });
+  }
+  if (o.messageType !== 'payment') {
+    return err({ code: 'NOT_A_PAYMENT', message: `a ${o.messageType} cannot be followed up` });
+  }
+  const amountCurrency = currencyByCode(o.amount.currency);
+  const walletCurrency = currencyByCode(o.settlement.currency);
+  const rate = parseDecimal(o.settlement.fxRate);
+  if (!amountCurrency || !walletCurrency || !rate) {
+    return err({ code: 'CURRENCY_UNSUPPORTED', message: 'the payment currency is not supported' });
+  }
+  let amountMinor = original.amountMinor - original.refundedMinor;
+  if (type === 'refund' && request.amount) {
+    if (request.amount.currency !== o.amount.currency) {
+      return err({ code: 'AMOUNT_CURRENCY_MISMATCH', message: `refunds are in ${o.amount.currency}` });
+    }
+    const parsed = parseAmount(request.amount.value, amountCurrency);
+    if (!parsed.ok) return parsed;
+    amountMinor = parsed.value;
+  } else if (type === 'reversal') {
+    amountMinor = original.amountMinor;
+  }
+  if (amountMinor <= 0n) return err({ code: 'REFUND_EXCEEDS_PAYMENT', message: 'nothing left to refund' });
+  const creditMinor = convert(amountMinor, amountCurrency, walletCurrency, rate);
+
+  const txnId = request.txnId ?? (type === 'reversal' ? `reversal:${o.paymentId}` : deps.newPaymentId(type));
+  const bodyHash = requestHash({ type, originalPaymentId, ...request });
+  const paymentId = deps.newPaymentId(type);
+  const claim = await deps.ledger.claim(callerId, txnId, bodyHash, paymentId);
+  if (claim.kind === 'conflict') {
+    return err({ code: 'TXN_ID_CONFLICT', message: 'this txnId was already used with a different request' });
+  }
+  if (claim.kind === 'in-progress') {
+    return err({ code: 'TXN_IN_PROGRESS', message: 'this txnId is being processed; retry shortly' });
+  }
+  if (claim.kind === 'done') {
+    const first = await deps.ledger.load(claim.paymentId);
+    return first ? ok(paymentAnswer(first)) : err({ code: 'PAYMENT_NOT_FOUND', message: 'the first answer has expired' });
+  }
+
+  const message: SwitchedMessage = {
+    ...o,
+    paymentId,
+    messageType: type,
+    originalPaymentId: o.paymentId,
+    initiator: callerId,
+    txnId,
+    amount: { value: formatAmount(amountMinor, amountCurrency), currency: amountCurrency.code },
+    settlement: { value: formatAmount(creditMinor, walletCurrency), currency: walletCurrency.code, fxRate: o.settlement.fxRate },
+    receivedAt,
+  };
+  let outcome: Awaited<ReturnType<SwitchDeps['ledger']['commitFollowUp']>>;
+  let risk;
+  let riskLatencyUs: number;
+  try {
+    const riskStarted = process.hrtime.bigint();
+    risk = await deps.scorer.score(message);
+    riskLatencyUs = Number((process.hrtime.bigint() - riskStarted) / 1000n);
+    outcome = await deps.ledger.commitFollowUp({
+      claimToken: claim.token,
+      bodyHash,
+      record: { ...message, risk, riskLatencyUs },
+      original,
+      allowed: risk.decision !== 'decline',
+      amountMinor,
+      creditMinor,
+      reversalDeadline: o.receivedAt + deps.reversalWindowMs,
+    });
+  } catch (e) {
+    await deps.ledger.release(callerId, txnId, claim.token).catch(() => undefined);
+    throw e;
+  }
+  if ('lost' in outcome) {
+    return err({ code: 'PROCESSING_TIMEOUT', message: 'the request took too long and was not committed; retry' });
+  }
+  if (outcome.status === 'REJECTED') {
+    return err({ code: outcome.code, message: REJECTION_MESSAGES[outcome.code] ?? outcome.code });
+  }
+  const stored = await deps.ledger.load(paymentId);
+  if (!stored) throw new Error(`follow-up ${paymentId} committed but not readable`);
+  const event: TransactionEvent = {
+    ...message,
+    settlement: { ...message.settlement, value: formatAmount(stored.settleMinor, walletCurrency) },
+    status: outcome.status,
+    ...(outcome.code ? { declineCode: outcome.code } : {}),
+    risk,
+    riskLatencyUs,
+    switchLatencyUs: Number((process.hrtime.bigint() - started) / 1000n),
+    decidedAt: deps.now(),
+  };
+  await deps.tap.emit(event);
+  return ok(paymentAnswer(stored));
+}

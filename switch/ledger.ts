@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { PaymentStatus, RiskAssessment, SwitchedMessage } from '../domain/transaction.ts';
+
+/**
+ * The switch's operational store in Redis (AOF): txnId claims for idempotency, the
+ * simulated issuer's wallets, and every payment for status queries and follow-ups.
+ * Each commit is one Lua script, so a payment is either fully recorded or not at all.
+ */
+
+export interface PaymentRecord extends SwitchedMessage {
+  risk: RiskAssessment;
+  /** Microseconds the risk step took. */
+  riskLatencyUs: number;
+}
+
+export interface StoredPayment {
+  record: PaymentRecord;
+  status: PaymentStatus;
+  declineCode: string;
+  amountMinor: bigint;
+  settleMinor: bigint;
+  refundedMinor: bigint;
+  reversed: boolean;
+}
+
+export type Claim =
+  | { kind: 'claimed'; token: string }
+  | { kind: 'done'; paymentId: string }
+  | { kind: 'conflict' }
+  | { kind: 'in-progress' };
+
+export interface LedgerOptions {
+  idempotencyTtlMs: number;
+  retentionMs: number;
+  /** How long an unfinished claim blocks retries of the same txnId. */
+  claimTtlMs?: number;
+}
+
+const SCRIPTS = {
+  commitPayment: { file: 'commitPayment-4.lua', keys: 4 },
+  commitFollowUp: { file: 'commitFollowUp-4.lua', keys: 4 },
+} as const;
+
+type ScriptedRedis = Redis & {
+  commitPayment(...args: string[]): Promise<[string, string]>;
+  commitFollowUp(...args: string[]): Promise<[string, string]>;
+};
+
+export function defineLedgerScripts(redis: Redis): void {
+  for (const [name, script] of Object.entries(SCRIPTS)) {
+    if ((redis as unknown as Record<string, unknown>)[name]) continue;
+    const lua = readFileSync(new URL(`./lua/${script.file}`, import.meta.url), 'utf8');
+    redis.defineCommand(name, { numberOfKeys: script.keys, lua });
+  }
+}
+
+const txnKey = (participant: string, txnId: string) => `txn:${participant}:${txnId}`;
+const paymentKey = (paymentId: string) => `payment:${paymentId}`;
+export const walletKey = (participant: string, walletId: string) => `wallet:${participant}:${walletId}`;
+
+export function createLedger(redis: Redis, options: LedgerOptions) {
+  defineLedgerScripts(redis);
+  const scripted = redis as ScriptedRedis;
+  const claimTtlMs = options.claimTtlMs ?? 30_000;
+
+  return {
+    /** Claims (participant, txnId) for this request, or says what already holds it. */
+    async claim(participant: string, txnId: string, bodyHash: string, token: string): Promise<Claim> {
+      const key = txnKey(participant, txnId);
+      const mine = `P|${bodyHash}|${token}`;
+      const set = await redis.set(key, mine, 'PX', claimTtlMs, 'NX');
+      if (set === 'OK') return { kind: 'claimed', token: mine };
+      const current = await redis.get(key);
+      if (current === null) return this.claim(participant, txnId, bodyHash, token);
+      const [state, hash, value] = current.split('|');
+      if (hash !== bodyHash) return { kind: 'conflict' };
+      if (state === 'D' && value) return { kind: 'done', paymentId: value };
+      return { kind: 'in-progress' };
+    },
+
+    /** Gives a claim back when the request was rejected before anything was committed. */
+    async release(participant: string, txnId: string, token: string): Promise<void> {
+      const key = txnKey(participant, txnId);
+      if ((await redis.get(key)) === token) await redis.del(key);
+    },
+
+    async commitPayment(args: {
+      claimToken: string;
+      bodyHash: string;
+      record: PaymentRecord;
+      allowed: boolean;
+      amountMinor: bigint;
+      settleMinor: bigint;
+      issuer: { openingBalance: bigint; perPaymentLimit: bigint; dailyLimit: bigint };
+    }): Promise<{ status: PaymentStatus; declineCode: string } | { lost: true }> {
+      const r = args.record;
+      const day = new Date(r.receivedAt).toISOString().slice(0, 10).replaceAll('-', '');
+      const [status, declineCode] = await scripted.commitPayment(
+        txnKey(r.participant, r.txnId),
+        paymentKey(r.paymentId),
+        walletKey(r.participant, r.payer.walletId),
+        `walletday:${r.participant}:${r.payer.walletId}:${day}`,
+        args.claimToken,
+        `D|${args.bodyHash}|${r.paymentId}`,
+        JSON.stringify(r),
+        args.allowed ? '1' : '0',
+        args.settleMinor.toString(),
+        args.issuer.openingBalance.toString(),
+        args.issuer.perPaymentLimit.toString(),
+        args.issuer.dailyLimit.toString(),
+        String(options.retentionMs),
+        String(options.idempotencyTtlMs),
+        String(2 * 24 * 3600 * 1000),
+        args.amountMinor.toString(),
+      );
+      if (status === 'LOST_CLAIM') return { lost: true };
+      return { status: status as PaymentStatus, declineCode };
+    },
+
+    async commitFollowUp(args: {
+      claimToken: string;
+      bodyHash: string;
+      record: PaymentRecord;
+      original: StoredPayment;
+      allowed: boolean;
+      amountMinor: bigint;
+      creditMinor: bigint;
+      reversalDeadline: number;
+    }): Promise<{ status: PaymentStatus | 'REJECTED'; code: string } | { lost: true }> {
+      const r = args.record;
+      const o = args.original.record;
+      const [status, code] = await scripted.commitFollowUp(
+        txnKey(r.participant, r.txnId),
+        paymentKey(o.paymentId),
+        paymentKey(r.paymentId),
+        walletKey(o.participant, o.payer.walletId),
+        args.claimToken,
+        `D|${args.bodyHash}|${r.paymentId}`,
+        JSON.stringify(r),
+        r.messageType,
+        args.allowed ? '1' : '0',
+        args.amountMinor.toString(),
+        args.creditMinor.toString(),
+        String(r.receivedAt),
+        String(args.reversalDeadline),
+        String(options.retentionMs),
+        String(options.idempotencyTtlMs),
+      );
+      if (status === 'LOST_CLAIM') return { lost: true };
+      return { status: status as PaymentStatus | 'REJECTED', code };
+    },
+
+    async load(paymentId: string): Promise<StoredPayment | undefined> {
+      const h = await redis.hgetall(paymentKey(paymentId));
+      if (!h.record) return undefined;
+      return {
+        record: JSON.parse(h.record) as PaymentRecord,
+        status: h.status as PaymentStatus,
+        declineCode: h.declineCode ?? '',
+        amountMinor: BigInt(h.amountMinor ?? '0'),
+        settleMinor: BigInt(h.settleMinor ?? '0'),
+        refundedMinor: BigInt(h.refundedMinor ?? '0'),
+        reversed: h.reversed === '1',
+      };
+    },
+
+    async walletBalance(participant: string, walletId: string): Promise<bigint | undefined> {
+      const v = await redis.hget(walletKey(participant, walletId), 'balance');
+      return v === null ? undefined : BigInt(v);
+    },
+  };
+}
+
+export type Ledger = ReturnType<typeof createLedger>;

@@ -1,0 +1,52 @@
+--[[
+  Commits one authorised payment atomically: checks the caller still holds the txnId
+  claim, asks the simulated issuer (opening balance, per-payment and daily limits),
+  debits the wallet, stores the payment and marks the txnId done.
+
+  KEYS[1] txn claim key       txn:{participant}:{txnId}
+  KEYS[2] payment key         payment:{paymentId}
+  KEYS[3] wallet key          wallet:{participant}:{walletId}
+  KEYS[4] wallet day key      walletday:{participant}:{walletId}:{yyyymmdd}
+  ARGV[1] claim token held    ARGV[2] done marker
+  ARGV[3] record JSON         ARGV[4] '1' when risk allows the payment
+  ARGV[5] settlement minor units (integer string, wallet currency)
+  ARGV[6] opening balance     ARGV[7] per-payment limit   ARGV[8] daily limit (minor units)
+  ARGV[9] payment retention ms   ARGV[10] txnId retention ms   ARGV[11] day key ttl ms
+  ARGV[12] original amount minor units
+  Returns {status, declineCode} or {'LOST_CLAIM', ''}.
+]]
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return {'LOST_CLAIM', ''}
+end
+local status = 'DECLINED'
+local code = ''
+if ARGV[4] ~= '1' then
+  code = 'RISK_DECLINED'
+else
+  local amount = tonumber(ARGV[5])
+  local balance = redis.call('HGET', KEYS[3], 'balance')
+  if not balance then
+    balance = ARGV[6]
+    redis.call('HSET', KEYS[3], 'balance', balance)
+  end
+  local spent = tonumber(redis.call('GET', KEYS[4]) or '0')
+  if amount > tonumber(ARGV[7]) then
+    code = 'ISSUER_LIMIT_PER_PAYMENT'
+  elseif spent + amount > tonumber(ARGV[8]) then
+    code = 'ISSUER_LIMIT_DAILY'
+  elseif tonumber(balance) < amount then
+    code = 'INSUFFICIENT_FUNDS'
+  else
+    redis.call('HINCRBY', KEYS[3], 'balance', '-' .. ARGV[5])
+    redis.call('INCRBY', KEYS[4], ARGV[5])
+    redis.call('PEXPIRE', KEYS[4], ARGV[11])
+    status = 'APPROVED'
+  end
+end
+redis.call('HSET', KEYS[2],
+  'record', ARGV[3], 'status', status, 'declineCode', code,
+  'amountMinor', ARGV[12], 'settleMinor', ARGV[5],
+  'refundedMinor', '0', 'refundedSettleMinor', '0', 'reversed', '0')
+redis.call('PEXPIRE', KEYS[2], ARGV[9])
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[10])
+return {status, code}

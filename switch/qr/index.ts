@@ -1,0 +1,15 @@
+/** The EMVCo merchant-presented QR (MPM) codec: read and write the payload a merchant displays. */
+export { QR_ERROR_CODES, type QrError, type QrErrorCode } from './errors.ts';
+export type {
+  AdditionalData,
+  AlternateLanguage,
+  DecodedQr,
+  InitiationMethod,
+  MerchantAccount,
+  UnionPayAccount,
+} from './merchant-qr.ts';
+export { decodeQr } from './decode.ts';
+export { encodeQr, type MerchantQrInput } from './encode.ts';
+export type { MerchantAccountInput } from './merchant-account.ts';
+export { unionPayAccountValue } from './union-pay.ts';
+export { crc16CcittFalse } from './crc.ts';

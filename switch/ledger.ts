@@ -97,7 +97,7 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
       const r = args.record;
       const day = new Date(r.receivedAt).toISOString().slice(0, 10).replaceAll('-', '');
       const [status, declineCode] = await scripted.commitPayment(
-        txnKey(r.participant, r.txnId),
+        txnKey(r.initiator, r.txnId),
         paymentKey(r.paymentId),
         walletKey(r.participant, r.payer.walletId),
         `walletday:${r.participant}:${r.payer.walletId}:${day}`,
@@ -131,7 +131,7 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
       const r = args.record;
       const o = args.original.record;
       const [status, code] = await scripted.commitFollowUp(
-        txnKey(r.participant, r.txnId),
+        txnKey(r.initiator, r.txnId),
         paymentKey(o.paymentId),
         paymentKey(r.paymentId),
         walletKey(o.participant, o.payer.walletId),

@@ -70,7 +70,8 @@ export function validateConfigFile(raw: unknown, source = 'config'): ConfigFile 
     // The deepest error names the field most precisely.
     const worst = errors.sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
     const field = fieldName(worst?.instancePath ?? '', worst?.params);
-    throw new ConfigError(`${source}: ${field}: ${worst?.message ?? 'invalid'}`);
+    const message = worst?.keyword === 'boolean' ? 'unknown field' : (worst?.message ?? 'invalid');
+    throw new ConfigError(`${source}: ${field}: ${message}`);
   }
   const file = raw as ConfigFile;
   checkReferences(file, source);
@@ -80,7 +81,7 @@ export function validateConfigFile(raw: unknown, source = 'config'): ConfigFile 
 function fieldName(instancePath: string, params: unknown): string {
   const extra = (params as { additionalProperties?: string[] } | undefined)?.additionalProperties;
   const base = instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)';
-  return extra?.length ? `${base === '(root)' ? '' : base + '.'}${extra[0]} (unknown field)` : base;
+  return extra?.length ? `${base === '(root)' ? '' : base + '.'}${extra[0]}` : base;
 }
 
 /** Cross-field rules a schema cannot say: unique ids, known currencies, existing acquirers. */

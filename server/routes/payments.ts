@@ -69,7 +69,8 @@ export default async function paymentRoutes(app: FastifyInstance, options: { swi
     app.post<{ Params: Static<typeof PaymentIdParams>; Body: Static<typeof FollowUpBody> }>(
       `/v1/payments/:paymentId/${path}`,
       {
-        ...common,
+        // A follow-up may come with no body at all: that means "everything, no txnId".
+        preValidation: [app.authenticateParticipant, async (request) => void (request.body ??= {})],
         schema: {
           ...schemaBase,
           summary:

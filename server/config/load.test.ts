@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, validateConfigFile } from './load.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const devConfig = () => JSON.parse(readFileSync(path.join(repoRoot, 'config', 'development.json'), 'utf8'));
+
+function errorOf(mutate: (c: any) => void): string {
+  const c = devConfig();
+  mutate(c);
+  try {
+    validateConfigFile(c, 'dev');
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    const message = (e as Error).message;
+    expect(message.split('\n')).toHaveLength(1);
+    return message;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('configuration', () => {
+  it('accepts the development config with the participants the gateway needs', () => {
+    const c = loadConfig({}, repoRoot);
+    const kinds = c.file.participants.map((p) => `${p.kind}:${p.country}`);
+    expect(kinds.filter((k) => k.startsWith('overseas_wallet')).length).toBeGreaterThanOrEqual(3);
+    expect(kinds.filter((k) => k === 'domestic_wallet:CN')).toHaveLength(2);
+    expect(kinds).toContain('acquirer:CN');
+    expect(kinds.some((k) => k.startsWith('acquirer:') && k !== 'acquirer:CN')).toBe(true);
+    expect(c.file.merchants.some((m) => m.network === 'wechatpay')).toBe(true);
+    expect(new Set(c.file.users.map((u) => u.role))).toEqual(new Set(['risk_officer', 'compliance', 'participant_analyst', 'admin']));
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, logLevel: 'info' });
+  });
+
+  it('names the bad field in one line', () => {
+    expect(errorOf((c) => (c.participants[2].kind = 'bank'))).toMatch(/participants\.2\.kind/);
+    expect(errorOf((c) => (c.merchants[0].mcc = '58a2'))).toMatch(/merchants\.0\.mcc/);
+    expect(errorOf((c) => (c.merchants[3].acquirer = 'siam-wallet'))).toMatch(/merchants\.3\.acquirer: "siam-wallet" is not an acquirer/);
+    expect(errorOf((c) => (c.participants[1].id = c.participants[0].id))).toMatch(/participants\.1\.id: duplicate/);
+    expect(errorOf((c) => delete c.fx.rates.THB)).toMatch(/participants\.0\.currency: no FX rate for THB/);
+    expect(errorOf((c) => (c.users[0].colour = 'red'))).toMatch(/users\.0\.colour: unknown field/);
+    expect(errorOf((c) => delete c.gateway)).toMatch(/gateway/);
+    expect(errorOf((c) => (c.participants[0].secret = 'short'))).toMatch(/participants\.0\.secret/);
+  });
+
+  it('refuses bad environment values by name', () => {
+    expect(() => loadConfig({ PORT: 'eighty' }, repoRoot)).toThrow(/^PORT/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' }, repoRoot)).toThrow(/^LOG_LEVEL/);
+    expect(() => loadConfig({ REDIS_URL: 'not a url' }, repoRoot)).toThrow(/^REDIS_URL/);
+    expect(() => loadConfig({ CONFIG: 'config/missing.json' }, repoRoot)).toThrow(/^CONFIG .*missing\.json/);
+  });
+});

@@ -1,0 +1,38 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../server/config/load.ts';
+import { startPlatform, type Platform } from '../../server/platform.ts';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface DevCredentials {
+  participants: Array<{ id: string; kind: string; secret: string }>;
+  users: Array<{ username: string; password: string; role: string; participant?: string }>;
+}
+
+export function devCredentials(): DevCredentials {
+  return JSON.parse(readFileSync(path.join(repoRoot, 'config', 'dev-credentials.json'), 'utf8')) as DevCredentials;
+}
+
+export function secretOf(participantId: string): string {
+  const p = devCredentials().participants.find((x) => x.id === participantId);
+  if (!p) throw new Error(`no dev credentials for ${participantId}`);
+  return p.secret;
+}
+
+/** The real platform in this test process: its own redis-server and embedded ClickHouse in a temp dir. */
+export async function startTestPlatform(env: Record<string, string> = {}): Promise<Platform & { dataDir: string; stop(): Promise<void> }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpg-test-'));
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }, repoRoot);
+  const platform = await startPlatform(config);
+  return {
+    ...platform,
+    dataDir,
+    async stop() {
+      await platform.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

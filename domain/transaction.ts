@@ -53,6 +53,8 @@ export interface SwitchedMessage {
   payer: Payer;
   merchant: MerchantRef;
   amount: Money;
+  /** The amount in US dollars at the gateway's rate, for thresholds and reports. */
+  amountUsd: string;
   settlement: Money & { fxRate: string };
   /** Unix ms when the switch received the message. */
   receivedAt: number;
@@ -79,10 +81,31 @@ export interface RiskAssessment {
 /** What the tap streams for every processed message. */
 export interface TransactionEvent extends SwitchedMessage {
   status: PaymentStatus;
-  /** Why it was declined when not by risk, e.g. "INSUFFICIENT_FUNDS". */
+  /** Why it was declined, e.g. "RISK_DECLINED", "INSUFFICIENT_FUNDS". */
   declineCode?: string;
   risk: RiskAssessment;
+  /** Receipt to decision, before the commit. */
   switchLatencyUs: number;
   riskLatencyUs: number;
   decidedAt: number;
+}
+
+/** A transaction event before the commit has decided its status. */
+export type TapEvent = Omit<TransactionEvent, 'status' | 'declineCode'>;
+
+/** A request the switch refused after authenticating its sender: recorded, never processed. */
+export interface RejectedMessage {
+  paymentId: string;
+  messageType: 'rejected';
+  /** What was asked: a payment, a refund or a reversal. */
+  requested: MessageType;
+  participant: string;
+  initiator: string;
+  txnId?: string;
+  originalPaymentId?: string;
+  rejectCode: string;
+  payer?: Payer;
+  merchant?: MerchantRef;
+  amount?: Money;
+  receivedAt: number;
 }

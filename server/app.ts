@@ -19,7 +19,7 @@ export interface AppDeps {
   redis: Redis;
   metrics: PlatformMetrics;
   health: HealthCheck[];
-  healthDetails?: () => Record<string, unknown>;
+  healthDetails?: () => Promise<Record<string, unknown>>;
   /** Participant HMAC secrets stay here, out of the registry the switch sees. */
   secretOf(participantId: string): string | undefined;
   maxClockSkewMs: number;

@@ -1,18 +1,21 @@
 import path from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
+import { migrate } from '../analytics/schema/migrate.ts';
 import type { Tap } from '../domain/ports.ts';
-import { createCountingTap } from '../ingest/counting-tap.ts';
+import { clickhouseTransactionSink, type TransactionSink } from '../ingest/clickhouse-sink.ts';
+import { createStreamTap } from '../ingest/tap-stream.ts';
+import { IngestWriter, type WriterOptions } from '../ingest/writer.ts';
 import { createApproveAllScorer } from '../rules/approve-all-scorer.ts';
+import type { SwitchDeps } from '../switch/deps.ts';
 import { createFxTable } from '../switch/fx.ts';
 import { createLedger } from '../switch/ledger.ts';
 import { newPaymentId } from '../switch/payment-id.ts';
 import { createRegistry } from '../switch/registry.ts';
-import type { SwitchDeps } from '../switch/deps.ts';
 import { buildApp } from './app.ts';
 import { openClickHouse, type ClickHouse } from './clickhouse.ts';
 import type { Config } from './config/load.ts';
-import { createMetrics } from './plugins/metrics.ts';
+import { createMetrics, registerWriterMetrics } from './plugins/metrics.ts';
 import { startRedisServer, type RedisProcess } from './redis-process.ts';
 
 /** The whole platform in one process: its dependencies started, wired, and closable in order. */
@@ -22,7 +25,14 @@ export interface Platform {
   clickhouse: ClickHouse;
   redisUrl: string;
   tap: Tap;
+  writer?: IngestWriter;
   close(): Promise<void>;
+}
+
+/** Seams for fault tests: wrap the ClickHouse insert, act between insert and ack. */
+export interface PlatformHooks {
+  wrapInsert?: (insert: TransactionSink) => TransactionSink;
+  afterInsert?: WriterOptions['afterInsert'];
 }
 
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
@@ -36,7 +46,11 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
 }
 
-export async function startPlatform(config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.logLevel)): Promise<Platform> {
+export async function startPlatform(
+  config: Config,
+  logger: FastifyServerOptions['logger'] = loggerOptions(config.logLevel),
+  hooks: PlatformHooks = {},
+): Promise<Platform> {
   const closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
   const closeAll = async () => {
     for (const { close } of closers.reverse()) await close().catch(() => undefined);
@@ -54,10 +68,28 @@ export async function startPlatform(config: Config, logger: FastifyServerOptions
 
     const clickhouse = await openClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir });
     closers.push({ name: 'clickhouse', close: () => clickhouse.close() });
+    await migrate(clickhouse.client, config.clickhouseDatabase);
 
     const file = config.file;
-    const tap = createCountingTap();
-    closers.push({ name: 'tap', close: () => tap.close() });
+    const tap = createStreamTap(redis);
+    const metrics = createMetrics();
+    let writer: IngestWriter | undefined;
+    if (config.ingestWriter) {
+      const sink = clickhouseTransactionSink(clickhouse.client, config.clickhouseDatabase);
+      writer = new IngestWriter({
+        redis,
+        stream: tap.stream,
+        consumer: config.ingestConsumer,
+        insert: hooks.wrapInsert ? hooks.wrapInsert(sink) : sink,
+        batchSize: file.ingest?.batchSize ?? 5000,
+        maxWaitMs: file.ingest?.maxWaitMs ?? 1000,
+        afterInsert: hooks.afterInsert,
+      });
+      registerWriterMetrics(metrics, writer);
+      const started = writer;
+      // Closed after the HTTP server, so it drains what the last payments appended.
+      closers.push({ name: 'ingest writer', close: () => started.close() });
+    }
     const switchDeps: SwitchDeps = {
       registry: createRegistry({ gateway: file.gateway, participants: file.participants, merchants: file.merchants }),
       fx: createFxTable(file.fx.rates),
@@ -75,20 +107,24 @@ export async function startPlatform(config: Config, logger: FastifyServerOptions
     const app = await buildApp({
       switchDeps,
       redis,
-      metrics: createMetrics(),
+      metrics,
       secretOf: (id) => secrets.get(id),
       health: [
         { name: 'redis', check: () => redis.ping() },
         { name: 'clickhouse', check: () => clickhouse.client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json()) },
       ],
-      healthDetails: () => ({ clickhouseMode: clickhouse.mode, tap: { kind: 'counting (ingest not yet built)', events: tap.counted() } }),
+      healthDetails: async () => ({
+        clickhouseMode: clickhouse.mode,
+        ingest: writer ? { ...(await writer.lag()), ...writer.stats() } : { writer: 'not in this process' },
+      }),
       maxClockSkewMs: file.auth.maxClockSkewMs,
       bodyLimitBytes: file.auth.bodyLimitBytes,
       logger,
     });
+    writer?.start();
     // The HTTP server closes first, so in-flight payments finish before their dependencies go.
     closers.push({ name: 'http', close: () => app.close() });
-    return { app, redis, clickhouse, redisUrl, tap, close: closeAll };
+    return { app, redis, clickhouse, redisUrl, tap, writer, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

@@ -1,27 +1,25 @@
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
-import type { Payer, SwitchedMessage, TransactionEvent } from '../domain/transaction.ts';
-import { currencyByCode } from './currency.ts';
+import type { MerchantRef, SwitchedMessage, TapEvent } from '../domain/transaction.ts';
 import type { SwitchDeps } from './deps.ts';
 import { issuerLimits } from './issuer.ts';
 import type { PaymentRecord, StoredPayment } from './ledger.ts';
-import { resolveMerchant } from './merchant-qr.ts';
-import { formatAmount, parseAmount } from './money.ts';
+import { formatAmount } from './money.ts';
 import { paymentAnswer, type PaymentAnswer } from './payment-view.ts';
-import { decodeQr } from './qr/index.ts';
-import { corridorOf, routeDirection } from './routing.ts';
+import { preparePayment, type PaymentRequest } from './prepare-payment.ts';
+import type { Merchant } from './registry.ts';
+import { corridorOf } from './routing.ts';
 import { requestHash } from './stable-json.ts';
 
-export interface PaymentRequest {
-  txnId: string;
-  qr: { payload: string };
-  amount?: { value: string; currency: string };
-  payer: Payer;
+export type { PaymentRequest } from './prepare-payment.ts';
+
+export function merchantRef(m: Merchant): MerchantRef {
+  return { id: m.id, name: m.name, mcc: m.mcc, country: m.country, city: m.city, acquirer: m.acquirer, network: m.network };
 }
 
 /**
- * Authorises one QR payment: validate, decode the QR, resolve merchant and direction,
- * price it, claim the txnId, score it, let the simulated issuer decide, commit, tap.
- * Everything that can reject the request happens before anything is written.
+ * Authorises one QR payment: check, route and price it, claim the txnId, score it, let
+ * the simulated issuer decide and commit, all before answering. The commit appends the
+ * message to the tap's stream in the same script. A refused request is tapped as such.
  */
 export async function authorize(
   deps: SwitchDeps,
@@ -30,43 +28,37 @@ export async function authorize(
 ): Promise<Result<PaymentAnswer, DomainError>> {
   const started = process.hrtime.bigint();
   const receivedAt = deps.now();
-  const participant = deps.registry.participant(participantId);
-  if (!participant) return err({ code: 'PARTICIPANT_UNKNOWN', message: 'unknown participant' });
-  if (participant.kind === 'acquirer' || !participant.issuer) {
-    return err({ code: 'PARTICIPANT_NOT_A_WALLET', message: 'only wallets initiate payments' });
-  }
-  const qr = decodeQr(request.qr.payload);
-  if (!qr.ok) return err({ code: qr.error.code, message: qr.error.message });
-  const merchantResult = resolveMerchant(deps.registry, qr.value);
-  if (!merchantResult.ok) return merchantResult;
-  const merchant = merchantResult.value;
-  const direction = routeDirection(participant.kind, merchant.country, deps.registry.gateway.homeCountry);
-  if (!direction.ok) return direction;
-
-  const merchantCurrency = currencyByCode(merchant.currency);
-  const walletCurrency = currencyByCode(participant.currency);
-  if (!merchantCurrency || !walletCurrency) {
-    return err({ code: 'CURRENCY_UNSUPPORTED', message: 'the merchant or wallet currency is not supported' });
-  }
-  if (request.amount && request.amount.currency !== merchant.currency) {
-    return err({
-      code: 'AMOUNT_CURRENCY_MISMATCH',
-      message: `the merchant is paid in ${merchant.currency}, not ${request.amount.currency}`,
+  const outcome = await authorizePrepared(deps, participantId, request, started, receivedAt);
+  if (!outcome.ok) {
+    const { merchant, ...error } = outcome.error as DomainError & { merchant?: Merchant };
+    await deps.tap.appendRejected({
+      paymentId: deps.newPaymentId('payment'),
+      messageType: 'rejected',
+      requested: 'payment',
+      participant: participantId,
+      initiator: participantId,
+      txnId: request.txnId,
+      rejectCode: error.code,
+      payer: request.payer,
+      ...(merchant ? { merchant: merchantRef(merchant) } : {}),
+      ...(request.amount ? { amount: request.amount } : {}),
+      receivedAt,
     });
+    return err(error);
   }
-  const requested = request.amount ? parseAmount(request.amount.value, merchantCurrency) : undefined;
-  if (requested && !requested.ok) return requested;
-  const inQr = qr.value.amount !== undefined ? parseAmount(qr.value.amount, merchantCurrency) : undefined;
-  if (inQr && !inQr.ok) return err({ code: 'QR_FIELD_INVALID', message: `QR amount: ${inQr.error.message}` });
-  if (requested && inQr && requested.value !== inQr.value) {
-    return err({ code: 'AMOUNT_MISMATCH', message: 'the amount differs from the amount in the dynamic QR' });
-  }
-  const amountMinor = requested?.value ?? inQr?.value;
-  if (amountMinor === undefined) {
-    return err({ code: 'AMOUNT_REQUIRED', message: 'a static QR needs an amount in the request' });
-  }
-  const quote = deps.fx.quote(amountMinor, merchantCurrency, walletCurrency);
-  if (!quote.ok) return quote;
+  return outcome;
+}
+
+async function authorizePrepared(
+  deps: SwitchDeps,
+  participantId: string,
+  request: PaymentRequest,
+  started: bigint,
+  receivedAt: number,
+): Promise<Result<PaymentAnswer, DomainError>> {
+  const prepared = preparePayment(deps, participantId, request);
+  if (!prepared.ok) return prepared;
+  const { participant, merchant, merchantCurrency, walletCurrency, amountMinor, settlement } = prepared.value;
 
   const bodyHash = requestHash(request);
   const paymentId = deps.newPaymentId('payment');
@@ -89,42 +81,38 @@ export async function authorize(
     participantKind: participant.kind,
     initiator: participant.id,
     txnId: request.txnId,
-    direction: direction.value,
+    direction: prepared.value.direction,
     corridor: corridorOf(participant.country, merchant.country),
     payer: request.payer,
-    merchant: {
-      id: merchant.id,
-      name: merchant.name,
-      mcc: merchant.mcc,
-      country: merchant.country,
-      city: merchant.city,
-      acquirer: merchant.acquirer,
-      network: merchant.network,
-    },
+    merchant: merchantRef(merchant),
     amount: { value: formatAmount(amountMinor, merchantCurrency), currency: merchant.currency },
-    settlement: {
-      value: formatAmount(quote.value.minor, walletCurrency),
-      currency: walletCurrency.code,
-      fxRate: quote.value.rateText,
-    },
+    amountUsd: prepared.value.amountUsd,
+    settlement: { value: formatAmount(settlement.minor, walletCurrency), currency: walletCurrency.code, fxRate: settlement.rateText },
     receivedAt,
   };
   let committed: Awaited<ReturnType<SwitchDeps['ledger']['commitPayment']>>;
   let record: PaymentRecord;
-  let riskLatencyUs: number;
   try {
     const riskStarted = process.hrtime.bigint();
     const risk = await deps.scorer.score(message);
-    riskLatencyUs = Number((process.hrtime.bigint() - riskStarted) / 1000n);
+    const riskLatencyUs = Number((process.hrtime.bigint() - riskStarted) / 1000n);
     record = { ...message, risk, riskLatencyUs };
+    const event: TapEvent = {
+      ...message,
+      risk,
+      riskLatencyUs,
+      switchLatencyUs: Number((process.hrtime.bigint() - started) / 1000n),
+      decidedAt: deps.now(),
+    };
     committed = await deps.ledger.commitPayment({
       claimToken: claim.token,
       bodyHash,
       record,
       allowed: risk.decision !== 'decline',
       amountMinor,
-      settleMinor: quote.value.minor,
+      settleMinor: settlement.minor,
       issuer: issuerLimits(participant, walletCurrency),
+      tap: { stream: deps.tap.stream, entry: deps.tap.encode(event) },
     });
   } catch (e) {
     await deps.ledger.release(participantId, request.txnId, claim.token).catch(() => undefined);
@@ -138,19 +126,9 @@ export async function authorize(
     status: committed.status,
     declineCode: committed.declineCode,
     amountMinor,
-    settleMinor: quote.value.minor,
+    settleMinor: settlement.minor,
     refundedMinor: 0n,
     reversed: false,
   };
-  const event: TransactionEvent = {
-    ...message,
-    status: committed.status,
-    ...(committed.declineCode ? { declineCode: committed.declineCode } : {}),
-    risk: record.risk,
-    riskLatencyUs,
-    switchLatencyUs: Number((process.hrtime.bigint() - started) / 1000n),
-    decidedAt: deps.now(),
-  };
-  await deps.tap.emit(event);
   return ok(paymentAnswer(stored));
 }

@@ -1,5 +1,5 @@
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
-import type { MessageType, SwitchedMessage, TransactionEvent } from '../domain/transaction.ts';
+import type { MessageType, SwitchedMessage, TapEvent } from '../domain/transaction.ts';
 import { currencyByCode } from './currency.ts';
 import type { SwitchDeps } from './deps.ts';
 import type { StoredPayment } from './ledger.ts';
@@ -40,6 +40,33 @@ export async function followUp(
 ): Promise<Result<PaymentAnswer, DomainError>> {
   const started = process.hrtime.bigint();
   const receivedAt = deps.now();
+  const outcome = await followUpChecked(deps, callerId, type, originalPaymentId, request, started, receivedAt);
+  if (!outcome.ok) {
+    await deps.tap.appendRejected({
+      paymentId: deps.newPaymentId(type),
+      messageType: 'rejected',
+      requested: type,
+      participant: callerId,
+      initiator: callerId,
+      originalPaymentId,
+      ...(request.txnId ? { txnId: request.txnId } : {}),
+      rejectCode: outcome.error.code,
+      ...(request.amount ? { amount: request.amount } : {}),
+      receivedAt,
+    });
+  }
+  return outcome;
+}
+
+async function followUpChecked(
+  deps: SwitchDeps,
+  callerId: string,
+  type: Exclude<MessageType, 'payment'>,
+  originalPaymentId: string,
+  request: FollowUpRequest,
+  started: bigint,
+  receivedAt: number,
+): Promise<Result<PaymentAnswer, DomainError>> {
   const original = await deps.ledger.load(originalPaymentId);
   if (!original || !isPartyTo(callerId, original)) {
     return err({ code: 'PAYMENT_NOT_FOUND', message: 'no such payment' });
@@ -74,6 +101,9 @@ export async function followUp(
   }
   if (amountMinor <= 0n) return err({ code: 'REFUND_EXCEEDS_PAYMENT', message: 'nothing left to refund' });
   const creditMinor = convert(amountMinor, amountCurrency, walletCurrency, rate);
+  const usd = currencyByCode('USD');
+  const inUsd = usd ? deps.fx.quote(amountMinor, amountCurrency, usd) : undefined;
+  if (!usd || !inUsd?.ok) return err({ code: 'FX_RATE_UNAVAILABLE', message: 'no USD rate' });
 
   const txnId = request.txnId ?? (type === 'reversal' ? `reversal:${o.paymentId}` : deps.newPaymentId(type));
   const bodyHash = requestHash({ type, originalPaymentId, ...request });
@@ -98,16 +128,22 @@ export async function followUp(
     initiator: callerId,
     txnId,
     amount: { value: formatAmount(amountMinor, amountCurrency), currency: amountCurrency.code },
+    amountUsd: formatAmount(inUsd.value.minor, usd),
     settlement: { value: formatAmount(creditMinor, walletCurrency), currency: walletCurrency.code, fxRate: o.settlement.fxRate },
     receivedAt,
   };
   let outcome: Awaited<ReturnType<SwitchDeps['ledger']['commitFollowUp']>>;
-  let risk;
-  let riskLatencyUs: number;
   try {
     const riskStarted = process.hrtime.bigint();
-    risk = await deps.scorer.score(message);
-    riskLatencyUs = Number((process.hrtime.bigint() - riskStarted) / 1000n);
+    const risk = await deps.scorer.score(message);
+    const riskLatencyUs = Number((process.hrtime.bigint() - riskStarted) / 1000n);
+    const event: TapEvent = {
+      ...message,
+      risk,
+      riskLatencyUs,
+      switchLatencyUs: Number((process.hrtime.bigint() - started) / 1000n),
+      decidedAt: deps.now(),
+    };
     outcome = await deps.ledger.commitFollowUp({
       claimToken: claim.token,
       bodyHash,
@@ -117,6 +153,8 @@ export async function followUp(
       amountMinor,
       creditMinor,
       reversalDeadline: o.receivedAt + deps.reversalWindowMs,
+      walletMinorUnits: walletCurrency.minorUnits,
+      tap: { stream: deps.tap.stream, entry: deps.tap.encode(event) },
     });
   } catch (e) {
     await deps.ledger.release(callerId, txnId, claim.token).catch(() => undefined);
@@ -130,16 +168,5 @@ export async function followUp(
   }
   const stored = await deps.ledger.load(paymentId);
   if (!stored) throw new Error(`follow-up ${paymentId} committed but not readable`);
-  const event: TransactionEvent = {
-    ...message,
-    settlement: { ...message.settlement, value: formatAmount(stored.settleMinor, walletCurrency) },
-    status: outcome.status,
-    ...(outcome.code ? { declineCode: outcome.code } : {}),
-    risk,
-    riskLatencyUs,
-    switchLatencyUs: Number((process.hrtime.bigint() - started) / 1000n),
-    decidedAt: deps.now(),
-  };
-  await deps.tap.emit(event);
   return ok(paymentAnswer(stored));
 }

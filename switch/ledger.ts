@@ -38,8 +38,8 @@ export interface LedgerOptions {
 }
 
 const SCRIPTS = {
-  commitPayment: { file: 'commitPayment-4.lua', keys: 4 },
-  commitFollowUp: { file: 'commitFollowUp-4.lua', keys: 4 },
+  commitPayment: { file: 'commitPayment-5.lua', keys: 5 },
+  commitFollowUp: { file: 'commitFollowUp-5.lua', keys: 5 },
 } as const;
 
 type ScriptedRedis = Redis & {
@@ -93,6 +93,7 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
       amountMinor: bigint;
       settleMinor: bigint;
       issuer: { openingBalance: bigint; perPaymentLimit: bigint; dailyLimit: bigint };
+      tap: { stream: string; entry: string };
     }): Promise<{ status: PaymentStatus; declineCode: string } | { lost: true }> {
       const r = args.record;
       const day = new Date(r.receivedAt).toISOString().slice(0, 10).replaceAll('-', '');
@@ -101,6 +102,7 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
         paymentKey(r.paymentId),
         walletKey(r.participant, r.payer.walletId),
         `walletday:${r.participant}:${r.payer.walletId}:${day}`,
+        args.tap.stream,
         args.claimToken,
         `D|${args.bodyHash}|${r.paymentId}`,
         JSON.stringify(r),
@@ -113,6 +115,7 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
         String(options.idempotencyTtlMs),
         String(2 * 24 * 3600 * 1000),
         args.amountMinor.toString(),
+        args.tap.entry,
       );
       if (status === 'LOST_CLAIM') return { lost: true };
       return { status: status as PaymentStatus, declineCode };
@@ -127,6 +130,8 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
       amountMinor: bigint;
       creditMinor: bigint;
       reversalDeadline: number;
+      walletMinorUnits: number;
+      tap: { stream: string; entry: string };
     }): Promise<{ status: PaymentStatus | 'REJECTED'; code: string } | { lost: true }> {
       const r = args.record;
       const o = args.original.record;
@@ -135,6 +140,7 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
         paymentKey(o.paymentId),
         paymentKey(r.paymentId),
         walletKey(o.participant, o.payer.walletId),
+        args.tap.stream,
         args.claimToken,
         `D|${args.bodyHash}|${r.paymentId}`,
         JSON.stringify(r),
@@ -146,6 +152,8 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
         String(args.reversalDeadline),
         String(options.retentionMs),
         String(options.idempotencyTtlMs),
+        args.tap.entry,
+        String(args.walletMinorUnits),
       );
       if (status === 'LOST_CLAIM') return { lost: true };
       return { status: status as PaymentStatus | 'REJECTED', code };

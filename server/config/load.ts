@@ -10,7 +10,12 @@ export interface Config {
   port: number;
   dataDir: string;
   clickhouseUrl?: string;
+  clickhouseDatabase: string;
   redisUrl?: string;
+  /** Whether this process runs the ingest writer (the tap's stream into ClickHouse). */
+  ingestWriter: boolean;
+  /** Consumer name of this process's ingest writer; stable across restarts. */
+  ingestConsumer: string;
   redisServerBin: string;
   logLevel: string;
   configPath: string;
@@ -40,13 +45,24 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       throw new ConfigError(`${name}: not a URL`);
     }
   }
+  const clickhouseDatabase = env.CLICKHOUSE_DATABASE || 'cpg';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(clickhouseDatabase)) {
+    throw new ConfigError(`CLICKHOUSE_DATABASE: "${clickhouseDatabase}" is not a plain lowercase name`);
+  }
+  const ingestWriter = env.INGEST_WRITER ?? 'on';
+  if (ingestWriter !== 'on' && ingestWriter !== 'off') throw new ConfigError('INGEST_WRITER: must be on or off');
+  const ingestConsumer = env.INGEST_CONSUMER || 'writer-1';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(ingestConsumer)) throw new ConfigError('INGEST_CONSUMER: 1-64 of [A-Za-z0-9_.-]');
   const configPath = path.resolve(cwd, env.CONFIG || DEFAULT_CONFIG_PATH);
   return {
     host: env.HOST || '127.0.0.1',
     port,
     dataDir: path.resolve(cwd, env.DATA_DIR || 'data'),
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
+    clickhouseDatabase,
     redisUrl: env.REDIS_URL || undefined,
+    ingestWriter: ingestWriter === 'on',
+    ingestConsumer,
     redisServerBin: env.REDIS_SERVER_BIN || 'redis-server',
     logLevel,
     configPath,

@@ -100,6 +100,17 @@ export const ConfigFileSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    ingest: Type.Optional(
+      Type.Object(
+        {
+          /** Rows per ClickHouse insert at most. */
+          batchSize: Type.Integer({ minimum: 1, maximum: 100_000 }),
+          /** How long a batch waits to fill before it is inserted anyway. */
+          maxWaitMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     participants: Type.Array(ParticipantSchema, { minItems: 1 }),
     merchants: Type.Array(MerchantSchema),
     users: Type.Array(UserSchema),

@@ -1,7 +1,8 @@
 import type {} from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { IngestWriter } from '../../ingest/writer.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -56,3 +57,44 @@ export default fp(
   },
   { name: 'metrics' },
 );
+
+/** Ingest writer figures, read from the writer when Prometheus scrapes. */
+export function registerWriterMetrics(metrics: PlatformMetrics, writer: IngestWriter): void {
+  const reg = [metrics.registry];
+  const totals = { rows: 0, batches: 0, failures: 0 };
+  const counter = (name: string, help: string, key: keyof typeof totals) =>
+    new Counter({
+      name,
+      help,
+      registers: reg,
+      collect() {
+        const now = writer.stats()[key];
+        this.inc(Math.max(0, now - totals[key]));
+        totals[key] = now;
+      },
+    });
+  counter('cpg_ingest_rows_total', 'Rows inserted into ClickHouse by the ingest writer', 'rows');
+  counter('cpg_ingest_batches_total', 'Batches inserted into ClickHouse', 'batches');
+  counter('cpg_ingest_insert_failures_total', 'Failed ClickHouse inserts (each retried)', 'failures');
+  new Gauge({
+    name: 'cpg_ingest_last_batch_rows',
+    help: 'Rows in the last inserted batch',
+    registers: reg,
+    collect() {
+      this.set(writer.stats().lastBatchRows);
+    },
+  });
+  const lagGauge = new Gauge({ name: 'cpg_ingest_lag_seconds', help: 'Age of the oldest event not yet in ClickHouse', registers: reg });
+  const pendingGauge = new Gauge({ name: 'cpg_ingest_stream_length', help: 'Entries in the tap stream', registers: reg });
+  new Gauge({
+    name: 'cpg_ingest_probe',
+    help: 'Always 1; refreshes the lag gauges on scrape',
+    registers: reg,
+    async collect() {
+      const lag = await writer.lag();
+      lagGauge.set(lag.lagMs / 1000);
+      pendingGauge.set(lag.streamLength);
+      this.set(1);
+    },
+  });
+}

@@ -19,7 +19,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** GET /health: 200 once every dependency answers, 503 naming what is down. */
-export default async function healthRoutes(app: FastifyInstance, options: { checks: HealthCheck[]; details?: () => Record<string, unknown> }) {
+export default async function healthRoutes(app: FastifyInstance, options: { checks: HealthCheck[]; details?: () => Promise<Record<string, unknown>> }) {
   app.get(
     '/health',
     {
@@ -46,7 +46,13 @@ export default async function healthRoutes(app: FastifyInstance, options: { chec
       );
       const checks = Object.fromEntries(results);
       const down = results.filter(([, r]) => r.status === 'down').map(([name]) => name);
-      const body = { checks, uptimeS: Math.round(process.uptime()), ...(options.details?.() ?? {}) };
+      let details: Record<string, unknown> = {};
+      try {
+        details = (await options.details?.()) ?? {};
+      } catch (e) {
+        details = { detailsError: (e as Error).message };
+      }
+      const body = { checks, uptimeS: Math.round(process.uptime()), ...details };
       if (down.length > 0) {
         return reply.code(503).send({
           status: 'down',

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../server/config/load.ts';
-import { startPlatform, type Platform } from '../../server/platform.ts';
+import { startPlatform, type Platform, type PlatformHooks } from '../../server/platform.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -23,10 +23,10 @@ export function secretOf(participantId: string): string {
 }
 
 /** The real platform in this test process: its own redis-server and embedded ClickHouse in a temp dir. */
-export async function startTestPlatform(env: Record<string, string> = {}): Promise<Platform & { dataDir: string; stop(): Promise<void> }> {
+export async function startTestPlatform(env: Record<string, string> = {}, hooks: PlatformHooks = {}): Promise<Platform & { dataDir: string; stop(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpg-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }, repoRoot);
-  const platform = await startPlatform(config);
+  const platform = await startPlatform(config, false, hooks);
   return {
     ...platform,
     dataDir,

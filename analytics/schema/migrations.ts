@@ -1,0 +1,170 @@
+/**
+ * The ClickHouse schema as an ordered list of migrations. Every statement is idempotent
+ * (IF NOT EXISTS), so a migration interrupted half way is simply run again; the same SQL
+ * runs on embedded chDB and on clickhouse-server. `{db}` is the database name.
+ *
+ * Deduplication: every table fed by the ingest writer, and every materialised-view
+ * target, keeps the hashes of its last blocks (`non_replicated_deduplication_window`),
+ * so a batch retried with the same insert_deduplication_token lands once, in the source
+ * and in the aggregates alike.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+const DEDUP = 'non_replicated_deduplication_window = 10000';
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'transactions',
+    statements: [
+      // ORDER BY (participant, received_at): nearly every query is one participant over a
+      // time range (participant analytics, reports per wallet or acquirer), and the primary
+      // index then reads only that participant's granules. Monthly partitions keep merges
+      // small and let retention drop whole months. TTL 5 years: AML record keeping.
+      `CREATE TABLE IF NOT EXISTS {db}.transactions
+      (
+        payment_id String,
+        message_type LowCardinality(String),
+        original_payment_id String,
+        participant LowCardinality(String),
+        participant_kind LowCardinality(String),
+        initiator LowCardinality(String),
+        txn_id String,
+        direction LowCardinality(String),
+        corridor LowCardinality(String),
+        payer_market LowCardinality(String),
+        wallet_id String,
+        user_id String,
+        device_id String,
+        ip String,
+        payer_country LowCardinality(String),
+        lat Nullable(Float64),
+        lon Nullable(Float64),
+        merchant_id LowCardinality(String),
+        merchant_name String,
+        mcc LowCardinality(String),
+        merchant_country LowCardinality(String),
+        merchant_city LowCardinality(String),
+        acquirer LowCardinality(String),
+        network LowCardinality(String),
+        amount Decimal(18, 4),
+        currency LowCardinality(String),
+        amount_usd Decimal(18, 4),
+        settlement_amount Decimal(18, 4),
+        settlement_currency LowCardinality(String),
+        fx_rate Decimal(18, 8),
+        status LowCardinality(String),
+        decline_code LowCardinality(String),
+        risk_score UInt16,
+        decision LowCardinality(String),
+        reason_rule_ids Array(LowCardinality(String)),
+        reasons String,
+        rule_set_version LowCardinality(String),
+        shadow_rule_ids Array(LowCardinality(String)),
+        switch_latency_us UInt32,
+        risk_latency_us UInt32,
+        received_at DateTime64(3, 'UTC'),
+        decided_at DateTime64(3, 'UTC'),
+        stream_id String,
+        ingested_at DateTime64(3, 'UTC') DEFAULT now64(3)
+      )
+      ENGINE = MergeTree
+      PARTITION BY toYYYYMM(received_at)
+      ORDER BY (participant, received_at, payment_id)
+      TTL toDateTime(received_at) + INTERVAL 5 YEAR
+      SETTINGS ${DEDUP}`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'transactions_per_minute',
+    statements: [
+      // Live consoles and participant time series read minutes, not rows: one row per
+      // participant x corridor x decision x status x type per minute. ORDER BY starts with
+      // participant for the same reason as transactions; TTL 2 years: beyond that the raw
+      // rows answer.
+      `CREATE TABLE IF NOT EXISTS {db}.transactions_per_minute
+      (
+        minute DateTime('UTC'),
+        participant LowCardinality(String),
+        corridor LowCardinality(String),
+        decision LowCardinality(String),
+        status LowCardinality(String),
+        message_type LowCardinality(String),
+        messages SimpleAggregateFunction(sum, UInt64),
+        amount_usd SimpleAggregateFunction(sum, Decimal(38, 4)),
+        max_risk_score SimpleAggregateFunction(max, UInt16),
+        switch_latency_us AggregateFunction(quantilesTDigest(0.5, 0.99), UInt32)
+      )
+      ENGINE = AggregatingMergeTree
+      PARTITION BY toYYYYMM(minute)
+      ORDER BY (participant, minute, corridor, decision, status, message_type)
+      TTL minute + INTERVAL 2 YEAR
+      SETTINGS ${DEDUP}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.transactions_per_minute_mv
+      TO {db}.transactions_per_minute AS
+      SELECT
+        toStartOfMinute(received_at) AS minute,
+        participant, corridor, decision, status, message_type,
+        count() AS messages,
+        sum(toDecimal128(amount_usd, 4)) AS amount_usd,
+        max(risk_score) AS max_risk_score,
+        quantilesTDigestState(0.5, 0.99)(switch_latency_us) AS switch_latency_us
+      FROM {db}.transactions
+      GROUP BY minute, participant, corridor, decision, status, message_type`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'alert_events and audit_log',
+    statements: [
+      // Alerts are append-only events; the current state of an alert is argMax over its
+      // events. ORDER BY (alert_id, at) keeps one alert's history together; TTL 5 years
+      // like the transactions they explain.
+      `CREATE TABLE IF NOT EXISTS {db}.alert_events
+      (
+        event_id String,
+        alert_id String,
+        at DateTime64(3, 'UTC'),
+        kind LowCardinality(String),
+        participant LowCardinality(String),
+        payment_id String,
+        rule_id LowCardinality(String),
+        severity LowCardinality(String),
+        status LowCardinality(String),
+        actor LowCardinality(String),
+        assignee LowCardinality(String),
+        disposition LowCardinality(String),
+        note String,
+        details String
+      )
+      ENGINE = MergeTree
+      PARTITION BY toYYYYMM(at)
+      ORDER BY (alert_id, at, event_id)
+      TTL toDateTime(at) + INTERVAL 5 YEAR
+      SETTINGS ${DEDUP}`,
+      // Who did what, append-only. ORDER BY (at, actor): the audit is read as a time line,
+      // filtered by actor or action. TTL 7 years: longer than any record it audits.
+      `CREATE TABLE IF NOT EXISTS {db}.audit_log
+      (
+        event_id String,
+        at DateTime64(3, 'UTC'),
+        actor LowCardinality(String),
+        actor_role LowCardinality(String),
+        action LowCardinality(String),
+        target String,
+        outcome LowCardinality(String),
+        details String
+      )
+      ENGINE = MergeTree
+      PARTITION BY toYYYYMM(at)
+      ORDER BY (at, actor, event_id)
+      TTL toDateTime(at) + INTERVAL 7 YEAR
+      SETTINGS ${DEDUP}`,
+    ],
+  },
+];

@@ -1,0 +1,92 @@
+import { err, ok, type DomainError, type Result } from '../domain/result.ts';
+import type { Direction, Payer } from '../domain/transaction.ts';
+import { currencyByCode, type Currency } from './currency.ts';
+import type { SwitchDeps } from './deps.ts';
+import type { FxQuote } from './fx.ts';
+import { resolveMerchant } from './merchant-qr.ts';
+import { parseAmount } from './money.ts';
+import { decodeQr } from './qr/index.ts';
+import type { Merchant, Participant } from './registry.ts';
+import { routeDirection } from './routing.ts';
+
+export interface PaymentRequest {
+  txnId: string;
+  qr: { payload: string };
+  amount?: { value: string; currency: string };
+  payer: Payer;
+}
+
+/** A payment request checked, routed and priced: nothing is written until this succeeds. */
+export interface PreparedPayment {
+  participant: Participant;
+  merchant: Merchant;
+  direction: Direction;
+  merchantCurrency: Currency;
+  walletCurrency: Currency;
+  amountMinor: bigint;
+  settlement: FxQuote;
+  amountUsd: string;
+}
+
+export function preparePayment(
+  deps: SwitchDeps,
+  participantId: string,
+  request: PaymentRequest,
+): Result<PreparedPayment, DomainError & { merchant?: Merchant }> {
+  const participant = deps.registry.participant(participantId);
+  if (!participant) return err({ code: 'PARTICIPANT_UNKNOWN', message: 'unknown participant' });
+  if (participant.kind === 'acquirer' || !participant.issuer) {
+    return err({ code: 'PARTICIPANT_NOT_A_WALLET', message: 'only wallets initiate payments' });
+  }
+  const qr = decodeQr(request.qr.payload);
+  if (!qr.ok) return err({ code: qr.error.code, message: qr.error.message });
+  const resolved = resolveMerchant(deps.registry, qr.value);
+  if (!resolved.ok) return resolved;
+  const merchant = resolved.value;
+  const rejectFor = (e: DomainError) => err({ ...e, merchant });
+  const direction = routeDirection(participant.kind, merchant.country, deps.registry.gateway.homeCountry);
+  if (!direction.ok) return rejectFor(direction.error);
+
+  const merchantCurrency = currencyByCode(merchant.currency);
+  const walletCurrency = currencyByCode(participant.currency);
+  const usd = currencyByCode('USD');
+  if (!merchantCurrency || !walletCurrency || !usd) {
+    return rejectFor({ code: 'CURRENCY_UNSUPPORTED', message: 'the merchant or wallet currency is not supported' });
+  }
+  if (request.amount && request.amount.currency !== merchant.currency) {
+    return rejectFor({
+      code: 'AMOUNT_CURRENCY_MISMATCH',
+      message: `the merchant is paid in ${merchant.currency}, not ${request.amount.currency}`,
+    });
+  }
+  const requested = request.amount ? parseAmount(request.amount.value, merchantCurrency) : undefined;
+  if (requested && !requested.ok) return rejectFor(requested.error);
+  const inQr = qr.value.amount !== undefined ? parseAmount(qr.value.amount, merchantCurrency) : undefined;
+  if (inQr && !inQr.ok) return rejectFor({ code: 'QR_FIELD_INVALID', message: `QR amount: ${inQr.error.message}` });
+  if (requested && inQr && requested.value !== inQr.value) {
+    return rejectFor({ code: 'AMOUNT_MISMATCH', message: 'the amount differs from the amount in the dynamic QR' });
+  }
+  const amountMinor = requested?.value ?? inQr?.value;
+  if (amountMinor === undefined) {
+    return rejectFor({ code: 'AMOUNT_REQUIRED', message: 'a static QR needs an amount in the request' });
+  }
+  const settlement = deps.fx.quote(amountMinor, merchantCurrency, walletCurrency);
+  if (!settlement.ok) return rejectFor(settlement.error);
+  const inUsd = deps.fx.quote(amountMinor, merchantCurrency, usd);
+  if (!inUsd.ok) return rejectFor(inUsd.error);
+  return ok({
+    participant,
+    merchant,
+    direction: direction.value,
+    merchantCurrency,
+    walletCurrency,
+    amountMinor,
+    settlement: settlement.value,
+    amountUsd: formatUsd(inUsd.value.minor),
+  });
+}
+
+function formatUsd(cents: bigint): string {
+  const digits = cents.toString().padStart(3, '0');
+  return `${digits.slice(0, -2)}.${digits.slice(-2)}`;
+}

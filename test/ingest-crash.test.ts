@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openClickHouse } from '../server/clickhouse.ts';
+import { startRedisServer, type RedisProcess } from '../server/redis-process.ts';
+import { sampleEvent } from './support/events.ts';
+import { repoRoot } from './support/platform.ts';
+import { scalar } from './support/traffic.ts';
+
+const STREAM = 'tap:transactions';
+
+function runWriter(env: Record<string, string>): Promise<{ code: number | null; signal: string | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/writer-child.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code, signal) => resolve({ code, signal, out }));
+  });
+}
+
+describe('ingest writer killed between insert and acknowledgement', () => {
+  let redisServer: RedisProcess;
+  let redis: Redis;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpg-crash-'));
+    redisServer = await startRedisServer({ dir: path.join(dataDir, 'redis') });
+    redis = new Redis(redisServer.url);
+  });
+  afterAll(async () => {
+    await redis?.quit();
+    await redisServer?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('loses nothing and doubles nothing after a restart', async () => {
+    const total = 1000;
+    const pipeline = redis.pipeline();
+    for (let i = 0; i < total; i++) pipeline.xadd(STREAM, '*', 'e', JSON.stringify(sampleEvent(i)), 's', 'APPROVED', 'd', '');
+    await pipeline.exec();
+
+    const env = { REDIS_URL: redisServer.url, DATA_DIR: dataDir, STREAM };
+    const crashed = await runWriter({ ...env, CRASH_AFTER_INSERT: '1' });
+    expect(crashed.signal, crashed.out).toBe('SIGKILL');
+    expect(crashed.out).toContain('inserted 100');
+    // The batch reached ClickHouse but was never acknowledged, and is still recorded as in flight.
+    const pending = (await redis.xpending(STREAM, 'ingest')) as [number, ...unknown[]];
+    expect(Number(pending[0])).toBe(100);
+    expect(await redis.exists(`${STREAM}:inflight:writer-1`)).toBe(1);
+
+    const restarted = await runWriter(env);
+    expect(restarted.code, restarted.out).toBe(0);
+    expect(restarted.out).toContain('drained');
+
+    const clickhouse = await openClickHouse({ dataDir });
+    try {
+      const c = clickhouse.client;
+      expect(await scalar(c, 'SELECT count() FROM cpg.transactions')).toBe(total);
+      expect(await scalar(c, 'SELECT uniqExact(payment_id) FROM cpg.transactions')).toBe(total);
+      expect(Number(await scalar(c, 'SELECT toString(sum(messages)) FROM cpg.transactions_per_minute'))).toBe(total);
+    } finally {
+      await clickhouse.close();
+    }
+    expect(Number(((await redis.xpending(STREAM, 'ingest')) as [number])[0])).toBe(0);
+  }, 120_000);
+});

@@ -21,7 +21,7 @@ export default async function paymentRoutes(app: FastifyInstance, options: { swi
     const a = result.value;
     app.metrics.messages.inc({ type: a.type, status: a.status, direction: a.direction });
     app.metrics.authorizeSeconds.observe({ type: a.type }, (performance.now() - started) / 1000);
-    reply.log.info({ paymentId: a.paymentId, status: a.status, type: a.type }, 'message switched');
+    reply.log.debug({ paymentId: a.paymentId, status: a.status, type: a.type }, 'message switched');
     return a;
   }
 

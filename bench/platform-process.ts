@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+import { freeLoopbackPort } from '../server/redis-process.ts';
+
+/**
+ * The whole platform as a child process, started the way an operator would (`tsx
+ * server/main.ts`), on a free loopback port with a fresh data directory: what the
+ * benchmark measures and what the end-to-end tests run against.
+ */
+export interface PlatformProcess {
+  url: string;
+  port: number;
+  dataDir: string;
+  pid: number;
+  /** SIGTERM, then wait; SIGKILL to the whole process group if it overruns `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<PlatformExit>;
+  /** The last few kilobytes of its stdout and stderr, for failure messages. */
+  outputTail(): string;
+}
+
+export interface PlatformExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  elapsedMs: number;
+  /** True when it had to be killed. */
+  timedOut: boolean;
+}
+
+export interface StartPlatformOptions {
+  /** Extra environment on top of PORT, HOST, DATA_DIR and LOG_LEVEL=warn. */
+  env?: Record<string, string>;
+  healthTimeoutMs?: number;
+  /** Copy the platform's output to this process's stderr as it comes. */
+  echo?: boolean;
+  /** Keep the data directory after stop (it is removed by default). */
+  keepDataDir?: boolean;
+}
+
+export const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUTPUT_TAIL_CHARS = 8192;
+
+export async function startPlatform(options: StartPlatformOptions = {}): Promise<PlatformProcess> {
+  const port = await freeLoopbackPort();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpg-platform-'));
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(path.join(REPOSITORY_ROOT, 'node_modules/.bin/tsx'), ['server/main.ts'], {
+    cwd: REPOSITORY_ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...options.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a platform that will not stop can be killed with its children.
+    detached: true,
+  });
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
+    if (options.echo) process.stderr.write(chunk);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  // Never leave a platform behind when the parent goes away unexpectedly.
+  const killOnExit = () => killGroup(child, 'SIGKILL');
+  process.once('exit', killOnExit);
+  const cleanUp = () => {
+    process.off('exit', killOnExit);
+    if (!options.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  const stop = async (timeoutMs = 10_000): Promise<PlatformExit> => {
+    const started = performance.now();
+    let timedOut = false;
+    if (child.exitCode === null && child.signalCode === null) {
+      // SIGTERM to tsx only: it relays to the platform, which stops its own redis-server in order.
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killGroup(child, 'SIGKILL');
+      }, timeoutMs);
+      await exited;
+      clearTimeout(timer);
+    }
+    const { code, signal } = await exited;
+    cleanUp();
+    return { code, signal, elapsedMs: performance.now() - started, timedOut };
+  };
+
+  try {
+    await waitForHealth(url, child, options.healthTimeoutMs ?? 60_000, () => tail);
+  } catch (e) {
+    await stop(5000);
+    throw e;
+  }
+  return { url, port, dataDir, pid: child.pid as number, stop, outputTail: () => tail };
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number, tail: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the platform exited (${child.exitCode ?? child.signalCode}) before /health answered 200:\n${tail()}`);
+    }
+    try {
+      const response = await request(`${url}/health`, { headersTimeout: 3000, bodyTimeout: 3000 });
+      const body = await response.body.text();
+      if (response.statusCode === 200) return;
+      last = `HTTP ${response.statusCode} ${body.slice(0, 300)}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await sleep(200);
+  }
+  throw new Error(`the platform's /health did not answer 200 within ${timeoutMs / 1000} s (last: ${last}):\n${tail()}`);
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}

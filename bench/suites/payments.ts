@@ -1,0 +1,153 @@
+import { Redis } from 'ioredis';
+import { performance } from 'node:perf_hooks';
+import { startEchoServer } from '../baselines/fastify-echo.ts';
+import { startScratchRedis } from '../baselines/redis-server.ts';
+import { runClosedLoop, type Outcome } from '../load/closed-loop.ts';
+import { startPlatform } from '../platform-process.ts';
+import { failureWarnings, measurementOf, ratiosOf, type BenchSettings, type Measurement, type Suite } from '../suite.ts';
+import { bootstrapMerchants, errorCodeOf } from '../traffic/bootstrap.ts';
+import { DEFAULT_CONFIG_PATH, DEFAULT_CREDENTIALS_PATH, loadParticipants } from '../traffic/participants.ts';
+import { createPaymentGenerator, type PayableMerchant, type PaymentGenerator } from '../traffic/payment-generator.ts';
+import { createSignedClient, type SignedClient } from '../traffic/signed-client.ts';
+
+/** Enough payers that per-device velocity rules stay quiet at benchmark rates. */
+const PAYERS_PER_WALLET = 2000;
+const SEED = 42;
+
+/**
+ * POST /v1/payments on the whole platform, closed loop, next to what it cannot beat:
+ * a plain fastify app doing the same HTTP and JSON work, and a single Redis round trip.
+ */
+export const paymentsSuite: Suite = {
+  name: 'payments',
+  description: 'POST /v1/payments (signed, realistic bodies) vs plain fastify and one Redis PING',
+  async run(settings) {
+    const { participants, homeCountry } = loadParticipants(DEFAULT_CREDENTIALS_PATH, DEFAULT_CONFIG_PATH);
+    const measurements: Measurement[] = [];
+
+    // The platform first: its acquirers issue the QR codes, so the echo baseline gets the
+    // very same sequence of bodies (same seed), and each run has the machine to itself.
+    settings.log('platform: starting server/main.ts');
+    const platform = await startPlatform();
+    let merchants: PayableMerchant[];
+    try {
+      merchants = await bootstrap(platform.url, participants);
+      const generator = generatorFor(participants, homeCountry, merchants);
+      const measured = await measureHttp('platform POST /v1/payments', 'subject', platform.url, '/v1/payments', generator, settings);
+      measurements.push(measured);
+      if (measured.failures > 0) {
+        // Its own log says why; the answers only carry a code.
+        settings.log(`platform answered ${measured.failures} failures; the end of its output:\n${indent(platform.outputTail().slice(-3000))}`);
+      }
+    } finally {
+      const exit = await platform.stop();
+      if (exit.code !== 0) settings.log(`platform exited with ${exit.code ?? exit.signal}${exit.timedOut ? ' (killed)' : ''}`);
+    }
+
+    settings.log('fastify echo baseline: starting');
+    const echo = await startEchoServer();
+    try {
+      const generator = generatorFor(participants, homeCountry, merchants);
+      measurements.push(await measureHttp('fastify POST /echo (baseline)', 'baseline', echo.url, '/echo', generator, settings));
+    } finally {
+      await echo.stop();
+    }
+
+    settings.log('redis PING baseline: starting redis-server');
+    const redis = await startScratchRedis();
+    try {
+      measurements.push(await measureRedisPing(redis.port, settings));
+    } finally {
+      await redis.stop();
+    }
+
+    return {
+      suite: 'payments',
+      description: paymentsSuite.description,
+      measurements,
+      ratios: ratiosOf(measurements),
+      warnings: failureWarnings(measurements),
+    };
+  },
+};
+
+type Participants = ReturnType<typeof loadParticipants>['participants'];
+
+async function bootstrap(url: string, participants: Participants): Promise<PayableMerchant[]> {
+  const client = createSignedClient(url, { connections: 4 });
+  try {
+    return await bootstrapMerchants(client, participants.filter((p) => p.kind === 'acquirer'));
+  } finally {
+    await client.close();
+  }
+}
+
+function generatorFor(participants: Participants, homeCountry: string, merchants: PayableMerchant[]): PaymentGenerator {
+  return createPaymentGenerator({
+    participants,
+    merchants,
+    homeCountry,
+    seed: SEED,
+    payersPerWallet: PAYERS_PER_WALLET,
+    txnPrefix: 'bench',
+  });
+}
+
+async function measureHttp(
+  name: string,
+  role: Measurement['role'],
+  url: string,
+  path: string,
+  generator: PaymentGenerator,
+  settings: BenchSettings,
+): Promise<Measurement> {
+  const client: SignedClient = createSignedClient(url, { connections: settings.concurrency });
+  const utcHour = () => (Date.now() / 3_600_000) % 24;
+  try {
+    settings.log(`${name}: ${settings.warmupS} s warm-up, ${settings.measureS} s measured, ${settings.concurrency} workers`);
+    const result = await runClosedLoop({
+      ...settings,
+      operation: async (): Promise<Outcome> => {
+        const payment = generator.next(utcHour());
+        const response = await client.send(payment.participant, 'POST', path, JSON.stringify(payment.body));
+        const ok = response.status >= 200 && response.status < 300;
+        return {
+          ok,
+          latencyMs: response.latencyMs,
+          failure: ok ? undefined : `HTTP ${response.status} ${errorCodeOf(response.body) ?? ''}`.trim(),
+        };
+      },
+    });
+    return measurementOf(name, role, result);
+  } finally {
+    await client.close();
+  }
+}
+
+async function measureRedisPing(port: number, settings: BenchSettings): Promise<Measurement> {
+  // One connection, as the platform uses: concurrent commands are pipelined on it.
+  const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+  try {
+    const name = 'redis PING (baseline)';
+    settings.log(`${name}: ${settings.warmupS} s warm-up, ${settings.measureS} s measured, ${settings.concurrency} in flight`);
+    const result = await runClosedLoop({
+      ...settings,
+      operation: async (): Promise<Outcome> => {
+        const started = performance.now();
+        const answer = await redis.ping();
+        return { ok: answer === 'PONG', latencyMs: performance.now() - started, failure: answer === 'PONG' ? undefined : answer };
+      },
+    });
+    return measurementOf(name, 'baseline', result);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function indent(text: string): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+}

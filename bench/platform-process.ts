@@ -8,8 +8,8 @@ import { request } from 'undici';
 import { freeLoopbackPort } from '../server/redis-process.ts';
 
 /**
- * The whole platform as a child process, started the way an operator would (`tsx
- * server/main.ts`), on a free loopback port with a fresh data directory: what the
+ * The whole platform as a child process, started the way `npm start` does (`node --import
+ * tsx server/main.ts`), on a free loopback port with a fresh data directory: what the
  * benchmark measures and what the end-to-end tests run against.
  */
 export interface PlatformProcess {
@@ -19,6 +19,8 @@ export interface PlatformProcess {
   pid: number;
   /** SIGTERM, then wait; SIGKILL to the whole process group if it overruns `timeoutMs`. */
   stop(timeoutMs?: number): Promise<PlatformExit>;
+  /** SIGKILL to the whole process group (the platform and its redis-server): a crash. */
+  kill(): Promise<PlatformExit>;
   /** The last few kilobytes of its stdout and stderr, for failure messages. */
   outputTail(): string;
 }
@@ -39,6 +41,8 @@ export interface StartPlatformOptions {
   echo?: boolean;
   /** Keep the data directory after stop (it is removed by default). */
   keepDataDir?: boolean;
+  /** Reuse this data directory (kept after stop) instead of a fresh one: a restart. */
+  dataDir?: string;
 }
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -46,9 +50,11 @@ const OUTPUT_TAIL_CHARS = 8192;
 
 export async function startPlatform(options: StartPlatformOptions = {}): Promise<PlatformProcess> {
   const port = await freeLoopbackPort();
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpg-platform-'));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'cpg-platform-'));
+  const keepDataDir = options.keepDataDir || options.dataDir !== undefined;
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(path.join(REPOSITORY_ROOT, 'node_modules/.bin/tsx'), ['server/main.ts'], {
+  // node --import tsx: one process, so signals reach the platform itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: REPOSITORY_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...options.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -70,14 +76,14 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
   process.once('exit', killOnExit);
   const cleanUp = () => {
     process.off('exit', killOnExit);
-    if (!options.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (!keepDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
 
   const stop = async (timeoutMs = 10_000): Promise<PlatformExit> => {
     const started = performance.now();
     let timedOut = false;
     if (child.exitCode === null && child.signalCode === null) {
-      // SIGTERM to tsx only: it relays to the platform, which stops its own redis-server in order.
+      // SIGTERM to the platform only: it stops its own redis-server in order.
       child.kill('SIGTERM');
       const timer = setTimeout(() => {
         timedOut = true;
@@ -91,13 +97,21 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
     return { code, signal, elapsedMs: performance.now() - started, timedOut };
   };
 
+  const kill = async (): Promise<PlatformExit> => {
+    const started = performance.now();
+    killGroup(child, 'SIGKILL');
+    const { code, signal } = await exited;
+    cleanUp();
+    return { code, signal, elapsedMs: performance.now() - started, timedOut: false };
+  };
+
   try {
     await waitForHealth(url, child, options.healthTimeoutMs ?? 60_000, () => tail);
   } catch (e) {
     await stop(5000);
     throw e;
   }
-  return { url, port, dataDir, pid: child.pid as number, stop, outputTail: () => tail };
+  return { url, port, dataDir, pid: child.pid as number, stop, kill, outputTail: () => tail };
 }
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number, tail: () => string): Promise<void> {

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT, startPlatform } from '../bench/platform-process.ts';
 
-const tsx = path.join(REPOSITORY_ROOT, 'node_modules/.bin/tsx');
 
 function alive(pid: number): boolean {
   try {
@@ -38,7 +37,7 @@ describe('starting and stopping the platform', () => {
     const config = JSON.parse(readFileSync(path.join(REPOSITORY_ROOT, 'config/development.json'), 'utf8'));
     config.merchants[0].mcc = 'food';
     writeFileSync(path.join(dir, 'bad.json'), JSON.stringify(config));
-    const r = spawnSync(tsx, ['server/main.ts'], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: REPOSITORY_ROOT,
       env: { ...process.env, CONFIG: path.join(dir, 'bad.json'), DATA_DIR: dir, PORT: '0' },
       encoding: 'utf8',
@@ -53,7 +52,7 @@ describe('starting and stopping the platform', () => {
 
   it('says in one line how to get Redis when redis-server is missing', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cpg-noredis-'));
-    const r = spawnSync(tsx, ['server/main.ts'], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: REPOSITORY_ROOT,
       env: { ...process.env, REDIS_SERVER_BIN: path.join(dir, 'no-redis-server'), DATA_DIR: dir, PORT: '0' },
       encoding: 'utf8',

@@ -27,7 +27,7 @@ export function machineInfo(): MachineInfo {
 }
 
 export function formatSuite(result: SuiteResult, settings: Omit<BenchSettings, 'log'>): string {
-  const header = ['name', 'requests/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx'];
+  const header = ['name', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx'];
   const rows = result.measurements.map((m) => [
     m.name,
     Math.round(m.perSecond).toLocaleString('en-US'),
@@ -54,6 +54,7 @@ export function formatSuite(result: SuiteResult, settings: Omit<BenchSettings, '
       ),
     );
   }
+  if (result.notes?.length) lines.push('', ...result.notes);
   for (const warning of result.warnings) lines.push('', `WARNING: ${warning}`);
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { REPOSITORY_ROOT } from './platform-process.ts';
 import { formatSuite, machineInfo, writeResults } from './report.ts';
 import type { BenchSettings, Suite, SuiteResult } from './suite.ts';
+import { ingestSuite } from './suites/ingest.ts';
 import { paymentsSuite } from './suites/payments.ts';
 
 /**
@@ -10,7 +11,7 @@ import { paymentsSuite } from './suites/payments.ts';
  * Runs the named suites (all by default), prints their tables and writes
  * bench/results/latest.json.
  */
-const SUITES: readonly Suite[] = [paymentsSuite];
+const SUITES: readonly Suite[] = [paymentsSuite, ingestSuite];
 const RESULTS_FILE = path.join(REPOSITORY_ROOT, 'bench/results/latest.json');
 
 function parseCommandLine(argv: string[]): { suites: Suite[]; settings: Omit<BenchSettings, 'log'> } {

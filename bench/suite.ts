@@ -36,6 +36,8 @@ export interface SuiteResult {
   measurements: Measurement[];
   ratios: Ratio[];
   warnings: string[];
+  /** Figures that are not a rate and a latency, printed under the table. */
+  notes?: string[];
 }
 
 export interface Suite {

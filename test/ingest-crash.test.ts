@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openClickHouse } from '../server/clickhouse.ts';
 import { startRedisServer, type RedisProcess } from '../server/redis-process.ts';
-import { sampleEvent } from './support/events.ts';
+import { sampleEvent } from '../bench/traffic/tap-events.ts';
 import { repoRoot } from './support/platform.ts';
 import { scalar } from './support/traffic.ts';
 

@@ -1,6 +1,6 @@
 import type { TapEvent } from '../../domain/transaction.ts';
 
-/** A plausible transaction event, as the switch would tap it, for tests that feed the stream directly. */
+/** A plausible transaction event, as the switch would tap it, for feeding the stream directly. */
 export function sampleEvent(i: number, at = Date.now()): TapEvent {
   return {
     paymentId: `pay_test${String(i).padStart(10, '0')}`,

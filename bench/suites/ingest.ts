@@ -1,0 +1,180 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { migrate } from '../../analytics/schema/migrate.ts';
+import { clickhouseTransactionSink } from '../../ingest/clickhouse-sink.ts';
+import { decodeTapEntry } from '../../ingest/tap-stream.ts';
+import { transactionRow, type TransactionRow } from '../../ingest/transaction-row.ts';
+import { IngestWriter } from '../../ingest/writer.ts';
+import { openClickHouse } from '../../server/clickhouse.ts';
+import { startScratchRedis } from '../baselines/redis-server.ts';
+import { REPOSITORY_ROOT, startPlatform } from '../platform-process.ts';
+import type { BenchSettings, Measurement, Suite } from '../suite.ts';
+import { runSimulation } from '../traffic/simulation.ts';
+import { sampleEvent } from '../traffic/tap-events.ts';
+
+const ROWS = 100_000;
+const BATCH = 5000;
+const FRESHNESS_TPS = 2000;
+const STREAM = 'tap:transactions';
+
+/**
+ * The ingest writer: rows/s from the tap stream into embedded ClickHouse next to a raw
+ * insert of the same rows in the same batches, and freshness (decision to row in
+ * ClickHouse) with the platform under an offered load of 2,000 payments/s.
+ */
+export const ingestSuite: Suite = {
+  name: 'ingest',
+  description: `ingest writer rows/s vs raw ClickHouse insert of the same ${ROWS.toLocaleString('en')} rows; freshness at ${FRESHNESS_TPS}/s offered`,
+  async run(settings) {
+    const measurements = await writerVersusRawInsert(settings);
+    const notes = await freshness(settings);
+    return {
+      suite: 'ingest',
+      description: ingestSuite.description,
+      measurements,
+      ratios: [
+        {
+          subject: measurements[0]!.name,
+          baseline: measurements[1]!.name,
+          throughput: measurements[0]!.perSecond / measurements[1]!.perSecond,
+          p99: measurements[0]!.p99Ms / measurements[1]!.p99Ms,
+        },
+      ],
+      warnings: notes.warnings,
+      notes: notes.lines,
+    };
+  },
+};
+
+async function writerVersusRawInsert(settings: BenchSettings): Promise<Measurement[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cpg-bench-ingest-'));
+  const redisServer = await startScratchRedis();
+  const redis = new Redis({ host: '127.0.0.1', port: redisServer.port });
+  const clickhouse = await openClickHouse({ dataDir: dir });
+  try {
+    await migrate(clickhouse.client, 'cpg');
+    await migrate(clickhouse.client, 'raw');
+    settings.log(`ingest: appending ${ROWS.toLocaleString('en')} events to the tap stream`);
+    const start = Date.now();
+    for (let i = 0; i < ROWS; i += BATCH) {
+      const pipeline = redis.pipeline();
+      for (let j = i; j < Math.min(ROWS, i + BATCH); j++) {
+        pipeline.xadd(STREAM, '*', 'e', JSON.stringify(sampleEvent(j, start + j)), 's', 'APPROVED', 'd', '');
+      }
+      await pipeline.exec();
+    }
+
+    // Baseline: the same rows, already built, inserted straight in batches of the same size.
+    const entries = (await redis.xrange(STREAM, '-', '+')) as Array<[string, string[]]>;
+    const rows: TransactionRow[] = entries.map(([id, fields]) => transactionRow(decodeTapEntry(id, fields)!));
+    const rawSink = clickhouseTransactionSink(clickhouse.client, 'raw');
+    const rawBatchMs: number[] = [];
+    const rawStarted = performance.now();
+    for (let i = 0; i < rows.length; i += BATCH) {
+      const t = performance.now();
+      await rawSink(rows.slice(i, i + BATCH), `raw-${i}`);
+      rawBatchMs.push(performance.now() - t);
+    }
+    const rawMs = performance.now() - rawStarted;
+
+    settings.log('ingest: draining the stream with the writer');
+    const writer = new IngestWriter({
+      redis,
+      stream: STREAM,
+      consumer: 'bench',
+      insert: clickhouseTransactionSink(clickhouse.client, 'cpg'),
+      batchSize: BATCH,
+      maxWaitMs: 1000,
+    });
+    const writerBatchMs: number[] = [];
+    const writerStarted = performance.now();
+    writer.start();
+    let lastBatches = 0;
+    while (writer.stats().rows < ROWS) {
+      await new Promise((r) => setTimeout(r, 5));
+      const s = writer.stats();
+      if (s.batches !== lastBatches) {
+        writerBatchMs.push(s.lastBatchMs);
+        lastBatches = s.batches;
+      }
+    }
+    const writerMs = performance.now() - writerStarted;
+    await writer.close();
+    const counted = await (await clickhouse.client.query({ query: 'SELECT toUInt32(count()) AS n FROM cpg.transactions', format: 'JSONEachRow' })).json<{ n: number }>();
+    if (Number(counted[0]?.n) !== ROWS) throw new Error(`writer landed ${counted[0]?.n} rows, expected ${ROWS}`);
+    return [
+      batchMeasurement('ingest writer (stream -> ClickHouse)', 'subject', ROWS, writerMs, writerBatchMs),
+      batchMeasurement('raw ClickHouse insert, same rows (baseline)', 'baseline', ROWS, rawMs, rawBatchMs),
+    ];
+  } finally {
+    await clickhouse.close();
+    redis.disconnect();
+    await redisServer.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function batchMeasurement(name: string, role: Measurement['role'], rows: number, ms: number, batchMs: number[]): Measurement {
+  const sorted = [...batchMs].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return {
+    name: `${name}, rows/s; batch ms`,
+    role,
+    completed: rows,
+    perSecond: rows / (ms / 1000),
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: sorted[sorted.length - 1] ?? 0,
+    failures: 0,
+    failureKinds: {},
+  };
+}
+
+async function freshness(settings: BenchSettings): Promise<{ lines: string[]; warnings: string[] }> {
+  settings.log(`freshness: the platform under ${FRESHNESS_TPS}/s offered for ${settings.measureS} s`);
+  const platform = await startPlatform({ keepDataDir: true });
+  const since = Date.now();
+  let summary;
+  try {
+    summary = await runSimulation({
+      url: platform.url,
+      credentialsPath: path.join(REPOSITORY_ROOT, 'config/dev-credentials.json'),
+      tps: FRESHNESS_TPS,
+      durationS: settings.measureS,
+      quiet: true,
+    });
+    for (let i = 0; i < 600; i++) {
+      const health = (await (await fetch(`${platform.url}/health`)).json()) as { ingest: { pending: number; lagMs: number } };
+      if (health.ingest.pending === 0 && health.ingest.lagMs === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await platform.stop();
+  }
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import', 'tsx', 'bench/clickhouse-query.ts', platform.dataDir,
+        `SELECT toUInt32(count()) AS n, quantilesExact(0.5, 0.99)(dateDiff('millisecond', decided_at, ingested_at)) AS q
+         FROM cpg.transactions WHERE message_type = 'payment' AND received_at >= fromUnixTimestamp64Milli(${since})`,
+      ],
+      { cwd: REPOSITORY_ROOT },
+    );
+    const [row] = JSON.parse(stdout) as Array<{ n: number; q: number[] }>;
+    const answered = summary.ok2xx;
+    const lines = [
+      `freshness at ${FRESHNESS_TPS}/s offered: achieved ${summary.achievedTps.toFixed(0)}/s, ${answered} answered 2xx, ${row?.n} rows in ClickHouse`,
+      `  decision to row in ClickHouse (ingested_at - decided_at): p50 ${row?.q[0]} ms, p99 ${row?.q[1]} ms`,
+      `  payment latency at that load: p50 ${summary.latencyMs.p50.toFixed(1)} ms, p99 ${summary.latencyMs.p99.toFixed(1)} ms`,
+    ];
+    const warnings = Number(row?.n) === answered ? [] : [`freshness: ${answered} payments answered 2xx but ${row?.n} rows found`];
+    return { lines, warnings };
+  } finally {
+    rmSync(platform.dataDir, { recursive: true, force: true });
+  }
+}

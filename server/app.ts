@@ -3,11 +3,16 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { AuditLog } from '../analytics/audit-log.ts';
 import type { SwitchDeps } from '../switch/deps.ts';
 import { errorHandler } from './http-errors.ts';
 import metricsPlugin, { type PlatformMetrics } from './plugins/metrics.ts';
+import operatorAuth from './plugins/operator-auth.ts';
 import participantAuth from './plugins/participant-auth.ts';
 import rawJsonBody from './plugins/raw-json-body.ts';
+import type { Sessions } from './auth/sessions.ts';
+import type { UserConfig } from './config/schema.ts';
+import authRoutes from './routes/auth.ts';
 import healthRoutes, { type HealthCheck } from './routes/health.ts';
 import merchantRoutes from './routes/merchants.ts';
 import paymentRoutes from './routes/payments.ts';
@@ -24,6 +29,11 @@ export interface AppDeps {
   secretOf(participantId: string): string | undefined;
   maxClockSkewMs: number;
   bodyLimitBytes: number;
+  users: UserConfig[];
+  sessions: Sessions;
+  audit: AuditLog;
+  /** Extra route plugins registered after the built-in ones (rules, alerts, ...). */
+  routes?: Array<(app: FastifyInstance) => Promise<void>>;
   logger: FastifyServerOptions['logger'];
 }
 
@@ -61,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       components: {
         securitySchemes: {
+          operatorToken: { type: 'http', scheme: 'bearer', description: 'Token from POST /v1/auth/login' },
           participantSignature: {
             type: 'apiKey',
             in: 'header',
@@ -82,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxSkewMs: deps.maxClockSkewMs,
     now: deps.switchDeps.now,
   });
+  await app.register(operatorAuth, { sessions: deps.sessions });
   await app.register(metricsPlugin, { metrics: deps.metrics });
 
   app.setErrorHandler(errorHandler);
@@ -94,5 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(qrRoutes);
   await app.register(merchantRoutes, { registry: deps.switchDeps.registry });
   await app.register(paymentRoutes, { switchDeps: deps.switchDeps });
+  await app.register(authRoutes, { users: deps.users, sessions: deps.sessions, redis: deps.redis, audit: deps.audit });
+  for (const routes of deps.routes ?? []) await app.register(routes);
   return app;
 }

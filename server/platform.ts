@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
+import { createAuditLog } from '../analytics/audit-log.ts';
 import { migrate } from '../analytics/schema/migrate.ts';
 import type { Tap } from '../domain/ports.ts';
 import { clickhouseTransactionSink, type TransactionSink } from '../ingest/clickhouse-sink.ts';
@@ -13,6 +14,7 @@ import { createLedger } from '../switch/ledger.ts';
 import { newPaymentId } from '../switch/payment-id.ts';
 import { createRegistry } from '../switch/registry.ts';
 import { buildApp } from './app.ts';
+import { createSessions } from './auth/sessions.ts';
 import { openClickHouse, type ClickHouse } from './clickhouse.ts';
 import type { Config } from './config/load.ts';
 import { createMetrics, registerWriterMetrics } from './plugins/metrics.ts';
@@ -119,6 +121,9 @@ export async function startPlatform(
       }),
       maxClockSkewMs: file.auth.maxClockSkewMs,
       bodyLimitBytes: file.auth.bodyLimitBytes,
+      users: file.users,
+      sessions: createSessions(redis, 8 * 3600_000),
+      audit: createAuditLog(clickhouse.client, config.clickhouseDatabase),
       logger,
     });
     writer?.start();

@@ -1,0 +1,41 @@
+import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Operator, Sessions } from '../auth/sessions.ts';
+import { HttpDomainError } from '../http-errors.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    operator?: Operator;
+  }
+  interface FastifyInstance {
+    /** A preValidation hook admitting a bearer token of one of these roles. */
+    requireRole(...roles: Operator['role'][]): preValidationHookHandler;
+  }
+}
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const m = /^Bearer ([^\s]+)$/.exec(header);
+  return m?.[1];
+}
+
+/** Operator API authentication (bearer token from /v1/auth/login) and role checks. */
+export default fp(
+  async function operatorAuth(app: FastifyInstance, options: { sessions: Sessions }) {
+    app.decorateRequest('operator', undefined);
+    app.decorate('requireRole', (...roles: Operator['role'][]): preValidationHookHandler => {
+      return async (request) => {
+        const token = bearerToken(request);
+        if (!token) throw new HttpDomainError('AUTH_TOKEN_MISSING', 'Authorization: Bearer <token> is required');
+        const operator = await options.sessions.verify(token);
+        if (!operator) throw new HttpDomainError('AUTH_TOKEN_INVALID', 'the token is unknown or has expired');
+        if (!roles.includes(operator.role)) {
+          throw new HttpDomainError('FORBIDDEN_ROLE', `this needs one of: ${roles.join(', ')}`);
+        }
+        request.operator = operator;
+      };
+    });
+  },
+  { name: 'operator-auth' },
+);

@@ -92,12 +92,13 @@ async function authorizePrepared(
   };
   let committed: Awaited<ReturnType<SwitchDeps['ledger']['commitPayment']>>;
   let record: PaymentRecord;
+  let event: TapEvent;
   try {
     const riskStarted = process.hrtime.bigint();
     const risk = await deps.scorer.score(message);
     const riskLatencyUs = Number((process.hrtime.bigint() - riskStarted) / 1000n);
     record = { ...message, risk, riskLatencyUs };
-    const event: TapEvent = {
+    event = {
       ...message,
       risk,
       riskLatencyUs,
@@ -130,5 +131,6 @@ async function authorizePrepared(
     refundedMinor: 0n,
     reversed: false,
   };
+  deps.observe?.({ ...event, status: committed.status, ...(committed.declineCode ? { declineCode: committed.declineCode } : {}) });
   return ok(paymentAnswer(stored));
 }

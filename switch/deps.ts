@@ -1,5 +1,5 @@
 import type { Scorer, Tap } from '../domain/ports.ts';
-import type { MessageType } from '../domain/transaction.ts';
+import type { MessageType, TransactionEvent } from '../domain/transaction.ts';
 import type { FxTable } from './fx.ts';
 import type { Ledger } from './ledger.ts';
 import type { Registry } from './registry.ts';
@@ -14,4 +14,9 @@ export interface SwitchDeps {
   now(): number;
   newPaymentId(type: MessageType): string;
   reversalWindowMs: number;
+  /**
+   * Told of every committed message after the commit (alerts, live counters). Must not
+   * throw or block: the participant's answer does not wait for it.
+   */
+  observe?(event: TransactionEvent): void;
 }

@@ -133,11 +133,12 @@ async function followUpChecked(
     receivedAt,
   };
   let outcome: Awaited<ReturnType<SwitchDeps['ledger']['commitFollowUp']>>;
+  let event: TapEvent;
   try {
     const riskStarted = process.hrtime.bigint();
     const risk = await deps.scorer.score(message);
     const riskLatencyUs = Number((process.hrtime.bigint() - riskStarted) / 1000n);
-    const event: TapEvent = {
+    event = {
       ...message,
       risk,
       riskLatencyUs,
@@ -168,5 +169,6 @@ async function followUpChecked(
   }
   const stored = await deps.ledger.load(paymentId);
   if (!stored) throw new Error(`follow-up ${paymentId} committed but not readable`);
+  deps.observe?.({ ...event, status: outcome.status, ...(outcome.code ? { declineCode: outcome.code } : {}) });
   return ok(paymentAnswer(stored));
 }

@@ -15,6 +15,8 @@ export const ParticipantSchema = Type.Object(
     country: Country,
     currency: CurrencyCode,
     secret: Type.String({ minLength: 32, maxLength: 256 }),
+    /** Where the gateway delivers this participant's alerts (POST, signed), if anywhere. */
+    webhookUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]{1,2000}$' })),
     /** Acquirers: the 8-digit IIN their merchants' UnionPay QR codes carry. */
     iin: Type.Optional(Type.String({ pattern: '^\\d{8}$' })),
     /** Wallets: the simulated issuer's opening balance and limits, in the wallet's currency. */

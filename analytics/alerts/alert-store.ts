@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { err, ok, type DomainError, type Result } from '../../domain/result.ts';
+import type { TransactionEvent } from '../../domain/transaction.ts';
+import { severityOf, type Alert, type AlertEvent, type AlertStatus, type Disposition } from './alert.ts';
+
+/**
+ * Alerts' live state in Redis (shared by every node) and their history as append-only
+ * events for ClickHouse. Raising and grouping is one Lua script, so two nodes seeing the
+ * same burst still make one alert.
+ */
+export interface AlertStoreOptions {
+  redis: Redis;
+  /** A decision with at least this score raises an alert even when approved. */
+  alertScore: number;
+  groupWindowMs: number;
+  retentionMs: number;
+  /** Where alert events go on their way to ClickHouse. */
+  appendEvent(event: AlertEvent): Promise<void>;
+  now?: () => number;
+}
+
+export interface AlertFilter {
+  status?: AlertStatus;
+  severity?: string;
+  participant?: string;
+  rule?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+type ScriptedRedis = Redis & {
+  raiseAlert(...args: string[]): Promise<string[]>;
+  changeAlert(...args: string[]): Promise<string[]>;
+};
+
+const INDEX = 'alerts:index';
+
+export function createAlertStore(options: AlertStoreOptions) {
+  const redis = options.redis as ScriptedRedis;
+  const now = options.now ?? Date.now;
+  for (const [name, file, keys] of [
+    ['raiseAlert', 'raiseAlert-3.lua', 3],
+    ['changeAlert', 'changeAlert-1.lua', 1],
+  ] as const) {
+    if (!(redis as unknown as Record<string, unknown>)[name]) {
+      redis.defineCommand(name, { numberOfKeys: keys, lua: readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8') });
+    }
+  }
+
+  async function get(id: string): Promise<Alert | undefined> {
+    const h = await redis.hgetall(`alert:${id}`);
+    if (!h.alert) return undefined;
+    const base = JSON.parse(h.alert) as Omit<Alert, 'count' | 'status' | 'score' | 'severity' | 'lastPaymentId' | 'updatedAt' | 'assignee' | 'disposition' | 'note'>;
+    return {
+      ...base,
+      count: Number(h.count ?? 1),
+      status: (h.status ?? 'open') as AlertStatus,
+      score: Number(h.score ?? 0),
+      severity: (h.severity ?? 'low') as Alert['severity'],
+      lastPaymentId: h.lastPaymentId ?? base.paymentId,
+      updatedAt: new Date(Number(h.updatedAt ?? Date.parse(base.createdAt))).toISOString(),
+      assignee: h.assignee ?? '',
+      disposition: (h.disposition ?? '') as Alert['disposition'],
+      note: h.note ?? '',
+    };
+  }
+
+  function event(alert: Alert, kind: AlertEvent['kind'], actor: string, details: unknown = {}): AlertEvent {
+    return {
+      eventId: randomUUID(),
+      alertId: alert.id,
+      at: now(),
+      kind,
+      participant: alert.participant,
+      paymentId: alert.lastPaymentId,
+      ruleId: alert.ruleId,
+      severity: alert.severity,
+      status: alert.status,
+      actor,
+      assignee: alert.assignee,
+      disposition: alert.disposition,
+      note: alert.note,
+      details,
+    };
+  }
+
+  return {
+    get,
+
+    /** Raises or groups an alert for a decided message; undefined when it is not alert-worthy. */
+    async observe(e: TransactionEvent): Promise<{ kind: 'created' | 'grouped'; alert: Alert } | undefined> {
+      if (e.messageType !== 'payment') return undefined;
+      if (e.risk.decision === 'approve' && e.risk.score < options.alertScore) return undefined;
+      const top = e.risk.reasons[0];
+      const ruleId = top?.ruleId ?? 'score';
+      const id = `alt_${e.paymentId.slice(4)}`;
+      const at = now();
+      const severity = severityOf(e.risk.decision === 'decline' ? Math.max(e.risk.score, 600) : e.risk.score);
+      const base = {
+        id,
+        kind: 'decision' as const,
+        paymentId: e.paymentId,
+        participant: e.participant,
+        walletId: e.payer.walletId,
+        merchantId: e.merchant.id,
+        ruleId,
+        decision: e.risk.decision,
+        reasons: e.risk.reasons,
+        createdAt: new Date(at).toISOString(),
+      };
+      const [kind, alertId] = await redis.raiseAlert(
+        `alertgroup:${e.participant}:${e.payer.walletId}:${ruleId}`,
+        `alert:${id}`,
+        INDEX,
+        id,
+        String(at),
+        String(options.groupWindowMs),
+        JSON.stringify(base),
+        String(e.risk.score),
+        severity,
+        e.paymentId,
+        String(options.retentionMs),
+      );
+      const alert = await get(alertId!);
+      if (!alert) return undefined;
+      const k = kind === 'created' ? 'created' : 'grouped';
+      await options.appendEvent(event(alert, k, 'system', { paymentId: e.paymentId, score: e.risk.score, decision: e.risk.decision }));
+      return { kind: k, alert };
+    },
+
+    async list(filter: AlertFilter = {}): Promise<Alert[]> {
+      const limit = Math.min(filter.limit ?? 200, 1000);
+      const ids = await redis.zrevrangebyscore(INDEX, filter.to ?? '+inf', filter.from ?? '-inf', 'LIMIT', 0, 5000);
+      const alerts: Alert[] = [];
+      for (const id of ids) {
+        const a = await get(id);
+        if (!a) continue;
+        if (filter.status && a.status !== filter.status) continue;
+        if (filter.severity && a.severity !== filter.severity) continue;
+        if (filter.participant && a.participant !== filter.participant) continue;
+        if (filter.rule && a.ruleId !== filter.rule) continue;
+        alerts.push(a);
+        if (alerts.length >= limit) break;
+      }
+      return alerts;
+    },
+
+    async act(
+      id: string,
+      action: 'ack' | 'assign' | 'resolve',
+      actor: string,
+      params: { to?: string; disposition?: Disposition; note?: string } = {},
+    ): Promise<Result<Alert, DomainError>> {
+      const [outcome, value] = await redis.changeAlert(
+        `alert:${id}`, action, actor, String(now()), params.to ?? '', params.disposition ?? '', params.note ?? '',
+      );
+      if (outcome !== 'ok') {
+        return err({ code: value ?? 'ALERT_ACTION_FAILED', message: `${action} refused: ${(value ?? '').toLowerCase().replaceAll('_', ' ')}` });
+      }
+      const alert = await get(id);
+      if (!alert) return err({ code: 'ALERT_NOT_FOUND', message: 'no such alert' });
+      const kind = action === 'ack' ? 'acknowledged' : action === 'assign' ? 'assigned' : 'resolved';
+      await options.appendEvent(event(alert, kind, actor));
+      return ok(alert);
+    },
+
+    /** Old alerts leave the index with their hashes. */
+    async prune(): Promise<void> {
+      await redis.zremrangebyscore(INDEX, '-inf', now() - options.retentionMs);
+    },
+  };
+}
+
+export type AlertStore = ReturnType<typeof createAlertStore>;

@@ -1,0 +1,54 @@
+import type { RiskReason } from '../../domain/transaction.ts';
+
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+export type AlertStatus = 'open' | 'acknowledged' | 'assigned' | 'resolved';
+export type Disposition = 'fraud' | 'legitimate';
+
+/** One alert as risk officers see it: a risky payment, or a burst of them by one payer on one rule. */
+export interface Alert {
+  id: string;
+  kind: 'decision' | 'monitor';
+  paymentId: string;
+  lastPaymentId: string;
+  participant: string;
+  walletId: string;
+  merchantId: string;
+  ruleId: string;
+  score: number;
+  decision: string;
+  reasons: RiskReason[];
+  severity: Severity;
+  status: AlertStatus;
+  /** Payments grouped into this alert. */
+  count: number;
+  assignee: string;
+  disposition: Disposition | '';
+  note: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An entry of the append-only `alert_events` table. */
+export interface AlertEvent {
+  eventId: string;
+  alertId: string;
+  at: number;
+  kind: 'created' | 'grouped' | 'acknowledged' | 'assigned' | 'resolved';
+  participant: string;
+  paymentId: string;
+  ruleId: string;
+  severity: Severity;
+  status: AlertStatus;
+  actor: string;
+  assignee: string;
+  disposition: string;
+  note: string;
+  details: unknown;
+}
+
+export function severityOf(score: number): Severity {
+  if (score >= 800) return 'critical';
+  if (score >= 600) return 'high';
+  if (score >= 400) return 'medium';
+  return 'low';
+}

@@ -1,0 +1,104 @@
+import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { Redis } from 'ioredis';
+import { Server, type Namespace } from 'socket.io';
+import type { Alert } from '../../analytics/alerts/alert.ts';
+import type { Operator, Sessions } from '../auth/sessions.ts';
+import { aggregatesOf, liveKey } from './live-counters.ts';
+
+/**
+ * The live feed (CONTRACT.md): namespace /console, the token checked in io.use, rooms
+ * chosen by the server from the verified identity. Alerts go through socket.io's Redis
+ * streams adapter, so a node without sockets (a switch node) reaches every console node.
+ * Aggregates are computed by each console node for its own sockets once a second.
+ */
+export const OPERATORS_ROOM = 'operators';
+export const participantRoom = (participant: string) => `participant:${participant}`;
+
+export function roomsFor(operator: Operator): string[] {
+  return operator.role === 'participant_analyst' && operator.participant ? [participantRoom(operator.participant)] : [OPERATORS_ROOM];
+}
+
+export interface LiveFeed {
+  alert(kind: 'created' | 'updated', alert: Alert): void;
+  close(): Promise<void>;
+}
+
+/** A socket.io server on the platform's HTTP server, or with `httpServer` undefined, an emit-only one. */
+export function startLiveFeed(options: {
+  redis: Redis;
+  sessions: Sessions;
+  httpServer?: HttpServer;
+  ingestLagMs?: () => Promise<number>;
+  log?: { warn(o: object, m: string): void };
+}): LiveFeed & { io: Server } {
+  // XREAD BLOCK holds its connection.
+  const adapterRedis = options.redis.duplicate();
+  const io = new Server({
+    path: '/socket.io',
+    serveClient: true,
+    adapter: createAdapter(adapterRedis, { streamName: 'live:socket.io', maxLen: 10_000 }),
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+  });
+  if (options.httpServer) io.attach(options.httpServer);
+  const nsp: Namespace = io.of('/console');
+  nsp.use(async (socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    const operator = typeof token === 'string' ? await options.sessions.verify(token).catch(() => undefined) : undefined;
+    if (!operator) return next(new Error('AUTH_TOKEN_INVALID'));
+    socket.data.operator = operator;
+    next();
+  });
+  nsp.on('connection', (socket) => {
+    // Rooms come from the verified identity only, never from anything the client says.
+    void socket.join(roomsFor(socket.data.operator as Operator));
+  });
+
+  let ticker: NodeJS.Timeout | undefined;
+  if (options.httpServer) {
+    const tick = async () => {
+      const second = Math.floor(Date.now() / 1000) - 1;
+      const fields = await options.redis.hgetall(liveKey(second));
+      const lag = (await options.ingestLagMs?.().catch(() => -1)) ?? -1;
+      const sockets = await nsp.local.fetchSockets();
+      if (sockets.length === 0) return;
+      nsp.local.to(OPERATORS_ROOM).emit('aggregates', aggregatesOf(fields, 'all', second, lag));
+      const participants = new Set(
+        sockets.map((s) => (s.data.operator as Operator).participant).filter((p): p is string => typeof p === 'string'),
+      );
+      for (const p of participants) nsp.local.to(participantRoom(p)).emit('aggregates', aggregatesOf(fields, `p:${p}`, second, lag));
+    };
+    ticker = setInterval(() => void tick().catch((e: unknown) => options.log?.warn({ err: (e as Error).message }, 'live aggregates')), 1000);
+    ticker.unref();
+  }
+
+  return {
+    io,
+    alert(kind, alert) {
+      const payload = {
+        id: alert.id,
+        paymentId: alert.paymentId,
+        participant: alert.participant,
+        score: alert.score,
+        decision: alert.decision,
+        reasons: alert.reasons,
+        severity: alert.severity,
+        createdAt: alert.createdAt,
+        status: alert.status,
+        count: alert.count,
+        ruleId: alert.ruleId,
+        assignee: alert.assignee,
+        disposition: alert.disposition,
+        updatedAt: alert.updatedAt,
+      };
+      nsp.to([OPERATORS_ROOM, participantRoom(alert.participant)]).emit(kind === 'created' ? 'alert' : 'alert:update', payload);
+    },
+    /** Disconnects the sockets, leaving the HTTP server to its owner. */
+    async close() {
+      if (ticker) clearInterval(ticker);
+      nsp.disconnectSockets(true);
+      io.engine?.close();
+      adapterRedis.disconnect();
+    },
+  };
+}

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { AuditLog } from '../analytics/audit-log.ts';
 import type { SwitchDeps } from '../switch/deps.ts';
 import { errorHandler } from './http-errors.ts';
+import consoleStatic from './plugins/console-static.ts';
 import metricsPlugin, { type PlatformMetrics } from './plugins/metrics.ts';
 import operatorAuth from './plugins/operator-auth.ts';
 import participantAuth from './plugins/participant-auth.ts';
@@ -15,6 +16,7 @@ import type { UserConfig } from './config/schema.ts';
 import authRoutes from './routes/auth.ts';
 import healthRoutes, { type HealthCheck } from './routes/health.ts';
 import merchantRoutes from './routes/merchants.ts';
+import operatorPaymentRoutes from './routes/operator-payments.ts';
 import paymentRoutes from './routes/payments.ts';
 import qrRoutes from './routes/qr.ts';
 import { ErrorBody } from './schemas/common.ts';
@@ -107,6 +109,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(merchantRoutes, { registry: deps.switchDeps.registry });
   await app.register(paymentRoutes, { switchDeps: deps.switchDeps });
   await app.register(authRoutes, { users: deps.users, sessions: deps.sessions, redis: deps.redis, audit: deps.audit });
+  await app.register(operatorPaymentRoutes, { ledger: deps.switchDeps.ledger });
+  await app.register(consoleStatic);
   for (const routes of deps.routes ?? []) await app.register(routes);
   return app;
 }

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { createAuditLog } from '../analytics/audit-log.ts';
 import { migrate } from '../analytics/schema/migrate.ts';
 import type { Tap } from '../domain/ports.ts';
-import { clickhouseTransactionSink, type TransactionSink } from '../ingest/clickhouse-sink.ts';
+import { clickhouseTransactionBodySink, type TransactionBodySink } from '../ingest/clickhouse-sink.ts';
 import { createStreamTap } from '../ingest/tap-stream.ts';
 import { IngestWriter, type WriterOptions } from '../ingest/writer.ts';
 import { createApproveAllScorer } from '../rules/approve-all-scorer.ts';
@@ -13,6 +13,7 @@ import { createFxTable } from '../switch/fx.ts';
 import { createLedger } from '../switch/ledger.ts';
 import { newPaymentId } from '../switch/payment-id.ts';
 import { createRegistry } from '../switch/registry.ts';
+import { startAlerting, type Alerting } from './alerting.ts';
 import { buildApp } from './app.ts';
 import { createSessions } from './auth/sessions.ts';
 import { openClickHouse, type ClickHouse } from './clickhouse.ts';
@@ -28,12 +29,13 @@ export interface Platform {
   redisUrl: string;
   tap: Tap;
   writer?: IngestWriter;
+  alerting: Alerting;
   close(): Promise<void>;
 }
 
 /** Seams for fault tests: wrap the ClickHouse insert, act between insert and ack. */
 export interface PlatformHooks {
-  wrapInsert?: (insert: TransactionSink) => TransactionSink;
+  wrapInsert?: (insert: TransactionBodySink) => TransactionBodySink;
   afterInsert?: WriterOptions['afterInsert'];
 }
 
@@ -77,9 +79,10 @@ export async function startPlatform(
     const metrics = createMetrics();
     let writer: IngestWriter | undefined;
     if (config.ingestWriter) {
-      const sink = clickhouseTransactionSink(clickhouse.client, config.clickhouseDatabase);
+      const sink = clickhouseTransactionBodySink(clickhouse.client, config.clickhouseDatabase);
       writer = new IngestWriter({
         redis,
+        redisUrl,
         stream: tap.stream,
         consumer: config.ingestConsumer,
         insert: hooks.wrapInsert ? hooks.wrapInsert(sink) : sink,
@@ -92,6 +95,22 @@ export async function startPlatform(
       // Closed after the HTTP server, so it drains what the last payments appended.
       closers.push({ name: 'ingest writer', close: () => started.close() });
     }
+    const sessions = createSessions(redis, 8 * 3600_000);
+    const audit = createAuditLog(clickhouse.client, config.clickhouseDatabase);
+    const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
+    const alerting = startAlerting({
+      redis,
+      redisUrl,
+      sessions,
+      audit,
+      participants: file.participants,
+      users: file.users,
+      alertScore: 300,
+      ingestLagMs: async () => (writer ? (await writer.lag()).lagMs : 0),
+      log,
+      webhookWorker: true,
+    });
+    closers.push({ name: 'alerting', close: () => alerting.close() });
     const switchDeps: SwitchDeps = {
       registry: createRegistry({ gateway: file.gateway, participants: file.participants, merchants: file.merchants }),
       fx: createFxTable(file.fx.rates),
@@ -104,6 +123,7 @@ export async function startPlatform(
       now: () => Date.now(),
       newPaymentId: (type) => newPaymentId(type),
       reversalWindowMs: file.payments.reversalWindowMinutes * 60_000,
+      observe: (event) => alerting.observe(event),
     };
     const secrets = new Map(file.participants.map((p) => [p.id, p.secret]));
     const app = await buildApp({
@@ -122,14 +142,18 @@ export async function startPlatform(
       maxClockSkewMs: file.auth.maxClockSkewMs,
       bodyLimitBytes: file.auth.bodyLimitBytes,
       users: file.users,
-      sessions: createSessions(redis, 8 * 3600_000),
-      audit: createAuditLog(clickhouse.client, config.clickhouseDatabase),
+      sessions,
+      audit,
+      routes: [alerting.routes],
       logger,
     });
-    writer?.start();
+    alerting.live.attach(app.server);
+    // Open sockets would keep the HTTP server from closing.
+    app.addHook('preClose', async () => alerting.live.close());
+    writer?.start(app.log);
     // The HTTP server closes first, so in-flight payments finish before their dependencies go.
     closers.push({ name: 'http', close: () => app.close() });
-    return { app, redis, clickhouse, redisUrl, tap, writer, close: closeAll };
+    return { app, redis, clickhouse, redisUrl, tap, writer, alerting, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

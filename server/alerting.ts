@@ -87,7 +87,7 @@ export function startAlerting(options: {
       await live.close();
       await worker?.close();
       await webhooks.close();
-      bullConnection.disconnect();
+      await bullConnection.quit().catch(() => undefined);
     },
   };
 }

@@ -21,14 +21,14 @@ export function roomsFor(operator: Operator): string[] {
 
 export interface LiveFeed {
   alert(kind: 'created' | 'updated', alert: Alert): void;
+  /** Serves sockets on this HTTP server and starts the per-second aggregates; without it the feed only emits. */
+  attach(httpServer: HttpServer): void;
   close(): Promise<void>;
 }
 
-/** A socket.io server on the platform's HTTP server, or with `httpServer` undefined, an emit-only one. */
 export function startLiveFeed(options: {
   redis: Redis;
   sessions: Sessions;
-  httpServer?: HttpServer;
   ingestLagMs?: () => Promise<number>;
   log?: { warn(o: object, m: string): void };
 }): LiveFeed & { io: Server } {
@@ -37,10 +37,10 @@ export function startLiveFeed(options: {
   const io = new Server({
     path: '/socket.io',
     serveClient: true,
-    adapter: createAdapter(adapterRedis, { streamName: 'live:socket.io', maxLen: 10_000 }),
+    // A short block keeps shutdown short: the adapter's read loop ends after its current XREAD.
+    adapter: createAdapter(adapterRedis, { streamName: 'live:socket.io', maxLen: 10_000, blockTimeInMs: 500 }),
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
   });
-  if (options.httpServer) io.attach(options.httpServer);
   const nsp: Namespace = io.of('/console');
   nsp.use(async (socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
@@ -55,7 +55,8 @@ export function startLiveFeed(options: {
   });
 
   let ticker: NodeJS.Timeout | undefined;
-  if (options.httpServer) {
+  let closed = false;
+  const startTicker = () => {
     const tick = async () => {
       const second = Math.floor(Date.now() / 1000) - 1;
       const fields = await options.redis.hgetall(liveKey(second));
@@ -70,10 +71,14 @@ export function startLiveFeed(options: {
     };
     ticker = setInterval(() => void tick().catch((e: unknown) => options.log?.warn({ err: (e as Error).message }, 'live aggregates')), 1000);
     ticker.unref();
-  }
+  };
 
   return {
     io,
+    attach(httpServer) {
+      io.attach(httpServer);
+      startTicker();
+    },
     alert(kind, alert) {
       const payload = {
         id: alert.id,
@@ -95,10 +100,13 @@ export function startLiveFeed(options: {
     },
     /** Disconnects the sockets, leaving the HTTP server to its owner. */
     async close() {
+      if (closed) return;
+      closed = true;
       if (ticker) clearInterval(ticker);
       nsp.disconnectSockets(true);
       io.engine?.close();
-      adapterRedis.disconnect();
+      for (const n of [io.of('/'), nsp]) await n.adapter.close();
+      await adapterRedis.quit().catch(() => undefined);
     },
   };
 }

@@ -5,6 +5,10 @@ import type { DomainError } from '../domain/result.ts';
 const STATUS_BY_CODE: Record<string, number> = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
+  RULE_INVALID: 400,
+  LIST_VALUE_INVALID: 400,
+  RULE_NOT_FOUND: 404,
+  LIST_NOT_FOUND: 404,
   PARTICIPANT_NOT_A_WALLET: 403,
   NOT_AN_ACQUIRER: 403,
   FOLLOW_UP_NOT_ALLOWED: 403,
@@ -33,8 +37,9 @@ export function statusOf(code: string): number {
   return STATUS_BY_CODE[code] ?? 422;
 }
 
-export function sendError(reply: FastifyReply, error: DomainError): FastifyReply {
-  return reply.code(statusOf(error.code)).send({ error: { code: error.code, message: error.message } });
+export function sendError(reply: FastifyReply, error: DomainError & { path?: string }): FastifyReply {
+  const body = { code: error.code, message: error.message, ...(error.path !== undefined ? { path: error.path } : {}) };
+  return reply.code(statusOf(error.code)).send({ error: body });
 }
 
 /** An error thrown from a hook, carrying its domain code. */

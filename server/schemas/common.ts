@@ -1,7 +1,14 @@
 import Type from 'typebox';
 
 export const ErrorBody = Type.Object(
-  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      /** Where in the request body the problem is (JSON Pointer), when known. */
+      path: Type.Optional(Type.String()),
+    }),
+  },
   { $id: 'ErrorBody', description: 'Every 4xx/5xx answer' },
 );
 

@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify';
+import Type, { type Static } from 'typebox';
+import { isListName, LIST_NAMES, type RuleMode, type RuleStore } from '../../rules/index.ts';
+import { sendError } from '../http-errors.ts';
+import { errorResponses } from '../schemas/common.ts';
+
+const RuleView = Type.Object({}, { additionalProperties: true, description: 'A stored rule: see docs/rules.md' });
+const IdParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,63}$' }) });
+const ListParams = Type.Object({ name: Type.String({ pattern: '^[a-z-]{1,40}$' }) });
+const ListValues = Type.Object({ values: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false });
+
+/**
+ * Rule management (CONTRACT.md) and the risk lists. Changes are versioned in Redis, take
+ * effect on every node through pub/sub, and are audited by the rule store.
+ */
+export default async function ruleRoutes(app: FastifyInstance, options: { store: RuleStore }) {
+  const { store } = options;
+  const readers = app.requireRole('risk_officer', 'compliance', 'admin');
+  const editors = app.requireRole('risk_officer', 'admin');
+  const base = { tags: ['rules'], security: [{ operatorToken: [] }] };
+
+  app.get('/v1/rules', {
+    preValidation: readers,
+    schema: { ...base, summary: 'Every rule, current version and mode', response: { 200: Type.Object({ ruleSetVersion: Type.String(), rules: Type.Array(RuleView) }), ...errorResponses } },
+  }, async () => {
+    const set = await store.ruleSet();
+    return { ruleSetVersion: set.version, rules: await store.list() };
+  });
+
+  app.get<{ Params: Static<typeof IdParams> }>('/v1/rules/:id', {
+    preValidation: readers,
+    schema: { ...base, summary: 'One rule with all its versions', params: IdParams, response: { 200: Type.Object({ rule: RuleView, versions: Type.Array(RuleView) }), ...errorResponses } },
+  }, async (request, reply) => {
+    const found = await store.get(request.params.id);
+    if (!found) return sendError(reply, { code: 'RULE_NOT_FOUND', message: `no rule ${request.params.id}` });
+    return found;
+  });
+
+  app.put<{ Params: Static<typeof IdParams>; Body: unknown }>('/v1/rules/:id', {
+    preValidation: editors,
+    schema: {
+      ...base,
+      summary: 'A new version of a rule (created if new); invalid rules get 400 with the JSON path of the error',
+      params: IdParams,
+      body: Type.Object({}, { additionalProperties: true }),
+      response: { 200: Type.Object({ rule: RuleView, ruleSetVersion: Type.String() }), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const changed = await store.put(request.params.id, request.body, request.operator!.username);
+    if (!changed.ok) return sendError(reply, changed.error);
+    return changed.value;
+  });
+
+  for (const [action, mode] of [['enable', 'enforce'], ['disable', 'off'], ['shadow', 'shadow']] as const) {
+    app.post<{ Params: Static<typeof IdParams> }>(`/v1/rules/:id/${action}`, {
+      preValidation: editors,
+      schema: { ...base, summary: `Set a rule's mode to ${mode}`, params: IdParams, response: { 200: Type.Object({ rule: RuleView, ruleSetVersion: Type.String() }), ...errorResponses } },
+    }, async (request, reply) => {
+      const changed = await store.setMode(request.params.id, mode as RuleMode, request.operator!.username);
+      if (!changed.ok) return sendError(reply, changed.error);
+      return changed.value;
+    });
+  }
+
+  app.get('/v1/lists', {
+    preValidation: readers,
+    schema: { ...base, summary: 'The risk lists and their entries', response: { 200: Type.Object({ lists: Type.Record(Type.String(), Type.Array(Type.String())) }), ...errorResponses } },
+  }, async () => {
+    const lists: Record<string, string[]> = {};
+    for (const name of LIST_NAMES) lists[name] = await store.lists.get(name);
+    return { lists };
+  });
+
+  const listAction = (kind: 'add' | 'remove') => async (request: { params: Static<typeof ListParams>; body: Static<typeof ListValues>; operator?: { username: string } }, reply: Parameters<typeof sendError>[0]) => {
+    const name = request.params.name;
+    if (!isListName(name)) return sendError(reply, { code: 'LIST_NOT_FOUND', message: `no list ${name}; lists: ${LIST_NAMES.join(', ')}` });
+    const result = kind === 'add'
+      ? await store.lists.add(name, request.body.values, request.operator!.username)
+      : await store.lists.remove(name, request.body.values, request.operator!.username);
+    if (!result.ok) return sendError(reply, result.error);
+    return { list: name, values: await store.lists.get(name) };
+  };
+  const listResponse = { 200: Type.Object({ list: Type.String(), values: Type.Array(Type.String()) }), ...errorResponses };
+  app.post<{ Params: Static<typeof ListParams>; Body: Static<typeof ListValues> }>('/v1/lists/:name', {
+    preValidation: editors,
+    schema: { ...base, summary: 'Add entries to a risk list', params: ListParams, body: ListValues, response: listResponse },
+  }, listAction('add'));
+  app.post<{ Params: Static<typeof ListParams>; Body: Static<typeof ListValues> }>('/v1/lists/:name/remove', {
+    preValidation: editors,
+    schema: { ...base, summary: 'Remove entries from a risk list', params: ListParams, body: ListValues, response: listResponse },
+  }, listAction('remove'));
+}

@@ -1,24 +1,52 @@
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { TransactionRow } from './transaction-row.ts';
 
 export type TransactionSink = (rows: TransactionRow[], deduplicationToken: string) => Promise<void>;
+/** The same insert with the rows already serialised: one JSON object per line (see `jsonEachRowBody`). */
+export type TransactionBodySink = (jsonEachRow: string, deduplicationToken: string) => Promise<void>;
 
 /**
- * Inserts a batch synchronously (async_insert=0, on by default in ClickHouse 26) with the
- * batch's own deduplication token, applied to the materialised views as well, so a retried
- * batch lands exactly once everywhere.
+ * Every batch is inserted synchronously (async_insert=0, on by default in ClickHouse 26) with
+ * the batch's own deduplication token, applied to the materialised views as well, so a
+ * retried batch lands exactly once everywhere.
  */
+function insertSettings(deduplicationToken: string) {
+  return {
+    async_insert: 0,
+    insert_deduplication_token: deduplicationToken,
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+  } as const;
+}
+
 export function clickhouseTransactionSink(client: ClickHouseClient, database: string): TransactionSink {
   return async (rows, deduplicationToken) => {
     await client.insert({
       table: `${database}.transactions`,
       values: rows,
       format: 'JSONEachRow',
-      clickhouse_settings: {
-        async_insert: 0,
-        insert_deduplication_token: deduplicationToken,
-        deduplicate_blocks_in_dependent_materialized_views: 1,
-      },
+      clickhouse_settings: insertSettings(deduplicationToken),
     });
+  };
+}
+
+/**
+ * The ingest writer's insert: the body was built on the writer thread and is sent as it is.
+ * `insert()` only takes JSONEachRow as objects to serialise itself, so this is the same
+ * INSERT through `exec()`, whose values are sent verbatim: piped into the HTTP request, or
+ * appended to the statement by chdb's connection. One string chunk (an object-mode stream)
+ * spares chdb a round trip through a Buffer.
+ */
+export function clickhouseTransactionBodySink(client: ClickHouseClient, database: string): TransactionBodySink {
+  return async (jsonEachRow, deduplicationToken) => {
+    const result = await client.exec({
+      query: `INSERT INTO ${database}.transactions FORMAT JSONEachRow`,
+      values: Readable.from([jsonEachRow]),
+      clickhouse_settings: insertSettings(deduplicationToken),
+    });
+    // The (empty) answer must be read for the HTTP socket to be released.
+    result.stream.resume();
+    await finished(result.stream);
   };
 }

@@ -1,19 +1,29 @@
+import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
-import type { TransactionSink } from './clickhouse-sink.ts';
-import { decodeTapEntry, streamIdMs } from './tap-stream.ts';
-import { transactionRow, type TransactionRow } from './transaction-row.ts';
+import type { TransactionBodySink } from './clickhouse-sink.ts';
+import { streamLag, type WriterLag } from './stream-lag.ts';
+import { DEFAULT_WRITER_GROUP, NO_WRITER_STATS, type WriterLog, type WriterLoopOptions, type WriterStats } from './writer-loop.ts';
+import type { FromWriterThread, ToWriterThread, WriterThreadSettings } from './writer-messages.ts';
+
+export type { WriterLag } from './stream-lag.ts';
+export type { WriterLog, WriterStats } from './writer-loop.ts';
 
 /**
- * Moves the tap's stream into ClickHouse: reads a consumer group in batches, inserts each
- * batch with a token derived from its stream ids, and acknowledges only after ClickHouse
- * confirmed. The batch in flight is recorded in Redis first, so after a crash the same
- * entries are inserted again with the same token, and ClickHouse drops the duplicate.
+ * Moves the tap's stream into ClickHouse without taking the main thread's time: a worker
+ * thread (writer-thread.ts) reads the stream, records each batch in flight, builds its
+ * JSONEachRow body and acknowledges it; this thread only runs the ClickHouse insert the
+ * worker asks for (embedded ClickHouse cannot be used from two threads) and answers. A
+ * thread that dies is logged and started again with backoff; the stream grows meanwhile.
  */
 export interface WriterOptions {
+  /** This thread's connection, for `lag()`. */
   redis: Redis;
+  /** The writer thread opens its own connections to this Redis. */
+  redisUrl: string;
   stream: string;
   consumer: string;
-  insert: TransactionSink;
+  /** One attempt at inserting a prepared JSONEachRow body, run on this thread. */
+  insert: TransactionBodySink;
   group?: string;
   batchSize?: number;
   maxWaitMs?: number;
@@ -21,266 +31,166 @@ export interface WriterOptions {
   claimIdleMs?: number;
   retryMinMs?: number;
   retryMaxMs?: number;
-  log?: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
-  /** Fault-injection seam for tests: runs after ClickHouse confirmed, before the ack. */
-  afterInsert?: (batch: { token: string; ids: string[] }) => void | Promise<void>;
+  /** A thread that died is started again after this, doubled on every death in a row up to `restartMaxMs`. */
+  restartMinMs?: number;
+  restartMaxMs?: number;
+  log?: WriterLog;
+  /** Fault-injection seam for tests: runs on this thread after ClickHouse confirmed, before the ack. */
+  afterInsert?: WriterLoopOptions['afterInsert'];
 }
 
-export interface WriterStats {
-  rows: number;
-  batches: number;
-  failures: number;
-  deadLetters: number;
-  lastBatchRows: number;
-  lastBatchMs: number;
-  retrying: boolean;
-}
-
-export interface WriterLag {
-  /** Age of the oldest entry not yet acknowledged; 0 when caught up. */
-  lagMs: number;
-  pending: number;
-  streamLength: number;
-}
-
-interface InFlight {
-  first: string;
-  last: string;
-  count: number;
-  token: string;
-}
-
-type Entry = [id: string, fields: string[]];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A thread that does not stop within its drain budget and this much more is terminated. */
+const CLOSE_GRACE_MS = 2000;
 
 export class IngestWriter {
-  private readonly o: Required<Omit<WriterOptions, 'afterInsert' | 'log'>> & Pick<WriterOptions, 'afterInsert' | 'log'>;
-  private readonly blocking: Redis;
-  private readonly inflightKey: string;
-  private readonly deadStream: string;
-  private stopping = false;
-  private abandonAt = Number.POSITIVE_INFINITY;
-  private loop: Promise<void> | undefined;
-  private lastTrim = 0;
-  private readonly counters: WriterStats = { rows: 0, batches: 0, failures: 0, deadLetters: 0, lastBatchRows: 0, lastBatchMs: 0, retrying: false };
+  private readonly o: WriterOptions;
+  private log: WriterLog | undefined;
+  private worker: Worker | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private closing = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private deathsInARow = 0;
+  /** Figures of the threads that ended, and of the one running. */
+  private ended: WriterStats = { ...NO_WRITER_STATS };
+  private current: WriterStats = { ...NO_WRITER_STATS };
+  /** One ClickHouse insert at a time, also across a thread's death and its successor. */
+  private inserting: Promise<void> = Promise.resolve();
 
   constructor(options: WriterOptions) {
-    this.o = {
-      group: 'ingest',
-      batchSize: 5000,
-      maxWaitMs: 1000,
-      claimIdleMs: 60_000,
-      retryMinMs: 100,
-      retryMaxMs: 5000,
-      ...options,
-    };
-    // XREADGROUP BLOCK holds its connection: it gets one of its own.
-    this.blocking = options.redis.duplicate();
-    this.inflightKey = `${this.o.stream}:inflight:${this.o.consumer}`;
-    this.deadStream = `${this.o.stream}:dead`;
+    this.o = options;
+    this.log = options.log;
   }
 
-  start(): void {
-    this.loop ??= this.run().catch((e: unknown) => {
-      this.o.log?.error({ err: e }, 'ingest writer stopped');
-    });
+  /** Starts the writer thread; `log` (if given) replaces the constructor's. */
+  start(log?: WriterLog): void {
+    if (log) this.log = log;
+    if (this.worker || this.closing || this.restartTimer) return;
+    this.spawn();
   }
 
-  /** Stops reading new entries once drained (or after `drainMs`); what is left stays in the stream. */
+  /** The thread stops reading once drained (or after `drainMs`); what is left stays in the stream. */
   async close(drainMs = 5000): Promise<void> {
-    this.stopping = true;
-    this.abandonAt = Date.now() + drainMs;
-    await this.loop;
-    this.blocking.disconnect();
+    this.closing = true;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const deadline = Date.now() + drainMs + CLOSE_GRACE_MS;
+    const worker = this.worker;
+    if (worker) {
+      worker.postMessage({ kind: 'close', drainMs } satisfies ToWriterThread);
+      if (!(await settlesBy(this.exited, deadline))) {
+        this.log?.error({ drainMs }, 'ingest writer thread did not stop in time; terminated');
+        await worker.terminate();
+      }
+    }
+    // An insert the thread was waiting for finishes before ClickHouse is closed (within the budget).
+    if (!(await settlesBy(this.inserting, deadline))) this.log?.error({ drainMs }, 'ingest writer: closed with a ClickHouse insert still running');
   }
 
   stats(): WriterStats {
-    return { ...this.counters };
+    const [a, b] = [this.ended, this.current];
+    return {
+      rows: a.rows + b.rows,
+      batches: a.batches + b.batches,
+      failures: a.failures + b.failures,
+      deadLetters: a.deadLetters + b.deadLetters,
+      lastBatchRows: b.batches > 0 ? b.lastBatchRows : a.lastBatchRows,
+      lastBatchMs: b.batches > 0 ? b.lastBatchMs : a.lastBatchMs,
+      retrying: b.retrying,
+    };
   }
 
-  async lag(now = Date.now()): Promise<WriterLag> {
-    const redis = this.o.redis;
-    const [length, summary, groups] = await Promise.all([
-      redis.xlen(this.o.stream),
-      redis.xpending(this.o.stream, this.o.group).catch(() => [0, null]) as Promise<[number, string | null]>,
-      redis.xinfo('GROUPS', this.o.stream).catch(() => []) as Promise<unknown[][]>,
-    ]);
-    const pending = Number(summary[0] ?? 0);
-    let oldest = pending > 0 ? summary[1] : null;
-    if (!oldest) {
-      const lastDelivered = groupField(groups, this.o.group, 'last-delivered-id') ?? '0-0';
-      const next = (await redis.xrange(this.o.stream, `(${lastDelivered}`, '+', 'COUNT', 1))[0];
-      oldest = next?.[0] ?? null;
-    }
-    return { lagMs: oldest ? Math.max(0, now - streamIdMs(oldest)) : 0, pending, streamLength: length };
+  /** Read from Redis on this thread: it answers even while the writer thread is down. */
+  lag(now = Date.now()): Promise<WriterLag> {
+    return streamLag(this.o.redis, this.o.stream, this.o.group ?? DEFAULT_WRITER_GROUP, now);
   }
 
-  private async run(): Promise<void> {
-    await this.ensureGroup();
-    await this.recover();
-    while (!this.stopping) {
-      const batch = await this.readBatch('>');
-      if (batch.length > 0) await this.write(batch);
-      await this.trimNow();
-    }
-    // Drain what the switch appended before it stopped, within the shutdown budget.
-    while (Date.now() < this.abandonAt) {
-      const batch = await this.readBatch('>', false);
-      if (batch.length === 0) break;
-      await this.write(batch);
-    }
+  private spawn(): void {
+    this.restartTimer = undefined;
+    const settings: WriterThreadSettings = {
+      redisUrl: this.o.redisUrl,
+      stream: this.o.stream,
+      consumer: this.o.consumer,
+      group: this.o.group,
+      batchSize: this.o.batchSize,
+      maxWaitMs: this.o.maxWaitMs,
+      claimIdleMs: this.o.claimIdleMs,
+      retryMinMs: this.o.retryMinMs,
+      retryMaxMs: this.o.retryMaxMs,
+      afterInsert: this.o.afterInsert !== undefined,
+    };
+    const worker = startTypeScriptWorker(new URL('./writer-thread.ts', import.meta.url), settings);
+    this.worker = worker;
+    this.current = { ...NO_WRITER_STATS };
+    worker.on('message', (message: FromWriterThread) => this.onMessage(worker, message));
+    worker.on('error', (e) => this.log?.error({ err: e }, 'ingest writer thread failed'));
+    this.exited = new Promise((resolve) => {
+      worker.once('exit', (code) => {
+        this.onExit(code);
+        resolve();
+      });
+    });
   }
 
-  private async ensureGroup(): Promise<void> {
-    try {
-      await this.o.redis.xgroup('CREATE', this.o.stream, this.o.group, '0', 'MKSTREAM');
-    } catch (e) {
-      if (!String((e as Error).message).includes('BUSYGROUP')) throw e;
-    }
-  }
-
-  /** Finishes batches a crash interrupted, takes over dead consumers' entries, then our own pending ones. */
-  private async recover(): Promise<void> {
-    const redis = this.o.redis;
-    const keys = await scanKeys(redis, `${this.o.stream}:inflight:*`);
-    for (const key of keys) {
-      const consumer = key.slice(`${this.o.stream}:inflight:`.length);
-      const raw = await redis.get(key);
-      if (!raw) continue;
-      const inflight = JSON.parse(raw) as InFlight;
-      const owned = await redis.xpending(this.o.stream, this.o.group, inflight.first, inflight.last, inflight.count, consumer) as Array<[string, string, number, number]>;
-      if (consumer !== this.o.consumer) {
-        // Another writer's batch: only take it over when that writer has gone quiet.
-        if (owned.length > 0 && owned.some(([, , idle]) => idle < this.o.claimIdleMs)) continue;
-        if (owned.length > 0) await redis.xclaim(this.o.stream, this.o.group, this.o.consumer, 0, ...owned.map(([id]) => id));
-      }
-      const ids = new Set(owned.map(([id]) => id));
-      const entries = (await redis.xrange(this.o.stream, inflight.first, inflight.last)).filter(([id]) => ids.has(id)) as Entry[];
-      this.o.log?.info({ consumer, token: inflight.token, entries: entries.length }, 'ingest: finishing an interrupted batch');
-      await this.write(entries, inflight.token, key);
-    }
-    // Entries delivered to a writer that died before recording a batch were never inserted.
-    let cursor = '0-0';
-    do {
-      const [next, claimed] = (await redis.xautoclaim(
-        this.o.stream, this.o.group, this.o.consumer, this.o.claimIdleMs, cursor, 'COUNT', this.o.batchSize, 'JUSTID',
-      )) as [string, string[]];
-      cursor = next;
-      if (claimed.length === 0 && cursor === '0-0') break;
-    } while (cursor !== '0-0');
-    for (;;) {
-      const own = await this.readBatch('0', false);
-      if (own.length === 0) break;
-      await this.write(own);
-    }
-  }
-
-  private async readBatch(from: '>' | '0', block = true): Promise<Entry[]> {
-    const batch: Entry[] = [];
-    const deadline = Date.now() + this.o.maxWaitMs;
-    while (batch.length < this.o.batchSize) {
-      const remaining = deadline - Date.now();
-      const args: Array<string | number> = ['GROUP', this.o.group, this.o.consumer, 'COUNT', this.o.batchSize - batch.length];
-      if (block && from === '>') {
-        if (remaining <= 0 || this.stopping) break;
-        args.push('BLOCK', Math.max(1, remaining));
-      }
-      const reply = (await this.blocking.call('XREADGROUP', ...args, 'STREAMS', this.o.stream, from)) as
-        | Array<[string, Entry[]]>
-        | null;
-      const entries = reply?.[0]?.[1] ?? [];
-      batch.push(...entries);
-      if (entries.length === 0 || from === '0' || !block) break;
-    }
-    return batch;
-  }
-
-  private async write(entries: Entry[], token?: string, inflightKey = this.inflightKey): Promise<void> {
-    if (entries.length === 0) {
-      await this.o.redis.del(inflightKey);
-      return;
-    }
-    const started = performance.now();
-    const ids = entries.map(([id]) => id);
-    const first = ids[0]!;
-    const last = ids[ids.length - 1]!;
-    const batchToken = token ?? `tx:${first}:${last}:${ids.length}`;
-    if (!token) {
-      const record: InFlight = { first, last, count: ids.length, token: batchToken };
-      await this.o.redis.set(inflightKey, JSON.stringify(record));
-    }
-    const rows: TransactionRow[] = [];
-    const dead: Entry[] = [];
-    for (const [id, fields] of entries) {
-      const decoded = decodeTapEntry(id, fields);
-      if (decoded) rows.push(transactionRow(decoded));
-      else dead.push([id, fields]);
-    }
-    if (rows.length > 0) await this.insertWithRetry(rows, batchToken);
-    await this.o.afterInsert?.({ token: batchToken, ids });
-    const tx = this.o.redis.multi();
-    // An entry no version of the tap wrote would block the stream forever: park it, count it.
-    for (const [id, fields] of dead) tx.xadd(this.deadStream, '*', 'id', id, ...fields);
-    tx.xack(this.o.stream, this.o.group, ...ids).del(inflightKey);
-    await tx.exec();
-    this.counters.rows += rows.length;
-    this.counters.batches += 1;
-    this.counters.deadLetters += dead.length;
-    this.counters.lastBatchRows = rows.length;
-    this.counters.lastBatchMs = performance.now() - started;
-    if (dead.length > 0) this.o.log?.error({ count: dead.length, stream: this.deadStream }, 'ingest: undecodable entries parked');
-  }
-
-  private async insertWithRetry(rows: TransactionRow[], token: string): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.o.insert(rows, token);
-        this.counters.retrying = false;
+  private onMessage(worker: Worker, message: FromWriterThread): void {
+    switch (message.kind) {
+      case 'insert':
+        this.answer(worker, message.id, () => this.o.insert(message.body, message.token));
         return;
-      } catch (e) {
-        this.counters.failures += 1;
-        this.counters.retrying = true;
-        if (attempt === 0 || attempt % 20 === 0) {
-          this.o.log?.warn({ err: (e as Error).message, attempt, rows: rows.length }, 'ingest: ClickHouse insert failed; retrying');
-        }
-        if (Date.now() >= this.abandonAt) {
-          // Shutting down: the batch stays pending, recorded as in flight, for the next start.
-          throw new Error('ingest writer closed while ClickHouse was failing');
-        }
-        const backoff = Math.min(this.o.retryMaxMs, this.o.retryMinMs * 2 ** Math.min(attempt, 10));
-        await sleep(Math.min(backoff * (0.5 + Math.random() / 2), Math.max(0, this.abandonAt - Date.now())));
-      }
+      case 'after-insert':
+        this.answer(worker, message.id, () => this.o.afterInsert?.({ token: message.token, ids: message.ids }));
+        return;
+      case 'stats':
+        this.current = message.stats;
+        if (message.stats.batches > 0) this.deathsInARow = 0;
+        return;
+      case 'log':
+        this.log?.[message.level](message.fields, message.message);
+        return;
     }
   }
 
-  /** Drops acknowledged entries: everything older than the oldest pending or undelivered one. */
-  private async trimNow(): Promise<void> {
-    if (Date.now() - this.lastTrim < 5000) return;
-    this.lastTrim = Date.now();
-    const redis = this.o.redis;
-    const summary = (await redis.xpending(this.o.stream, this.o.group)) as [number, string | null];
-    const groups = (await redis.xinfo('GROUPS', this.o.stream)) as unknown[][];
-    const minId = Number(summary[0]) > 0 ? summary[1] : groupField(groups, this.o.group, 'last-delivered-id');
-    if (minId && minId !== '0-0') await redis.xtrim(this.o.stream, 'MINID', minId);
+  private answer(worker: Worker, id: number, work: () => void | Promise<void>): void {
+    const outcome = this.inserting.then(work).then(
+      () => undefined,
+      (e: unknown) => (e instanceof Error ? e.message : String(e)) || 'insert failed',
+    );
+    this.inserting = outcome.then(() => undefined);
+    void outcome.then((error) => {
+      // A thread that died meanwhile gets no answer; its successor finishes the batch with the same token.
+      if (this.worker === worker) worker.postMessage({ kind: 'answer', id, error } satisfies ToWriterThread);
+    });
+  }
+
+  private onExit(code: number): void {
+    this.ended = this.stats();
+    this.current = { ...NO_WRITER_STATS };
+    this.worker = undefined;
+    if (this.closing) return;
+    const min = this.o.restartMinMs ?? 500;
+    const delay = Math.min(this.o.restartMaxMs ?? 30_000, min * 2 ** Math.min(this.deathsInARow, 16));
+    this.deathsInARow += 1;
+    this.log?.error({ code, restartInMs: delay }, 'ingest writer thread exited; starting a new one');
+    this.restartTimer = setTimeout(() => this.spawn(), delay);
   }
 }
 
-function groupField(groups: unknown[][], group: string, field: string): string | undefined {
-  for (const g of groups) {
-    const fields = new Map<string, unknown>();
-    for (let i = 0; i + 1 < g.length; i += 2) fields.set(String(g[i]), g[i + 1]);
-    if (fields.get('name') === group) return String(fields.get(field));
+/** Whether `promise` settled before `deadline` (epoch ms). */
+async function settlesBy(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
-  return undefined;
 }
 
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...found);
-  } while (cursor !== '0');
-  return keys;
+/**
+ * A worker running a .ts file: tsx registers its loader in the worker itself (on Node 20,
+ * `--import tsx` in a worker's execArgv does not), which works the same under vitest.
+ */
+function startTypeScriptWorker(file: URL, workerData: unknown): Worker {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(file.href)}); });`;
+  return new Worker(boot, { eval: true, workerData, execArgv: [] });
 }

@@ -7,7 +7,7 @@ import type { TransactionEvent } from '../domain/transaction.ts';
 import type { Sessions } from './auth/sessions.ts';
 import type { ParticipantConfig, UserConfig } from './config/schema.ts';
 import { createLiveCounters } from './live/live-counters.ts';
-import { startLiveFeed, type LiveFeed } from './live/console-gateway.ts';
+import { startLiveFeed } from './live/console-gateway.ts';
 import alertRoutes from './routes/alerts.ts';
 
 export const ALERT_EVENTS_STREAM = 'tap:alert-events';
@@ -18,7 +18,7 @@ export const ALERT_EVENTS_STREAM = 'tap:alert-events';
  */
 export interface Alerting {
   alerts: AlertStore;
-  live: LiveFeed;
+  live: ReturnType<typeof startLiveFeed>;
   observe(event: TransactionEvent): void;
   routes(app: FastifyInstance): Promise<void>;
   close(): Promise<void>;

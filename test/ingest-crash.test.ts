@@ -72,3 +72,37 @@ describe('ingest writer killed between insert and acknowledgement', () => {
     expect(Number(((await redis.xpending(STREAM, 'ingest')) as [number])[0])).toBe(0);
   }, 120_000);
 });
+
+describe('ingest writer thread dying between insert and acknowledgement', () => {
+  let redisServer: RedisProcess;
+  let redis: Redis;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpg-thread-'));
+    redisServer = await startRedisServer({ dir: path.join(dataDir, 'redis') });
+    redis = new Redis(redisServer.url);
+  });
+  afterAll(async () => {
+    await redis?.quit();
+    await redisServer?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('is logged and replaced, and the new thread lands the batch exactly once', async () => {
+    const total = 300;
+    const pipeline = redis.pipeline();
+    for (let i = 0; i < total; i++) pipeline.xadd(STREAM, '*', 'e', JSON.stringify(sampleEvent(i)), 's', 'APPROVED', 'd', '');
+    await pipeline.exec();
+
+    const run = await runWriter({ REDIS_URL: redisServer.url, DATA_DIR: dataDir, STREAM, THREAD_DIES_AFTER_INSERT: '1' });
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toContain('ingest writer stopped');
+    expect(run.out).toContain('starting a new one');
+    expect(run.out).toContain('finishing an interrupted batch');
+    // Three batches of 100, the first one inserted twice with the same token.
+    expect(run.out.match(/inserted 100/g)).toHaveLength(4);
+    expect(run.out).toContain(`landed ${JSON.stringify({ rows: total, distinct: total })}`);
+    expect(Number(((await redis.xpending(STREAM, 'ingest')) as [number])[0])).toBe(0);
+    expect(await redis.exists(`${STREAM}:inflight:writer-1`)).toBe(0);
+  }, 120_000);
+});

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TransactionSink } from '../ingest/clickhouse-sink.ts';
+import type { TransactionBodySink } from '../ingest/clickhouse-sink.ts';
 import { signed } from './support/signed-request.ts';
 import { startTestPlatform } from './support/platform.ts';
 import { eventually, merchantQrs, scalar, sendPayments } from './support/traffic.ts';
@@ -11,12 +11,12 @@ describe('ingest: the tap stream into ClickHouse', () => {
   // The client boundary where ClickHouse failures are injected.
   let failing = false;
   let attemptsWhileFailing = 0;
-  const wrapInsert = (insert: TransactionSink): TransactionSink => async (rows, token) => {
+  const wrapInsert = (insert: TransactionBodySink): TransactionBodySink => async (body, token) => {
     if (failing) {
       attemptsWhileFailing += 1;
       throw new Error('injected: ClickHouse unavailable');
     }
-    await insert(rows, token);
+    await insert(body, token);
   };
 
   beforeAll(async () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { migrate } from '../../analytics/schema/migrate.ts';
-import { clickhouseTransactionSink } from '../../ingest/clickhouse-sink.ts';
+import { clickhouseTransactionBodySink, clickhouseTransactionSink } from '../../ingest/clickhouse-sink.ts';
 import { decodeTapEntry } from '../../ingest/tap-stream.ts';
 import { transactionRow, type TransactionRow } from '../../ingest/transaction-row.ts';
 import { IngestWriter } from '../../ingest/writer.ts';
@@ -84,9 +84,10 @@ async function writerVersusRawInsert(settings: BenchSettings): Promise<Measureme
     settings.log('ingest: draining the stream with the writer');
     const writer = new IngestWriter({
       redis,
+      redisUrl: `redis://127.0.0.1:${redisServer.port}`,
       stream: STREAM,
       consumer: 'bench',
-      insert: clickhouseTransactionSink(clickhouse.client, 'cpg'),
+      insert: clickhouseTransactionBodySink(clickhouse.client, 'cpg'),
       batchSize: BATCH,
       maxWaitMs: 1000,
     });

@@ -1,0 +1,273 @@
+import type { Redis } from 'ioredis';
+import type { TransactionBodySink } from './clickhouse-sink.ts';
+import { consumerGroupField } from './stream-lag.ts';
+import { decodeTapEntry } from './tap-stream.ts';
+import { jsonEachRowBody, transactionRow, type TransactionRow } from './transaction-row.ts';
+
+/**
+ * The ingest writer's loop, run in the writer thread: reads a consumer group in batches,
+ * inserts each batch with a token derived from its stream ids, and acknowledges only after
+ * ClickHouse confirmed. The batch in flight is recorded in Redis first, so after a crash the
+ * same entries are inserted again with the same token, and ClickHouse drops the duplicate.
+ */
+export interface WriterLoopOptions {
+  redis: Redis;
+  stream: string;
+  consumer: string;
+  /** One attempt at inserting a JSONEachRow body; the loop retries with backoff. */
+  insert: TransactionBodySink;
+  group?: string;
+  batchSize?: number;
+  maxWaitMs?: number;
+  /** Pending entries of another consumer idle this long are taken over. */
+  claimIdleMs?: number;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  log?: WriterLog;
+  /** Fault-injection seam for tests: runs after ClickHouse confirmed, before the ack. */
+  afterInsert?: (batch: { token: string; ids: string[] }) => void | Promise<void>;
+  /** Called whenever a figure changed, with a copy of them all. */
+  onStats?: (stats: WriterStats) => void;
+}
+
+export interface WriterLog {
+  info(o: object, m: string): void;
+  warn(o: object, m: string): void;
+  error(o: object, m: string): void;
+}
+
+export interface WriterStats {
+  rows: number;
+  batches: number;
+  failures: number;
+  deadLetters: number;
+  lastBatchRows: number;
+  lastBatchMs: number;
+  retrying: boolean;
+}
+
+export const DEFAULT_WRITER_GROUP = 'ingest';
+
+export const NO_WRITER_STATS: Readonly<WriterStats> = { rows: 0, batches: 0, failures: 0, deadLetters: 0, lastBatchRows: 0, lastBatchMs: 0, retrying: false };
+
+interface InFlight {
+  first: string;
+  last: string;
+  count: number;
+  token: string;
+}
+
+type Entry = [id: string, fields: string[]];
+type Settings = Required<Omit<WriterLoopOptions, 'afterInsert' | 'log' | 'onStats'>> & Pick<WriterLoopOptions, 'afterInsert' | 'log' | 'onStats'>;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class WriterLoop {
+  private readonly o: Settings;
+  private readonly blocking: Redis;
+  private readonly inflightKey: string;
+  private readonly deadStream: string;
+  private stopping = false;
+  private abandonAt = Number.POSITIVE_INFINITY;
+  private loop: Promise<void> | undefined;
+  private lastTrim = 0;
+  private readonly counters: WriterStats = { ...NO_WRITER_STATS };
+
+  constructor(options: WriterLoopOptions) {
+    this.o = {
+      ...options,
+      group: options.group ?? DEFAULT_WRITER_GROUP,
+      batchSize: options.batchSize ?? 5000,
+      maxWaitMs: options.maxWaitMs ?? 1000,
+      claimIdleMs: options.claimIdleMs ?? 60_000,
+      retryMinMs: options.retryMinMs ?? 100,
+      retryMaxMs: options.retryMaxMs ?? 5000,
+    };
+    // XREADGROUP BLOCK holds its connection: it gets one of its own.
+    this.blocking = options.redis.duplicate();
+    this.inflightKey = `${this.o.stream}:inflight:${this.o.consumer}`;
+    this.deadStream = `${this.o.stream}:dead`;
+  }
+
+  /** Runs until closed and drained; rejects when the loop cannot go on (Redis gone, closed while ClickHouse was failing). */
+  run(): Promise<void> {
+    this.loop ??= this.loopUntilClosed();
+    return this.loop;
+  }
+
+  /** Stops reading new entries once drained (or after `drainMs`); what is left stays in the stream. */
+  async close(drainMs = 5000): Promise<void> {
+    this.stopping = true;
+    this.abandonAt = Date.now() + drainMs;
+    try {
+      await this.loop;
+    } finally {
+      this.blocking.disconnect();
+    }
+  }
+
+  stats(): WriterStats {
+    return { ...this.counters };
+  }
+
+  private async loopUntilClosed(): Promise<void> {
+    await this.ensureGroup();
+    await this.recover();
+    while (!this.stopping) {
+      const batch = await this.readBatch('>');
+      if (batch.length > 0) await this.write(batch);
+      await this.trimNow();
+    }
+    // Drain what the switch appended before it stopped, within the shutdown budget.
+    while (Date.now() < this.abandonAt) {
+      const batch = await this.readBatch('>', false);
+      if (batch.length === 0) break;
+      await this.write(batch);
+    }
+  }
+
+  private async ensureGroup(): Promise<void> {
+    try {
+      await this.o.redis.xgroup('CREATE', this.o.stream, this.o.group, '0', 'MKSTREAM');
+    } catch (e) {
+      if (!String((e as Error).message).includes('BUSYGROUP')) throw e;
+    }
+  }
+
+  /** Finishes batches a crash interrupted, takes over dead consumers' entries, then our own pending ones. */
+  private async recover(): Promise<void> {
+    const redis = this.o.redis;
+    const keys = await scanKeys(redis, `${this.o.stream}:inflight:*`);
+    for (const key of keys) {
+      const consumer = key.slice(`${this.o.stream}:inflight:`.length);
+      const raw = await redis.get(key);
+      if (!raw) continue;
+      const inflight = JSON.parse(raw) as InFlight;
+      const owned = await redis.xpending(this.o.stream, this.o.group, inflight.first, inflight.last, inflight.count, consumer) as Array<[string, string, number, number]>;
+      if (consumer !== this.o.consumer) {
+        // Another writer's batch: only take it over when that writer has gone quiet.
+        if (owned.length > 0 && owned.some(([, , idle]) => idle < this.o.claimIdleMs)) continue;
+        if (owned.length > 0) await redis.xclaim(this.o.stream, this.o.group, this.o.consumer, 0, ...owned.map(([id]) => id));
+      }
+      const ids = new Set(owned.map(([id]) => id));
+      const entries = (await redis.xrange(this.o.stream, inflight.first, inflight.last)).filter(([id]) => ids.has(id)) as Entry[];
+      this.o.log?.info({ consumer, token: inflight.token, entries: entries.length }, 'ingest: finishing an interrupted batch');
+      await this.write(entries, inflight.token, key);
+    }
+    // Entries delivered to a writer that died before recording a batch were never inserted.
+    let cursor = '0-0';
+    do {
+      const [next, claimed] = (await redis.xautoclaim(
+        this.o.stream, this.o.group, this.o.consumer, this.o.claimIdleMs, cursor, 'COUNT', this.o.batchSize, 'JUSTID',
+      )) as [string, string[]];
+      cursor = next;
+      if (claimed.length === 0 && cursor === '0-0') break;
+    } while (cursor !== '0-0');
+    for (;;) {
+      const own = await this.readBatch('0', false);
+      if (own.length === 0) break;
+      await this.write(own);
+    }
+  }
+
+  private async readBatch(from: '>' | '0', block = true): Promise<Entry[]> {
+    const batch: Entry[] = [];
+    const deadline = Date.now() + this.o.maxWaitMs;
+    while (batch.length < this.o.batchSize) {
+      const remaining = deadline - Date.now();
+      const args: Array<string | number> = ['GROUP', this.o.group, this.o.consumer, 'COUNT', this.o.batchSize - batch.length];
+      if (block && from === '>') {
+        if (remaining <= 0 || this.stopping) break;
+        args.push('BLOCK', Math.max(1, remaining));
+      }
+      const reply = (await this.blocking.call('XREADGROUP', ...args, 'STREAMS', this.o.stream, from)) as
+        | Array<[string, Entry[]]>
+        | null;
+      const entries = reply?.[0]?.[1] ?? [];
+      batch.push(...entries);
+      if (entries.length === 0 || from === '0' || !block) break;
+    }
+    return batch;
+  }
+
+  private async write(entries: Entry[], token?: string, inflightKey = this.inflightKey): Promise<void> {
+    if (entries.length === 0) {
+      await this.o.redis.del(inflightKey);
+      return;
+    }
+    const started = performance.now();
+    const ids = entries.map(([id]) => id);
+    const first = ids[0]!;
+    const last = ids[ids.length - 1]!;
+    const batchToken = token ?? `tx:${first}:${last}:${ids.length}`;
+    if (!token) {
+      const record: InFlight = { first, last, count: ids.length, token: batchToken };
+      await this.o.redis.set(inflightKey, JSON.stringify(record));
+    }
+    const rows: TransactionRow[] = [];
+    const dead: Entry[] = [];
+    for (const [id, fields] of entries) {
+      const decoded = decodeTapEntry(id, fields);
+      if (decoded) rows.push(transactionRow(decoded));
+      else dead.push([id, fields]);
+    }
+    if (rows.length > 0) await this.insertWithRetry(jsonEachRowBody(rows), rows.length, batchToken);
+    await this.o.afterInsert?.({ token: batchToken, ids });
+    const tx = this.o.redis.multi();
+    // An entry no version of the tap wrote would block the stream forever: park it, count it.
+    for (const [id, fields] of dead) tx.xadd(this.deadStream, '*', 'id', id, ...fields);
+    tx.xack(this.o.stream, this.o.group, ...ids).del(inflightKey);
+    await tx.exec();
+    this.counters.rows += rows.length;
+    this.counters.batches += 1;
+    this.counters.deadLetters += dead.length;
+    this.counters.lastBatchRows = rows.length;
+    this.counters.lastBatchMs = performance.now() - started;
+    this.o.onStats?.(this.stats());
+    if (dead.length > 0) this.o.log?.error({ count: dead.length, stream: this.deadStream }, 'ingest: undecodable entries parked');
+  }
+
+  private async insertWithRetry(body: string, rows: number, token: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.o.insert(body, token);
+        this.counters.retrying = false;
+        return;
+      } catch (e) {
+        this.counters.failures += 1;
+        this.counters.retrying = true;
+        this.o.onStats?.(this.stats());
+        if (attempt === 0 || attempt % 20 === 0) {
+          this.o.log?.warn({ err: (e as Error).message, attempt, rows }, 'ingest: ClickHouse insert failed; retrying');
+        }
+        if (Date.now() >= this.abandonAt) {
+          // Shutting down: the batch stays pending, recorded as in flight, for the next start.
+          throw new Error('ingest writer closed while ClickHouse was failing');
+        }
+        const backoff = Math.min(this.o.retryMaxMs, this.o.retryMinMs * 2 ** Math.min(attempt, 10));
+        await sleep(Math.min(backoff * (0.5 + Math.random() / 2), Math.max(0, this.abandonAt - Date.now())));
+      }
+    }
+  }
+
+  /** Drops acknowledged entries: everything older than the oldest pending or undelivered one. */
+  private async trimNow(): Promise<void> {
+    if (Date.now() - this.lastTrim < 5000) return;
+    this.lastTrim = Date.now();
+    const redis = this.o.redis;
+    const summary = (await redis.xpending(this.o.stream, this.o.group)) as [number, string | null];
+    const groups = (await redis.xinfo('GROUPS', this.o.stream)) as unknown[][];
+    const minId = Number(summary[0]) > 0 ? summary[1] : consumerGroupField(groups, this.o.group, 'last-delivered-id');
+    if (minId && minId !== '0-0') await redis.xtrim(this.o.stream, 'MINID', minId);
+  }
+}
+
+async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...found);
+  } while (cursor !== '0');
+  return keys;
+}

@@ -8,6 +8,7 @@ import { paymentAnswer, type PaymentAnswer } from './payment-view.ts';
 import { preparePayment, type PaymentRequest } from './prepare-payment.ts';
 import type { Merchant } from './registry.ts';
 import { corridorOf } from './routing.ts';
+import { claimTxn } from './claim-txn.ts';
 import { requestHash } from './stable-json.ts';
 
 export type { PaymentRequest } from './prepare-payment.ts';
@@ -62,17 +63,9 @@ async function authorizePrepared(
 
   const bodyHash = requestHash(request);
   const paymentId = deps.newPaymentId('payment');
-  const claim = await deps.ledger.claim(participantId, request.txnId, bodyHash, paymentId);
-  if (claim.kind === 'conflict') {
-    return err({ code: 'TXN_ID_CONFLICT', message: 'this txnId was already used with a different request' });
-  }
-  if (claim.kind === 'in-progress') {
-    return err({ code: 'TXN_IN_PROGRESS', message: 'this txnId is being processed; retry shortly' });
-  }
-  if (claim.kind === 'done') {
-    const first = await deps.ledger.load(claim.paymentId);
-    return first ? ok(paymentAnswer(first)) : err({ code: 'PAYMENT_NOT_FOUND', message: 'the first answer has expired' });
-  }
+  const claimed = await claimTxn(deps.ledger, participantId, request.txnId, bodyHash, paymentId);
+  if ('answered' in claimed) return claimed.answered;
+  const claim = { token: claimed.claimed };
 
   const message: SwitchedMessage = {
     paymentId,

@@ -5,6 +5,7 @@ import type { SwitchDeps } from './deps.ts';
 import type { StoredPayment } from './ledger.ts';
 import { convert, formatAmount, parseAmount, parseDecimal } from './money.ts';
 import { paymentAnswer, type PaymentAnswer } from './payment-view.ts';
+import { claimTxn } from './claim-txn.ts';
 import { requestHash } from './stable-json.ts';
 
 export interface FollowUpRequest {
@@ -108,17 +109,9 @@ async function followUpChecked(
   const txnId = request.txnId ?? (type === 'reversal' ? `reversal:${o.paymentId}` : deps.newPaymentId(type));
   const bodyHash = requestHash({ type, originalPaymentId, ...request });
   const paymentId = deps.newPaymentId(type);
-  const claim = await deps.ledger.claim(callerId, txnId, bodyHash, paymentId);
-  if (claim.kind === 'conflict') {
-    return err({ code: 'TXN_ID_CONFLICT', message: 'this txnId was already used with a different request' });
-  }
-  if (claim.kind === 'in-progress') {
-    return err({ code: 'TXN_IN_PROGRESS', message: 'this txnId is being processed; retry shortly' });
-  }
-  if (claim.kind === 'done') {
-    const first = await deps.ledger.load(claim.paymentId);
-    return first ? ok(paymentAnswer(first)) : err({ code: 'PAYMENT_NOT_FOUND', message: 'the first answer has expired' });
-  }
+  const claimed = await claimTxn(deps.ledger, callerId, txnId, bodyHash, paymentId);
+  if ('answered' in claimed) return claimed.answered;
+  const claim = { token: claimed.claimed };
 
   const message: SwitchedMessage = {
     ...o,

@@ -7,7 +7,7 @@ import type { Tap } from '../domain/ports.ts';
 import { clickhouseTransactionBodySink, type TransactionBodySink } from '../ingest/clickhouse-sink.ts';
 import { createStreamTap } from '../ingest/tap-stream.ts';
 import { IngestWriter, type WriterOptions } from '../ingest/writer.ts';
-import { createApproveAllScorer } from '../rules/approve-all-scorer.ts';
+import { createRiskEngine, createRuleStore, type RiskEngine } from '../rules/index.ts';
 import type { SwitchDeps } from '../switch/deps.ts';
 import { createFxTable } from '../switch/fx.ts';
 import { createLedger } from '../switch/ledger.ts';
@@ -15,9 +15,10 @@ import { newPaymentId } from '../switch/payment-id.ts';
 import { createRegistry } from '../switch/registry.ts';
 import { startAlerting, type Alerting } from './alerting.ts';
 import { buildApp } from './app.ts';
+import ruleRoutes from './routes/rules.ts';
 import { createSessions } from './auth/sessions.ts';
 import { openClickHouse, type ClickHouse } from './clickhouse.ts';
-import type { Config } from './config/load.ts';
+import { DEFAULT_RISK, type Config } from './config/load.ts';
 import { createMetrics, registerWriterMetrics } from './plugins/metrics.ts';
 import { startRedisServer, type RedisProcess } from './redis-process.ts';
 
@@ -30,6 +31,7 @@ export interface Platform {
   tap: Tap;
   writer?: IngestWriter;
   alerting: Alerting;
+  risk: RiskEngine;
   close(): Promise<void>;
 }
 
@@ -66,7 +68,9 @@ export async function startPlatform(
       closers.push({ name: 'redis-server', close: () => child.stop() });
       redisUrl = child.url;
     }
-    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: true });
+    // A command gives up after a second rather than queueing for ever: the risk step has
+    // its own deadline, and nothing else may hang a payment either (docs/rules.md).
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: true, commandTimeout: 1000 });
     await redis.connect();
     closers.push({ name: 'redis client', close: () => redis.quit() });
 
@@ -98,6 +102,22 @@ export async function startPlatform(
     const sessions = createSessions(redis, 8 * 3600_000);
     const audit = createAuditLog(clickhouse.client, config.clickhouseDatabase);
     const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
+    const roles = new Map(file.users.map((u) => [u.username, u.role]));
+    const riskConfig = file.risk ?? DEFAULT_RISK;
+    // Seeded before the engine starts, so the first payment is scored by the default pack.
+    await createRuleStore(redis).seedDefaults();
+    const risk = await createRiskEngine({
+      redis,
+      thresholds: { review: riskConfig.reviewAt, decline: riskConfig.declineAt },
+      deadlineMs: riskConfig.deadlineMs,
+      fallback: riskConfig.fallback,
+      cnyPerUsd: file.fx.rates.CNY!,
+      audit: (entry) =>
+        void audit
+          .record({ actor: entry.actor, actorRole: roles.get(entry.actor) ?? '', action: entry.action, target: entry.target, outcome: 'ok', details: entry.details })
+          .catch((e: unknown) => log.error({ err: (e as Error).message, action: entry.action }, 'audit write failed')),
+    });
+    closers.push({ name: 'risk engine', close: () => risk.close() });
     const alerting = startAlerting({
       redis,
       redisUrl,
@@ -105,7 +125,7 @@ export async function startPlatform(
       audit,
       participants: file.participants,
       users: file.users,
-      alertScore: 300,
+      alertScore: riskConfig.alertScore,
       ingestLagMs: async () => (writer ? (await writer.lag()).lagMs : 0),
       log,
       webhookWorker: true,
@@ -118,7 +138,8 @@ export async function startPlatform(
         idempotencyTtlMs: file.payments.idempotencyTtlHours * 3600_000,
         retentionMs: file.payments.retentionDays * 24 * 3600_000,
       }),
-      scorer: createApproveAllScorer(),
+      scorer: risk,
+      recordOutcome: (pipeline, message) => risk.recordOutcome(pipeline, message),
       tap,
       now: () => Date.now(),
       newPaymentId: (type) => newPaymentId(type),
@@ -144,7 +165,7 @@ export async function startPlatform(
       users: file.users,
       sessions,
       audit,
-      routes: [alerting.routes],
+      routes: [alerting.routes, (a) => ruleRoutes(a, { store: risk.store })],
       logger,
     });
     alerting.live.attach(app.server);
@@ -153,7 +174,7 @@ export async function startPlatform(
     writer?.start(app.log);
     // The HTTP server closes first, so in-flight payments finish before their dependencies go.
     closers.push({ name: 'http', close: () => app.close() });
-    return { app, redis, clickhouse, redisUrl, tap, writer, alerting, close: closeAll };
+    return { app, redis, clickhouse, redisUrl, tap, writer, alerting, risk, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

@@ -1,5 +1,6 @@
+import type { ChainableCommander } from 'ioredis';
 import type { Scorer, Tap } from '../domain/ports.ts';
-import type { MessageType, TransactionEvent } from '../domain/transaction.ts';
+import type { MessageType, SwitchedMessage, TransactionEvent } from '../domain/transaction.ts';
 import type { FxTable } from './fx.ts';
 import type { Ledger } from './ledger.ts';
 import type { Registry } from './registry.ts';
@@ -19,4 +20,9 @@ export interface SwitchDeps {
    * throw or block: the participant's answer does not wait for it.
    */
   observe?(event: TransactionEvent): void;
+  /**
+   * Redis commands that follow the commit in the same round trip (the risk engine's
+   * velocity and profile updates, which read the committed status themselves).
+   */
+  recordOutcome?(pipeline: ChainableCommander, message: SwitchedMessage): void;
 }

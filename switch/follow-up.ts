@@ -149,6 +149,7 @@ async function followUpChecked(
       reversalDeadline: o.receivedAt + deps.reversalWindowMs,
       walletMinorUnits: walletCurrency.minorUnits,
       tap: { stream: deps.tap.stream, entry: deps.tap.encode(event) },
+      after: deps.recordOutcome ? (pipeline) => deps.recordOutcome!(pipeline, message) : undefined,
     });
   } catch (e) {
     await deps.ledger.release(callerId, txnId, claim.token).catch(() => undefined);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { PaymentStatus, RiskAssessment, SwitchedMessage } from '../domain/transaction.ts';
 
 /**
@@ -42,10 +42,28 @@ const SCRIPTS = {
   commitFollowUp: { file: 'commitFollowUp-5.lua', keys: 5 },
 } as const;
 
-type ScriptedRedis = Redis & {
-  commitPayment(...args: string[]): Promise<[string, string]>;
-  commitFollowUp(...args: string[]): Promise<[string, string]>;
+type ScriptedPipeline = ChainableCommander & {
+  commitPayment(...args: string[]): ChainableCommander;
+  commitFollowUp(...args: string[]): ChainableCommander;
 };
+
+/**
+ * Runs a commit script with whatever must follow it in the same round trip. Only the
+ * commit's own reply decides: a failed follower (a velocity counter) never fails the payment.
+ */
+async function commitWith(
+  redis: Redis,
+  commit: (p: ScriptedPipeline) => void,
+  after?: (p: ChainableCommander) => void,
+): Promise<[string, string]> {
+  const pipeline = redis.pipeline() as ScriptedPipeline;
+  commit(pipeline);
+  after?.(pipeline);
+  const results = (await pipeline.exec()) ?? [];
+  const [error, reply] = results[0] ?? [new Error('empty pipeline reply'), undefined];
+  if (error) throw error;
+  return reply as [string, string];
+}
 
 export function defineLedgerScripts(redis: Redis): void {
   for (const [name, script] of Object.entries(SCRIPTS)) {
@@ -61,7 +79,6 @@ export const walletKey = (participant: string, walletId: string) => `wallet:${pa
 
 export function createLedger(redis: Redis, options: LedgerOptions) {
   defineLedgerScripts(redis);
-  const scripted = redis as ScriptedRedis;
   const claimTtlMs = options.claimTtlMs ?? 30_000;
 
   return {
@@ -94,10 +111,11 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
       settleMinor: bigint;
       issuer: { openingBalance: bigint; perPaymentLimit: bigint; dailyLimit: bigint };
       tap: { stream: string; entry: string };
+      after?: (pipeline: ChainableCommander) => void;
     }): Promise<{ status: PaymentStatus; declineCode: string } | { lost: true }> {
       const r = args.record;
       const day = new Date(r.receivedAt).toISOString().slice(0, 10).replaceAll('-', '');
-      const [status, declineCode] = await scripted.commitPayment(
+      const [status, declineCode] = await commitWith(redis, (p) => p.commitPayment(
         txnKey(r.initiator, r.txnId),
         paymentKey(r.paymentId),
         walletKey(r.participant, r.payer.walletId),
@@ -116,7 +134,7 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
         String(2 * 24 * 3600 * 1000),
         args.amountMinor.toString(),
         args.tap.entry,
-      );
+      ), args.after);
       if (status === 'LOST_CLAIM') return { lost: true };
       return { status: status as PaymentStatus, declineCode };
     },
@@ -132,10 +150,11 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
       reversalDeadline: number;
       walletMinorUnits: number;
       tap: { stream: string; entry: string };
+      after?: (pipeline: ChainableCommander) => void;
     }): Promise<{ status: PaymentStatus | 'REJECTED'; code: string } | { lost: true }> {
       const r = args.record;
       const o = args.original.record;
-      const [status, code] = await scripted.commitFollowUp(
+      const [status, code] = await commitWith(redis, (p) => p.commitFollowUp(
         txnKey(r.initiator, r.txnId),
         paymentKey(o.paymentId),
         paymentKey(r.paymentId),
@@ -154,7 +173,7 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
         String(options.idempotencyTtlMs),
         args.tap.entry,
         String(args.walletMinorUnits),
-      );
+      ), args.after);
       if (status === 'LOST_CLAIM') return { lost: true };
       return { status: status as PaymentStatus | 'REJECTED', code };
     },

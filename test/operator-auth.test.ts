@@ -35,6 +35,14 @@ describe('operator login and bearer tokens', () => {
     expect([madeUp.statusCode, madeUp.json().error.code]).toEqual([401, 'AUTH_TOKEN_INVALID']);
   });
 
+  it('ends a token on logout', async () => {
+    const token = (await login('admin', 'admin-dev')).json().token as string;
+    const headers = { authorization: `Bearer ${token}` };
+    expect((await platform.app.inject({ method: 'POST', url: '/v1/auth/logout', headers })).statusCode).toBe(204);
+    const after = await platform.app.inject({ method: 'GET', url: '/v1/auth/me', headers });
+    expect([after.statusCode, after.json().error.code]).toEqual([401, 'AUTH_TOKEN_INVALID']);
+  });
+
   it('throttles a username after five failed logins, even with the right password', async () => {
     const user = devCredentials().users.find((u) => u.role === 'compliance')!;
     for (let i = 0; i < 5; i++) expect((await login(user.username, 'wrong')).statusCode).toBe(401);

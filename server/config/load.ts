@@ -27,6 +27,7 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_CONFIG_PATH = 'config/development.json';
+export const DEFAULT_RISK = { reviewAt: 400, declineAt: 700, alertScore: 300, deadlineMs: 20, fallback: { approveBelowUsd: 500, otherwise: 'review' as const } };
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Reads environment and config file; throws ConfigError whose message is one line naming the bad field. */
@@ -54,6 +55,12 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   const ingestConsumer = env.INGEST_CONSUMER || 'writer-1';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(ingestConsumer)) throw new ConfigError('INGEST_CONSUMER: 1-64 of [A-Za-z0-9_.-]');
   const configPath = path.resolve(cwd, env.CONFIG || DEFAULT_CONFIG_PATH);
+  const file = readConfigFile(configPath);
+  if (env.RISK_DEADLINE_MS !== undefined) {
+    const ms = Number(env.RISK_DEADLINE_MS);
+    if (!Number.isInteger(ms) || ms < 1 || ms > 5000) throw new ConfigError('RISK_DEADLINE_MS: an integer from 1 to 5000');
+    file.risk = { ...(file.risk ?? DEFAULT_RISK), deadlineMs: ms };
+  }
   return {
     host: env.HOST || '127.0.0.1',
     port,
@@ -66,7 +73,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     redisServerBin: env.REDIS_SERVER_BIN || 'redis-server',
     logLevel,
     configPath,
-    file: readConfigFile(configPath),
+    file,
   };
 }
 
@@ -110,6 +117,8 @@ function checkReferences(file: ConfigFile, source: string): void {
     if (/^0+(\.0+)?$/.test(rate)) fail(`fx.rates.${code}`, 'must be greater than zero');
   }
   if (file.fx.rates[file.fx.base] === undefined) fail('fx.rates', `no rate for the base currency ${file.fx.base}`);
+  if (!file.fx.rates.CNY || !file.fx.rates.USD) fail('fx.rates', 'the risk engine needs USD and CNY rates');
+  if (file.risk && file.risk.reviewAt >= file.risk.declineAt) fail('risk.reviewAt', 'must be below risk.declineAt');
   const participants = new Map<string, ConfigFile['participants'][number]>();
   file.participants.forEach((p, i) => {
     if (participants.has(p.id)) fail(`participants.${i}.id`, `duplicate id "${p.id}"`);

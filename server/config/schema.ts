@@ -102,6 +102,27 @@ export const ConfigFileSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    risk: Type.Optional(
+      Type.Object(
+        {
+          /** A total score at or above this is reviewed; at or above declineAt, declined. */
+          reviewAt: Type.Integer({ minimum: 1, maximum: 1000 }),
+          declineAt: Type.Integer({ minimum: 1, maximum: 1000 }),
+          /** An approved payment with at least this score still raises an alert. */
+          alertScore: Type.Integer({ minimum: 1, maximum: 1000 }),
+          /** Budget of the whole risk step; past it the fallback decides. */
+          deadlineMs: Type.Integer({ minimum: 1, maximum: 5000 }),
+          fallback: Type.Object(
+            {
+              approveBelowUsd: Type.Number({ minimum: 0 }),
+              otherwise: Type.Union([Type.Literal('review'), Type.Literal('decline')]),
+            },
+            { additionalProperties: false },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     ingest: Type.Optional(
       Type.Object(
         {

@@ -103,7 +103,8 @@ export function startLiveFeed(options: {
       if (closed) return;
       closed = true;
       if (ticker) clearInterval(ticker);
-      nsp.disconnectSockets(true);
+      // Only this node's sockets: the adapter would otherwise disconnect every node's.
+      nsp.local.disconnectSockets(true);
       io.engine?.close();
       for (const n of [io.of('/'), nsp]) await n.adapter.close();
       await adapterRedis.quit().catch(() => undefined);

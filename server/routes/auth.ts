@@ -6,6 +6,7 @@ import type { Operator, Sessions } from '../auth/sessions.ts';
 import { createLoginThrottle } from '../auth/sessions.ts';
 import type { UserConfig } from '../config/schema.ts';
 import { sendError } from '../http-errors.ts';
+import { bearerToken } from '../plugins/operator-auth.ts';
 import { errorResponses } from '../schemas/common.ts';
 import type { Redis } from 'ioredis';
 
@@ -72,5 +73,18 @@ export default async function authRoutes(
       },
     },
     async (request) => request.operator!,
+  );
+
+  app.post(
+    '/v1/auth/logout',
+    {
+      preValidation: app.requireRole('risk_officer', 'compliance', 'participant_analyst', 'admin'),
+      schema: { tags: ['operator'], summary: 'End this token now', security: [{ operatorToken: [] }], response: { 204: Type.Null(), ...errorResponses } },
+    },
+    async (request, reply) => {
+      await options.sessions.revoke(bearerToken(request)!);
+      await options.audit.record({ actor: request.operator!.username, actorRole: request.operator!.role, action: 'logout', target: request.operator!.username, outcome: 'ok' });
+      return reply.code(204).send();
+    },
   );
 }

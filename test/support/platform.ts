@@ -25,7 +25,9 @@ export function secretOf(participantId: string): string {
 /** The real platform in this test process: its own redis-server and embedded ClickHouse in a temp dir. */
 export async function startTestPlatform(env: Record<string, string> = {}, hooks: PlatformHooks = {}): Promise<Platform & { dataDir: string; stop(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpg-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }, repoRoot);
+  // Test files run two at a time on two cores: a generous risk deadline keeps decisions
+  // deterministic; the deadline itself is tested in rules/.
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RISK_DEADLINE_MS: '1000', ...env }, repoRoot);
   const platform = await startPlatform(config, false, hooks);
   return {
     ...platform,

@@ -37,7 +37,8 @@ export function mixedPayment(qr: Record<string, string>, i: number): { participa
       txnId: `t-${i}-${randomUUID()}`,
       qr: { payload: qr[merchant] },
       amount: { value, currency },
-      payer: { walletId: `w-${i % 500}`, deviceId: `d-${i % 700}`, ip: '203.0.113.9', country: 'TH', location: { lat: 31.2, lon: 121.5 } },
+      // Thousands of ordinary payers, each with its own device and address: ordinary traffic.
+      payer: { walletId: `w-${i % 5000}`, deviceId: `d-${i % 5000}`, ip: `10.${(i % 5000) >> 8}.${(i % 5000) & 255}.7`, country: 'TH', location: { lat: 31.2, lon: 121.5 } },
     },
   };
 }

@@ -1,0 +1,41 @@
+/**
+ * Who is logged in in this tab. The token lives in sessionStorage: it dies with the tab
+ * and is never shared with another one.
+ */
+const KEY = 'cpg.console.session';
+
+export function loadSession() {
+  let session;
+  try {
+    session = JSON.parse(sessionStorage.getItem(KEY) ?? 'null');
+  } catch {
+    session = null;
+  }
+  if (!session || typeof session.token !== 'string' || typeof session.role !== 'string') return undefined;
+  if (session.expiresAt && Date.parse(session.expiresAt) <= Date.now()) {
+    clearSession();
+    return undefined;
+  }
+  return session;
+}
+
+export function saveSession(session) {
+  sessionStorage.setItem(KEY, JSON.stringify(session));
+}
+
+export function clearSession() {
+  sessionStorage.removeItem(KEY);
+}
+
+const WORKERS = new Set(['risk_officer', 'admin']);
+
+/** What a role may do in the console; the server enforces the same rules, this only hides buttons. */
+export function permissionsOf(session) {
+  const role = session?.role;
+  return {
+    actOnAlerts: WORKERS.has(role),
+    editRules: WORKERS.has(role),
+    seeRules: role !== undefined && role !== 'participant_analyst',
+    filterByParticipant: role !== undefined && role !== 'participant_analyst',
+  };
+}

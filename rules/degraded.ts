@@ -1,0 +1,56 @@
+import type { RiskAssessment } from '../domain/transaction.ts';
+import type { Thresholds } from './decide.ts';
+
+/** What the risk step decides when it cannot score in time. */
+export interface FallbackPolicy {
+  /** Payments strictly below this many US dollars are approved. */
+  approveBelowUsd: number;
+  /** Everything else. */
+  otherwise: 'review' | 'decline';
+}
+
+export type DegradedCause = 'redis' | 'deadline' | 'overload' | 'error';
+
+export const RISK_DEGRADED = 'RISK_DEGRADED';
+
+const CAUSE_TEXT: Record<DegradedCause, string> = {
+  redis: 'velocity store unavailable',
+  deadline: 'risk deadline passed',
+  overload: 'velocity store overloaded',
+  error: 'risk step failed',
+};
+
+/**
+ * The configured fallback, as an assessment with reason RISK_DEGRADED: approve small
+ * payments, review or decline the rest. Its score sits at the threshold of the decision
+ * (0 when approved), so alerting on scores sees it.
+ */
+export function degradedAssessment(
+  amountUsd: number,
+  policy: FallbackPolicy,
+  thresholds: Thresholds,
+  ruleSetVersion: string,
+  cause: DegradedCause,
+): RiskAssessment {
+  const readable = Number.isFinite(amountUsd);
+  const approve = readable && amountUsd < policy.approveBelowUsd;
+  const decision = approve ? 'approve' : policy.otherwise;
+  const verdict = approve
+    ? `approved below USD ${policy.approveBelowUsd}`
+    : `${readable ? `USD ${amountUsd.toFixed(2)}` : 'an unreadable amount'} is not below USD ${policy.approveBelowUsd}: ${policy.otherwise}`;
+  return {
+    score: decision === 'approve' ? 0 : thresholds[decision],
+    decision,
+    reasons: [
+      {
+        ruleId: RISK_DEGRADED,
+        ruleVersion: 0,
+        message: `risk not scored (${CAUSE_TEXT[cause]}); ${verdict}`,
+        ...(readable ? { value: Math.round(amountUsd * 100) / 100 } : {}),
+        threshold: policy.approveBelowUsd,
+      },
+    ],
+    ruleSetVersion,
+    shadowHits: [],
+  };
+}

@@ -1,0 +1,94 @@
+import { zScore } from 'simple-statistics';
+import type { SwitchedMessage } from '../../domain/transaction.ts';
+import { VELOCITY_ENTITIES, VELOCITY_WINDOWS, type Facts } from './catalog.ts';
+import { amountInCny, isNearThreshold, payerCountry, SMALL_PAYMENT_USD, usdCents, type StoredFacts } from './gather.ts';
+import { travel } from './geo.ts';
+import { merchantLocalHour } from './local-time.ts';
+
+/** The z-score's standard deviation never goes below one dollar: a payer who always paid the same is not infinitely surprised. */
+const MIN_STD_DEV_USD = 1;
+
+/**
+ * The flat fact every rule runs on: the message's own fields, what the velocity store
+ * returned, and what is computed from both (z-score, travel speed, ratios, totals).
+ * Pure: the same message and stored facts always give the same fact.
+ */
+export function buildFacts(message: SwitchedMessage, stored: StoredFacts, cnyPerUsd: number): Facts {
+  const isPayment = message.messageType === 'payment';
+  const usd = usdCents(message.amountUsd) / 100;
+  const amountValue = Number(message.amount.value);
+  const cny = amountInCny(message, usd, cnyPerUsd);
+
+  const p = stored.profile;
+  const mean = p.count > 0 ? p.sumCents / 100 / p.count : 0;
+  const variance = p.count > 1 ? Math.max(0, (p.sumSquaresUsd - p.count * mean * mean) / (p.count - 1)) : 0;
+  const stdDev = Math.sqrt(variance);
+  const maxUsd = p.maxCents / 100;
+  const z = p.count > 1 ? zScore(usd, mean, Math.max(stdDev, MIN_STD_DEV_USD)) : 0;
+
+  const here = message.payer.location;
+  const moved = here && p.last ? travel(p.last, p.last.at, here, message.receivedAt) : { km: 0, minutes: 0, kmh: 0 };
+
+  const dailyUsd = stored.velocity.payer.amountCents['24h'] / 100 + (isPayment ? usd : 0);
+  const sales = p.count;
+
+  const facts: Record<string, number | string | boolean> = {
+    'message.type': message.messageType,
+    participant: message.participant,
+    'participant.kind': message.participantKind,
+    direction: message.direction,
+    corridor: message.corridor,
+    'payer.country': payerCountry(message),
+    'payer.country.sanctioned': stored.lists.payerCountrySanctioned,
+    'payer.wallet.blocked': stored.lists.walletBlocked,
+    'payer.hasDevice': Boolean(message.payer.deviceId),
+    'payer.device.blocked': stored.lists.deviceBlocked,
+    'payer.device.new': stored.deviceNew,
+    'payer.hasIp': Boolean(message.payer.ip),
+    'payer.hasLocation': Boolean(here),
+    'merchant.id': message.merchant.id,
+    'merchant.mcc': message.merchant.mcc,
+    'merchant.mcc.highRisk': stored.lists.mccHighRisk,
+    'merchant.country': message.merchant.country,
+    'merchant.country.sanctioned': stored.lists.merchantCountrySanctioned,
+    'merchant.acquirer': message.merchant.acquirer,
+    'merchant.network': message.merchant.network,
+    'merchant.localHour': merchantLocalHour(message.merchant.country, message.receivedAt),
+    'amount.value': Number.isFinite(amountValue) ? amountValue : 0,
+    'amount.currency': message.amount.currency,
+    'amount.usd': usd,
+    'amount.cny': cny,
+    'amount.small': usd < SMALL_PAYMENT_USD,
+    'velocity.device.smallCount.10m': stored.deviceSmall10m,
+    'velocity.ip.smallCount.10m': stored.ipSmall10m,
+    'distinct.merchantsPerPayer.24h': stored.merchantsPerPayer24h,
+    'distinct.payersPerMerchant.1h': stored.payersPerMerchant1h,
+    'distinct.devicesPerWallet.24h': stored.devicesPerWallet24h,
+    'payer.dailyTotal.usd': dailyUsd,
+    'payer.dailyTotal.cny': dailyUsd * cnyPerUsd,
+    'structuring.count.24h': stored.nearThreshold24h + (isPayment && isNearThreshold(usd, cny) ? 1 : 0),
+    'payer.profile.count': p.count,
+    'payer.profile.meanUsd': mean,
+    'payer.profile.stdDevUsd': stdDev,
+    'payer.profile.maxUsd': maxUsd,
+    'payer.amountZScore': z,
+    'payer.amountToMax': maxUsd > 0 ? usd / maxUsd : 0,
+    'payer.travel.km': moved.km,
+    'payer.travel.minutes': moved.minutes,
+    'payer.travel.kmh': moved.kmh,
+    'payer.refunds.count.30d': p.refunds,
+    'payer.sales.count.30d': sales,
+    'payer.refunds.ratio.30d': p.refunds / Math.max(1, sales),
+    'merchant.refunds.count.30d': stored.merchant.refunds,
+    'merchant.sales.count.30d': stored.merchant.sales,
+    'merchant.refunds.ratio.30d': stored.merchant.refunds / Math.max(1, stored.merchant.sales),
+  };
+  for (const entity of VELOCITY_ENTITIES) {
+    const v = stored.velocity[entity];
+    for (const w of VELOCITY_WINDOWS) {
+      facts[`velocity.${entity}.count.${w}`] = v.count[w];
+      facts[`velocity.${entity}.amountUsd.${w}`] = v.amountCents[w] / 100;
+    }
+  }
+  return facts as Facts;
+}

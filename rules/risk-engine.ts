@@ -1,0 +1,248 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { Scorer } from '../domain/ports.ts';
+import type { RiskAssessment, SwitchedMessage } from '../domain/transaction.ts';
+import { compileRuleSet } from './compile-rule.ts';
+import { checkThresholds, decide, type RuleHit, type Thresholds } from './decide.ts';
+import { degradedAssessment, type DegradedCause, type FallbackPolicy } from './degraded.ts';
+import { createNodeRulesEvaluator } from './evaluate-node-rules.ts';
+import { createDirectEvaluator, type Evaluator, type EvaluatorKind } from './evaluation.ts';
+import { buildFacts } from './facts/derive.ts';
+import { decodeStoredFacts, gatherArgs, usdCents } from './facts/gather.ts';
+import { appendRecordOutcome } from './facts/record-outcome.ts';
+import { defineRiskScripts } from './lua-scripts.ts';
+import type { Audit } from './risk-lists.ts';
+import { createRuleStore, type RuleSet, type RuleStore, type RuleSubscription } from './rule-store.ts';
+
+export interface RiskEngineOptions {
+  /** The shared command connection; the engine duplicates it once for pub/sub. */
+  redis: Redis;
+  thresholds: Thresholds;
+  /** Budget of the whole risk step (facts and rules), in ms. */
+  deadlineMs: number;
+  fallback: FallbackPolicy;
+  /** CNY per USD as a decimal string, e.g. "7.12". */
+  cnyPerUsd: string;
+  /** Wall clock for the rule store's timestamps (velocity buckets use each message's receivedAt). */
+  now?: () => number;
+  audit?: Audit;
+  /** How compiled rules run: through node-rules (default) or the plain loop. */
+  evaluator?: EvaluatorKind;
+  /**
+   * Fact look-ups given up at the deadline but still in Redis or ioredis's queues; at this
+   * many, payments fall back at once without sending more (default 256), so a stalled
+   * Redis is not buried under work nobody waits for.
+   */
+  maxAbandonedInFlight?: number;
+}
+
+export interface RiskEngineStats {
+  scored: number;
+  degraded: number;
+  conditionErrors: number;
+  ruleSetVersion: string;
+  degradedByCause: Record<DegradedCause, number>;
+  /** Fact look-ups given up at the deadline whose Redis reply has not come back yet. */
+  abandonedInFlight: number;
+  /** Enforced and shadow rules in the running rule set. */
+  rules: number;
+  /** Stored rules that failed to compile and are left out, as "id@version". */
+  rejectedRules: string[];
+  ruleSetReloadErrors: number;
+  evaluator: EvaluatorKind;
+}
+
+export interface RiskEngine extends Scorer {
+  score(message: SwitchedMessage): Promise<RiskAssessment>;
+  /** Appends the post-decision update to the pipeline that carries the ledger's commit (after it). */
+  recordOutcome(pipeline: ChainableCommander, message: SwitchedMessage): void;
+  stats(): RiskEngineStats;
+  /** The rule store on the same connection and audit callback, for the rules and lists routes. */
+  readonly store: RuleStore;
+  /** Called after every swap to a new rule set, with its version; returns an unsubscribe function. */
+  onRuleSetChange(listener: (ruleSetVersion: string) => void): () => void;
+  /** Stops listening for rule changes (the shared connection stays open: it is the caller's). */
+  close(): Promise<void>;
+}
+
+class DeadlineError extends Error {}
+
+const RELOAD_RETRY_MS = 1000;
+
+export async function createRiskEngine(options: RiskEngineOptions): Promise<RiskEngine> {
+  checkThresholds(options.thresholds);
+  const cnyPerUsd = Number(options.cnyPerUsd);
+  if (!(cnyPerUsd > 0 && Number.isFinite(cnyPerUsd))) throw new Error(`cnyPerUsd must be a positive decimal, got "${options.cnyPerUsd}"`);
+  if (!(options.deadlineMs > 0)) throw new Error(`deadlineMs must be positive, got ${options.deadlineMs}`);
+  if (!(options.fallback.approveBelowUsd >= 0)) throw new Error('fallback.approveBelowUsd must be >= 0');
+  const kind: EvaluatorKind = options.evaluator ?? 'node-rules';
+  const maxAbandoned = options.maxAbandonedInFlight ?? 256;
+  const redis = defineRiskScripts(options.redis);
+  const store = createRuleStore(redis, options.audit, options.now ? { now: options.now } : {});
+
+  const counters = {
+    scored: 0,
+    degraded: 0,
+    conditionErrors: 0,
+    degradedByCause: { redis: 0, deadline: 0, overload: 0, error: 0 } as Record<DegradedCause, number>,
+    abandonedInFlight: 0,
+    ruleSetReloadErrors: 0,
+  };
+  const listeners = new Set<(version: string) => void>();
+  let current: Evaluator | undefined;
+  let closed = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const build = (set: RuleSet): Evaluator => {
+    const compiled = compileRuleSet(set.version, set.rules);
+    return kind === 'direct' ? createDirectEvaluator(compiled) : createNodeRulesEvaluator(compiled);
+  };
+
+  // Reloads are serialised and each reads the latest state, so the last one always wins.
+  let reloading: Promise<void> | undefined;
+  let reloadAgain = false;
+  const reload = (): Promise<void> => {
+    if (reloading) {
+      reloadAgain = true;
+      return reloading;
+    }
+    reloading = (async () => {
+      do {
+        reloadAgain = false;
+        const set = await store.ruleSet();
+        if (set.version !== current?.ruleSet.version) {
+          current = build(set);
+          for (const listener of listeners) listener(set.version);
+        }
+      } while (reloadAgain && !closed);
+    })()
+      .catch((e: unknown) => {
+        counters.ruleSetReloadErrors++;
+        if (!current) throw e;
+        // Keep scoring with the rule set we have, and try again shortly.
+        if (!closed && !retryTimer) {
+          retryTimer = setTimeout(() => {
+            retryTimer = undefined;
+            reload().catch(() => undefined);
+          }, RELOAD_RETRY_MS);
+          retryTimer.unref();
+        }
+      })
+      .finally(() => {
+        reloading = undefined;
+      });
+    return reloading;
+  };
+
+  await store.seedDefaults();
+  // Subscribe before the first load, so no change can fall between the two.
+  const subscription: RuleSubscription = await store.subscribe(() => {
+    reload().catch(() => undefined);
+  });
+  try {
+    await reload();
+  } catch (e) {
+    await subscription.close();
+    throw e;
+  }
+
+  const degrade = (message: SwitchedMessage, evaluator: Evaluator, cause: DegradedCause): RiskAssessment => {
+    counters.degraded++;
+    counters.degradedByCause[cause]++;
+    let usd = Number.NaN;
+    try {
+      usd = usdCents(message.amountUsd) / 100;
+    } catch {
+      // An unreadable amount is never "small": the fallback's otherwise applies.
+    }
+    return degradedAssessment(usd, options.fallback, options.thresholds, evaluator.ruleSet.version, cause);
+  };
+
+  const gather = (args: string[], budgetMs: number): Promise<string[]> => {
+    const reply = redis.gatherRiskFacts(...args);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        counters.abandonedInFlight++;
+        reply.then(
+          () => counters.abandonedInFlight--,
+          () => counters.abandonedInFlight--,
+        );
+        reject(new DeadlineError());
+      }, budgetMs);
+    });
+    return Promise.race([reply, deadline]).finally(() => clearTimeout(timer));
+  };
+
+  return {
+    store,
+
+    async score(message) {
+      const started = performance.now();
+      const deadlineAt = started + options.deadlineMs;
+      counters.scored++;
+      // One rule set for the whole payment, even if a swap happens meanwhile.
+      const evaluator = current!;
+      let args: string[];
+      try {
+        args = gatherArgs(message);
+      } catch {
+        return degrade(message, evaluator, 'error');
+      }
+      if (counters.abandonedInFlight >= maxAbandoned) return degrade(message, evaluator, 'overload');
+      let reply: string[];
+      try {
+        reply = await gather(args, deadlineAt - performance.now());
+      } catch (e) {
+        return degrade(message, evaluator, e instanceof DeadlineError ? 'deadline' : 'redis');
+      }
+      try {
+        const facts = buildFacts(message, decodeStoredFacts(reply), cnyPerUsd);
+        const evaluation = await evaluator.evaluate(facts, deadlineAt);
+        counters.conditionErrors += evaluation.errors.length;
+        if (evaluation.timedOut) return degrade(message, evaluator, 'deadline');
+        const hits: RuleHit[] = evaluation.fired.map((rule) => ({
+          mode: rule.mode,
+          score: rule.score,
+          ...(rule.floor ? { floor: rule.floor } : {}),
+          priority: rule.priority,
+          reason: rule.reason(facts),
+        }));
+        return decide(hits, options.thresholds, evaluator.ruleSet.version);
+      } catch {
+        return degrade(message, evaluator, 'error');
+      }
+    },
+
+    recordOutcome(pipeline, message) {
+      appendRecordOutcome(pipeline, message, cnyPerUsd);
+    },
+
+    stats() {
+      const set = current!.ruleSet;
+      return {
+        scored: counters.scored,
+        degraded: counters.degraded,
+        conditionErrors: counters.conditionErrors,
+        ruleSetVersion: set.version,
+        degradedByCause: { ...counters.degradedByCause },
+        abandonedInFlight: counters.abandonedInFlight,
+        rules: set.rules.length,
+        rejectedRules: set.rejected.map((r) => `${r.id}@${r.version}`),
+        ruleSetReloadErrors: counters.ruleSetReloadErrors,
+        evaluator: kind,
+      };
+    },
+
+    onRuleSetChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      closed = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      listeners.clear();
+      await subscription.close();
+    },
+  };
+}

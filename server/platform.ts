@@ -158,6 +158,7 @@ export async function startPlatform(
       ],
       healthDetails: async () => ({
         clickhouseMode: clickhouse.mode,
+        risk: (({ ruleSetVersion, scored, degraded, degradedByCause, rules }) => ({ ruleSetVersion, scored, degraded, degradedByCause, rules }))(risk.stats()),
         ingest: writer ? { ...(await writer.lag()), ...writer.stats() } : { writer: 'not in this process' },
       }),
       maxClockSkewMs: file.auth.maxClockSkewMs,

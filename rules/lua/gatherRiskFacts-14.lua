@@ -33,50 +33,62 @@ local t = tonumber(ARGV[1])
 local counting = ARGV[2] == '1'
 local hasDevice = ARGV[3] == '1'
 local hasIp = ARGV[4] == '1'
+local small = ARGV[5] == '1' and 1 or nil
 local out = {}
-local function push(v) out[#out + 1] = tostring(v or 0) end
+local n = 0
+local function push(v)
+  n = n + 1
+  out[n] = tostring(v or 0)
+end
 
-local ATTEMPT = {c = {['1m'] = 1, ['10m'] = 1, ['1h'] = 1, ['24h'] = 1}}
-local SMALL_ATTEMPT = {c = ATTEMPT.c, k = {['10m'] = 1}}
-
--- Pushes the 8 totals of one entity (counts, then amounts); returns its sums.
-local function entity(key, present, series, add, wanted)
+-- Pushes the 8 totals of one entity (counts, then amounts); returns its sums and whether
+-- its 1h and 24h rings started a new bucket.
+local function entity(key, present, L, dx)
   if not present then
     for _ = 1, 8 do push(0) end
-    return nil
+    return nil, false, false
   end
-  local sums = velocity(key, series, t, counting and add or nil, wanted)
-  for _, w in ipairs(WINDOW_NAMES) do push(sums[w].c) end
-  for _, w in ipairs(WINDOW_NAMES) do push(sums[w].a) end
-  return sums
+  local sums, new1h, new24h = velocity(key, L, t, counting and 1 or nil, nil, counting and dx or nil)
+  for i = 1, 8 do push(sums[i]) end
+  return sums, new1h, new24h
 end
 
-local small = ARGV[5] == '1'
-local payer = entity(KEYS[1], true, PAYER_SERIES, ATTEMPT, PAYER_READ)
-local device = entity(KEYS[2], hasDevice, DEVICE_SERIES, small and SMALL_ATTEMPT or ATTEMPT, DEVICE_READ)
-local ip = entity(KEYS[3], hasIp, DEVICE_SERIES, small and SMALL_ATTEMPT or ATTEMPT, DEVICE_READ)
-entity(KEYS[4], true, PLAIN_SERIES, ATTEMPT)
-entity(KEYS[5], true, PLAIN_SERIES, ATTEMPT)
-push(device and device['10m'].k)
-push(ip and ip['10m'].k)
-push(payer['24h'].s)
+local payer, _, payerNewDay = entity(KEYS[1], true, PAYER_RINGS, nil)
+local device = entity(KEYS[2], hasDevice, DEVICE_RINGS, small)
+local ip = entity(KEYS[3], hasIp, DEVICE_RINGS, small)
+local _, merchantNewHour = entity(KEYS[4], true, PLAIN_RINGS, nil)
+entity(KEYS[5], true, PLAIN_RINGS, nil)
+push(device and device[9])
+push(ip and ip[9])
+push(payer[9])
 
--- Distinct counterparts: one zset member per counterpart (not per event), last seen as score.
+--[[
+  Distinct counterparts: one zset member per counterpart (not per event), last seen as
+  score. The set grows only when a member is added: it is pruned then, and its expiry set
+  to the look-back plus one bucket of the owner's velocity ring. That expiry is also
+  refreshed whenever that ring starts a new bucket (`renew`), so a key always outlives
+  its last attempt by the look-back, without a PEXPIRE per payment.
+  Returns the count over the window and whether the member was new.
+]]
 local DAY = 24 * 3600 * 1000
-local function distinct(key, member, windowMs, keepMs)
+local HOUR = 3600 * 1000
+local function distinct(key, member, windowMs, keepMs, slackMs, renew)
+  local added = false
   if counting then
-    redis.call('ZADD', key, 'GT', t, member)
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (t - keepMs))
-    redis.call('PEXPIRE', key, keepMs)
+    added = redis.call('ZADD', key, 'GT', t, member) == 1
+    if added then redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (t - keepMs)) end
+    if added or renew then redis.call('PEXPIRE', key, keepMs + slackMs) end
   end
-  return redis.call('ZCOUNT', key, t - windowMs, '+inf')
+  return redis.call('ZCOUNT', key, t - windowMs, '+inf'), added
 end
-push(distinct(KEYS[6], ARGV[6], DAY, DAY))
-push(distinct(KEYS[7], ARGV[7], 3600 * 1000, 3600 * 1000))
+push((distinct(KEYS[6], ARGV[6], DAY, DAY, BUCKET_MS[4], payerNewDay)))
+push((distinct(KEYS[7], ARGV[7], HOUR, HOUR, BUCKET_MS[3], merchantNewHour)))
 if hasDevice then
-  local isNew = counting and not redis.call('ZSCORE', KEYS[8], ARGV[8]) and redis.call('ZCOUNT', KEYS[8], t - 30 * DAY, '+inf') > 0
-  push(distinct(KEYS[8], ARGV[8], DAY, 30 * DAY))
-  push(isNew and 1 or 0)
+  local count, added = distinct(KEYS[8], ARGV[8], DAY, 30 * DAY, BUCKET_MS[4], payerNewDay)
+  push(count)
+  -- New: not seen before, while the wallet used another device in the last 30 days (the
+  -- set was just pruned to them).
+  push((added and redis.call('ZCARD', KEYS[8]) > 1) and 1 or 0)
 else
   push(redis.call('ZCOUNT', KEYS[8], t - DAY, '+inf'))
   push(0)

@@ -28,18 +28,16 @@ if ARGV[2] ~= 'payment' then
   return 1
 end
 
-local AMOUNT = {a = {['1m'] = cents, ['10m'] = cents, ['1h'] = cents, ['24h'] = cents}}
-local NEAR = {a = AMOUNT.a, s = {['24h'] = 1}}
-velocity(KEYS[2], PAYER_SERIES, t, ARGV[6] == '1' and NEAR or AMOUNT, nil, true)
-if ARGV[4] == '1' then velocity(KEYS[3], DEVICE_SERIES, t, AMOUNT, nil, true) end
-if ARGV[5] == '1' then velocity(KEYS[4], DEVICE_SERIES, t, AMOUNT, nil, true) end
-velocity(KEYS[5], PLAIN_SERIES, t, AMOUNT, nil, true)
-velocity(KEYS[6], PLAIN_SERIES, t, AMOUNT, nil, true)
+local near = ARGV[6] == '1' and 1 or nil
+velocity(KEYS[2], PAYER_RINGS, t, nil, cents, near, true)
+if ARGV[4] == '1' then velocity(KEYS[3], DEVICE_RINGS, t, nil, cents, nil, true) end
+if ARGV[5] == '1' then velocity(KEYS[4], DEVICE_RINGS, t, nil, cents, nil, true) end
+velocity(KEYS[5], PLAIN_RINGS, t, nil, cents, nil, true)
+velocity(KEYS[6], PLAIN_RINGS, t, nil, cents, nil, true)
 
 local usd = cents / 100
-addProfile(KEYS[7], PAYER_PROFILE, t, {n = 1, s = cents, q = usd * usd, m = cents})
-if ARGV[7] ~= '' and ARGV[8] ~= '' then
-  redis.call('HSET', KEYS[7], 'lat', ARGV[7], 'lon', ARGV[8], 'at', ARGV[1])
-end
+local location = nil
+if ARGV[7] ~= '' and ARGV[8] ~= '' then location = {'lat', ARGV[7], 'lon', ARGV[8], 'at', ARGV[1]} end
+addProfile(KEYS[7], PAYER_PROFILE, t, {n = 1, s = cents, q = usd * usd, m = cents}, location)
 addProfile(KEYS[8], MERCHANT_PROFILE, t, {n = 1})
 return 1

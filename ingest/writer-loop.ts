@@ -83,7 +83,7 @@ export class WriterLoop {
       retryMaxMs: options.retryMaxMs ?? 5000,
     };
     // XREADGROUP BLOCK holds its connection: it gets one of its own.
-    this.blocking = options.redis.duplicate();
+    this.blocking = options.redis.duplicate({ commandTimeout: undefined });
     this.inflightKey = `${this.o.stream}:inflight:${this.o.consumer}`;
     this.deadStream = `${this.o.stream}:dead`;
   }

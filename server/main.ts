@@ -49,6 +49,11 @@ async function main(): Promise<void> {
     stops.push(await startDemoTraffic(address, credentials));
   }
 
+  // A stray rejection in a background component (a feed, a queue) must not stop payments.
+  process.on('unhandledRejection', (reason) => {
+    platform.app.log.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection');
+  });
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

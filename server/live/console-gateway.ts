@@ -32,8 +32,8 @@ export function startLiveFeed(options: {
   ingestLagMs?: () => Promise<number>;
   log?: { warn(o: object, m: string): void };
 }): LiveFeed & { io: Server } {
-  // XREAD BLOCK holds its connection.
-  const adapterRedis = options.redis.duplicate();
+  // XREAD BLOCK holds its connection, and may wait longer than any command timeout.
+  const adapterRedis = options.redis.duplicate({ commandTimeout: undefined });
   const io = new Server({
     path: '/socket.io',
     serveClient: true,

@@ -5,13 +5,14 @@ import { formatSuite, machineInfo, writeResults } from './report.ts';
 import type { BenchSettings, Suite, SuiteResult } from './suite.ts';
 import { ingestSuite } from './suites/ingest.ts';
 import { paymentsSuite } from './suites/payments.ts';
+import { riskSuite } from './suites/risk.ts';
 
 /**
  * npm run bench [-- SUITE...] [--concurrency C] [--seconds S] [--warmup W]
  * Runs the named suites (all by default), prints their tables and writes
  * bench/results/latest.json.
  */
-const SUITES: readonly Suite[] = [paymentsSuite, ingestSuite];
+const SUITES: readonly Suite[] = [paymentsSuite, riskSuite, ingestSuite];
 const RESULTS_FILE = path.join(REPOSITORY_ROOT, 'bench/results/latest.json');
 
 function parseCommandLine(argv: string[]): { suites: Suite[]; settings: Omit<BenchSettings, 'log'> } {

@@ -9,13 +9,13 @@ export interface EchoServer {
   stop(): Promise<void>;
 }
 
-/** Starts bench/baselines/echo-server.ts under tsx, exactly as the platform is started. */
-export async function startEchoServer(): Promise<EchoServer> {
+/** Starts bench/baselines/echo-server.ts with node --import tsx, exactly as the platform is started. */
+export async function startEchoServer(redisUrl?: string): Promise<EchoServer> {
   const port = await freeLoopbackPort();
   const server: BaselineProcess = spawnBaseline(
-    path.join(REPOSITORY_ROOT, 'node_modules/.bin/tsx'),
-    ['bench/baselines/echo-server.ts'],
-    { cwd: REPOSITORY_ROOT, env: { ...process.env, PORT: String(port) } },
+    process.execPath,
+    ['--import', 'tsx', 'bench/baselines/echo-server.ts'],
+    { cwd: REPOSITORY_ROOT, env: { ...process.env, PORT: String(port), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) } },
   );
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady('the fastify echo baseline', server, async () => {

@@ -51,18 +51,22 @@ export const paymentsSuite: Suite = {
       }
     }
 
-    settings.log('fastify echo baseline: starting');
-    const echo = await startEchoServer();
-    try {
-      const generator = generatorFor(participants, homeCountry, merchants);
-      measurements.push(await measureHttp('fastify POST /echo (baseline)', 'baseline', echo.url, '/echo', generator, settings));
-    } finally {
-      await echo.stop();
-    }
-
     settings.log('redis PING baseline: starting redis-server');
     const redis = await startScratchRedis();
     try {
+      settings.log('fastify echo baselines: starting');
+      const echo = await startEchoServer(`redis://127.0.0.1:${redis.port}`);
+      try {
+        for (const [name, path] of [
+          ['fastify POST /echo (baseline)', '/echo'],
+          ['fastify POST /echo + one Redis round trip (baseline)', '/echo-redis'],
+        ] as const) {
+          const generator = generatorFor(participants, homeCountry, merchants);
+          measurements.push(await measureHttp(name, 'baseline', echo.url, path, generator, settings));
+        }
+      } finally {
+        await echo.stop();
+      }
       measurements.push(await measureRedisPing(redis.port, settings));
     } finally {
       await redis.stop();

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BootstrapError } from './traffic/bootstrap.ts';
 import { CredentialsError } from './traffic/participants.ts';
@@ -69,9 +70,26 @@ async function main(): Promise<number> {
   }
   console.log(formatScore(score));
   const out = path.join(options.resultsDir, 'detection.json');
-  writeResults(out, { machine, options, pack: { file: pack.file, limits: pack.limits, warnings: pack.warnings }, files, run, score });
+  // Re-scoring keeps what the run itself recorded (its options, machine and summary).
+  const earlier = options.scoreOnly ? readEarlierRun(out) : undefined;
+  writeResults(out, {
+    ...earlier,
+    ...(options.scoreOnly ? { rescoredAt: new Date().toISOString() } : { machine, options, run }),
+    pack: { file: pack.file, limits: pack.limits, warnings: pack.warnings },
+    files,
+    score,
+  });
   console.log(`\ntruth: ${path.relative(process.cwd(), files.truth)}, answers: ${path.relative(process.cwd(), files.responses)}, figures: ${path.relative(process.cwd(), out)}`);
   return 0;
+}
+
+function readEarlierRun(file: string): Record<string, unknown> | undefined {
+  try {
+    const earlier = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    return { machine: earlier.machine, options: earlier.options, run: earlier.run };
+  } catch {
+    return undefined;
+  }
 }
 
 process.exitCode = await main().catch((e: unknown) => {

@@ -91,7 +91,10 @@ export async function runMix(options: MixOptions): Promise<MixSummary> {
   });
   await pace(options.tps, (hour) => normal.send(hour), (elapsedS) => elapsedS >= options.durationS && scenariosDone, signal, progress('measure'));
   normal.closeRefunds();
-  await Promise.race([playing, sleep(DRAIN_MS)]);
+  // Only an abort leaves instances playing here: give their last answers a moment, without keeping a timer behind.
+  const giveUp = new AbortController();
+  await Promise.race([playing, sleep(DRAIN_MS, undefined, { signal: giveUp.signal }).catch(() => undefined)]);
+  giveUp.abort();
   await normal.drain(DRAIN_MS);
   return {
     warmupS,

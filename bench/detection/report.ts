@@ -4,6 +4,14 @@ import { DEGRADED, type DetectionScore, type LegitimateScore } from './score.ts'
 
 /** Above this share of fallback answers the figures say more about the machine than about the rules. */
 const DEGRADED_WARNING_SHARE = 0.01;
+const LEGEND = [
+  'should flag: includes requests of other scenarios that truly show the typology too (a structured payment taking the day',
+  '  past the large-value threshold). recall own rule: flagged with a reason from a rule of the typology. own rule fired: such',
+  '  a reason was given whatever the decision (a rule scoring below review fires without flagging). precision: of the requests',
+  '  flagged with a reason from the typology\'s rules, the share that should be flagged for it. context: requests of the',
+  '  scenario that should not be flagged (a burst before its limit). degraded: decided by the engine\'s fallback (RISK_DEGRADED,',
+  `  the risk step overran its deadline), not its rules; the "${DEGRADED}" row counts what that fallback flagged.`,
+];
 const fixed = (x: number | null, digits = 3) => (x === null ? 'n/a' : x.toFixed(digits));
 const percent = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(3)}%`);
 
@@ -12,7 +20,7 @@ export function formatScore(score: DetectionScore): string {
   const measured = score.typologies.filter((t) => t.requests > 0 || t.flaggedByRules > 0 || t.shouldFlag > 0);
   lines.push(
     ...table(
-      ['typology', 'instances', 'requests', 'should flag', 'caught', 'recall', 'recall own rule', 'flagged by its rules', 'precision', 'context flagged', 'no answer', 'degraded'],
+      ['typology', 'instances', 'requests', 'should flag', 'caught', 'recall', 'recall own rule', 'own rule fired', 'flagged by its rules', 'precision', 'context flagged', 'no answer', 'degraded'],
       measured.map((t) => [
         t.typology,
         String(t.instances),
@@ -21,6 +29,7 @@ export function formatScore(score: DetectionScore): string {
         String(t.caught),
         fixed(t.recall),
         fixed(t.recallByOwnRule),
+        `${t.fired}/${t.shouldFlag}`,
         String(t.flaggedByRules),
         fixed(t.precision),
         `${t.contextFlagged}/${t.context}`,
@@ -29,13 +38,7 @@ export function formatScore(score: DetectionScore): string {
       ]),
     ),
   );
-  lines.push(
-    '"should flag" counts requests of other scenarios that truly show the typology too (a structured payment taking the day past',
-    'the large-value threshold); "context" are requests of the scenario that should not be flagged (a burst before its limit).',
-  );
-  if (measured.some((t) => t.typology === DEGRADED)) {
-    lines.push(`"${DEGRADED}": answers the engine's fallback decided (RISK_DEGRADED: the risk step overran its deadline), not a rule.`);
-  }
+  lines.push(...LEGEND);
   const idle = score.typologies.filter((t) => !measured.includes(t)).map((t) => t.typology);
   if (idle.length > 0) lines.push(`(nothing sent or flagged for: ${idle.join(', ')})`);
 

@@ -55,6 +55,14 @@ describe('detection scoring', () => {
     expect(typology(s, 'probing')).toMatchObject({ caught: 1, caughtByOwnRule: 0, recallByOwnRule: 0 });
   });
 
+  it('tells a rule that fired below the review threshold from one that did not fire', () => {
+    const s = score([
+      request({ typology: 'amount-spike', shouldFlag: true }, { decision: 'approve', ruleIds: ['amount-spike'] }),
+      request({ typology: 'amount-spike', shouldFlag: true }, {}),
+    ]);
+    expect(typology(s, 'amount-spike')).toMatchObject({ shouldFlag: 2, caught: 0, fired: 1, flaggedByRules: 0 });
+  });
+
   it('credits a structured payment flagged as large value to large value, which it also is', () => {
     const s = score([
       request({ typology: 'structuring', shouldFlag: false, also: ['large-value'] }, flagged(['large-value-daily'])),

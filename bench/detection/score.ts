@@ -24,6 +24,11 @@ export interface TypologyScore {
   shouldFlag: number;
   caught: number;
   recall: number | null;
+  /**
+   * Answered with a reason from a rule tagged with this typology, whatever the decision:
+   * the rule saw it, even when its score alone stayed below review.
+   */
+  fired: number;
   /** Caught with a reason from a rule tagged with this typology, not just by some other rule. */
   caughtByOwnRule: number;
   recallByOwnRule: number | null;
@@ -118,6 +123,7 @@ export function scoreDetection(
         shouldFlag: 0,
         caught: 0,
         recall: null,
+        fired: 0,
         caughtByOwnRule: 0,
         recallByOwnRule: null,
         flaggedByRules: 0,
@@ -188,6 +194,7 @@ export function scoreDetection(
       if (!entry) continue;
       entry.shouldFlag++;
       if (flagged) entry.caught++;
+      if (ruleTypologies.has(typology)) entry.fired++;
       if (flagged && ruleTypologies.has(typology)) entry.caughtByOwnRule++;
     }
     if (flagged) countPrecision(typologies, ruleTypologies, shouldFor);

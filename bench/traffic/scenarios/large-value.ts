@@ -25,17 +25,28 @@ import { labelled, payment, spacedTimes } from './steps.ts';
 /** Where a five-figure payment is believable: jewellery, electronics, duty free, hotels, stores. */
 const HIGH_VALUE_MCCS = new Set(['5944', '5732', '5309', '7011', '5311', '5699', '5977']);
 
-/** A wallet, a city where it can pay, and the merchant of that city best suited to a big payment. */
-function bigTicket(context: ScenarioContext): { wallet: ScenarioContext['wallets'][number]; city: ScenarioMerchant[]; shop: ScenarioMerchant } {
+interface BigTicket {
+  wallet: ScenarioContext['wallets'][number];
+  /** Every merchant of the city, for ordinary purchases. */
+  city: ScenarioMerchant[];
+  /** The city's merchants where big payments are believable (at least `shop`). */
+  shops: ScenarioMerchant[];
+  shop: ScenarioMerchant;
+}
+
+/** A wallet, a city where it can pay, and the merchants of that city suited to big payments. */
+function bigTicket(context: ScenarioContext): BigTicket {
   const options = context.wallets.flatMap((wallet) =>
-    cities(merchantsPayableBy(context, wallet)).flatMap((city) =>
-      city.filter((m) => HIGH_VALUE_MCCS.has(m.mcc)).map((shop) => ({ wallet, city, shop })),
-    ),
+    cities(merchantsPayableBy(context, wallet)).flatMap((city) => {
+      const shops = city.filter((m) => HIGH_VALUE_MCCS.has(m.mcc));
+      return shops.map((shop) => ({ wallet, city, shops, shop }));
+    }),
   );
   if (options.length > 0) return context.random.pick(options);
   const wallet = context.random.pick(context.wallets);
   const city = context.random.pick(cities(merchantsPayableBy(context, wallet)));
-  return { wallet, city, shop: context.random.pick(city) };
+  const shop = context.random.pick(city);
+  return { wallet, city, shops: [shop], shop };
 }
 
 /** Tracks a payer's day so labels can say when the cumulative total reaches the threshold. */
@@ -94,12 +105,12 @@ export const largeDaily: ScenarioVariant = {
   requests: () => 3,
   generate(context) {
     const { random, ids, fx } = context;
-    const { wallet, city, shop } = bigTicket(context);
+    const { wallet, shops, shop } = bigTicket(context);
     const payer = ids.payer(wallet);
     const where = spotIn(random, shop, 4);
     const day = dayTotal(fx);
     return spacedTimes(random, 3, 20_000, 60_000).map((atMs, i) => {
-      const merchant = i === 0 ? shop : random.pick(city);
+      const merchant = i === 0 ? shop : random.pick(shops);
       const amount = amountBetween(fx, random, merchant.currency, 3400, 4800);
       return payment(context, { atMs, payer, merchant, amount, location: where, label: labelled('large-value', day.add(amount)) });
     });
@@ -118,14 +129,14 @@ export const structuring: ScenarioVariant = {
   requests: () => STRUCTURING_COUNT + 0.5,
   generate(context) {
     const { random, ids, fx } = context;
-    const { wallet, city, shop } = bigTicket(context);
+    const { wallet, shops, shop } = bigTicket(context);
     const payer = ids.payer(wallet);
     const where = spotIn(random, shop, 4);
     const day = dayTotal(fx);
     const count = STRUCTURING_COUNT + (random.next() < 0.5 ? 0 : 1);
     let nearThreshold = 0;
     return spacedTimes(random, count, 20_000, 60_000).map((atMs, i): ScenarioStep => {
-      const merchant = i === 0 ? shop : random.pick(city);
+      const merchant = i === 0 ? shop : random.pick(shops);
       const amount = amountForUsd(fx, merchant.currency, LARGE_VALUE_USD * (0.82 + 0.15 * random.next()));
       if (isInStructuringBand(fx, amount)) nearThreshold++;
       const large = day.add(amount) || isLargeValue(fx, amount);

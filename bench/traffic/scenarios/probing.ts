@@ -26,7 +26,8 @@ export const probingDevice: ScenarioVariant = {
     const ip = ids.ip();
     const where = spotIn(random, merchants[0]!, 3);
     const count = limits.probingSmallPerDevice + EXTRA;
-    const gap = gapForAtMost(Math.min(limits.devicePerMinute, limits.ipPerMinute, limits.payerPerMinute));
+    // Each payment is another wallet's: only the device's and the IP's minute limits constrain the pace.
+    const gap = gapForAtMost(Math.min(limits.devicePerMinute, limits.ipPerMinute));
     const times = withinWindow(spacedTimes(random, count, gap, gap + 3000));
     return times.map((atMs, i) => {
       const merchant = merchants[i % merchants.length]!;
@@ -58,7 +59,7 @@ export const probingIp: ScenarioVariant = {
     // A few payments per device, well under the per-device limits, so only the IP stands out.
     const perDevice = Math.max(1, Math.min(3, limits.probingSmallPerDevice, limits.devicePerMinute));
     const devices = Array.from({ length: Math.ceil(count / perDevice) }, () => ids.device());
-    const gap = gapForAtMost(Math.min(limits.ipPerMinute, limits.payerPerMinute));
+    const gap = gapForAtMost(limits.ipPerMinute);
     const times = withinWindow(spacedTimes(random, count, gap, gap + 2000));
     return times.map((atMs, i) => {
       const merchant = merchants[i % merchants.length]!;

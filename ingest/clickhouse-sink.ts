@@ -38,10 +38,10 @@ export function clickhouseTransactionSink(client: ClickHouseClient, database: st
  * appended to the statement by chdb's connection. One string chunk (an object-mode stream)
  * spares chdb a round trip through a Buffer.
  */
-export function clickhouseTransactionBodySink(client: ClickHouseClient, database: string): TransactionBodySink {
+export function clickhouseTransactionBodySink(client: ClickHouseClient, database: string, table = 'transactions'): TransactionBodySink {
   return async (jsonEachRow, deduplicationToken) => {
     const result = await client.exec({
-      query: `INSERT INTO ${database}.transactions FORMAT JSONEachRow`,
+      query: `INSERT INTO ${database}.${table} FORMAT JSONEachRow`,
       values: Readable.from([jsonEachRow]),
       clickhouse_settings: insertSettings(deduplicationToken),
     });

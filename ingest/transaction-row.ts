@@ -53,7 +53,7 @@ export function clickhouseTime(ms: number): string {
 }
 
 /** A batch as ClickHouse's JSONEachRow input: one JSON object per line, as @clickhouse/client writes it. */
-export function jsonEachRowBody(rows: TransactionRow[]): string {
+export function jsonEachRowBody(rows: readonly object[]): string {
   return rows.length === 0 ? '' : `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`;
 }
 

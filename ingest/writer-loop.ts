@@ -28,7 +28,14 @@ export interface WriterLoopOptions {
   afterInsert?: (batch: { token: string; ids: string[] }) => void | Promise<void>;
   /** Called whenever a figure changed, with a copy of them all. */
   onStats?: (stats: WriterStats) => void;
+  /** Turns a stream entry into its row; undefined parks it as undecodable. Default: the transaction tap. */
+  rowOf?: (id: string, fields: string[]) => object | undefined;
 }
+
+const transactionRowOf = (id: string, fields: string[]): TransactionRow | undefined => {
+  const decoded = decodeTapEntry(id, fields);
+  return decoded ? transactionRow(decoded) : undefined;
+};
 
 export interface WriterLog {
   info(o: object, m: string): void;
@@ -58,7 +65,7 @@ interface InFlight {
 }
 
 type Entry = [id: string, fields: string[]];
-type Settings = Required<Omit<WriterLoopOptions, 'afterInsert' | 'log' | 'onStats'>> & Pick<WriterLoopOptions, 'afterInsert' | 'log' | 'onStats'>;
+type Settings = Required<Omit<WriterLoopOptions, 'afterInsert' | 'log' | 'onStats' | 'rowOf'>> & Pick<WriterLoopOptions, 'afterInsert' | 'log' | 'onStats' | 'rowOf'>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class WriterLoop {
@@ -203,11 +210,12 @@ export class WriterLoop {
       const record: InFlight = { first, last, count: ids.length, token: batchToken };
       await this.o.redis.set(inflightKey, JSON.stringify(record));
     }
-    const rows: TransactionRow[] = [];
+    const rows: object[] = [];
     const dead: Entry[] = [];
+    const rowOf = this.o.rowOf ?? transactionRowOf;
     for (const [id, fields] of entries) {
-      const decoded = decodeTapEntry(id, fields);
-      if (decoded) rows.push(transactionRow(decoded));
+      const row = rowOf(id, fields);
+      if (row) rows.push(row);
       else dead.push([id, fields]);
     }
     if (rows.length > 0) await this.insertWithRetry(jsonEachRowBody(rows), rows.length, batchToken);

@@ -13,7 +13,9 @@ import { createFxTable } from '../switch/fx.ts';
 import { createLedger } from '../switch/ledger.ts';
 import { newPaymentId } from '../switch/payment-id.ts';
 import { createRegistry } from '../switch/registry.ts';
-import { startAlerting, type Alerting } from './alerting.ts';
+import { alertEventRow } from '../ingest/alert-event-row.ts';
+import { WriterLoop } from '../ingest/writer-loop.ts';
+import { ALERT_EVENTS_STREAM, startAlerting, type Alerting } from './alerting.ts';
 import { buildApp } from './app.ts';
 import ruleRoutes from './routes/rules.ts';
 import { createSessions } from './auth/sessions.ts';
@@ -102,6 +104,25 @@ export async function startPlatform(
     const sessions = createSessions(redis, 8 * 3600_000);
     const audit = createAuditLog(clickhouse.client, config.clickhouseDatabase);
     const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
+    if (config.ingestWriter) {
+      // Alert history takes the transactions' road at a far lower rate: on this thread.
+      // Its own connection: the shared one auto-pipelines, and scripts defined on it later
+      // would be missing from a pipeline this writer's commands had already opened.
+      const alertRedis = redis.duplicate({ enableAutoPipelining: false });
+      closers.push({ name: 'alert events connection', close: () => alertRedis.quit() });
+      const alertEvents = new WriterLoop({
+        redis: alertRedis,
+        stream: ALERT_EVENTS_STREAM,
+        consumer: config.ingestConsumer,
+        insert: clickhouseTransactionBodySink(clickhouse.client, config.clickhouseDatabase, 'alert_events'),
+        rowOf: alertEventRow,
+        batchSize: 1000,
+        maxWaitMs: 500,
+        log: { info: (o, m) => app.log.info(o, m), ...log },
+      });
+      alertEvents.run().catch((e: unknown) => log.error({ err: (e as Error).message }, 'alert events writer stopped'));
+      closers.push({ name: 'alert events writer', close: () => alertEvents.close() });
+    }
     const roles = new Map(file.users.map((u) => [u.username, u.role]));
     const riskConfig = file.risk ?? DEFAULT_RISK;
     // Seeded before the engine starts, so the first payment is scored by the default pack.

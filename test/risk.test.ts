@@ -48,7 +48,19 @@ describe('risk scoring before authorisation', () => {
       (list) => list.some((a) => a.paymentId === r.body.paymentId),
       5000,
     );
-    expect(alerts.find((a) => a.paymentId === r.body.paymentId)).toMatchObject({ severity: 'critical', ruleId: 'sanctioned-country', status: 'open' });
+    const alert = alerts.find((a) => a.paymentId === r.body.paymentId)!;
+    expect(alert).toMatchObject({ severity: 'critical', ruleId: 'sanctioned-country', status: 'open' });
+    // Its history reaches ClickHouse's append-only alert_events.
+    const rows = await eventually(
+      async () => (await (await platform.clickhouse.client.query({
+        query: 'SELECT kind, participant, rule_id, severity FROM cpg.alert_events WHERE alert_id = {id:String}',
+        query_params: { id: alert.id },
+        format: 'JSONEachRow',
+      })).json<Record<string, string>>()),
+      (r) => r.length > 0,
+      10_000,
+    );
+    expect(rows).toEqual([{ kind: 'created', participant: 'siam-wallet', rule_id: 'sanctioned-country', severity: 'critical' }]);
   });
 });
 

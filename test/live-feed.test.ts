@@ -56,7 +56,8 @@ describe('live feed on /console', () => {
     const qr = await merchantQrs(platform.app);
     // Six participants in turn: siam-wallet sends one payment in six.
     const deadline = Date.now() + 8000;
-    while (Date.now() < deadline && !(seen.operator.some((a) => a.tps > 0) && seen.analyst.some((a) => a.tps > 0))) {
+    const operatorSawOthers = () => seen.operator.some((a) => a.byCorridor.some((c: { corridor: string }) => !c.corridor.startsWith('TH-')));
+    while (Date.now() < deadline && !(operatorSawOthers() && seen.analyst.some((a) => a.tps > 0))) {
       await sendPayments(platform.app, qr, 60, 8);
       await new Promise((r) => setTimeout(r, 300));
     }

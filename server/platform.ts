@@ -104,13 +104,14 @@ export async function startPlatform(
     const sessions = createSessions(redis, 8 * 3600_000);
     const audit = createAuditLog(clickhouse.client, config.clickhouseDatabase);
     const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
+    let alertEvents: WriterLoop | undefined;
     if (config.ingestWriter) {
       // Alert history takes the transactions' road at a far lower rate: on this thread.
       // Its own connection: the shared one auto-pipelines, and scripts defined on it later
       // would be missing from a pipeline this writer's commands had already opened.
       const alertRedis = redis.duplicate({ enableAutoPipelining: false });
       closers.push({ name: 'alert events connection', close: () => alertRedis.quit() });
-      const alertEvents = new WriterLoop({
+      alertEvents = new WriterLoop({
         redis: alertRedis,
         stream: ALERT_EVENTS_STREAM,
         consumer: config.ingestConsumer,
@@ -120,8 +121,8 @@ export async function startPlatform(
         maxWaitMs: 500,
         log: { info: (o, m) => app.log.info(o, m), ...log },
       });
-      alertEvents.run().catch((e: unknown) => log.error({ err: (e as Error).message }, 'alert events writer stopped'));
-      closers.push({ name: 'alert events writer', close: () => alertEvents.close() });
+      const started = alertEvents;
+      closers.push({ name: 'alert events writer', close: () => started.close() });
     }
     const roles = new Map(file.users.map((u) => [u.username, u.role]));
     const riskConfig = file.risk ?? DEFAULT_RISK;
@@ -194,6 +195,8 @@ export async function startPlatform(
     // Open sockets would keep the HTTP server from closing.
     app.addHook('preClose', async () => alerting.live.close());
     writer?.start(app.log);
+    // Started once the app (and its logger) exists: recovery after a crash logs.
+    alertEvents?.run().catch((e: unknown) => log.error({ err: (e as Error).message }, 'alert events writer stopped'));
     // The HTTP server closes first, so in-flight payments finish before their dependencies go.
     closers.push({ name: 'http', close: () => app.close() });
     return { app, redis, clickhouse, redisUrl, tap, writer, alerting, risk, close: closeAll };

@@ -65,6 +65,20 @@ interface InFlight {
 }
 
 type Entry = [id: string, fields: string[]];
+
+/** A batch read and built. Without `token` it is not recorded in flight yet; with one, a writer before recorded it. */
+interface Batch {
+  ids: string[];
+  rows: number;
+  body: string;
+  dead: Entry[];
+  token: string | undefined;
+  inflightKey: string;
+  /** When it was read from the stream (or earlier): its entries have been pending at most since then. */
+  readAt: number;
+  prepareMs: number;
+}
+
 type Settings = Required<Omit<WriterLoopOptions, 'afterInsert' | 'log' | 'onStats' | 'rowOf'>> & Pick<WriterLoopOptions, 'afterInsert' | 'log' | 'onStats' | 'rowOf'>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -119,17 +133,41 @@ export class WriterLoop {
   private async loopUntilClosed(): Promise<void> {
     await this.ensureGroup();
     await this.recover();
+    let batch = await this.readAhead();
     while (!this.stopping) {
-      const batch = await this.readBatch('>');
-      if (batch.length > 0) await this.write(batch);
+      // While the main thread inserts this batch, the next one is read and built here. It is
+      // recorded in flight only after this one is acknowledged: a crash in between leaves it
+      // pending for this consumer, never inserted, and recover() reads it again.
+      const [, next] = await Promise.all([this.commit(batch), this.readAhead()]);
+      batch = await this.refreshIfStale(next);
       await this.trimNow();
     }
-    // Drain what the switch appended before it stopped, within the shutdown budget.
+    // Drain what was read ahead and what the switch appended before it stopped, within the shutdown budget.
+    await this.commit(await this.refreshIfStale(batch));
     while (Date.now() < this.abandonAt) {
-      const batch = await this.readBatch('>', false);
-      if (batch.length === 0) break;
-      await this.write(batch);
+      const entries = await this.readBatch('>', false);
+      if (entries.length === 0) break;
+      await this.write(entries);
     }
+  }
+
+  private async readAhead(): Promise<Batch> {
+    const readAt = Date.now();
+    return this.prepare(await this.readBatch('>'), { readAt });
+  }
+
+  /**
+   * A batch read ahead waits, pending and unrecorded, while the one before it is inserted
+   * (retried, if ClickHouse fails). Once idle for `claimIdleMs`, another writer's recovery
+   * would take its entries over; well before that, they are read again from this consumer's
+   * pending list, which makes them fresh again and leaves out any already taken over.
+   */
+  private async refreshIfStale(batch: Batch): Promise<Batch> {
+    if (batch.ids.length === 0 || Date.now() - batch.readAt < this.o.claimIdleMs / 2) return batch;
+    const readAt = Date.now();
+    const again = this.prepare(await this.readBatch('0', false), { readAt });
+    this.o.log?.info({ entries: batch.ids.length, stillOurs: again.ids.length }, 'ingest: a batch read ahead waited long; read again');
+    return again;
   }
 
   private async ensureGroup(): Promise<void> {
@@ -196,20 +234,14 @@ export class WriterLoop {
     return batch;
   }
 
-  private async write(entries: Entry[], token?: string, inflightKey = this.inflightKey): Promise<void> {
-    if (entries.length === 0) {
-      await this.o.redis.del(inflightKey);
-      return;
-    }
+  private write(entries: Entry[], token?: string, inflightKey = this.inflightKey): Promise<void> {
+    return this.commit(this.prepare(entries, { token, inflightKey }));
+  }
+
+  /** Decodes a batch and builds its JSONEachRow body: this thread's CPU work, nothing written to Redis yet. */
+  private prepare(entries: Entry[], at: { token?: string; inflightKey?: string; readAt?: number }): Batch {
     const started = performance.now();
     const ids = entries.map(([id]) => id);
-    const first = ids[0]!;
-    const last = ids[ids.length - 1]!;
-    const batchToken = token ?? `tx:${first}:${last}:${ids.length}`;
-    if (!token) {
-      const record: InFlight = { first, last, count: ids.length, token: batchToken };
-      await this.o.redis.set(inflightKey, JSON.stringify(record));
-    }
     const rows: object[] = [];
     const dead: Entry[] = [];
     const rowOf = this.o.rowOf ?? transactionRowOf;
@@ -218,18 +250,46 @@ export class WriterLoop {
       if (row) rows.push(row);
       else dead.push([id, fields]);
     }
-    if (rows.length > 0) await this.insertWithRetry(jsonEachRowBody(rows), rows.length, batchToken);
-    await this.o.afterInsert?.({ token: batchToken, ids });
+    return {
+      ids,
+      rows: rows.length,
+      body: jsonEachRowBody(rows),
+      dead,
+      token: at.token,
+      inflightKey: at.inflightKey ?? this.inflightKey,
+      readAt: at.readAt ?? Date.now(),
+      prepareMs: performance.now() - started,
+    };
+  }
+
+  /** Records the batch in flight (unless a writer before did), inserts it, and acknowledges it once ClickHouse confirmed. */
+  private async commit(batch: Batch): Promise<void> {
+    const { ids, dead, inflightKey } = batch;
+    if (ids.length === 0) {
+      // Recovery of a batch whose entries were all acknowledged already: only its record is left.
+      if (batch.token) await this.o.redis.del(inflightKey);
+      return;
+    }
+    const started = performance.now();
+    const first = ids[0]!;
+    const last = ids[ids.length - 1]!;
+    const token = batch.token ?? `tx:${first}:${last}:${ids.length}`;
+    if (!batch.token) {
+      const record: InFlight = { first, last, count: ids.length, token };
+      await this.o.redis.set(inflightKey, JSON.stringify(record));
+    }
+    if (batch.rows > 0) await this.insertWithRetry(batch.body, batch.rows, token);
+    await this.o.afterInsert?.({ token, ids });
     const tx = this.o.redis.multi();
     // An entry no version of the tap wrote would block the stream forever: park it, count it.
     for (const [id, fields] of dead) tx.xadd(this.deadStream, '*', 'id', id, ...fields);
     tx.xack(this.o.stream, this.o.group, ...ids).del(inflightKey);
     await tx.exec();
-    this.counters.rows += rows.length;
+    this.counters.rows += batch.rows;
     this.counters.batches += 1;
     this.counters.deadLetters += dead.length;
-    this.counters.lastBatchRows = rows.length;
-    this.counters.lastBatchMs = performance.now() - started;
+    this.counters.lastBatchRows = batch.rows;
+    this.counters.lastBatchMs = batch.prepareMs + performance.now() - started;
     this.o.onStats?.(this.stats());
     if (dead.length > 0) this.o.log?.error({ count: dead.length, stream: this.deadStream }, 'ingest: undecodable entries parked');
   }

@@ -52,9 +52,10 @@ describe('ingest writer killed between insert and acknowledgement', () => {
     expect(crashed.signal, crashed.out).toBe('SIGKILL');
     expect(crashed.out).toContain('inserted 100');
     // The batch reached ClickHouse but was never acknowledged, and is still recorded as in flight.
-    const pending = (await redis.xpending(STREAM, 'ingest')) as [number, ...unknown[]];
-    expect(Number(pending[0])).toBe(100);
-    expect(await redis.exists(`${STREAM}:inflight:writer-1`)).toBe(1);
+    // (The next batch, read ahead while this one was inserted, is pending too, unrecorded.)
+    const inflight = JSON.parse((await redis.get(`${STREAM}:inflight:writer-1`)) ?? 'null') as { first: string; last: string; count: number } | null;
+    expect(inflight?.count).toBe(100);
+    expect(await redis.xpending(STREAM, 'ingest', inflight!.first, inflight!.last, 1000)).toHaveLength(100);
 
     const restarted = await runWriter(env);
     expect(restarted.code, restarted.out).toBe(0);
@@ -69,6 +70,36 @@ describe('ingest writer killed between insert and acknowledgement', () => {
     } finally {
       await clickhouse.close();
     }
+    expect(Number(((await redis.xpending(STREAM, 'ingest')) as [number])[0])).toBe(0);
+  }, 120_000);
+});
+
+describe('ingest writer reading ahead while ClickHouse is slow', () => {
+  let redisServer: RedisProcess;
+  let redis: Redis;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpg-slow-'));
+    redisServer = await startRedisServer({ dir: path.join(dataDir, 'redis') });
+    redis = new Redis(redisServer.url);
+  });
+  afterAll(async () => {
+    await redis?.quit();
+    await redisServer?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('reads a batch again once it waited half the claim time, and lands every entry once', async () => {
+    const total = 300;
+    const pipeline = redis.pipeline();
+    for (let i = 0; i < total; i++) pipeline.xadd(STREAM, '*', 'e', JSON.stringify(sampleEvent(i)), 's', 'APPROVED', 'd', '');
+    await pipeline.exec();
+
+    // Each insert takes 300 ms; entries idle 200 ms could be claimed by another writer.
+    const run = await runWriter({ REDIS_URL: redisServer.url, DATA_DIR: dataDir, STREAM, INSERT_DELAY_MS: '300', CLAIM_IDLE_MS: '200' });
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toContain('read ahead waited long; read again');
+    expect(run.out).toContain(`landed ${JSON.stringify({ rows: total, distinct: total })}`);
     expect(Number(((await redis.xpending(STREAM, 'ingest')) as [number])[0])).toBe(0);
   }, 120_000);
 });

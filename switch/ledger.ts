@@ -123,7 +123,8 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
         args.tap.stream,
         args.claimToken,
         `D|${args.bodyHash}|${r.paymentId}`,
-        JSON.stringify(r),
+        // The tap's entry is a superset of the record: serialised once, stored and streamed.
+        args.tap.entry,
         args.allowed ? '1' : '0',
         args.settleMinor.toString(),
         args.issuer.openingBalance.toString(),
@@ -133,7 +134,6 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
         String(options.idempotencyTtlMs),
         String(2 * 24 * 3600 * 1000),
         args.amountMinor.toString(),
-        args.tap.entry,
       ), args.after);
       if (status === 'LOST_CLAIM') return { lost: true };
       return { status: status as PaymentStatus, declineCode };
@@ -162,7 +162,7 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
         args.tap.stream,
         args.claimToken,
         `D|${args.bodyHash}|${r.paymentId}`,
-        JSON.stringify(r),
+        args.tap.entry,
         r.messageType,
         args.allowed ? '1' : '0',
         args.amountMinor.toString(),
@@ -171,7 +171,6 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
         String(args.reversalDeadline),
         String(options.retentionMs),
         String(options.idempotencyTtlMs),
-        args.tap.entry,
         String(args.walletMinorUnits),
       ), args.after);
       if (status === 'LOST_CLAIM') return { lost: true };

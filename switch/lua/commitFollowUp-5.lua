@@ -9,7 +9,7 @@
   ARGV[4] 'refund' or 'reversal'   ARGV[5] '1' when risk allows it
   ARGV[6] amount minor (original currency; refunds)   ARGV[7] credit minor (wallet currency; refunds)
   ARGV[8] now ms   ARGV[9] reversal deadline ms   ARGV[10] retention ms   ARGV[11] txnId retention ms
-  ARGV[12] tap entry (JSON of the event without its status)   ARGV[13] wallet currency minor digits
+  ARGV[12] wallet currency minor digits; ARGV[3] is also the tap entry (the event without its status)
   Returns {status, code}: status APPROVED / DECLINED, or REJECTED with a code (nothing written,
   claim released), or LOST_CLAIM.
 ]]
@@ -58,10 +58,10 @@ redis.call('HSET', KEYS[3], 'record', ARGV[3], 'status', status, 'declineCode', 
 redis.call('PEXPIRE', KEYS[3], ARGV[10])
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[11])
 -- The credit may be a minor unit less than asked (rounding of partial refunds): stream what was credited.
-local digits = tonumber(ARGV[13])
+local digits = tonumber(ARGV[12])
 local credited = string.format('%0' .. (digits + 1) .. 'd', creditSettle)
 if digits > 0 then
   credited = string.sub(credited, 1, -digits - 1) .. '.' .. string.sub(credited, -digits)
 end
-redis.call('XADD', KEYS[5], '*', 'e', ARGV[12], 's', status, 'd', code, 'v', credited)
+redis.call('XADD', KEYS[5], '*', 'e', ARGV[3], 's', status, 'd', code, 'v', credited)
 return {status, code}

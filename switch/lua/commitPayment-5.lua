@@ -10,12 +10,12 @@
   KEYS[4] wallet day key      walletday:{participant}:{walletId}:{yyyymmdd}
   KEYS[5] tap stream
   ARGV[1] claim token held    ARGV[2] done marker
-  ARGV[3] record JSON         ARGV[4] '1' when risk allows the payment
+  ARGV[3] record JSON, also the tap entry (the event without its status)
+  ARGV[4] '1' when risk allows the payment
   ARGV[5] settlement minor units (integer string, wallet currency)
   ARGV[6] opening balance     ARGV[7] per-payment limit   ARGV[8] daily limit (minor units)
   ARGV[9] payment retention ms   ARGV[10] txnId retention ms   ARGV[11] day key ttl ms
   ARGV[12] original amount minor units
-  ARGV[13] tap entry (JSON of the event without its status)
   Returns {status, declineCode} or {'LOST_CLAIM', ''}.
 ]]
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
@@ -52,5 +52,5 @@ redis.call('HSET', KEYS[2],
   'refundedMinor', '0', 'refundedSettleMinor', '0', 'reversed', '0')
 redis.call('PEXPIRE', KEYS[2], ARGV[9])
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[10])
-redis.call('XADD', KEYS[5], '*', 'e', ARGV[13], 's', status, 'd', code)
+redis.call('XADD', KEYS[5], '*', 'e', ARGV[3], 's', status, 'd', code)
 return {status, code}

@@ -1,7 +1,7 @@
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { HelmetOptions } from 'helmet';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../analytics/audit-log.ts';
 import type { SwitchDeps } from '../switch/deps.ts';
@@ -11,6 +11,7 @@ import metricsPlugin, { type PlatformMetrics } from './plugins/metrics.ts';
 import operatorAuth from './plugins/operator-auth.ts';
 import participantAuth from './plugins/participant-auth.ts';
 import rawJsonBody from './plugins/raw-json-body.ts';
+import securityHeaders from './plugins/security-headers.ts';
 import type { Sessions } from './auth/sessions.ts';
 import type { UserConfig } from './config/schema.ts';
 import authRoutes from './routes/auth.ts';
@@ -39,6 +40,22 @@ export interface AppDeps {
   logger: FastifyServerOptions['logger'];
 }
 
+/** helmet's defaults, with a CSP that lets the OpenAPI UI and the console run from this host only. */
+export const SECURITY_HEADERS: HelmetOptions = {
+  // The OpenAPI UI needs inline styles and scripts; everything is served from this host.
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'", "'unsafe-inline'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      // The platform may be reached over plain HTTP inside an operator network.
+      upgradeInsecureRequests: null,
+    },
+  },
+};
+
 /** What the application is: plugins, then routes, one error handler. Listening is server/main.ts's job. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -51,20 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
-  await app.register(helmet, {
-    // The OpenAPI UI needs inline styles and scripts; everything is served from this host.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        // The platform may be reached over plain HTTP inside an operator network.
-        upgradeInsecureRequests: null,
-      },
-    },
-  });
+  await app.register(securityHeaders, SECURITY_HEADERS);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -52,11 +52,14 @@ export function defineRiskScripts(redis: Redis): Redis & RiskScripts {
   return redis as Redis & RiskScripts;
 }
 
-/** The pipeline's script method, or a clear error when it comes from a connection without them. */
-export function pipelineScript(pipeline: ChainableCommander, name: RiskScriptName): (...args: string[]) => ChainableCommander {
-  const method = (pipeline as unknown as Record<string, unknown>)[name];
+/**
+ * The script method of a pipeline or a client (a pipeline returns itself, a client the
+ * reply's promise), or a clear error when it comes from a connection without them.
+ */
+export function pipelineScript(commands: ChainableCommander | Redis, name: RiskScriptName): (...args: string[]) => unknown {
+  const method = (commands as unknown as Record<string, unknown>)[name];
   if (typeof method !== 'function') {
-    throw new Error(`${name} is not defined on this pipeline: create it from a connection passed to defineRiskScripts (or to createRiskEngine)`);
+    throw new Error(`${name} is not defined on this connection: use one passed to defineRiskScripts (or to createRiskEngine)`);
   }
-  return (...args) => (method as (...a: string[]) => ChainableCommander).apply(pipeline, args);
+  return (...args) => (method as (...a: string[]) => unknown).apply(commands, args);
 }

@@ -48,13 +48,15 @@ export interface RiskEngineStats {
   /** Stored rules that failed to compile and are left out, as "id@version". */
   rejectedRules: string[];
   ruleSetReloadErrors: number;
+  /** Post-decision updates whose Redis reply was an error (velocity amounts one payment short). */
+  recordOutcomeErrors: number;
   evaluator: EvaluatorKind;
 }
 
 export interface RiskEngine extends Scorer {
   score(message: SwitchedMessage): Promise<RiskAssessment>;
-  /** Appends the post-decision update to the pipeline that carries the ledger's commit (after it). */
-  recordOutcome(pipeline: ChainableCommander, message: SwitchedMessage): void;
+  /** Issues the post-decision update right after the ledger's commit, on the same connection (client or pipeline). */
+  recordOutcome(commands: ChainableCommander | Redis, message: SwitchedMessage): void;
   stats(): RiskEngineStats;
   /** The rule store on the same connection and audit callback, for the rules and lists routes. */
   readonly store: RuleStore;
@@ -86,6 +88,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     degradedByCause: { redis: 0, deadline: 0, overload: 0, error: 0 } as Record<DegradedCause, number>,
     abandonedInFlight: 0,
     ruleSetReloadErrors: 0,
+    recordOutcomeErrors: 0,
   };
   const listeners = new Set<(version: string) => void>();
   let current: Evaluator | undefined;
@@ -213,8 +216,11 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
       }
     },
 
-    recordOutcome(pipeline, message) {
-      appendRecordOutcome(pipeline, message, cnyPerUsd);
+    recordOutcome(commands, message) {
+      const reply = appendRecordOutcome(commands, message, cnyPerUsd);
+      // On a client the reply is a promise: a failure leaves the payment as committed and
+      // the velocity store one payment short, which is counted, never thrown.
+      if (reply instanceof Promise) reply.catch(() => counters.recordOutcomeErrors++);
     },
 
     stats() {
@@ -229,6 +235,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
         rules: set.rules.length,
         rejectedRules: set.rejected.map((r) => `${r.id}@${r.version}`),
         ruleSetReloadErrors: counters.ruleSetReloadErrors,
+        recordOutcomeErrors: counters.recordOutcomeErrors,
         evaluator: kind,
       };
     },

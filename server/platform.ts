@@ -161,7 +161,7 @@ export async function startPlatform(
         retentionMs: file.payments.retentionDays * 24 * 3600_000,
       }),
       scorer: risk,
-      recordOutcome: (pipeline, message) => risk.recordOutcome(pipeline, message),
+      recordOutcome: (commands, message) => risk.recordOutcome(commands, message),
       tap,
       now: () => Date.now(),
       newPaymentId: (type) => newPaymentId(type),

@@ -107,7 +107,7 @@ async function authorizePrepared(
       settleMinor: settlement.minor,
       issuer: issuerLimits(participant, walletCurrency),
       tap: { stream: deps.tap.stream, entry: deps.tap.encode(event) },
-      after: deps.recordOutcome ? (pipeline) => deps.recordOutcome!(pipeline, message) : undefined,
+      after: deps.recordOutcome ? (commands) => deps.recordOutcome!(commands, message) : undefined,
     });
   } catch (e) {
     await deps.ledger.release(participantId, request.txnId, claim.token).catch(() => undefined);

@@ -1,4 +1,4 @@
-import type { ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Scorer, Tap } from '../domain/ports.ts';
 import type { MessageType, SwitchedMessage, TransactionEvent } from '../domain/transaction.ts';
 import type { FxTable } from './fx.ts';
@@ -21,8 +21,11 @@ export interface SwitchDeps {
    */
   observe?(event: TransactionEvent): void;
   /**
-   * Redis commands that follow the commit in the same round trip (the risk engine's
-   * velocity and profile updates, which read the committed status themselves).
+   * Redis commands issued right after the commit, on the same connection and in the same
+   * tick, so they travel in the commit's write and run after it (the risk engine's
+   * velocity and profile updates, which read the committed status themselves). Given the
+   * auto-pipelined client in the switch, or a pipeline in tests. Must not throw; failures
+   * are the caller's to count.
    */
-  recordOutcome?(pipeline: ChainableCommander, message: SwitchedMessage): void;
+  recordOutcome?(commands: ChainableCommander | Redis, message: SwitchedMessage): void;
 }

@@ -149,7 +149,7 @@ async function followUpChecked(
       reversalDeadline: o.receivedAt + deps.reversalWindowMs,
       walletMinorUnits: walletCurrency.minorUnits,
       tap: { stream: deps.tap.stream, entry: deps.tap.encode(event) },
-      after: deps.recordOutcome ? (pipeline) => deps.recordOutcome!(pipeline, message) : undefined,
+      after: deps.recordOutcome ? (commands) => deps.recordOutcome!(commands, message) : undefined,
     });
   } catch (e) {
     await deps.ledger.release(callerId, txnId, claim.token).catch(() => undefined);

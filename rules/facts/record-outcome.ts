@@ -1,21 +1,22 @@
-import type { ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { SwitchedMessage } from '../../domain/transaction.ts';
 import { pipelineScript } from '../lua-scripts.ts';
 import { amountInCny, isNearThreshold, usdCents } from './gather.ts';
 import { messageKeys, paymentKey } from './keys.ts';
 
 /**
- * Appends recordRiskOutcome to the pipeline (or MULTI) that carries the ledger's commit,
- * after it: the script reads the committed status from `payment:{paymentId}` and records
- * approved amounts, the payer profile and location, or a refund. Sent in the same round
- * trip as the commit; an error in it never undoes the commit.
+ * Issues recordRiskOutcome right after the ledger's commit, on the same connection (the
+ * auto-pipelined client, or a pipeline or MULTI): the script reads the committed status
+ * from `payment:{paymentId}` and records approved amounts, the payer profile and location,
+ * or a refund. Sent in the same write as the commit; an error in it never undoes the
+ * commit. On a client, returns the reply's promise so the caller can count failures.
  */
-export function appendRecordOutcome(pipeline: ChainableCommander, message: SwitchedMessage, cnyPerUsd: number): void {
+export function appendRecordOutcome(commands: ChainableCommander | Redis, message: SwitchedMessage, cnyPerUsd: number): unknown {
   const k = messageKeys(message);
   const cents = usdCents(message.amountUsd);
   const usd = cents / 100;
   const location = message.payer.location;
-  pipelineScript(pipeline, 'recordRiskOutcome')(
+  return pipelineScript(commands, 'recordRiskOutcome')(
     paymentKey(message.paymentId),
     k.payerVelocity,
     k.deviceVelocity,

@@ -5,7 +5,7 @@ import type { SwitchDeps } from './deps.ts';
 import type { FxQuote } from './fx.ts';
 import { resolveMerchant } from './merchant-qr.ts';
 import { parseAmount } from './money.ts';
-import { decodeQr } from './qr/index.ts';
+import { createQrDecoder } from './qr/index.ts';
 import type { Merchant, Participant } from './registry.ts';
 import { routeDirection } from './routing.ts';
 
@@ -27,6 +27,9 @@ export interface PreparedPayment {
   settlement: FxQuote;
   amountUsd: string;
 }
+
+/** Static merchant QRs repeat: each distinct payload is decoded once (bounded memory). */
+const decodeQr = createQrDecoder();
 
 export function preparePayment(
   deps: SwitchDeps,

@@ -9,6 +9,7 @@ export type {
   UnionPayAccount,
 } from './merchant-qr.ts';
 export { decodeQr } from './decode.ts';
+export { createQrDecoder } from './decode-cache.ts';
 export { encodeQr, type MerchantQrInput } from './encode.ts';
 export type { MerchantAccountInput } from './merchant-account.ts';
 export { unionPayAccountValue } from './union-pay.ts';

@@ -209,6 +209,7 @@ const scenarios: Record<string, { typology: string; run: () => Promise<void> }> 
       const usual = await pay({ walletId, merchantId, usd: 120, at: T0 });
       expect(fired(usual)).not.toContain('amount-spike');
       const risk = await pay({ walletId, merchantId, usd: 800, at: T0 + HOUR });
+      expect(risk.decision).toBe('review');
       expect(reason(risk, 'amount-spike')).toMatchObject({ value: 800, threshold: 120 });
       expect(reason(risk, 'amount-spike')!.message).toMatch(/^USD 800 is 6\.67 times this payer's largest payment in 30 days \(USD 120\), z-score \d+\.\d\d$/);
     },
@@ -222,6 +223,7 @@ const scenarios: Record<string, { typology: string; run: () => Promise<void> }> 
       const sameDevice = await pay({ walletId, deviceId: usual, merchantId: fresh('m'), usd: 600, at: T0 + HOUR });
       expect(fired(sameDevice)).not.toContain('new-device-high-amount');
       const risk = await pay({ walletId, deviceId: fresh('d'), merchantId: fresh('m'), usd: 600, at: T0 + 2 * HOUR });
+      expect(risk.decision).toBe('review');
       expect(reason(risk, 'new-device-high-amount')).toMatchObject({ value: 600, threshold: 500 });
     },
   },
@@ -243,6 +245,7 @@ const scenarios: Record<string, { typology: string; run: () => Promise<void> }> 
       const afternoon = await pay({ walletId: fresh('w'), merchantId: fresh('m'), mcc: '7995', at: T0 });
       expect(fired(afternoon)).not.toContain('high-risk-mcc-night');
       const night = await pay({ walletId: fresh('w'), merchantId: fresh('m'), mcc: '7995', at: Date.UTC(2025, 2, 3, 18, 0) });
+      expect(night.decision).toBe('review');
       expect(reason(night, 'high-risk-mcc-night')).toMatchObject({ value: 2, message: 'High-risk category 7995 at 2h merchant time' });
     },
   },
@@ -275,6 +278,7 @@ const scenarios: Record<string, { typology: string; run: () => Promise<void> }> 
       for (let i = 0; i < 4; i++) await pay({ walletId, merchantId, at: T0 - (5 - i) * DAY });
       for (let i = 0; i < 3; i++) await pay({ walletId, merchantId, messageType: 'refund', at: T0 - DAY + i * HOUR });
       const risk = await pay({ walletId, merchantId, at: T0 });
+      expect(risk.decision).toBe('review');
       expect(reason(risk, 'refund-abuse-payer')).toMatchObject({ value: 0.75, threshold: 0.5 });
     },
   },

@@ -19,6 +19,13 @@ export function roomsFor(operator: Operator): string[] {
   return operator.role === 'participant_analyst' && operator.participant ? [participantRoom(operator.participant)] : [OPERATORS_ROOM];
 }
 
+/** The live counters' scope an operator sees, matching its rooms. */
+const scopeOf = (operator: Operator) =>
+  operator.role === 'participant_analyst' && operator.participant ? `p:${operator.participant}` : 'all';
+
+/** Where a recovered socket's missed packets wait for the middleware's verdict (symbol keys are not persisted). */
+const MISSED_PACKETS = Symbol('missed packets');
+
 export interface LiveFeed {
   alert(kind: 'created' | 'updated', alert: Alert): void;
   /** Serves sockets on this HTTP server and starts the per-second aggregates; without it the feed only emits. */
@@ -34,11 +41,25 @@ export function startLiveFeed(options: {
 }): LiveFeed & { io: Server } {
   // XREAD BLOCK holds its connection, and may wait longer than any command timeout.
   const adapterRedis = options.redis.duplicate({ commandTimeout: undefined });
+  // A short block keeps shutdown short: the adapter's read loop ends after its current XREAD.
+  const streamsAdapter = createAdapter(adapterRedis, { streamName: 'live:socket.io', maxLen: 10_000, blockTimeInMs: 500 });
   const io = new Server({
     path: '/socket.io',
     serveClient: true,
-    // A short block keeps shutdown short: the adapter's read loop ends after its current XREAD.
-    adapter: createAdapter(adapterRedis, { streamName: 'live:socket.io', maxLen: 10_000, blockTimeInMs: 500 }),
+    // socket.io calls the adapter factory with `new`: a function, not an arrow.
+    adapter: function (nsp: Namespace) {
+      const adapter = streamsAdapter(nsp);
+      // socket.io writes a recovered session's missed packets to the wire as it creates the socket,
+      // before the middleware runs: a token revoked during the gap would still get them. Hold them
+      // back; the connection handler sends them once the middleware has accepted the socket.
+      const restoreSession = adapter.restoreSession.bind(adapter);
+      adapter.restoreSession = async (pid, offset) => {
+        const session = await restoreSession(pid, offset);
+        if (!session) return session;
+        return { ...session, data: { ...(session.data as object), [MISSED_PACKETS]: session.missedPackets }, missedPackets: [] };
+      };
+      return adapter;
+    },
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
   });
   const nsp: Namespace = io.of('/console');
@@ -50,17 +71,34 @@ export function startLiveFeed(options: {
     next();
   });
   nsp.on('connection', (socket) => {
+    const operator = socket.data.operator as Operator;
+    const missed = (socket.data[MISSED_PACKETS] ?? []) as unknown[][];
+    delete socket.data[MISSED_PACKETS];
+    // EVENT packets, in order, before anything else can be emitted to this socket.
+    for (const data of missed) socket.client._packet({ type: 2, nsp: nsp.name, data });
     // Rooms come from the verified identity only, never from anything the client says.
-    void socket.join(roomsFor(socket.data.operator as Operator));
+    void socket.join(roomsFor(operator));
+    // The current aggregates right away. Sent through the adapter (not nsp.local), this also gives the
+    // client its first recovery offset: without one, a console that has seen no alert yet cannot be
+    // recovered, and alerts raised while it is cut off are lost.
+    void snapshot()
+      .then(({ fields, second, lag }) => socket.emit('aggregates', aggregatesOf(fields, scopeOf(operator), second, lag)))
+      .catch((e: unknown) => options.log?.warn({ err: (e as Error).message }, 'live aggregates'));
   });
+
+  /** The last complete second's live counters and the ingest lag. */
+  async function snapshot() {
+    const second = Math.floor(Date.now() / 1000) - 1;
+    const fields = await options.redis.hgetall(liveKey(second));
+    const lag = (await options.ingestLagMs?.().catch(() => -1)) ?? -1;
+    return { fields, second, lag };
+  }
 
   let ticker: NodeJS.Timeout | undefined;
   let closed = false;
   const startTicker = () => {
     const tick = async () => {
-      const second = Math.floor(Date.now() / 1000) - 1;
-      const fields = await options.redis.hgetall(liveKey(second));
-      const lag = (await options.ingestLagMs?.().catch(() => -1)) ?? -1;
+      const { fields, second, lag } = await snapshot();
       const sockets = await nsp.local.fetchSockets();
       if (sockets.length === 0) return;
       nsp.local.to(OPERATORS_ROOM).emit('aggregates', aggregatesOf(fields, 'all', second, lag));

@@ -86,6 +86,27 @@ describe('compileRuleSet', () => {
   });
 });
 
+describe('local rules', () => {
+  const rule = (when: Condition): Rule => ({
+    id: 'r',
+    description: 'd',
+    typology: 't',
+    priority: 10,
+    mode: 'enforce',
+    when,
+    then: { score: 100, reason: 'r' },
+  });
+  const local = (when: Condition) => compileRuleSet('rs-1', [{ ...rule(when), version: 1 }]).rules[0]!.local;
+
+  it('are those naming only facts known without the velocity store, on either side of a comparison', () => {
+    expect(local({ any: [{ fact: 'payer.country.sanctioned', eq: true }, { fact: 'merchant.country.sanctioned', eq: true }] })).toBe(true);
+    expect(local({ all: [{ fact: 'amount.usd', gte: 10_000 }, { not: { fact: 'merchant.mcc', in: ['5411'] } }] })).toBe(true);
+    expect(local({ all: [{ fact: 'amount.usd', gte: 10 }, { fact: 'velocity.payer.count.1m', gt: 5 }] })).toBe(false);
+    expect(local({ fact: 'amount.usd', gt: { fact: 'payer.profile.maxUsd' } })).toBe(false);
+    expect(local({ fact: 'payer.device.new', eq: true })).toBe(false);
+  });
+});
+
 describe('the rules folder', () => {
   it('never evaluates code from strings', () => {
     const sources = readdirSync(new URL('.', import.meta.url), { recursive: true, encoding: 'utf8' }).filter(

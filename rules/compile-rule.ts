@@ -1,5 +1,5 @@
 import type { RiskReason } from '../domain/transaction.ts';
-import type { FactValue, Facts } from './facts/catalog.ts';
+import { LOCAL_FACTS, type FactValue, type Facts } from './facts/catalog.ts';
 import type { Condition, Literal, Operand, Rule } from './rule-schema.ts';
 import { REASON_PLACEHOLDER, validateRule, type RuleInvalidError } from './validate-rule.ts';
 
@@ -20,6 +20,8 @@ export interface CompiledRule {
   score: number;
   floor?: 'review' | 'decline';
   predicate: Predicate;
+  /** Names only LOCAL_FACTS: it still runs, on the lists held in memory, when the risk step degrades. */
+  local: boolean;
   /** The reason this rule gives when it fires on these facts. */
   reason(facts: Facts): RiskReason;
 }
@@ -66,8 +68,24 @@ export function compileRule(rule: Rule & { version: number }): CompiledRule {
     score: rule.then.score,
     ...(rule.then.floor ? { floor: rule.then.floor } : {}),
     predicate: compileCondition(rule.when) as Predicate,
+    local: [...factsNamedIn(rule.when)].every((name) => LOCAL_FACTS.has(name)),
     reason,
   };
+}
+
+/** Every fact a condition names, on either side of a comparison. */
+export function factsNamedIn(condition: Condition, into = new Set<string>()): Set<string> {
+  if ('all' in condition) for (const c of condition.all) factsNamedIn(c, into);
+  else if ('any' in condition) for (const c of condition.any) factsNamedIn(c, into);
+  else if ('not' in condition) factsNamedIn(condition.not, into);
+  else {
+    into.add(condition.fact);
+    for (const op of ['eq', 'ne', 'gt', 'gte', 'lt', 'lte'] as const) {
+      const operand = condition[op];
+      if (operand !== undefined && typeof operand === 'object') into.add(operand.fact);
+    }
+  }
+  return into;
 }
 
 type RecordPredicate = (facts: FactRecord) => boolean;

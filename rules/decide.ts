@@ -17,7 +17,7 @@ export interface Thresholds {
 }
 
 export const MAX_SCORE = 1000;
-const SEVERITY: Record<RiskDecisionKind, number> = { approve: 0, review: 1, decline: 2 };
+export const SEVERITY: Readonly<Record<RiskDecisionKind, number>> = { approve: 0, review: 1, decline: 2 };
 
 /**
  * The decision from the rules that fired: enforced contributions summed and capped at

@@ -1,5 +1,5 @@
 import type { RiskAssessment } from '../domain/transaction.ts';
-import type { Thresholds } from './decide.ts';
+import { SEVERITY, type Thresholds } from './decide.ts';
 
 /** What the risk step decides when it cannot score in time. */
 export interface FallbackPolicy {
@@ -52,5 +52,23 @@ export function degradedAssessment(
     ],
     ruleSetVersion,
     shadowHits: [],
+  };
+}
+
+/**
+ * The fallback made at least as strict as the rules that could still run without the
+ * velocity store (lists from memory, the amount, the corridor): a sanctioned country or a
+ * blocked wallet is declined even while Redis is slow or gone. The stricter side's reasons
+ * come first; RISK_DEGRADED is always among them.
+ */
+export function withLocalRules(fallback: RiskAssessment, local: RiskAssessment): RiskAssessment {
+  if (local.reasons.length === 0 && local.shadowHits.length === 0) return fallback;
+  const stricter = SEVERITY[local.decision] > SEVERITY[fallback.decision];
+  return {
+    score: Math.max(fallback.score, local.score),
+    decision: stricter ? local.decision : fallback.decision,
+    reasons: stricter ? [...local.reasons, ...fallback.reasons] : [...fallback.reasons, ...local.reasons],
+    ruleSetVersion: fallback.ruleSetVersion,
+    shadowHits: local.shadowHits,
   };
 }

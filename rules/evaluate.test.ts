@@ -18,6 +18,7 @@ function withRule(set: CompiledRuleSet, rule: Partial<CompiledRule> & { id: stri
     typology: 'test',
     score: 10,
     predicate: () => true,
+    local: false,
     reason: () => ({ ruleId: rule.id, ruleVersion: 1, message: rule.id }),
     ...rule,
   };

@@ -63,6 +63,44 @@ describe('the risk step when Redis is slow or gone', () => {
   });
 });
 
+describe('the rules that need no velocity store, when the risk step degrades', () => {
+  it('still decline a sanctioned country and a blocked wallet (lists held in memory, kept current by pub/sub)', async () => {
+    const server = await startTestRedis();
+    try {
+      const redis = server.connect();
+      const engine = await createRiskEngine({ ...base, redis, fallback: { approveBelowUsd: 50, otherwise: 'review' } });
+      // A list change made through another connection (as another node would) reaches this engine's copy.
+      const other = await createRiskEngine({ ...base, redis: server.connect(), fallback: { approveBelowUsd: 50, otherwise: 'review' } });
+      const blockedBefore = engine.stats().listSizes['blocked-wallets'];
+      expect(engine.stats().listSizes['sanctioned-countries']).toBeGreaterThan(0);
+      await other.store.lists.add('blocked-wallets', ['siam-wallet:w-stolen'], 'test');
+      await other.close();
+      const deadline = Date.now() + 5000;
+      while (engine.stats().listSizes['blocked-wallets'] !== blockedBefore + 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(engine.stats().listSizes['blocked-wallets']).toBe(blockedBefore + 1);
+
+      await server.connect().call('CLIENT', 'PAUSE', PAUSE_MS, 'ALL');
+      const sanctioned = await engine.score(testMessage({ usd: 10, merchantCountry: 'KP' }));
+      const stolen = await engine.score(testMessage({ usd: 10, walletId: 'w-stolen' }));
+      const ordinary = await engine.score(testMessage({ usd: 10 }));
+
+      expect(sanctioned.decision).toBe('decline');
+      expect(sanctioned.reasons.map((r) => r.ruleId)).toEqual(['sanctioned-country', 'RISK_DEGRADED']);
+      expect(sanctioned.score).toBe(1000);
+      expect(stolen.decision).toBe('decline');
+      expect(stolen.reasons.map((r) => r.ruleId)).toEqual(['blocked-wallet', 'RISK_DEGRADED']);
+      // Velocity, profile and history rules do not run on missing history: the fallback alone decides.
+      expect(ordinary).toMatchObject({ decision: 'approve', score: 0, reasons: [{ ruleId: 'RISK_DEGRADED' }] });
+      expect(ordinary.reasons).toHaveLength(1);
+      expect(engine.stats()).toMatchObject({ degraded: 3, degradedWithRuleHits: 2, degradedByCause: { deadline: 3 } });
+      await redis.ping();
+      await engine.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('the risk step when Redis falls behind', () => {
   it('stops sending look-ups nobody waits for: past the limit, payments fall back at once', async () => {
     const server = await startTestRedis();

@@ -1,16 +1,18 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Scorer } from '../domain/ports.ts';
 import type { RiskAssessment, SwitchedMessage } from '../domain/transaction.ts';
-import { compileRuleSet } from './compile-rule.ts';
+import { compileRuleSet, type CompiledRule } from './compile-rule.ts';
 import { checkThresholds, decide, type RuleHit, type Thresholds } from './decide.ts';
-import { degradedAssessment, type DegradedCause, type FallbackPolicy } from './degraded.ts';
+import { degradedAssessment, withLocalRules, type DegradedCause, type FallbackPolicy } from './degraded.ts';
 import { createNodeRulesEvaluator } from './evaluate-node-rules.ts';
-import { createDirectEvaluator, type Evaluator, type EvaluatorKind } from './evaluation.ts';
+import { createDirectEvaluator, evaluateDirect, type Evaluator, type EvaluatorKind } from './evaluation.ts';
 import { buildFacts } from './facts/derive.ts';
-import { decodeStoredFacts, gatherArgs, usdCents } from './facts/gather.ts';
+import type { Facts } from './facts/catalog.ts';
+import { decodeStoredFacts, gatherArgs, localStoredFacts, usdCents } from './facts/gather.ts';
+import { createListSnapshot } from './list-snapshot.ts';
 import { appendRecordOutcome } from './facts/record-outcome.ts';
 import { defineRiskScripts } from './lua-scripts.ts';
-import type { Audit } from './risk-lists.ts';
+import type { Audit, ListName } from './risk-lists.ts';
 import { createRuleStore, type RuleSet, type RuleStore, type RuleSubscription } from './rule-store.ts';
 
 export interface RiskEngineOptions {
@@ -50,6 +52,12 @@ export interface RiskEngineStats {
   ruleSetReloadErrors: number;
   /** Post-decision updates whose Redis reply was an error (velocity amounts one payment short). */
   recordOutcomeErrors: number;
+  /** Degraded payments on which a local rule (lists, amount) still fired. */
+  degradedWithRuleHits: number;
+  /** Reloads of the in-memory lists that failed (the last copy stays in use). */
+  listRefreshErrors: number;
+  /** Members per list in the in-memory copy the degraded path uses. */
+  listSizes: Record<ListName, number>;
   evaluator: EvaluatorKind;
 }
 
@@ -67,6 +75,16 @@ export interface RiskEngine extends Scorer {
 }
 
 class DeadlineError extends Error {}
+
+function hitsOf(fired: readonly CompiledRule[], facts: Facts): RuleHit[] {
+  return fired.map((rule) => ({
+    mode: rule.mode,
+    score: rule.score,
+    ...(rule.floor ? { floor: rule.floor } : {}),
+    priority: rule.priority,
+    reason: rule.reason(facts),
+  }));
+}
 
 const RELOAD_RETRY_MS = 1000;
 
@@ -89,6 +107,8 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     abandonedInFlight: 0,
     ruleSetReloadErrors: 0,
     recordOutcomeErrors: 0,
+    degradedWithRuleHits: 0,
+    listRefreshErrors: 0,
   };
   const listeners = new Set<(version: string) => void>();
   let current: Evaluator | undefined;
@@ -138,11 +158,16 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
 
   await store.seedDefaults();
   // Subscribe before the first load, so no change can fall between the two.
+  const lists = createListSnapshot(redis);
+  const refreshLists = () => {
+    lists.refresh().catch(() => counters.listRefreshErrors++);
+  };
   const subscription: RuleSubscription = await store.subscribe(() => {
     reload().catch(() => undefined);
-  });
+  }, refreshLists);
   try {
     await reload();
+    await lists.refresh();
   } catch (e) {
     await subscription.close();
     throw e;
@@ -157,7 +182,18 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     } catch {
       // An unreadable amount is never "small": the fallback's otherwise applies.
     }
-    return degradedAssessment(usd, options.fallback, options.thresholds, evaluator.ruleSet.version, cause);
+    const fallback = degradedAssessment(usd, options.fallback, options.thresholds, evaluator.ruleSet.version, cause);
+    // The rules that need no velocity store still run, on the lists held in memory.
+    try {
+      const local = evaluator.ruleSet.rules.filter((rule) => rule.local);
+      if (local.length === 0) return fallback;
+      const facts = buildFacts(message, localStoredFacts(message, lists.has), cnyPerUsd);
+      const fired = evaluateDirect({ ...evaluator.ruleSet, rules: local }, facts, Number.POSITIVE_INFINITY).fired;
+      if (fired.length > 0) counters.degradedWithRuleHits++;
+      return withLocalRules(fallback, decide(hitsOf(fired, facts), options.thresholds, evaluator.ruleSet.version));
+    } catch {
+      return fallback;
+    }
   };
 
   const gather = (args: string[], budgetMs: number): Promise<string[]> => {
@@ -203,14 +239,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
         const evaluation = await evaluator.evaluate(facts, deadlineAt);
         counters.conditionErrors += evaluation.errors.length;
         if (evaluation.timedOut) return degrade(message, evaluator, 'deadline');
-        const hits: RuleHit[] = evaluation.fired.map((rule) => ({
-          mode: rule.mode,
-          score: rule.score,
-          ...(rule.floor ? { floor: rule.floor } : {}),
-          priority: rule.priority,
-          reason: rule.reason(facts),
-        }));
-        return decide(hits, options.thresholds, evaluator.ruleSet.version);
+        return decide(hitsOf(evaluation.fired, facts), options.thresholds, evaluator.ruleSet.version);
       } catch {
         return degrade(message, evaluator, 'error');
       }
@@ -236,6 +265,9 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
         rejectedRules: set.rejected.map((r) => `${r.id}@${r.version}`),
         ruleSetReloadErrors: counters.ruleSetReloadErrors,
         recordOutcomeErrors: counters.recordOutcomeErrors,
+        degradedWithRuleHits: counters.degradedWithRuleHits,
+        listRefreshErrors: counters.listRefreshErrors,
+        listSizes: lists.sizes(),
         evaluator: kind,
       };
     },

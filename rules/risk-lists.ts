@@ -11,6 +11,9 @@ import { LIST_NAMES, listKey, type ListName } from './facts/keys.ts';
 
 export { LIST_NAMES, type ListName };
 
+/** Every change to a list is announced here (the list's name), so engines refresh their in-memory copy. */
+export const LISTS_CHANNEL = 'risk:lists:changed';
+
 export interface ListValueInvalidError {
   code: 'LIST_VALUE_INVALID';
   message: string;
@@ -62,6 +65,7 @@ export function createRiskLists(redis: Redis, audit?: Audit): RiskLists {
       const checked = normaliseListValues(name, values);
       if (!checked.ok) return checked;
       const added = await redis.sadd(listKey(name), ...checked.value);
+      await redis.publish(LISTS_CHANNEL, name);
       audit?.({ actor, action: 'risk-list.add', target: `list:${name}`, details: { values: checked.value, added } });
       return ok({ added });
     },
@@ -69,6 +73,7 @@ export function createRiskLists(redis: Redis, audit?: Audit): RiskLists {
       const checked = normaliseListValues(name, values);
       if (!checked.ok) return checked;
       const removed = await redis.srem(listKey(name), ...checked.value);
+      await redis.publish(LISTS_CHANNEL, name);
       audit?.({ actor, action: 'risk-list.remove', target: `list:${name}`, details: { values: checked.value, removed } });
       return ok({ removed });
     },

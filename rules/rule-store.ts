@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { err, ok, type Result } from '../domain/result.ts';
 import type { ListName } from './facts/keys.ts';
 import { defineRiskScripts, type RiskScripts } from './lua-scripts.ts';
-import { createRiskLists, type Audit, type RiskLists } from './risk-lists.ts';
+import { createRiskLists, LISTS_CHANNEL, type Audit, type RiskLists } from './risk-lists.ts';
 import { RULE_MODES, type Rule, type RuleMode, type StoredRule } from './rule-schema.ts';
 import { validateRule, type RuleInvalidError } from './validate-rule.ts';
 
@@ -59,7 +59,15 @@ export interface RuleStore {
   /** Seeds the default pack (and its lists) when Redis holds no rule; true when this call seeded. */
   seedDefaults(): Promise<boolean>;
   /** Calls `onChange` on every rule change, and after a reconnection (a change may have been missed). Own connection. */
-  subscribe(onChange: (ruleSetVersion: string | undefined) => void): Promise<RuleSubscription>;
+  /**
+   * Calls `onChange` on every rule change (with the new version) and `onListsChange` on
+   * every list change, on any node; both with undefined after a reconnection, when
+   * changes may have been missed.
+   */
+  subscribe(
+    onChange: (ruleSetVersion: string | undefined) => void,
+    onListsChange?: (list: string | undefined) => void,
+  ): Promise<RuleSubscription>;
   lists: RiskLists;
 }
 
@@ -185,18 +193,24 @@ export function createRuleStore(redis: Redis, audit?: Audit, options: { now?: ()
       return true;
     },
 
-    async subscribe(onChange) {
+    async subscribe(onChange, onListsChange) {
       // Its own connection (a subscribed connection can do nothing else), allowed to queue its SUBSCRIBE until connected.
       const subscriber = redis.duplicate({ enableAutoPipelining: false, lazyConnect: false, enableOfflineQueue: true });
       let connectedOnce = false;
-      subscriber.on('message', (_channel: string, message: string) => onChange(message));
+      subscriber.on('message', (channel: string, message: string) => {
+        if (channel === LISTS_CHANNEL) onListsChange?.(message);
+        else onChange(message);
+      });
       subscriber.on('ready', () => {
-        if (connectedOnce) onChange(undefined);
+        if (connectedOnce) {
+          onChange(undefined);
+          onListsChange?.(undefined);
+        }
         connectedOnce = true;
       });
       // An unhandled 'error' event would crash the process; reconnection is ioredis's job.
       subscriber.on('error', () => undefined);
-      await subscriber.subscribe(RULES_CHANNEL);
+      await subscriber.subscribe(RULES_CHANNEL, ...(onListsChange ? [LISTS_CHANNEL] : []));
       return {
         async close() {
           subscriber.removeAllListeners('message');

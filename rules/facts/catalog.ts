@@ -124,6 +124,14 @@ export const FACTS = {
 
 export type FactName = keyof typeof FACTS;
 
+/**
+ * Facts known without the velocity store: the message's own fields, what is derived from
+ * it alone, and list membership (the engine keeps a copy of the lists in memory). Rules
+ * that name only these still run when the risk step degrades. A test checks that none of
+ * them depends on the stored facts.
+ */
+export const LOCAL_FACTS: ReadonlySet<string> = new Set(Object.keys(PAYMENT_FACTS).filter((name) => name !== 'payer.device.new'));
+
 type ValueOf<T extends FactType> = T extends 'number' ? number : T extends 'string' ? string : boolean;
 
 /** The flat, plain fact every rule runs on: one value per catalogued name. */

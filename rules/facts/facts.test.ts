@@ -2,15 +2,43 @@ import { readFileSync } from 'node:fs';
 import { mean, sampleStandardDeviation, zScore } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import { testMessage, T0 } from '../test-support/messages.ts';
-import { FACTS, VELOCITY_ENTITIES, VELOCITY_WINDOWS } from './catalog.ts';
+import { FACTS, LOCAL_FACTS, VELOCITY_ENTITIES, VELOCITY_WINDOWS } from './catalog.ts';
 import { buildFacts } from './derive.ts';
-import { decodeStoredFacts, GATHER_REPLY_LENGTH, isNearThreshold, type StoredFacts } from './gather.ts';
+import { decodeStoredFacts, GATHER_REPLY_LENGTH, isNearThreshold, localStoredFacts, type StoredFacts } from './gather.ts';
 import { haversineKm, travel } from './geo.ts';
 import { merchantLocalHour } from './local-time.ts';
 
 function emptyStored(): StoredFacts {
   return decodeStoredFacts(Array.from({ length: GATHER_REPLY_LENGTH }, (_, i) => (i >= 52 && i <= 54 ? '' : '0')));
 }
+
+describe('LOCAL_FACTS', () => {
+  it('are the same whatever the velocity store holds: only the message and the lists decide them', () => {
+    const message = testMessage({ usd: 640, location: { lat: 13.75, lon: 100.5 } });
+    const lists = { payerCountrySanctioned: true, merchantCountrySanctioned: false, mccHighRisk: true, deviceBlocked: false, walletBlocked: true };
+    const empty = { ...emptyStored(), lists };
+    const busy = decodeStoredFacts(Array.from({ length: GATHER_REPLY_LENGTH }, (_, i) => (i === 52 ? '31.2' : i === 53 ? '121.5' : i === 54 ? String(T0 - 60_000) : i === 46 ? '1' : String(3 + (i % 7)))));
+    busy.lists = lists;
+    const a = buildFacts(message, empty, 7.12) as unknown as Record<string, unknown>;
+    const b = buildFacts(message, busy, 7.12) as unknown as Record<string, unknown>;
+    for (const name of LOCAL_FACTS) expect(a[name], name).toEqual(b[name]);
+    // Everything else does depend on the store (so the test above can tell).
+    const stored = Object.keys(FACTS).filter((name) => !LOCAL_FACTS.has(name) && a[name] === b[name]);
+    expect(stored).toEqual([]);
+  });
+
+  it('localStoredFacts asks the lists for the members the facts script uses, with no history', () => {
+    const asked: string[] = [];
+    const stored = localStoredFacts(testMessage({ participant: 'siam-wallet', walletId: 'w-9', deviceId: 'd-9', merchantCountry: 'KP' }), (list, member) => {
+      asked.push(`${list} ${member}`);
+      return list === 'sanctioned-countries' && member === 'KP';
+    });
+    expect(asked.sort()).toEqual(['blocked-devices siam-wallet:d-9', 'blocked-wallets siam-wallet:w-9', 'high-risk-mccs 5812', 'sanctioned-countries KP', 'sanctioned-countries TH'].sort());
+    expect(stored.lists).toEqual({ payerCountrySanctioned: false, merchantCountrySanctioned: true, mccHighRisk: false, deviceBlocked: false, walletBlocked: false });
+    expect(stored.profile.count).toBe(0);
+    expect(stored.velocity.payer.count['1m']).toBe(0);
+  });
+});
 
 describe('buildFacts', () => {
   it('gives every catalogued fact a value of its declared type, and nothing else', () => {

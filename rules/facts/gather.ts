@@ -1,7 +1,7 @@
 import type { SwitchedMessage } from '../../domain/transaction.ts';
 import type { RiskScripts } from '../lua-scripts.ts';
 import { VELOCITY_ENTITIES, VELOCITY_WINDOWS, type VelocityEntity, type VelocityWindow } from './catalog.ts';
-import { listKey, messageKeys, scopedMember } from './keys.ts';
+import { listKey, messageKeys, scopedMember, type ListName } from './keys.ts';
 
 /**
  * The stored half of the facts: one call of gatherRiskFacts (one round trip), decoded.
@@ -108,6 +108,37 @@ export async function gatherStoredFacts(redis: RiskScripts, message: SwitchedMes
 }
 
 export const GATHER_REPLY_LENGTH = 62;
+
+/**
+ * Stored facts as they are when the velocity store cannot be asked: no history (zero
+ * counts, empty profile), list membership from `has` (the in-memory copy of the lists),
+ * with the same members gatherArgs passes to the facts script.
+ */
+export function localStoredFacts(message: SwitchedMessage, has: (list: ListName, member: string) => boolean): StoredFacts {
+  const zero = () => ({ '1m': 0, '10m': 0, '1h': 0, '24h': 0 });
+  const velocity = {} as StoredFacts['velocity'];
+  for (const entity of VELOCITY_ENTITIES) velocity[entity] = { count: zero(), amountCents: zero() };
+  const device = message.payer.deviceId;
+  return {
+    velocity,
+    deviceSmall10m: 0,
+    ipSmall10m: 0,
+    nearThreshold24h: 0,
+    merchantsPerPayer24h: 0,
+    payersPerMerchant1h: 0,
+    devicesPerWallet24h: 0,
+    deviceNew: false,
+    profile: { count: 0, sumCents: 0, sumSquaresUsd: 0, maxCents: 0, refunds: 0 },
+    merchant: { sales: 0, refunds: 0 },
+    lists: {
+      payerCountrySanctioned: has('sanctioned-countries', payerCountry(message)),
+      merchantCountrySanctioned: has('sanctioned-countries', message.merchant.country),
+      mccHighRisk: has('high-risk-mccs', message.merchant.mcc),
+      deviceBlocked: device ? has('blocked-devices', scopedMember(message.participant, device)) : false,
+      walletBlocked: has('blocked-wallets', scopedMember(message.participant, message.payer.walletId)),
+    },
+  };
+}
 
 export function decodeStoredFacts(reply: readonly string[]): StoredFacts {
   if (reply.length !== GATHER_REPLY_LENGTH) throw new Error(`gatherRiskFacts returned ${reply.length} values, expected ${GATHER_REPLY_LENGTH}`);

@@ -101,6 +101,30 @@ describe('the rules that need no velocity store, when the risk step degrades', (
   });
 });
 
+describe('the post-decision update when it cannot be recorded', () => {
+  it('never throws into the switch: a connection without the scripts and a failed reply are counted', async () => {
+    const server = await startTestRedis();
+    try {
+      const redis = server.connect({ enableOfflineQueue: false });
+      await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+      const engine = await createRiskEngine({ ...base, redis, fallback: { approveBelowUsd: 50, otherwise: 'review' } });
+      const bare = server.connect();
+      expect(() => engine.recordOutcome(bare, testMessage())).not.toThrow();
+      expect(engine.stats().recordOutcomeErrors).toBe(1);
+      bare.disconnect();
+      await server.server.stop();
+      await new Promise<void>((resolve) => (redis.status === 'ready' ? redis.once('close', () => resolve()) : resolve()));
+      engine.recordOutcome(redis, testMessage());
+      const deadline = Date.now() + 2000;
+      while (engine.stats().recordOutcomeErrors < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(engine.stats().recordOutcomeErrors).toBe(2);
+      await engine.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('the risk step when Redis falls behind', () => {
   it('stops sending look-ups nobody waits for: past the limit, payments fall back at once', async () => {
     const server = await startTestRedis();

@@ -246,10 +246,14 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     },
 
     recordOutcome(commands, message) {
-      const reply = appendRecordOutcome(commands, message, cnyPerUsd);
-      // On a client the reply is a promise: a failure leaves the payment as committed and
-      // the velocity store one payment short, which is counted, never thrown.
-      if (reply instanceof Promise) reply.catch(() => counters.recordOutcomeErrors++);
+      // A failure leaves the payment as committed and the velocity store one payment
+      // short: counted, never thrown. On a client the reply is a promise.
+      try {
+        const reply = appendRecordOutcome(commands, message, cnyPerUsd);
+        if (reply instanceof Promise) reply.catch(() => counters.recordOutcomeErrors++);
+      } catch {
+        counters.recordOutcomeErrors++;
+      }
     },
 
     stats() {

@@ -60,7 +60,12 @@ function commitWith(
   after?: (commands: Redis) => void,
 ): Promise<[string, string]> {
   const reply = commit(redis as ScriptedRedis);
-  after?.(redis);
+  try {
+    after?.(redis);
+  } catch {
+    // The commit is already on its way: a follower that cannot even be issued must not
+    // turn a committed payment into an error (deps.recordOutcome counts its own failures).
+  }
   return reply;
 }
 

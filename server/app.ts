@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { HelmetOptions } from 'helmet';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../analytics/audit-log.ts';
@@ -65,6 +65,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // One log line per request costs more than the payment at thousands per second; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // The router's own refusals (a URL that does not decode, a path segment over the
+    // router's length limit) answer in the platform's error shape, without echoing the path.
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void (reply as FastifyReply).code(tooLong ? 414 : 400).send({
+        error: tooLong
+          ? { code: 'URL_TOO_LONG', message: 'a path segment of the URL is too long' }
+          : { code: 'URL_INVALID', message: 'the URL is not valid' },
+      });
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 

@@ -120,4 +120,15 @@ describe('malformed bodies and QR payloads', () => {
     expect(nf.statusCode).toBe(404);
     expect(((await nf.body.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });
+
+  it('answers a URL the router cannot take in the error shape, without echoing it', async () => {
+    const long = await request(`${base}/v1/payments/${'p'.repeat(500)}`);
+    expect(long.statusCode).toBe(414);
+    const longBody = await long.body.text();
+    expect(JSON.parse(longBody)).toEqual({ error: { code: 'URL_TOO_LONG', message: 'a path segment of the URL is too long' } });
+    expect(longBody).not.toContain('ppppp');
+    const bad = await request(`${base}/v1/payments/%E0%A4%A`);
+    expect(bad.statusCode).toBe(400);
+    expect(await bad.body.json()).toEqual({ error: { code: 'URL_INVALID', message: 'the URL is not valid' } });
+  });
 });

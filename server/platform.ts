@@ -14,6 +14,7 @@ import { createLedger } from '../switch/ledger.ts';
 import { newPaymentId } from '../switch/payment-id.ts';
 import { createRegistry } from '../switch/registry.ts';
 import { alertEventRow } from '../ingest/alert-event-row.ts';
+import { superviseLoop, type SupervisedLoop } from '../ingest/supervised-loop.ts';
 import { WriterLoop } from '../ingest/writer-loop.ts';
 import { ALERT_EVENTS_STREAM, startAlerting, type Alerting } from './alerting.ts';
 import { buildApp } from './app.ts';
@@ -104,23 +105,29 @@ export async function startPlatform(
     const sessions = createSessions(redis, 8 * 3600_000);
     const audit = createAuditLog(clickhouse.client, config.clickhouseDatabase);
     const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
-    let alertEvents: WriterLoop | undefined;
+    let alertEvents: SupervisedLoop | undefined;
     if (config.ingestWriter) {
       // Alert history takes the transactions' road at a far lower rate: on this thread.
       // Its own connection: the shared one auto-pipelines, and scripts defined on it later
       // would be missing from a pipeline this writer's commands had already opened.
       const alertRedis = redis.duplicate({ enableAutoPipelining: false });
       closers.push({ name: 'alert events connection', close: () => alertRedis.quit() });
-      alertEvents = new WriterLoop({
-        redis: alertRedis,
-        stream: ALERT_EVENTS_STREAM,
-        consumer: config.ingestConsumer,
-        insert: clickhouseTransactionBodySink(clickhouse.client, config.clickhouseDatabase, 'alert_events'),
-        rowOf: alertEventRow,
-        batchSize: 1000,
-        maxWaitMs: 500,
-        log: { info: (o, m) => app.log.info(o, m), ...log },
-      });
+      // Supervised: a loop that gives up (a Redis command timing out while the process is
+      // busy starting) is started again, and the new one recovers what was in flight.
+      alertEvents = superviseLoop(
+        () =>
+          new WriterLoop({
+            redis: alertRedis,
+            stream: ALERT_EVENTS_STREAM,
+            consumer: config.ingestConsumer,
+            insert: clickhouseTransactionBodySink(clickhouse.client, config.clickhouseDatabase, 'alert_events'),
+            rowOf: alertEventRow,
+            batchSize: 1000,
+            maxWaitMs: 500,
+            log: { info: (o, m) => app.log.info(o, m), ...log },
+          }),
+        { name: 'alert events writer', log },
+      );
       const started = alertEvents;
       closers.push({ name: 'alert events writer', close: () => started.close() });
     }
@@ -188,7 +195,10 @@ export async function startPlatform(
       users: file.users,
       sessions,
       audit,
-      routes: [alerting.routes, (a) => ruleRoutes(a, { store: risk.store })],
+      routes: [
+        alerting.routes,
+        (a) => ruleRoutes(a, { store: risk.store }),
+      ],
       logger,
     });
     alerting.live.attach(app.server);
@@ -196,7 +206,7 @@ export async function startPlatform(
     app.addHook('preClose', async () => alerting.live.close());
     writer?.start(app.log);
     // Started once the app (and its logger) exists: recovery after a crash logs.
-    alertEvents?.run().catch((e: unknown) => log.error({ err: (e as Error).message }, 'alert events writer stopped'));
+    alertEvents?.start();
     // The HTTP server closes first, so in-flight payments finish before their dependencies go.
     closers.push({ name: 'http', close: () => app.close() });
     return { app, redis, clickhouse, redisUrl, tap, writer, alerting, risk, close: closeAll };

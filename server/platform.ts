@@ -18,6 +18,7 @@ import { superviseLoop, type SupervisedLoop } from '../ingest/supervised-loop.ts
 import { WriterLoop } from '../ingest/writer-loop.ts';
 import { ALERT_EVENTS_STREAM, startAlerting, type Alerting } from './alerting.ts';
 import { buildApp } from './app.ts';
+import reportRoutes from './routes/reports.ts';
 import ruleRoutes from './routes/rules.ts';
 import { createSessions } from './auth/sessions.ts';
 import { openClickHouse, type ClickHouse } from './clickhouse.ts';
@@ -198,6 +199,7 @@ export async function startPlatform(
       routes: [
         alerting.routes,
         (a) => ruleRoutes(a, { store: risk.store }),
+        (a) => reportRoutes(a, { clickhouse: clickhouse.client, database: config.clickhouseDatabase, cnyPerUsd: file.fx.rates.CNY!, audit }),
       ],
       logger,
     });

@@ -1,0 +1,51 @@
+import Type from 'typebox';
+import { AMOUNT_CNY, decimal4, From, Limit, Participant, text, ThresholdCny, ThresholdUsd, Timezone, To, WalletId, WINDOW_AND_PARTICIPANT, windowParams } from './params.ts';
+import type { ReportDefinition } from './report.ts';
+
+/** PBOC large-value reporting: a payer's day with one payment, or the day's total, at or above the threshold. */
+export const largeValueTransactions: ReportDefinition = {
+  name: 'large-value-transactions',
+  title: 'Large-value transactions',
+  description:
+    'Payer days (per participant and wallet, calendar day in the chosen time zone) of approved payments where one payment ' +
+    '(single_over) or the day\'s total (cumulative_over) reaches the large-value threshold in USD or in CNY. CNY amounts ' +
+    'are the paid amount when paid in CNY, else the USD amount at the gateway\'s configured CNY rate.',
+  params: Type.Object(
+    { from: From, to: To, participant: Participant, walletId: WalletId, thresholdUsd: ThresholdUsd, thresholdCny: ThresholdCny, timezone: Timezone, limit: Limit },
+    { additionalProperties: false },
+  ),
+  maxSpanDays: 92,
+  sql: (db) => `
+    SELECT
+      day,
+      participant,
+      wallet_id,
+      toUInt32(count()) AS payments,
+      sum(amount_usd) AS total_usd,
+      CAST(round(sum(amount_cny), 4) AS Decimal(38, 4)) AS total_cny,
+      max(amount_usd) AS largest_usd,
+      CAST(round(max(amount_cny), 4) AS Decimal(38, 4)) AS largest_cny,
+      CAST(max(amount_usd) >= {thresholdUsd:Decimal(18, 4)} OR max(amount_cny) >= {thresholdCny:Decimal(18, 4)} AS Bool) AS single_over,
+      CAST(sum(amount_usd) >= {thresholdUsd:Decimal(18, 4)} OR sum(amount_cny) >= {thresholdCny:Decimal(18, 4)} AS Bool) AS cumulative_over
+    FROM
+    (
+      SELECT toDate(received_at, {timezone:String}) AS day, participant, wallet_id, amount_usd, ${AMOUNT_CNY} AS amount_cny
+      FROM ${db}.transactions
+      WHERE message_type = 'payment' AND status = 'APPROVED'
+        AND ${WINDOW_AND_PARTICIPANT}
+        AND ({walletId:String} = '' OR wallet_id = {walletId:String})
+    )
+    GROUP BY day, participant, wallet_id
+    HAVING single_over OR cumulative_over
+    ORDER BY day, participant, wallet_id
+    LIMIT {limit:UInt32}`,
+  bind: (p, context) => ({
+    ...windowParams(p),
+    walletId: text(p.walletId),
+    thresholdUsd: decimal4(p.thresholdUsd),
+    thresholdCny: decimal4(p.thresholdCny),
+    cnyPerUsd: context.cnyPerUsd,
+    timezone: p.timezone,
+    limit: p.limit,
+  }),
+};

@@ -20,6 +20,7 @@ import { ALERT_EVENTS_STREAM, startAlerting, type Alerting } from './alerting.ts
 import { buildApp } from './app.ts';
 import reportRoutes from './routes/reports.ts';
 import ruleRoutes from './routes/rules.ts';
+import sqlRoutes from './routes/sql.ts';
 import { createSessions } from './auth/sessions.ts';
 import { openClickHouse, type ClickHouse } from './clickhouse.ts';
 import { DEFAULT_RISK, type Config } from './config/load.ts';
@@ -200,6 +201,8 @@ export async function startPlatform(
         alerting.routes,
         (a) => ruleRoutes(a, { store: risk.store }),
         (a) => reportRoutes(a, { clickhouse: clickhouse.client, database: config.clickhouseDatabase, cnyPerUsd: file.fx.rates.CNY!, audit }),
+        // Its own ClickHouse connection: statements run one at a time there, apart from the platform's.
+        (a) => sqlRoutes(a, { connect: () => openClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir }), database: config.clickhouseDatabase, audit, sessions }),
       ],
       logger,
     });

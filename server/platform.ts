@@ -18,6 +18,7 @@ import { superviseLoop, type SupervisedLoop } from '../ingest/supervised-loop.ts
 import { WriterLoop } from '../ingest/writer-loop.ts';
 import { ALERT_EVENTS_STREAM, startAlerting, type Alerting } from './alerting.ts';
 import { buildApp } from './app.ts';
+import analyticsRoutes from './routes/analytics.ts';
 import reportRoutes from './routes/reports.ts';
 import ruleRoutes from './routes/rules.ts';
 import sqlRoutes from './routes/sql.ts';
@@ -200,6 +201,7 @@ export async function startPlatform(
       routes: [
         alerting.routes,
         (a) => ruleRoutes(a, { store: risk.store }),
+        (a) => analyticsRoutes(a, { clickhouse: clickhouse.client, database: config.clickhouseDatabase, participants: file.participants, audit }),
         (a) => reportRoutes(a, { clickhouse: clickhouse.client, database: config.clickhouseDatabase, cnyPerUsd: file.fx.rates.CNY!, audit }),
         // Its own ClickHouse connection: statements run one at a time there, apart from the platform's.
         (a) => sqlRoutes(a, { connect: () => openClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir }), database: config.clickhouseDatabase, audit, sessions }),

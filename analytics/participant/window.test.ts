@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { bucketStarts, chooseBucket, MAX_POINTS, parseWindow } from './window.ts';
+
+const code = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? 'ok' : r.error!.code);
+
+describe('analytics window', () => {
+  it('takes from inclusive and to exclusive, with any time zone offset', () => {
+    expect(parseWindow('2025-03-10T08:00:00+08:00', '2025-03-10T01:00:00Z')).toEqual({ ok: true, value: { fromMs: Date.UTC(2025, 2, 10), toMs: Date.UTC(2025, 2, 10, 1) } });
+  });
+
+  it('refuses an empty or inverted window, one beyond 93 days and nonsense', () => {
+    expect(code(parseWindow('2025-03-10T00:00:00Z', '2025-03-10T00:00:00Z'))).toBe('ANALYTICS_WINDOW_INVALID');
+    expect(code(parseWindow('2025-03-11T00:00:00Z', '2025-03-10T00:00:00Z'))).toBe('ANALYTICS_WINDOW_INVALID');
+    // 2025-01-01 to 2025-04-04 is exactly 93 days.
+    expect(code(parseWindow('2025-01-01T00:00:00Z', '2025-04-04T00:00:00.001Z'))).toBe('ANALYTICS_WINDOW_TOO_LONG');
+    expect(code(parseWindow('2025-01-01T00:00:00Z', '2025-04-04T00:00:00Z'))).toBe('ok');
+    expect(code(parseWindow('yesterday', '2025-04-03T00:00:00Z'))).toBe('ANALYTICS_WINDOW_INVALID');
+    expect(code(parseWindow('1969-12-31T00:00:00Z', '1970-01-02T00:00:00Z'))).toBe('ANALYTICS_WINDOW_INVALID');
+  });
+
+  it('lists every UTC-aligned bucket overlapping the window, the partial first and last included', () => {
+    const w = { fromMs: Date.UTC(2025, 2, 10, 10, 30), toMs: Date.UTC(2025, 2, 10, 13, 0, 0, 1) };
+    expect(bucketStarts(w, 'hour').map((t) => new Date(t).toISOString())).toEqual([
+      '2025-03-10T10:00:00.000Z', '2025-03-10T11:00:00.000Z', '2025-03-10T12:00:00.000Z', '2025-03-10T13:00:00.000Z',
+    ]);
+    expect(bucketStarts(w, 'day')).toEqual([Date.UTC(2025, 2, 10)]);
+  });
+
+  it(`keeps a series within ${MAX_POINTS} points, choosing the finest bucket that fits when none is asked`, () => {
+    const day = { fromMs: Date.UTC(2025, 2, 10), toMs: Date.UTC(2025, 2, 11) };
+    expect(chooseBucket(day)).toEqual({ ok: true, value: 'minute' });
+    const threeDays = { fromMs: Date.UTC(2025, 2, 10), toMs: Date.UTC(2025, 2, 13) };
+    expect(chooseBucket(threeDays)).toEqual({ ok: true, value: 'hour' });
+    expect(code(chooseBucket(threeDays, 'minute'))).toBe('ANALYTICS_TOO_MANY_POINTS');
+    const quarter = { fromMs: Date.UTC(2025, 0, 1), toMs: Date.UTC(2025, 3, 3) };
+    expect(chooseBucket(quarter)).toEqual({ ok: true, value: 'day' });
+    expect(code(chooseBucket(quarter, 'hour'))).toBe('ANALYTICS_TOO_MANY_POINTS');
+  });
+});

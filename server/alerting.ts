@@ -1,8 +1,12 @@
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { AuditLog } from '../analytics/audit-log.ts';
 import { createAlertStore, type AlertStore } from '../analytics/alerts/alert-store.ts';
 import { createWebhookQueue, startWebhookWorker } from '../analytics/alerts/webhook-delivery.ts';
+import { judgeMinute } from '../analytics/monitors/judge-minute.ts';
+import type { MonitorConfig } from '../analytics/monitors/monitor-config.ts';
+import { startMonitorJobs, type MonitorJobs } from '../analytics/monitors/monitor-job.ts';
 import type { TransactionEvent } from '../domain/transaction.ts';
 import type { Sessions } from './auth/sessions.ts';
 import type { ParticipantConfig, UserConfig } from './config/schema.ts';
@@ -14,11 +18,13 @@ export const ALERT_EVENTS_STREAM = 'tap:alert-events';
 
 /**
  * Everything that follows a decision: live counters, alerts (raised, grouped, pushed to
- * consoles), webhook delivery. Wired by the platform; `observe` is the switch's hook.
+ * consoles), webhook delivery; and the minute monitors, whose alerts take the same road.
+ * Wired by the platform; `observe` is the switch's hook.
  */
 export interface Alerting {
   alerts: AlertStore;
   live: ReturnType<typeof startLiveFeed>;
+  monitors?: MonitorJobs;
   observe(event: TransactionEvent): void;
   routes(app: FastifyInstance): Promise<void>;
   close(): Promise<void>;
@@ -34,8 +40,10 @@ export function startAlerting(options: {
   alertScore: number;
   ingestLagMs: () => Promise<number>;
   log: { warn(o: object, m: string): void; error(o: object, m: string): void };
-  /** Run the webhook worker in this process. */
+  /** Run the job workers (webhook delivery, monitors) in this process. */
   webhookWorker: boolean;
+  /** The minute monitors: where they read and how they judge. */
+  monitors?: { client: ClickHouseClient; database: string; config: MonitorConfig };
 }): Alerting {
   const { redis } = options;
   const counters = createLiveCounters(redis);
@@ -57,10 +65,21 @@ export function startAlerting(options: {
   const webhookUrls = new Map(options.participants.filter((p) => p.webhookUrl).map((p) => [p.id, p.webhookUrl!]));
   const worker = options.webhookWorker ? startWebhookWorker(bullConnection, { secretOf: (id) => secrets.get(id) }) : undefined;
   worker?.on('failed', (job, e) => options.log.warn({ alertId: job?.id, attempts: job?.attemptsMade, err: e.message }, 'webhook delivery failed'));
+  const monitorDeps = options.monitors && { ...options.monitors, alerts, publish: live.alert };
+  const monitors = monitorDeps
+    ? startMonitorJobs(bullConnection, {
+        config: monitorDeps.config,
+        judge: (minute) => judgeMinute(monitorDeps, minute),
+        ingestLagMs: options.ingestLagMs,
+        worker: options.webhookWorker,
+        log: options.log,
+      })
+    : undefined;
 
   return {
     alerts,
     live,
+    monitors,
     observe(event) {
       counters.record({
         participant: event.participant,
@@ -83,6 +102,7 @@ export function startAlerting(options: {
     routes: (app) =>
       alertRoutes(app, { alerts, live, audit: options.audit, usernames: new Set(options.users.map((u) => u.username)) }),
     async close() {
+      await monitors?.close();
       await counters.close();
       await live.close();
       await worker?.close();

@@ -17,6 +17,7 @@ import { alertEventRow } from '../ingest/alert-event-row.ts';
 import { superviseLoop, type SupervisedLoop } from '../ingest/supervised-loop.ts';
 import { WriterLoop } from '../ingest/writer-loop.ts';
 import { ALERT_EVENTS_STREAM, startAlerting, type Alerting } from './alerting.ts';
+import { DEFAULT_MONITORS } from '../analytics/monitors/monitor-config.ts';
 import { buildApp } from './app.ts';
 import analyticsRoutes from './routes/analytics.ts';
 import reportRoutes from './routes/reports.ts';
@@ -161,6 +162,7 @@ export async function startPlatform(
       ingestLagMs: async () => (writer ? (await writer.lag()).lagMs : 0),
       log,
       webhookWorker: true,
+      monitors: { client: clickhouse.client, database: config.clickhouseDatabase, config: file.monitors ?? DEFAULT_MONITORS },
     });
     closers.push({ name: 'alerting', close: () => alerting.close() });
     const switchDeps: SwitchDeps = {

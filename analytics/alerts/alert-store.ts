@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { err, ok, type DomainError, type Result } from '../../domain/result.ts';
-import type { TransactionEvent } from '../../domain/transaction.ts';
-import { severityOf, type Alert, type AlertEvent, type AlertStatus, type Disposition } from './alert.ts';
+import type { RiskReason, TransactionEvent } from '../../domain/transaction.ts';
+import { severityOf, type Alert, type AlertEvent, type AlertStatus, type Disposition, type Severity } from './alert.ts';
 
 /**
  * Alerts' live state in Redis (shared by every node) and their history as append-only
@@ -29,6 +29,23 @@ export interface AlertFilter {
   from?: number;
   to?: number;
   limit?: number;
+}
+
+/** What a monitor raises (analytics/monitors/monitor-alert.ts): no payment, one alert per group while abnormal. */
+export interface MonitorAlertInput {
+  /** Subject and metric, e.g. "corridor:TH-CN:volume". */
+  group: string;
+  /** The judged minute, unix ms: counted once into its alert, however often it is judged. */
+  minute: number;
+  /** '' when the subject spans participants (operators only). */
+  participant: string;
+  ruleId: string;
+  reasons: RiskReason[];
+  score: number;
+  severity: Severity;
+  /** A minute within this of the group's last one counts into the same alert. */
+  groupGapMs: number;
+  details: unknown;
 }
 
 type ScriptedRedis = Redis & {
@@ -128,6 +145,46 @@ export function createAlertStore(options: AlertStoreOptions) {
       if (!alert) return undefined;
       const k = kind === 'created' ? 'created' : 'grouped';
       await options.appendEvent(event(alert, k, 'system', { paymentId: e.paymentId, score: e.risk.score, decision: e.risk.decision }));
+      return { kind: k, alert };
+    },
+
+    /** Raises a monitor's alert, or counts the minute into the open one of its group; undefined for a minute already counted. */
+    async raiseMonitor(m: MonitorAlertInput): Promise<{ kind: 'created' | 'grouped'; alert: Alert } | undefined> {
+      // A job retried after a failure judges its minute again: the minute counts once.
+      const first = await redis.set(`monitorminute:${m.group}:${m.minute}`, '1', 'PX', 24 * 3600_000, 'NX');
+      if (first !== 'OK') return undefined;
+      const id = `alt_mon_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+      const at = now();
+      const base = {
+        id,
+        kind: 'monitor' as const,
+        paymentId: '',
+        participant: m.participant,
+        walletId: '',
+        merchantId: '',
+        ruleId: m.ruleId,
+        decision: 'monitor',
+        reasons: m.reasons,
+        createdAt: new Date(at).toISOString(),
+      };
+      const [kind, alertId] = await redis.raiseAlert(
+        `monitorgroup:${m.group}`,
+        `alert:${id}`,
+        INDEX,
+        id,
+        String(at),
+        String(m.groupGapMs),
+        JSON.stringify(base),
+        String(m.score),
+        m.severity,
+        '',
+        String(options.retentionMs),
+        '1',
+      );
+      const alert = await get(alertId!);
+      if (!alert) return undefined;
+      const k = kind === 'created' ? 'created' : 'grouped';
+      await options.appendEvent(event(alert, k, 'monitor', m.details));
       return { kind: k, alert };
     },
 

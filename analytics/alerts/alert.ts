@@ -4,7 +4,11 @@ export type Severity = 'low' | 'medium' | 'high' | 'critical';
 export type AlertStatus = 'open' | 'acknowledged' | 'assigned' | 'resolved';
 export type Disposition = 'fraud' | 'legitimate';
 
-/** One alert as risk officers see it: a risky payment, or a burst of them by one payer on one rule. */
+/**
+ * One alert as risk officers see it: a risky payment, or a burst of them by one payer on one
+ * rule (`decision`); or a corridor or participant unlike its own history (`monitor`, see
+ * analytics/monitors/: no payment, its reasons carry the statistics).
+ */
 export interface Alert {
   id: string;
   kind: 'decision' | 'monitor';
@@ -19,7 +23,7 @@ export interface Alert {
   reasons: RiskReason[];
   severity: Severity;
   status: AlertStatus;
-  /** Payments grouped into this alert. */
+  /** Payments grouped into this alert; for a monitor, the abnormal minutes. */
   count: number;
   assignee: string;
   disposition: Disposition | '';

@@ -134,6 +134,23 @@ export const ConfigFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Minute monitors of corridors and participants against their own history (analytics/monitors/monitor-config.ts). */
+    monitors: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Boolean(),
+          settleSeconds: Type.Integer({ minimum: 0, maximum: 59 }),
+          historyDays: Type.Integer({ minimum: 1, maximum: 90 }),
+          historyWindowMinutes: Type.Integer({ minimum: 0, maximum: 180 }),
+          minHistoryPoints: Type.Integer({ minimum: 3, maximum: 100_000 }),
+          minVolume: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+          zScoreThreshold: Type.Number({ minimum: 1, maximum: 100 }),
+          robustScoreThreshold: Type.Number({ minimum: 1, maximum: 100 }),
+          groupGapMinutes: Type.Integer({ minimum: 1, maximum: 24 * 60 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     participants: Type.Array(ParticipantSchema, { minItems: 1 }),
     merchants: Type.Array(MerchantSchema),
     users: Type.Array(UserSchema),

@@ -8,6 +8,8 @@
   ARGV[1] new alert id  ARGV[2] created-at ms  ARGV[3] grouping window ms
   ARGV[4] alert JSON (without count and status)  ARGV[5] score  ARGV[6] severity
   ARGV[7] payment id    ARGV[8] retention ms
+  ARGV[9] '1': each grouped event restarts the window (a monitor's subject that stays
+          abnormal keeps its alert); otherwise the window runs from the first event
   Returns {'created', id} or {'grouped', id, count}.
 ]]
 local existing = redis.call('GET', KEYS[1])
@@ -16,6 +18,7 @@ if existing then
   if redis.call('EXISTS', key) == 1 and redis.call('HGET', key, 'status') ~= 'resolved' then
     local count = redis.call('HINCRBY', key, 'count', 1)
     redis.call('HSET', key, 'lastPaymentId', ARGV[7], 'updatedAt', ARGV[2])
+    if ARGV[9] == '1' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
     -- The alert takes the highest score and severity of its burst.
     if tonumber(ARGV[5]) > tonumber(redis.call('HGET', key, 'score') or '0') then
       redis.call('HSET', key, 'score', ARGV[5], 'severity', ARGV[6])

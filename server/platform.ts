@@ -20,6 +20,7 @@ import { ALERT_EVENTS_STREAM, startAlerting, type Alerting } from './alerting.ts
 import { DEFAULT_MONITORS } from '../analytics/monitors/monitor-config.ts';
 import { buildApp } from './app.ts';
 import analyticsRoutes from './routes/analytics.ts';
+import backtestRoutes from './routes/backtest.ts';
 import reportRoutes from './routes/reports.ts';
 import ruleRoutes from './routes/rules.ts';
 import sqlRoutes from './routes/sql.ts';
@@ -204,6 +205,16 @@ export async function startPlatform(
         alerting.routes,
         (a) => ruleRoutes(a, { store: risk.store }),
         (a) => analyticsRoutes(a, { clickhouse: clickhouse.client, database: config.clickhouseDatabase, participants: file.participants, audit }),
+        (a) =>
+          backtestRoutes(a, {
+            redisUrl,
+            clickhouse: clickhouse.client,
+            database: config.clickhouseDatabase,
+            store: risk.store,
+            audit,
+            thresholds: { review: riskConfig.reviewAt, decline: riskConfig.declineAt },
+            cnyPerUsd: Number(file.fx.rates.CNY),
+          }),
         (a) => reportRoutes(a, { clickhouse: clickhouse.client, database: config.clickhouseDatabase, cnyPerUsd: file.fx.rates.CNY!, audit }),
         // Its own ClickHouse connection: statements run one at a time there, apart from the platform's.
         (a) => sqlRoutes(a, { connect: () => openClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir }), database: config.clickhouseDatabase, audit, sessions }),

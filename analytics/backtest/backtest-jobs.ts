@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { LIST_NAMES, type RuleStore, type Thresholds } from '../../rules/index.ts';
+import type { BacktestResult } from './backtest-tally.ts';
+import type { ListSnapshot } from './replay-facts.ts';
+import { runBacktest, type BacktestParams } from './run-backtest.ts';
+import { alertDispositions, createTransactionSource } from './transaction-source.ts';
+
+/**
+ * Backtests as BullMQ jobs: the request is checked and queued, a worker in the platform
+ * process replays the window (it needs the process's ClickHouse client: embedded chDB
+ * allows one process per data directory), reports `{ processed, total }` as the job's
+ * progress and leaves the bounded result as its return value.
+ */
+export const BACKTEST_QUEUE = 'backtests';
+export const BACKTEST_JOB_KIND = 'backtest';
+
+export interface BacktestJobData extends BacktestParams {
+  requestedBy: string;
+}
+
+export type JobState = 'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'prioritized' | 'waiting-children' | 'unknown';
+
+export interface JobView {
+  id: string;
+  kind: string;
+  state: JobState;
+  progress: { processed: number; total: number };
+  createdAt: string;
+  finishedAt?: string;
+  result?: BacktestResult;
+  error?: string;
+}
+
+export interface BacktestJobs {
+  submit(data: BacktestJobData): Promise<string>;
+  get(jobId: string): Promise<JobView | undefined>;
+  close(): Promise<void>;
+}
+
+/** Finished jobs are kept a week (at most this many), so their results can still be read. */
+const KEEP = { age: 7 * 24 * 3600, count: 500 };
+
+export function startBacktestJobs(options: {
+  redisUrl: string;
+  clickhouse: ClickHouseClient;
+  database: string;
+  store: Pick<RuleStore, 'lists'>;
+  thresholds: Thresholds;
+  cnyPerUsd: number;
+  /** Run the worker in this process (the platform does; a process that only serves the API may not). */
+  worker: boolean;
+  log: { warn(o: object, m: string): void; error(o: object, m: string): void };
+  pageSize?: number;
+}): BacktestJobs {
+  // BullMQ needs a connection that never gives up on a command.
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  connection.on('error', (e: Error) => options.log.warn({ err: e.message }, 'backtest queue connection error'));
+  const queue = new Queue<BacktestJobData, BacktestResult>(BACKTEST_QUEUE, { connection });
+  const source = createTransactionSource(options.clickhouse, options.database);
+  let closing = false;
+
+  const lists = async (): Promise<ListSnapshot> => {
+    const snapshot = {} as Record<(typeof LIST_NAMES)[number], ReadonlySet<string>>;
+    for (const name of LIST_NAMES) snapshot[name] = new Set(await options.store.lists.get(name));
+    return snapshot;
+  };
+
+  const worker = options.worker
+    ? new Worker<BacktestJobData, BacktestResult>(
+        BACKTEST_QUEUE,
+        async (job) =>
+          runBacktest(job.data, {
+            source,
+            dispositions: (ids, since) => alertDispositions(options.clickhouse, options.database, ids, since),
+            lists: await lists(),
+            thresholds: options.thresholds,
+            cnyPerUsd: options.cnyPerUsd,
+            ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+            progress: (p) => job.updateProgress(p),
+            cancelled: () => closing,
+          }),
+        // One at a time: a replay is CPU work on the cores that also authorise payments.
+        { connection, concurrency: 1 },
+      )
+    : undefined;
+  worker?.on('error', (e) => options.log.error({ err: e.message }, 'backtest worker error'));
+  worker?.on('failed', (job, e) => options.log.warn({ jobId: job?.id, err: e.message }, 'backtest failed'));
+
+  return {
+    async submit(data) {
+      const jobId = `${BACKTEST_JOB_KIND}-${randomUUID()}`;
+      await queue.add(BACKTEST_JOB_KIND, data, { jobId, attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP });
+      return jobId;
+    },
+    async get(jobId) {
+      const job = (await queue.getJob(jobId)) as Job<BacktestJobData, BacktestResult> | undefined;
+      if (!job) return undefined;
+      return viewOf(job, (await job.getState()) as JobState);
+    },
+    async close() {
+      closing = true;
+      await worker?.close();
+      await queue.close();
+      await connection.quit().catch(() => undefined);
+    },
+  };
+}
+
+function viewOf(job: Job<BacktestJobData, BacktestResult>, state: JobState): JobView {
+  const p = job.progress as { processed?: unknown; total?: unknown } | number;
+  const progress =
+    typeof p === 'object' && p !== null
+      ? { processed: Number(p.processed) || 0, total: Number(p.total) || 0 }
+      : { processed: 0, total: 0 };
+  return {
+    id: job.id!,
+    kind: job.name,
+    state,
+    progress,
+    createdAt: new Date(job.timestamp).toISOString(),
+    ...(job.finishedOn ? { finishedAt: new Date(job.finishedOn).toISOString() } : {}),
+    ...(state === 'completed' && job.returnvalue ? { result: job.returnvalue } : {}),
+    ...(state === 'failed' ? { error: job.failedReason || 'failed' } : {}),
+  };
+}

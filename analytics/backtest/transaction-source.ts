@@ -1,0 +1,225 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Direction, MessageType, ParticipantKind, RiskDecisionKind, SwitchedMessage } from '../../domain/transaction.ts';
+
+/**
+ * Reads the scored messages of a time range from `transactions` in received order, a page
+ * at a time, every value a bound parameter. Pages are cut from a per-minute histogram
+ * (one count() query), so each page query reads only its own time range: a window of
+ * millions of rows is never in memory at once and never re-scanned page after page.
+ */
+
+/** One scored message as the row recorded it: the message, and what was decided live. */
+export interface ReplayRow {
+  message: SwitchedMessage;
+  status: string;
+  live: {
+    decision: RiskDecisionKind;
+    score: number;
+    reasonRuleIds: string[];
+    shadowRuleIds: string[];
+    ruleSetVersion: string;
+  };
+}
+
+export interface MinuteCount {
+  /** Unix ms of the minute's start. */
+  minute: number;
+  rows: number;
+}
+
+/** A time range [from, to) of whole minutes, read with LIMIT/OFFSET only when one minute alone exceeds the page size. */
+export interface PagePlan {
+  from: number;
+  to: number;
+  rows: number;
+}
+
+export interface TransactionSource {
+  histogram(from: number, to: number): Promise<MinuteCount[]>;
+  page(from: number, to: number, limit?: { rows: number; offset: number }): Promise<ReplayRow[]>;
+}
+
+const SCORED = "message_type IN ('payment', 'refund', 'reversal')";
+const RANGE = `received_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND received_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+
+export function createTransactionSource(client: ClickHouseClient, database: string): TransactionSource {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Error(`not a database name: ${database}`);
+  return {
+    async histogram(from, to) {
+      const result = await client.query({
+        query: `SELECT toUnixTimestamp(toStartOfMinute(received_at)) AS minute, toUInt32(count()) AS rows
+          FROM ${database}.transactions WHERE ${RANGE} AND ${SCORED}
+          GROUP BY minute ORDER BY minute`,
+        query_params: { from, to },
+        format: 'JSONEachRow',
+      });
+      const rows = await result.json<{ minute: number | string; rows: number | string }>();
+      return rows.map((r) => ({ minute: Number(r.minute) * 1000, rows: Number(r.rows) }));
+    },
+
+    async page(from, to, limit) {
+      // Ties within a millisecond keep the order the tap's stream gave them (the commit order).
+      const result = await client.query({
+        query: `SELECT payment_id, message_type, original_payment_id, participant, participant_kind, initiator, txn_id,
+            direction, corridor, wallet_id, user_id, device_id, ip, payer_country, lat, lon,
+            merchant_id, merchant_name, mcc, merchant_country, merchant_city, acquirer, network,
+            toString(amount) AS amount, currency, toString(amount_usd) AS amount_usd,
+            toString(settlement_amount) AS settlement_amount, settlement_currency, toString(fx_rate) AS fx_rate,
+            status, toUInt32(risk_score) AS risk_score, decision, reason_rule_ids, shadow_rule_ids, rule_set_version,
+            toString(toUnixTimestamp64Milli(received_at)) AS received_ms
+          FROM ${database}.transactions WHERE ${RANGE} AND ${SCORED}
+          ORDER BY received_at,
+            toUInt64OrZero(splitByChar('-', stream_id)[1]), toUInt64OrZero(splitByChar('-', stream_id)[2]), payment_id
+          ${limit ? 'LIMIT {rows:UInt32} OFFSET {offset:UInt64}' : ''}`,
+        query_params: { from, to, ...(limit ? { rows: limit.rows, offset: limit.offset } : {}) },
+        format: 'JSONEachRow',
+      });
+      return (await result.json<TransactionRowOut>()).map(replayRow);
+    },
+  };
+}
+
+/** Cuts [from, to) into pages of about `pageSize` rows along minute boundaries. */
+export function planPages(histogram: readonly MinuteCount[], from: number, to: number, pageSize: number): PagePlan[] {
+  const pages: PagePlan[] = [];
+  let start = from;
+  let rows = 0;
+  for (const { minute, rows: n } of histogram) {
+    const minuteStart = Math.max(minute, from);
+    if (rows > 0 && rows + n > pageSize) {
+      pages.push({ from: start, to: minuteStart, rows });
+      start = minuteStart;
+      rows = 0;
+    }
+    rows += n;
+  }
+  if (rows > 0) pages.push({ from: start, to, rows });
+  return pages;
+}
+
+interface TransactionRowOut {
+  payment_id: string;
+  message_type: string;
+  original_payment_id: string;
+  participant: string;
+  participant_kind: string;
+  initiator: string;
+  txn_id: string;
+  direction: string;
+  corridor: string;
+  wallet_id: string;
+  user_id: string;
+  device_id: string;
+  ip: string;
+  payer_country: string;
+  lat: number | null;
+  lon: number | null;
+  merchant_id: string;
+  merchant_name: string;
+  mcc: string;
+  merchant_country: string;
+  merchant_city: string;
+  acquirer: string;
+  network: string;
+  amount: string;
+  currency: string;
+  amount_usd: string;
+  settlement_amount: string;
+  settlement_currency: string;
+  fx_rate: string;
+  status: string;
+  risk_score: number | string;
+  decision: string;
+  reason_rule_ids: string[];
+  shadow_rule_ids: string[];
+  rule_set_version: string;
+  received_ms: string;
+}
+
+/** The SwitchedMessage a row was made from (domain/transaction.ts), as the rules saw it. */
+export function replayRow(r: TransactionRowOut): ReplayRow {
+  const location = r.lat !== null && r.lon !== null ? { lat: Number(r.lat), lon: Number(r.lon) } : undefined;
+  const message: SwitchedMessage = {
+    paymentId: r.payment_id,
+    messageType: r.message_type as MessageType,
+    ...(r.original_payment_id ? { originalPaymentId: r.original_payment_id } : {}),
+    participant: r.participant,
+    participantKind: r.participant_kind as ParticipantKind,
+    initiator: r.initiator,
+    txnId: r.txn_id,
+    direction: r.direction as Direction,
+    corridor: r.corridor,
+    payer: {
+      walletId: r.wallet_id,
+      ...(r.user_id ? { userId: r.user_id } : {}),
+      ...(r.device_id ? { deviceId: r.device_id } : {}),
+      ...(r.ip ? { ip: r.ip } : {}),
+      ...(r.payer_country ? { country: r.payer_country } : {}),
+      ...(location ? { location } : {}),
+    },
+    merchant: {
+      id: r.merchant_id,
+      name: r.merchant_name,
+      mcc: r.mcc,
+      country: r.merchant_country,
+      city: r.merchant_city,
+      acquirer: r.acquirer,
+      network: r.network,
+    },
+    amount: { value: r.amount, currency: r.currency },
+    amountUsd: r.amount_usd,
+    settlement: { value: r.settlement_amount, currency: r.settlement_currency, fxRate: r.fx_rate },
+    receivedAt: Number(r.received_ms),
+  };
+  return {
+    message,
+    status: r.status,
+    live: {
+      decision: (r.decision || 'approve') as RiskDecisionKind,
+      score: Number(r.risk_score),
+      reasonRuleIds: r.reason_rule_ids,
+      shadowRuleIds: r.shadow_rule_ids,
+      ruleSetVersion: r.rule_set_version,
+    },
+  };
+}
+
+export type Disposition = 'fraud' | 'legitimate' | 'open';
+
+/**
+ * For each payment id, the alert it raised or was grouped into and that alert's last
+ * disposition ('open' while unresolved). Payments without an alert are absent. Alert
+ * events are never older than the payment they follow, which bounds the scan from below.
+ */
+export async function alertDispositions(
+  client: ClickHouseClient,
+  database: string,
+  paymentIds: readonly string[],
+  since: number,
+): Promise<Map<string, { alertId: string; disposition: Disposition }>> {
+  const out = new Map<string, { alertId: string; disposition: Disposition }>();
+  if (paymentIds.length === 0) return out;
+  const result = await client.query({
+    query: `WITH members AS (
+        SELECT JSONExtractString(details, 'paymentId') AS payment_id, any(alert_id) AS alert_id
+        FROM ${database}.alert_events
+        WHERE kind IN ('created', 'grouped') AND at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
+          AND JSONExtractString(details, 'paymentId') IN {ids:Array(String)}
+        GROUP BY payment_id
+      )
+      SELECT m.payment_id AS payment_id, m.alert_id AS alert_id, d.disposition AS disposition
+      FROM members AS m
+      LEFT JOIN (
+        SELECT alert_id, argMax(disposition, at) AS disposition FROM ${database}.alert_events
+        WHERE kind = 'resolved' AND alert_id IN (SELECT alert_id FROM members)
+        GROUP BY alert_id
+      ) AS d ON d.alert_id = m.alert_id`,
+    query_params: { ids: paymentIds, since: since - 60_000 },
+    format: 'JSONEachRow',
+  });
+  for (const r of await result.json<{ payment_id: string; alert_id: string; disposition: string }>()) {
+    const disposition: Disposition = r.disposition === 'fraud' || r.disposition === 'legitimate' ? r.disposition : 'open';
+    out.set(r.payment_id, { alertId: r.alert_id, disposition });
+  }
+  return out;
+}

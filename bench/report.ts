@@ -38,7 +38,7 @@ export function formatSuite(result: SuiteResult, settings: Omit<BenchSettings, '
   ]);
   const lines = [
     `${result.suite}: ${result.description}`,
-    `closed loop, ${settings.concurrency} in flight, ${settings.warmupS} s warm-up, ${settings.measureS} s measured`,
+    result.method ?? `closed loop, ${settings.concurrency} in flight, ${settings.warmupS} s warm-up, ${settings.measureS} s measured`,
     '',
     ...table(header, rows),
   ];

@@ -4,6 +4,7 @@ import { REPOSITORY_ROOT } from './platform-process.ts';
 import { formatSuite, machineInfo, writeResults } from './report.ts';
 import type { BenchSettings, Suite, SuiteResult } from './suite.ts';
 import { alertsSuite } from './suites/alerts.ts';
+import { analyticsSuite } from './suites/analytics.ts';
 import { ingestSuite } from './suites/ingest.ts';
 import { paymentsSuite } from './suites/payments.ts';
 import { riskSuite } from './suites/risk.ts';
@@ -13,7 +14,7 @@ import { riskSuite } from './suites/risk.ts';
  * Runs the named suites (all by default), prints their tables and writes
  * bench/results/latest.json.
  */
-const SUITES: readonly Suite[] = [paymentsSuite, riskSuite, ingestSuite, alertsSuite];
+const SUITES: readonly Suite[] = [paymentsSuite, riskSuite, ingestSuite, alertsSuite, analyticsSuite];
 const RESULTS_FILE = path.join(REPOSITORY_ROOT, 'bench/results/latest.json');
 
 function parseCommandLine(argv: string[]): { suites: Suite[]; settings: Omit<BenchSettings, 'log'> } {

@@ -38,6 +38,8 @@ export interface SuiteResult {
   warnings: string[];
   /** Figures that are not a rate and a latency, printed under the table. */
   notes?: string[];
+  /** How it was measured, when not the closed loop of the settings. */
+  method?: string;
 }
 
 export interface Suite {

@@ -23,25 +23,47 @@ export function configureApi(options) {
 }
 
 export async function api(path, { method = 'GET', body, signal } = {}) {
-  const headers = { accept: 'application/json' };
+  const { response, token } = await send(path, { method, body, signal, accept: 'application/json' });
+  const text = await response.text();
+  const json = parseJson(text);
+  if (response.ok) return json;
+  throw failure(response, json, token, method, path);
+}
+
+/**
+ * A file the API answers with (a report as CSV or Parquet): fetched with the bearer token
+ * in its header, never in a URL, and handed back as a Blob with the name the server gave it.
+ */
+export async function apiFile(path, { method = 'POST', body, signal, accept = '*/*' } = {}) {
+  const { response, token } = await send(path, { method, body, signal, accept });
+  if (!response.ok) throw failure(response, parseJson(await response.text()), token, method, path);
+  const blob = await response.blob();
+  return { blob, filename: filenameOf(response.headers.get('content-disposition')) };
+}
+
+async function send(path, { method, body, signal, accept }) {
+  const headers = { accept };
   const token = currentToken();
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    return { response, token };
   } catch (e) {
     if (e?.name === 'AbortError') throw e;
     throw new ApiError(0, 'NETWORK', 'the platform did not answer; check the connection');
   }
-  const text = await response.text();
-  let json;
+}
+
+function parseJson(text) {
   try {
-    json = text === '' ? undefined : JSON.parse(text);
+    return text === '' ? undefined : JSON.parse(text);
   } catch {
-    json = undefined;
+    return undefined;
   }
-  if (response.ok) return json;
+}
+
+function failure(response, json, token, method, path) {
   const { code, message, ...details } = json?.error ?? {};
   const error = new ApiError(
     response.status,
@@ -51,7 +73,13 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
   );
   // A 401 with a token means the session is over (expired, revoked); the login itself is not a session.
   if (response.status === 401 && token) onUnauthorized(error);
-  throw error;
+  return error;
+}
+
+/** `attachment; filename="x.csv"` -> "x.csv"; anything unusual -> undefined. */
+function filenameOf(disposition) {
+  const match = /filename="([^"\\/]{1,200})"/.exec(disposition ?? '');
+  return match ? match[1] : undefined;
 }
 
 /** `path?k=v&...` with empty values left out. */

@@ -6,6 +6,8 @@ import * as alertDetailPage from './pages/alert-detail.js';
 import * as alertsPage from './pages/alerts.js';
 import * as loginPage from './pages/login.js';
 import * as overviewPage from './pages/overview.js';
+import * as participantPage from './pages/participant.js';
+import * as reportsPage from './pages/reports.js';
 import * as ruleEditPage from './pages/rule-edit.js';
 import * as rulesPage from './pages/rules.js';
 import { clearSession, loadSession, permissionsOf, saveSession } from './session.js';
@@ -21,10 +23,14 @@ const ROUTES = [
   { path: /^\/overview$/, page: overviewPage, nav: 'overview' },
   { path: /^\/rules$/, page: rulesPage, nav: 'rules', allowed: (p) => p.seeRules },
   { path: /^\/rules\/([a-z0-9-]+)$/, page: ruleEditPage, nav: 'rules', allowed: (p) => p.seeRules },
+  { path: /^\/participant$/, page: participantPage, nav: 'participant' },
+  { path: /^\/reports$/, page: reportsPage, nav: 'reports', allowed: (p) => p.runReports },
 ];
 const NAV = [
   { id: 'alerts', label: 'Alerts', href: '#/alerts' },
   { id: 'overview', label: 'Overview', href: '#/overview' },
+  { id: 'participant', label: 'Participant', href: '#/participant' },
+  { id: 'reports', label: 'Reports', href: '#/reports', allowed: (p) => p.runReports },
   { id: 'rules', label: 'Rules', href: '#/rules', allowed: (p) => p.seeRules },
 ];
 const LIVE_STATES = {
@@ -82,7 +88,7 @@ export function navigate(hash, { replace: replaceEntry = false } = {}) {
 }
 
 function parseHash() {
-  const raw = location.hash.replace(/^#/, '') || '/alerts';
+  const raw = location.hash.replace(/^#/, '') || '/';
   const [path, query = ''] = raw.split('?');
   return { path, query: new URLSearchParams(query) };
 }
@@ -91,10 +97,10 @@ function route() {
   const { path, query } = parseHash();
   let match;
   const entry = ROUTES.find((r) => (match = r.path.exec(path)));
-  if (!entry) return navigate('#/alerts', { replace: true });
-  if (!entry.public && !session) return navigate('#/login', { replace: true });
-  if (entry.page === loginPage && session) return navigate('#/alerts', { replace: true });
   const permissions = permissionsOf(session);
+  if (!entry) return navigate(session ? permissions.landing : '#/login', { replace: true });
+  if (!entry.public && !session) return navigate('#/login', { replace: true });
+  if (entry.page === loginPage && session) return navigate(permissions.landing, { replace: true });
   leavePage();
   leavePage = () => {};
   renderTopbar(entry.nav, permissions);
@@ -112,7 +118,7 @@ function route() {
     navigate,
     logIn: (next) => {
       startSession(next);
-      navigate('#/alerts');
+      navigate(permissionsOf(next).landing);
     },
     takeLoginNotice: () => {
       const notice = loginNotice;
@@ -135,11 +141,12 @@ function renderTopbar(active, permissions) {
   const topbar = document.getElementById('topbar');
   topbar.hidden = !session;
   if (!session) return;
+  const items = NAV.filter((item) => !item.allowed || item.allowed(permissions));
+  // The role's landing page first; the others keep their order (the sort is stable).
+  items.sort((a, b) => Number(b.href === permissions.landing) - Number(a.href === permissions.landing));
   replace(
     document.getElementById('nav'),
-    NAV.filter((item) => !item.allowed || item.allowed(permissions)).map((item) =>
-      el('a', { href: item.href, class: 'nav-link', attrs: item.id === active ? { 'aria-current': 'page' } : {} }, item.label),
-    ),
+    items.map((item) => el('a', { href: item.href, class: 'nav-link', attrs: item.id === active ? { 'aria-current': 'page' } : {} }, item.label)),
   );
   replace(
     document.getElementById('whoami'),

@@ -35,6 +35,21 @@ export function formatQuoted(value) {
   return typeof value === 'string' ? `“${value}”` : String(value);
 }
 
+/**
+ * An exact decimal as the API writes it ("1234.5") with thousands separators and `places`
+ * decimals, rounded half up on the digits themselves: never through a float.
+ */
+export function formatDecimal(text, places = 2) {
+  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(String(text ?? ''));
+  if (!match) return '—';
+  const [, sign, whole, fraction = ''] = match;
+  const scale = 10n ** BigInt(places);
+  const rounded = (BigInt(whole + fraction.padEnd(places + 1, '0').slice(0, places + 1)) + 5n) / 10n;
+  const grouped = (rounded / scale).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const decimals = places > 0 ? `.${(rounded % scale).toString().padStart(places, '0')}` : '';
+  return `${rounded === 0n ? '' : sign}${grouped}${decimals}`;
+}
+
 export function formatMoney(money) {
   if (!money || money.value === undefined) return '—';
   return `${money.value} ${money.currency ?? ''}`.trim();

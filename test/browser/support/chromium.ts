@@ -59,12 +59,17 @@ export interface ConsoleUser {
   password: string;
 }
 
-/** Opens the console, logs in through the form and waits for the alerts page. */
+/**
+ * Opens the console, logs in through the form and waits for the alerts page (a participant
+ * analyst lands on its participant page: the alerts are one click away).
+ */
 export async function logIn(page: Page, baseUrl: string, user: ConsoleUser): Promise<void> {
   await page.goto(`${baseUrl}/console/`);
   await page.locator('#username').fill(user.username);
   await page.locator('#password').fill(user.password);
   await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('.page-alerts, .page-participant').first().waitFor();
+  if ((await page.locator('.page-alerts').count()) === 0) await page.getByRole('link', { name: 'Alerts', exact: true }).click();
   await page.locator('.page-alerts').waitFor();
   await waitForAlertsLoaded(page);
 }

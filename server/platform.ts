@@ -21,6 +21,7 @@ import { DEFAULT_MONITORS } from '../analytics/monitors/monitor-config.ts';
 import { buildApp } from './app.ts';
 import analyticsRoutes from './routes/analytics.ts';
 import backtestRoutes from './routes/backtest.ts';
+import reportScheduleRoutes from './routes/report-schedules.ts';
 import reportRoutes from './routes/reports.ts';
 import ruleRoutes from './routes/rules.ts';
 import sqlRoutes from './routes/sql.ts';
@@ -216,6 +217,16 @@ export async function startPlatform(
             cnyPerUsd: Number(file.fx.rates.CNY),
           }),
         (a) => reportRoutes(a, { clickhouse: clickhouse.client, database: config.clickhouseDatabase, cnyPerUsd: file.fx.rates.CNY!, audit }),
+        (a) =>
+          reportScheduleRoutes(a, {
+            redisUrl,
+            clickhouse: clickhouse.client,
+            database: config.clickhouseDatabase,
+            cnyPerUsd: file.fx.rates.CNY!,
+            audit,
+            dataDir: config.dataDir,
+            retentionDays: file.reports?.retentionDays,
+          }),
         // Its own ClickHouse connection: statements run one at a time there, apart from the platform's.
         (a) => sqlRoutes(a, { connect: () => openClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir }), database: config.clickhouseDatabase, audit, sessions }),
       ],

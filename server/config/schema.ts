@@ -151,6 +151,15 @@ export const ConfigFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Scheduled reports (analytics/reports/schedules/): files older than retentionDays are deleted (default 30). */
+    reports: Type.Optional(
+      Type.Object(
+        {
+          retentionDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     participants: Type.Array(ParticipantSchema, { minItems: 1 }),
     merchants: Type.Array(MerchantSchema),
     users: Type.Array(UserSchema),

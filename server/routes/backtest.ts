@@ -4,9 +4,11 @@ import Type, { type Static } from 'typebox';
 import type { AuditLog } from '../../analytics/audit-log.ts';
 import { BACKTEST_JOB_KIND, startBacktestJobs, type BacktestJobs } from '../../analytics/backtest/backtest-jobs.ts';
 import { checkCandidates, MAX_CANDIDATE_RULES } from '../../analytics/backtest/candidate-rules.ts';
+import { openReportJobReader, REPORT_JOB_KIND } from '../../analytics/reports/schedules/report-jobs.ts';
 import type { RuleStore, Thresholds } from '../../rules/index.ts';
 import type { Operator } from '../auth/sessions.ts';
 import { errorResponses } from '../schemas/common.ts';
+import { ReportRunResultSchema } from './report-schedules.ts';
 
 /** The longest window one backtest replays, and the longest warm-up before it. */
 export const MAX_WINDOW_DAYS = 31;
@@ -52,10 +54,16 @@ const JobSchema = Type.Object({
   id: Type.String(),
   kind: Type.String(),
   state: Type.String({ description: 'waiting, active, completed, failed, delayed, ...' }),
-  progress: Type.Object({ processed: Type.Integer(), total: Type.Integer() }),
+  progress: Type.Object({
+    processed: Type.Integer(),
+    total: Type.Integer(),
+    stage: Type.Optional(Type.String({ description: 'report jobs: resolving, querying, writing, done' })),
+    rows: Type.Optional(Type.Integer()),
+    bytes: Type.Optional(Type.Integer()),
+  }),
   createdAt: Type.String(),
   finishedAt: Type.Optional(Type.String()),
-  result: Type.Optional(BacktestResultSchema),
+  result: Type.Optional(Type.Union([BacktestResultSchema, ReportRunResultSchema])),
   error: Type.Optional(Type.String()),
 });
 
@@ -64,6 +72,7 @@ const JobParams = Type.Object({ jobId: Type.String({ pattern: '^[a-z]+-[0-9a-f-]
 /** Who may see each kind of job: anyone else gets the same 404 as for an unknown id. */
 const JOB_READERS: Record<string, ReadonlyArray<Operator['role']>> = {
   [BACKTEST_JOB_KIND]: ['risk_officer', 'admin'],
+  [REPORT_JOB_KIND]: ['compliance', 'risk_officer', 'admin'],
 };
 
 function fail(reply: FastifyReply, status: number, code: string, message: string, path?: string) {
@@ -99,6 +108,9 @@ export default async function backtestRoutes(app: FastifyInstance, options: Back
     log: { warn: (o, m) => app.log.warn(o, m), error: (o, m) => app.log.error(o, m) },
   });
   app.addHook('onClose', async () => jobs.close());
+  // Report jobs live in the scheduled reports' queue (analytics/reports/schedules/).
+  const reportJobs = openReportJobReader(options.redisUrl, { warn: (o, m) => app.log.warn(o, m) });
+  app.addHook('onClose', async () => reportJobs.close());
 
   const editors = app.requireRole('risk_officer', 'admin');
   const operators = app.requireRole('risk_officer', 'compliance', 'participant_analyst', 'admin');
@@ -159,7 +171,8 @@ export default async function backtestRoutes(app: FastifyInstance, options: Back
     const { jobId } = request.params;
     const kind = jobId.slice(0, jobId.indexOf('-'));
     const readers = JOB_READERS[kind];
-    const job = readers?.includes(request.operator!.role) ? await jobs.get(jobId) : undefined;
+    const read = kind === REPORT_JOB_KIND ? reportJobs.get : jobs.get;
+    const job = readers?.includes(request.operator!.role) ? await read(jobId) : undefined;
     if (!job) return fail(reply, 404, 'JOB_NOT_FOUND', `no job ${jobId}`);
     return job;
   });

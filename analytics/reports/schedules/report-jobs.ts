@@ -1,0 +1,75 @@
+import { Queue, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { RunProgress, ScheduledRunResult } from './run-scheduled-report.ts';
+
+/**
+ * Scheduled report runs are jobs of one BullMQ queue: those a schedule's job scheduler
+ * fires (ids `repeat:<scheduleId>:<ms>`) and run-now jobs (ids `report-<uuid>`, the form
+ * GET /v1/jobs/{jobId} reads: kind, dash, uuid).
+ */
+export const REPORT_QUEUE = 'scheduled-reports';
+export const REPORT_JOB_KIND = 'report';
+
+export interface ReportJobData {
+  scheduleId: string;
+  trigger: 'cron' | 'manual';
+  requestedBy?: string;
+}
+
+export interface ReportJobView {
+  id: string;
+  kind: string;
+  state: string;
+  progress: { stage: string; processed: number; total: number; rows?: number; bytes?: number };
+  createdAt: string;
+  finishedAt?: string;
+  result?: ScheduledRunResult;
+  error?: string;
+}
+
+/** Finished jobs are kept a week (at most this many), so their outcome can still be read. */
+export const KEEP_JOBS = { age: 7 * 24 * 3600, count: 500 };
+
+export function reportJobView(job: Job<ReportJobData, ScheduledRunResult>, state: string): ReportJobView {
+  const p = job.progress as Partial<RunProgress> | number;
+  const progress =
+    typeof p === 'object' && p !== null && typeof p.stage === 'string'
+      ? {
+          stage: p.stage,
+          processed: Number(p.processed) || 0,
+          total: Number(p.total) || 0,
+          ...(typeof p.rows === 'number' ? { rows: p.rows } : {}),
+          ...(typeof p.bytes === 'number' ? { bytes: p.bytes } : {}),
+        }
+      : { stage: 'waiting', processed: 0, total: 3 };
+  return {
+    id: job.id!,
+    kind: job.name,
+    state,
+    progress,
+    createdAt: new Date(job.timestamp).toISOString(),
+    ...(job.finishedOn ? { finishedAt: new Date(job.finishedOn).toISOString() } : {}),
+    ...(state === 'completed' && job.returnvalue ? { result: job.returnvalue } : {}),
+    ...(state === 'failed' ? { error: job.failedReason || 'failed' } : {}),
+  };
+}
+
+export async function readReportJob(queue: Queue<ReportJobData, ScheduledRunResult>, jobId: string): Promise<ReportJobView | undefined> {
+  const job = (await queue.getJob(jobId)) as Job<ReportJobData, ScheduledRunResult> | undefined;
+  if (!job) return undefined;
+  return reportJobView(job, await job.getState());
+}
+
+/** Reads report jobs from anywhere that has the Redis URL (the jobs route), on a connection of its own. */
+export function openReportJobReader(redisUrl: string, log?: { warn(o: object, m: string): void }) {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  connection.on('error', (e: Error) => log?.warn({ err: e.message }, 'report job reader connection error'));
+  const queue = new Queue<ReportJobData, ScheduledRunResult>(REPORT_QUEUE, { connection });
+  return {
+    get: (jobId: string) => readReportJob(queue, jobId),
+    async close() {
+      await queue.close();
+      await connection.quit().catch(() => undefined);
+    },
+  };
+}

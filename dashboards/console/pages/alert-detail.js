@@ -1,5 +1,6 @@
 import { api } from '../api.js';
 import { decisionBadge, severityBadge, statusBadge } from '../components/badges.js';
+import { isMonitorAlert, monitorSubject, monitorView } from '../components/monitor-view.js';
 import { paymentView } from '../components/payment-view.js';
 import { reasonsTable } from '../components/reasons-table.js';
 import { toast } from '../components/toast.js';
@@ -9,6 +10,7 @@ import { formatCount, formatTime } from '../format.js';
 /**
  * One alert: why it was raised (each reason with its rule version, value and threshold),
  * the payment behind it, and for risk officers the actions (acknowledge, assign, resolve).
+ * A monitor's alert has no payment: what the monitor measured is shown in its place.
  * Changes made elsewhere arrive through `alert:update`.
  */
 export function render(view, context) {
@@ -37,7 +39,7 @@ export function render(view, context) {
     try {
       alert = await api(`/v1/alerts/${encodeURIComponent(id)}`);
       renderAlert();
-      void showPayment(alert.paymentId);
+      if (!isMonitorAlert(alert)) void showPayment(alert.paymentId);
     } catch (e) {
       replace(
         head,
@@ -50,6 +52,7 @@ export function render(view, context) {
 
   /** `withActions` false keeps the action forms as they are, so an operator typing a note keeps focus. */
   function renderAlert(withActions = true) {
+    if (isMonitorAlert(alert)) return renderMonitorAlert(withActions);
     replace(
       head,
       el(
@@ -81,6 +84,49 @@ export function render(view, context) {
       ]),
     );
     replace(reasonsCard, el('h2', { id: 'reasons-title' }, 'Why it was raised'), reasonsTable(alert.reasons ?? []));
+    if (withActions) renderActions();
+  }
+
+  function renderMonitorAlert(withActions) {
+    const subject = monitorSubject(alert);
+    const minutes = `${formatCount(alert.count)} abnormal minute${alert.count === 1 ? '' : 's'}`;
+    replace(
+      head,
+      el(
+        'div',
+        { class: 'title-row' },
+        severityBadge(alert.severity),
+        el('h1', {}, alert.ruleId, ' ', el('span', { class: 'muted id-inline' }, alert.id)),
+        el('span', { dataset: { testid: 'alert-status' } }, statusBadge(alert.status)),
+      ),
+      el('p', { class: 'muted' }, `Raised ${formatTime(alert.createdAt)} by a minute monitor for ${subject || 'an unnamed subject'} · ${minutes}`),
+    );
+    replace(
+      summaryCard,
+      el('h2', { id: 'summary-title' }, 'Alert'),
+      facts([
+        ['Status', statusBadge(alert.status)],
+        ['Severity', severityBadge(alert.severity)],
+        ['Kind', 'Monitor'],
+        ['Score', formatCount(alert.score)],
+        ['Subject', subject],
+        ['Participant', alert.participant || 'all (a corridor)'],
+        ['Abnormal minutes', formatCount(alert.count)],
+        ['Raised', formatTime(alert.createdAt)],
+        ['Last change', formatTime(alert.updatedAt)],
+        ['Assignee', alert.assignee],
+        ['Disposition', alert.disposition ? el('span', { class: `badge disposition-${alert.disposition}` }, alert.disposition) : ''],
+        ['Note', alert.note ? el('span', { class: 'note-text' }, alert.note) : ''],
+      ]),
+    );
+    replace(reasonsCard, el('h2', { id: 'reasons-title' }, 'Why it was raised'), reasonsTable(alert.reasons ?? []));
+    replace(
+      paymentCard,
+      el('div', { class: 'card-head' }, el('h2', { id: 'payment-title' }, 'What the monitor measured')),
+      el('p', { class: 'card-sub muted' }, 'This minute against the same time of day in the subject’s history. A monitor alert concerns no single payment.'),
+      monitorView(alert),
+    );
+    paymentCard.dataset.testid = 'monitor-measured';
     if (withActions) renderActions();
   }
 

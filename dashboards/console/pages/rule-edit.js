@@ -1,5 +1,6 @@
 import { api } from '../api.js';
 import { modeBadge } from '../components/badges.js';
+import { backtestPanel } from '../components/backtest-panel.js';
 import { jsonEditor } from '../components/json-editor.js';
 import { JsonSyntaxError, lineColumn, locateJson, spanOf } from '../components/json-locate.js';
 import { toast } from '../components/toast.js';
@@ -9,7 +10,8 @@ import { changedAt, modeSwitch } from './rules.js';
 /**
  * One rule as JSON. Saving PUTs a new version; what the server refuses (RULE_INVALID with
  * the JSON path of the problem) is listed next to the editor and marked on its line.
- * Syntax errors are caught here, as the operator types.
+ * Syntax errors are caught here, as the operator types. Risk officers can backtest the
+ * edited rule over a recent window before saving it (components/backtest-panel.js).
  */
 const SERVER_FIELDS = ['version', 'updatedAt', 'createdAt', 'createdBy'];
 
@@ -20,7 +22,7 @@ export function render(view, context) {
   const editable = permissions.editRules;
   let current;
   let versions = [];
-  /** Problems from the last save: { message, pointer, code }. */
+  /** Problems from the last save or backtest: { message, pointer, code, origin }. */
   let serverProblems = [];
   let cancelled = false;
 
@@ -36,6 +38,26 @@ export function render(view, context) {
   const editorStatus = el('span', { class: 'muted editor-status' });
   const versionsList = el('div');
   const modeHolder = el('div');
+  const backtest = editable
+    ? backtestPanel({
+        ruleId: id,
+        candidate: () => {
+          serverProblems = [];
+          if (!check()) {
+            editorStatus.textContent = 'Fix the syntax first';
+            return undefined;
+          }
+          const rule = JSON.parse(editor.value);
+          for (const field of SERVER_FIELDS) delete rule[field];
+          return rule;
+        },
+        onRefused: (e) => {
+          serverProblems = problemsOf(e, { origin: 'backtest', prefix: '/rules/0' });
+          check();
+          return serverProblems.length > 0;
+        },
+      })
+    : undefined;
 
   async function load() {
     try {
@@ -89,6 +111,7 @@ export function render(view, context) {
           el('section', { class: 'card' }, el('h2', {}, 'Versions'), versionsList),
         ),
       ),
+      backtest?.element,
     );
     check();
   }
@@ -184,7 +207,7 @@ export function render(view, context) {
             ),
             p.pointer !== undefined ? el('code', { class: 'problem-path' }, p.pointer || '/') : null,
             el('span', { class: 'problem-message' }, p.message),
-            p.code ? el('span', { class: 'problem-code' }, p.source === 'server' ? `${p.code} · from the last save` : p.code) : null,
+            p.code ? el('span', { class: 'problem-code' }, p.source === 'server' ? `${p.code} · from the last ${p.origin ?? 'save'}` : p.code) : null,
           );
           if (where) item.querySelector('button').addEventListener('click', () => editor.select(p.offset, p.end ?? p.offset + 1));
           return item;
@@ -209,7 +232,7 @@ export function render(view, context) {
       await load();
       editorStatus.textContent = `Saved as version ${answer?.rule?.version ?? '?'}`;
     } catch (e) {
-      serverProblems = problemsOf(e);
+      serverProblems = problemsOf(e, { origin: 'save' });
       editorStatus.textContent = serverProblems.length ? 'Not saved: the server refused the rule' : 'Not saved';
       if (!serverProblems.length) toast(`Could not save: ${describeError(e)}`, 'error', 6000);
       check();
@@ -233,6 +256,7 @@ export function render(view, context) {
   return () => {
     cancelled = true;
     clearTimeout(checkTimer);
+    backtest?.stop();
   };
 }
 
@@ -243,20 +267,28 @@ function editableText(rule) {
 }
 
 /**
- * What a refused save says, with a JSON pointer where there is one: RULE_INVALID carries
- * `path`; schema failures (VALIDATION_FAILED) name it at the start of the message ("body/when/all/0 ...").
+ * What a refused save or backtest says, with a JSON pointer where there is one: RULE_INVALID
+ * carries `path`; schema failures (VALIDATION_FAILED) name it at the start of the message
+ * ("body/when/all/0 ..."). A backtest sends the rule as `rules[0]`: `prefix` is cut off the
+ * path so that it points into the editor; a refusal about something else (the window) is
+ * not the rule's problem and gives none.
  */
-function problemsOf(error) {
+function problemsOf(error, { origin, prefix = '' }) {
+  const inRule = (path) => (path === prefix || path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : undefined);
   if (error.code === 'RULE_INVALID') {
-    const pointer = typeof error.details?.path === 'string' ? error.details.path : undefined;
+    const path = typeof error.details?.path === 'string' ? error.details.path : undefined;
+    const pointer = path === undefined ? undefined : inRule(path);
     // The path is shown on its own; a message that starts with it would say it twice.
-    const message = pointer && error.message.startsWith(`${pointer}: `) ? error.message.slice(pointer.length + 2) : error.message;
-    return [{ code: error.code, message, pointer }];
+    const message = path && error.message.startsWith(`${path}: `) ? error.message.slice(path.length + 2) : error.message;
+    return [{ code: error.code, message, pointer, origin }];
   }
   if (error.code === 'VALIDATION_FAILED') {
     const match = /^body(\/\S*)?\s+(.*)$/s.exec(error.message);
-    return [{ code: error.code, message: match ? match[2] : error.message, pointer: match ? (match[1] ?? '') : undefined }];
+    const pointer = match ? inRule(match[1] ?? '') : undefined;
+    if (prefix && match && pointer === undefined) return [];
+    return [{ code: error.code, message: match ? match[2] : error.message, pointer, origin }];
   }
-  if (error.status === 400 || error.status === 422) return [{ code: error.code, message: error.message }];
+  if (prefix) return [];
+  if (error.status === 400 || error.status === 422) return [{ code: error.code, message: error.message, origin }];
   return [];
 }

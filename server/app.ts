@@ -56,6 +56,17 @@ export const SECURITY_HEADERS: HelmetOptions = {
   },
 };
 
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+const routesOf = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+/** Every route the app registered (HEAD included): the role x route matrix test walks them all. */
+export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
+  return routesOf.get(app) ?? [];
+}
+
 /** What the application is: plugins, then routes, one error handler. Listening is server/main.ts's job. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -76,6 +87,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  // Before any plugin, so routes in every encapsulated context are seen (printRoutes loses wildcard prefixes).
+  const registered: RegisteredRoute[] = [];
+  routesOf.set(app, registered);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) registered.push({ method, url: route.url });
   });
 
   await app.register(securityHeaders, SECURITY_HEADERS);

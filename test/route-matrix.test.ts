@@ -1,0 +1,332 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registeredRoutes } from '../server/app.ts';
+import { sign } from '../server/auth/signature.ts';
+import { devCredentials, secretOf, startTestPlatform } from './support/platform.ts';
+
+/*
+ * The role x route matrix (issue 7, Security): every route the app registers has an
+ * explicit decision for every kind of caller. A route added without a decision, a
+ * decision for a route that is gone, or a caller let in (or kept out) against the
+ * decision fails this file.
+ *
+ * Outcomes are classes: `deny-401` (not authenticated), `deny-403` (authenticated, not
+ * allowed), `allow` (anything else below 500: the request got past authentication and
+ * authorisation, even if it then failed validation or found nothing). Each probe sends a
+ * plausible path and body, and mutating probes aim at ids that do not exist (or at
+ * bodies the handler refuses), so the walk changes nothing a later cell relies on.
+ *
+ * Not a fastify route, so not here: socket.io's `/socket.io/` handshake, authenticated in
+ * `io.use` and covered by test/live-feed.test.ts.
+ */
+
+type OperatorRole = 'risk_officer' | 'compliance' | 'participant_analyst' | 'admin';
+type Caller = 'anonymous' | 'wallet' | 'acquirer' | OperatorRole;
+type Outcome = 'allow' | 'deny-401' | 'deny-403';
+
+const OPERATOR_ROLES: readonly OperatorRole[] = ['risk_officer', 'compliance', 'participant_analyst', 'admin'];
+const CALLERS: readonly Caller[] = ['anonymous', 'wallet', 'acquirer', ...OPERATOR_ROLES];
+const PARTICIPANT_OF: Partial<Record<Caller, string>> = { wallet: 'siam-wallet', acquirer: 'huaxia-acquiring' };
+/** siam.analyst is bound to siam-wallet, the wallet caller: its own participant's data exists. */
+const USERNAME_OF: Record<OperatorRole, string> = {
+  risk_officer: 'risk.officer',
+  compliance: 'compliance',
+  participant_analyst: 'siam.analyst',
+  admin: 'admin',
+};
+const isOperator = (c: Caller): c is OperatorRole => (OPERATOR_ROLES as readonly string[]).includes(c);
+
+/* ---- what each route expects ---- */
+
+type Expectation = { public: string } | Record<Caller, Outcome>;
+
+const publicRoute = (reason: string): Expectation => ({ public: reason });
+
+/** Operator routes: a bearer token of one of these roles; a signature is no credential here. */
+function operators(...allowed: OperatorRole[]): Expectation {
+  const cells = { anonymous: 'deny-401', wallet: 'deny-401', acquirer: 'deny-401' } as Record<Caller, Outcome>;
+  for (const role of OPERATOR_ROLES) cells[role] = allowed.includes(role) ? 'allow' : 'deny-403';
+  return cells;
+}
+const ALL_OPERATORS: OperatorRole[] = [...OPERATOR_ROLES];
+
+/** Participant routes: a signature only; a bearer token is no credential here. */
+function participants(wallet: Outcome, acquirer: Outcome): Expectation {
+  const cells = { anonymous: 'deny-401', wallet, acquirer } as Record<Caller, Outcome>;
+  for (const role of OPERATOR_ROLES) cells[role] = 'deny-401';
+  return cells;
+}
+
+/** Analytics: a signed participant (its own data) or any operator (scoped by role inside). */
+const participantsAndOperators: Expectation = {
+  anonymous: 'deny-401', wallet: 'allow', acquirer: 'allow',
+  risk_officer: 'allow', compliance: 'allow', participant_analyst: 'allow', admin: 'allow',
+};
+
+/* ---- what each caller sends ---- */
+
+interface Fixtures {
+  /** A static QR of m-cn-0001, a huaxia-acquiring merchant. */
+  qr: string;
+  /** Approved siam-wallet payments at m-cn-0001, one per route that acts on a payment. */
+  paymentToRead: string;
+  paymentToRefund: string;
+  paymentToReverse: string;
+}
+interface Probe {
+  path: string;
+  body?: unknown;
+}
+type ProbeOf = (caller: Caller, f: Fixtures) => Probe;
+
+interface Entry {
+  expect: Expectation;
+  probe: ProbeOf;
+  /** Operators log in afresh for this cell: the request ends the token it carries. */
+  freshToken?: true;
+}
+
+const at = (path: string, body?: unknown): ProbeOf => () => ({ path, body });
+
+const WINDOW = 'from=2025-01-01T00:00:00Z&to=2025-01-02T00:00:00Z';
+/** A participant asks for itself; an operator names siam-wallet (the analyst's own). */
+const analytics = (path: string): ProbeOf => (caller) => ({
+  path: `${path}?${WINDOW}${isOperator(caller) ? '&participant=siam-wallet' : ''}`,
+});
+const payer = () => {
+  const walletId = `w-matrix-${randomUUID()}`;
+  return { walletId, userId: `u-${walletId}`, deviceId: `d-${walletId}`, ip: '203.0.113.7', country: 'TH', location: { lat: 31.23, lon: 121.47 } };
+};
+const paymentBody = (qr: string) => ({ txnId: randomUUID(), qr: { payload: qr }, amount: { value: '10.00', currency: 'CNY' }, payer: payer() });
+
+const NO_ALERT = 'alt_matrixNoSuchAlert';
+const NO_RULE = 'matrix-no-such-rule';
+const NO_LIST = 'matrix-no-such-list';
+const NO_JOB = 'backtest-00000000-0000-0000-0000-000000000000';
+const NO_SCHEDULE = 'matrix-no-such-schedule';
+const DOCS = 'the OpenAPI UI (CONTRACT.md: GET /docs): describes the interface, holds no data';
+
+/**
+ * The matrix. Keys are `METHOD URL` as registered; every GET's HEAD twin is expected too
+ * and walked with the GET's probe and expectation.
+ */
+const MATRIX: Record<string, Entry> = {
+  /* public */
+  'GET /health': { expect: publicRoute('liveness for load balancers (CONTRACT.md): up/down and counters, no payment data'), probe: at('/health') },
+  'GET /metrics': { expect: publicRoute('the Prometheus scrape (CONTRACT.md): aggregate counters, no payment data'), probe: at('/metrics') },
+  'GET /openapi.json': { expect: publicRoute('the interface description every caller needs (CONTRACT.md)'), probe: at('/openapi.json') },
+  'GET /docs': { expect: publicRoute(DOCS), probe: at('/docs') },
+  // fastify reports the prefix route `/docs` once; only its HEAD twin reaches onRoute as `/docs/`.
+  'HEAD /docs/': { expect: publicRoute(DOCS), probe: at('/docs/') },
+  'GET /docs/json': { expect: publicRoute(DOCS), probe: at('/docs/json') },
+  'GET /docs/yaml': { expect: publicRoute(DOCS), probe: at('/docs/yaml') },
+  'GET /docs/static/index.html': { expect: publicRoute(DOCS), probe: at('/docs/static/index.html') },
+  'GET /docs/static/swagger-initializer.js': { expect: publicRoute(DOCS), probe: at('/docs/static/swagger-initializer.js') },
+  'GET /docs/static/*': { expect: publicRoute(DOCS), probe: at('/docs/static/swagger-ui.css') },
+  'GET /': { expect: publicRoute('a redirect to the console'), probe: at('/') },
+  'GET /console/*': { expect: publicRoute("the console's static files; every figure they show comes through authenticated routes"), probe: at('/console/index.html') },
+  'GET /vendor/uplot/*': { expect: publicRoute('the chart library the console loads from this host (no CDN)'), probe: at('/vendor/uplot/uPlot.iife.min.js') },
+  'POST /v1/auth/login': {
+    expect: publicRoute('how an operator gets a token: credentials in the body, throttled and audited'),
+    probe: at('/v1/auth/login', { username: 'admin', password: 'admin-dev' }),
+  },
+
+  /* participants (signed) */
+  'POST /v1/qr/decode': { expect: participants('allow', 'allow'), probe: (_c, f) => ({ path: '/v1/qr/decode', body: { payload: f.qr } }) },
+  // Only acquirers have merchants: a wallet is refused (NOT_AN_ACQUIRER).
+  'GET /v1/merchants': { expect: participants('deny-403', 'allow'), probe: at('/v1/merchants') },
+  'POST /v1/merchants/:merchantId/qr': { expect: participants('deny-403', 'allow'), probe: at('/v1/merchants/m-cn-0001/qr', {}) },
+  // Only wallets initiate payments (PARTICIPANT_NOT_A_WALLET).
+  'POST /v1/payments': { expect: participants('allow', 'deny-403'), probe: (_c, f) => ({ path: '/v1/payments', body: paymentBody(f.qr) }) },
+  // Both parties to the payment (payer's wallet, merchant's acquirer) may read it.
+  'GET /v1/payments/:paymentId': { expect: participants('allow', 'allow'), probe: (_c, f) => ({ path: `/v1/payments/${f.paymentToRead}` }) },
+  // Refunds come from the merchant's acquirer, reversals from the payer's wallet (FOLLOW_UP_NOT_ALLOWED).
+  'POST /v1/payments/:paymentId/refund': {
+    expect: participants('deny-403', 'allow'),
+    probe: (_c, f) => ({ path: `/v1/payments/${f.paymentToRefund}/refund`, body: { amount: { value: '1.00', currency: 'CNY' } } }),
+  },
+  'POST /v1/payments/:paymentId/reverse': {
+    expect: participants('allow', 'deny-403'),
+    probe: (_c, f) => ({ path: `/v1/payments/${f.paymentToReverse}/reverse`, body: {} }),
+  },
+
+  /* analytics: participants and operators */
+  'GET /v1/analytics/summary': { expect: participantsAndOperators, probe: analytics('/v1/analytics/summary') },
+  'GET /v1/analytics/timeseries': { expect: participantsAndOperators, probe: analytics('/v1/analytics/timeseries') },
+  'GET /v1/analytics/breakdown/:dimension': { expect: participantsAndOperators, probe: analytics('/v1/analytics/breakdown/corridor') },
+
+  /* operators (bearer token) */
+  'GET /v1/auth/me': { expect: operators(...ALL_OPERATORS), probe: at('/v1/auth/me') },
+  'POST /v1/auth/logout': { expect: operators(...ALL_OPERATORS), probe: at('/v1/auth/logout'), freshToken: true },
+  // A participant_analyst sees its own participant's payments only (404 for others).
+  'GET /v1/ops/payments/:paymentId': { expect: operators(...ALL_OPERATORS), probe: (_c, f) => ({ path: `/v1/ops/payments/${f.paymentToRead}` }) },
+
+  'GET /v1/alerts': { expect: operators(...ALL_OPERATORS), probe: at('/v1/alerts') },
+  'GET /v1/alerts/:id': { expect: operators(...ALL_OPERATORS), probe: at(`/v1/alerts/${NO_ALERT}`) },
+  'POST /v1/alerts/:id/ack': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/alerts/${NO_ALERT}/ack`) },
+  'POST /v1/alerts/:id/assign': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/alerts/${NO_ALERT}/assign`, { to: 'risk.officer' }) },
+  'POST /v1/alerts/:id/resolve': {
+    expect: operators('risk_officer', 'admin'),
+    probe: at(`/v1/alerts/${NO_ALERT}/resolve`, { disposition: 'legitimate', note: 'route matrix probe' }),
+  },
+
+  'GET /v1/rules': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/rules') },
+  'GET /v1/rules/:id': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/rules/sanctioned-country') },
+  // An empty body is not a rule: allowed callers get RULE_INVALID and nothing changes.
+  'PUT /v1/rules/:id': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/rules/${NO_RULE}`, {}) },
+  'POST /v1/rules/:id/enable': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/rules/${NO_RULE}/enable`) },
+  'POST /v1/rules/:id/disable': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/rules/${NO_RULE}/disable`) },
+  'POST /v1/rules/:id/shadow': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/rules/${NO_RULE}/shadow`) },
+  'GET /v1/lists': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/lists') },
+  'POST /v1/lists/:name': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/lists/${NO_LIST}`, { values: ['w-matrix'] }) },
+  'POST /v1/lists/:name/remove': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/lists/${NO_LIST}/remove`, { values: ['w-matrix'] }) },
+  // `to` before `from`: allowed callers get BACKTEST_WINDOW_INVALID and no job starts.
+  'POST /v1/rules/backtest': {
+    expect: operators('risk_officer', 'admin'),
+    probe: at('/v1/rules/backtest', { rules: [], from: '2025-01-02T00:00:00Z', to: '2025-01-01T00:00:00Z' }),
+  },
+  // Any operator may ask; each job kind names its readers inside (404 for the others).
+  'GET /v1/jobs/:jobId': { expect: operators(...ALL_OPERATORS), probe: at(`/v1/jobs/${NO_JOB}`) },
+
+  'GET /v1/reports': { expect: operators('compliance', 'risk_officer', 'admin'), probe: at('/v1/reports') },
+  'POST /v1/reports/:name': { expect: operators('compliance', 'risk_officer', 'admin'), probe: at('/v1/reports/matrix-no-such-report', { params: {}, format: 'json' }) },
+  'POST /v1/sql': { expect: operators('compliance'), probe: at('/v1/sql', { query: 'SELECT toUInt32(count()) AS n FROM cpg.transactions' }) },
+
+  /* scheduled reports: compliance, risk officers and admins read; compliance and admins write */
+  'GET /v1/report-schedules': { expect: operators('compliance', 'risk_officer', 'admin'), probe: at('/v1/report-schedules') },
+  // An unknown report: allowed callers get SCHEDULE_REPORT_UNKNOWN and no schedule is written.
+  'PUT /v1/report-schedules/:id': {
+    expect: operators('compliance', 'admin'),
+    probe: at(`/v1/report-schedules/${NO_SCHEDULE}`, { report: 'matrix-no-such-report', params: {}, cron: '0 6 * * *' }),
+  },
+  'DELETE /v1/report-schedules/:id': { expect: operators('compliance', 'admin'), probe: at(`/v1/report-schedules/${NO_SCHEDULE}`) },
+  'POST /v1/report-schedules/:id/run': { expect: operators('compliance', 'admin'), probe: at(`/v1/report-schedules/${NO_SCHEDULE}/run`) },
+  'GET /v1/report-files': { expect: operators('compliance', 'risk_officer', 'admin'), probe: at('/v1/report-files') },
+  'GET /v1/report-files/:scheduleId/:file': {
+    expect: operators('compliance', 'risk_officer', 'admin'),
+    probe: at(`/v1/report-files/${NO_SCHEDULE}/corridor-flows-20250101T000000000Z.csv`),
+  },
+};
+
+/** Every `METHOD URL` the matrix decides: its keys plus the HEAD twin of each GET. */
+function decidedRoutes(): Map<string, { entry: Entry; method: string; url: string }> {
+  const decided = new Map<string, { entry: Entry; method: string; url: string }>();
+  for (const [key, entry] of Object.entries(MATRIX)) {
+    const [method, url] = key.split(' ') as [string, string];
+    decided.set(key, { entry, method, url });
+    if (method === 'GET') decided.set(`HEAD ${url}`, { entry, method: 'HEAD', url });
+  }
+  return decided;
+}
+
+/* ---- the walk ---- */
+
+const UPPER_SNAKE = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
+
+function outcomeOf(status: number): Outcome {
+  return status === 401 ? 'deny-401' : status === 403 ? 'deny-403' : 'allow';
+}
+
+describe('role x route matrix', () => {
+  let platform: Awaited<ReturnType<typeof startTestPlatform>>;
+  let app: FastifyInstance;
+  let fixtures: Fixtures;
+  const tokens = {} as Record<OperatorRole, string>;
+  const passwords = new Map(devCredentials().users.map((u) => [u.username, u.password]));
+
+  async function login(role: OperatorRole): Promise<string> {
+    const username = USERNAME_OF[role];
+    const r = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username, password: passwords.get(username) } });
+    expect(r.statusCode, `login ${username}`).toBe(200);
+    return r.json().token as string;
+  }
+
+  /** One request as this caller: no credentials, a participant's signature, or an operator's token. */
+  async function send(method: string, probe: Probe, caller: Caller, token?: string) {
+    const raw = probe.body === undefined ? '' : JSON.stringify(probe.body);
+    const headers: Record<string, string> = {};
+    if (raw !== '') headers['content-type'] = 'application/json';
+    const participant = PARTICIPANT_OF[caller];
+    if (participant) {
+      const timestamp = String(Date.now());
+      const nonce = randomUUID().replaceAll('-', '');
+      headers['x-participant-id'] = participant;
+      headers['x-timestamp'] = timestamp;
+      headers['x-nonce'] = nonce;
+      headers['x-signature'] = sign(secretOf(participant), { method, path: probe.path, timestamp, nonce, rawBody: raw });
+    } else if (token) {
+      headers.authorization = `Bearer ${token}`;
+    }
+    return app.inject({ method: method as 'GET', url: probe.path, headers, ...(raw !== '' ? { payload: raw } : {}) });
+  }
+
+  /** Every caller against one route; returns what differs from the matrix, one line each. */
+  async function walk(method: string, url: string, entry: Entry): Promise<string[]> {
+    const problems: string[] = [];
+    for (const caller of CALLERS) {
+      const isPublic = 'public' in entry.expect;
+      const expected: Outcome = 'public' in entry.expect ? 'allow' : entry.expect[caller];
+      const token = isOperator(caller) ? (entry.freshToken ? await login(caller) : tokens[caller]) : undefined;
+      const probe = entry.probe(caller, fixtures);
+      const r = await send(method, probe, caller, token);
+      const actual = outcomeOf(r.statusCode);
+      const cell = `${method} ${url} as ${caller} (${method} ${probe.path})`;
+      const said = r.body.slice(0, 160);
+      if (actual !== expected) problems.push(`${cell}: expected ${expected}, got ${r.statusCode} ${said}`);
+      else if (r.statusCode >= 500) problems.push(`${cell}: got past auth but failed with ${r.statusCode} ${said}`);
+      else if (isPublic && r.statusCode >= 400) problems.push(`${cell}: a public route that does not serve: ${r.statusCode} ${said}`);
+      if ((r.statusCode === 401 || r.statusCode === 403) && method !== 'HEAD') {
+        let code: unknown;
+        let message: unknown;
+        try {
+          ({ code, message } = (r.json() as { error: { code: unknown; message: unknown } }).error);
+        } catch {
+          code = undefined;
+        }
+        if (typeof code !== 'string' || !UPPER_SNAKE.test(code) || typeof message !== 'string' || message === '') {
+          problems.push(`${cell}: ${r.statusCode} without the error shape { error: { code: UPPER_SNAKE, message } }: ${said}`);
+        }
+      }
+    }
+    return problems;
+  }
+
+  beforeAll(async () => {
+    platform = await startTestPlatform();
+    app = platform.app;
+    await app.ready();
+    for (const role of OPERATOR_ROLES) tokens[role] = await login(role);
+    const qr = await send('POST', { path: '/v1/merchants/m-cn-0001/qr', body: {} }, 'acquirer');
+    expect(qr.statusCode, qr.body).toBe(200);
+    const payload = qr.json().payload as string;
+    const pay = async () => {
+      const r = await send('POST', { path: '/v1/payments', body: paymentBody(payload) }, 'wallet');
+      expect([r.statusCode, r.json().status], r.body).toEqual([200, 'APPROVED']);
+      return r.json().paymentId as string;
+    };
+    fixtures = { qr: payload, paymentToRead: await pay(), paymentToRefund: await pay(), paymentToReverse: await pay() };
+  });
+  afterAll(async () => platform?.stop());
+
+  it('has a decision for every registered route and none for a route that is gone', () => {
+    const registered = new Set(registeredRoutes(app).map((r) => `${r.method} ${r.url}`));
+    const decided = decidedRoutes();
+    const undecided = [...registered].filter((k) => !decided.has(k)).sort();
+    const gone = [...decided.keys()].filter((k) => !registered.has(k)).sort();
+    expect({ undecided, gone }).toEqual({ undecided: [], gone: [] });
+  });
+
+  for (const [key, { entry, method, url }] of decidedRoutes()) {
+    if (method === 'HEAD' && MATRIX[`GET ${url}`]) continue;
+    const twin = method === 'GET' ? ' (and HEAD)' : '';
+    const who = 'public' in entry.expect ? `is public: ${entry.expect.public}` : 'admits exactly the callers the matrix names';
+    it(`${key}${twin} ${who}`, async () => {
+      const registered = new Set(registeredRoutes(app).map((r) => `${r.method} ${r.url}`));
+      expect(registered.has(key), `${key} is not registered`).toBe(true);
+      const problems = await walk(method, url, entry);
+      if (method === 'GET') problems.push(...(await walk('HEAD', url, entry)));
+      expect(problems).toEqual([]);
+    });
+  }
+});

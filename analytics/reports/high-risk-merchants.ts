@@ -34,12 +34,13 @@ export const highRiskMerchants: ReportDefinition = {
         FROM ${db}.transactions
         WHERE message_type = 'payment' AND ${WINDOW_AND_PARTICIPANT}
       ),
+      -- Every alerted payment since the window's start: only window payments are looked up in it below, so it needs no
+      -- set of the window's (millions of) payment ids to be built first.
       alerted_payments AS
       (
         SELECT DISTINCT payment_id, alert_id
         FROM ${db}.alert_events
         WHERE kind IN ('created', 'grouped') AND at >= {from:DateTime64(3, 'UTC')}
-          AND payment_id IN (SELECT payment_id FROM window_payments)
       ),
       fraud_alerts AS
       (

@@ -2,6 +2,12 @@ import Type from 'typebox';
 import { From, Limit, Participant, To, WINDOW_AND_PARTICIPANT, windowParams } from './params.ts';
 import type { ReportDefinition } from './report.ts';
 
+/**
+ * uniqExact of a String counts the distinct 128-bit SipHash values of the strings (that is what its hash set holds).
+ * Handing it those same values as UInt128 gives the same count about twice as fast over millions of rows.
+ */
+const DISTINCT_KEY = (column: string) => `reinterpretAsUInt128(sipHash128(${column}))`;
+
 /** One line per participant: what it sent through the gateway and how it fared. */
 export const participantActivity: ReportDefinition = {
   name: 'participant-activity',
@@ -44,9 +50,9 @@ export const participantActivity: ReportDefinition = {
         toUInt32(countIf(message_type = 'reversal')) AS reversals,
         toUInt32(countIf(message_type = 'rejected')) AS rejected,
         sumIf(amount_usd, message_type = 'payment' AND status = 'APPROVED') AS approved_usd,
-        toUInt32(uniqExactIf(wallet_id, message_type = 'payment')) AS payers,
-        toUInt32(uniqExactIf(merchant_id, message_type = 'payment')) AS merchants,
-        toUInt32(uniqExactIf(corridor, message_type = 'payment')) AS corridors,
+        toUInt32(uniqExactIf(${DISTINCT_KEY('wallet_id')}, message_type = 'payment')) AS payers,
+        toUInt32(uniqExactIf(${DISTINCT_KEY('merchant_id')}, message_type = 'payment')) AS merchants,
+        toUInt32(uniqExactIf(${DISTINCT_KEY('corridor')}, message_type = 'payment')) AS corridors,
         min(received_at) AS first_at,
         max(received_at) AS last_at
       FROM ${db}.transactions

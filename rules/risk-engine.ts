@@ -1,7 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Scorer } from '../domain/ports.ts';
 import type { RiskAssessment, SwitchedMessage } from '../domain/transaction.ts';
-import { compileRuleSet, type CompiledRule } from './compile-rule.ts';
+import { compileRuleSet, type CompiledRule, type CompiledRuleSet } from './compile-rule.ts';
 import { checkThresholds, decide, type RuleHit, type Thresholds } from './decide.ts';
 import { degradedAssessment, withLocalRules, type DegradedCause, type FallbackPolicy } from './degraded.ts';
 import { createNodeRulesEvaluator } from './evaluate-node-rules.ts';
@@ -84,6 +84,17 @@ function hitsOf(fired: readonly CompiledRule[], facts: Facts): RuleHit[] {
     priority: rule.priority,
     reason: rule.reason(facts),
   }));
+}
+
+/** The local rules of each rule set, picked once per version (degraded payments come in bursts). */
+const localRuleSets = new WeakMap<CompiledRuleSet, CompiledRuleSet>();
+function localRulesOf(ruleSet: CompiledRuleSet): CompiledRuleSet {
+  let local = localRuleSets.get(ruleSet);
+  if (!local) {
+    local = { ...ruleSet, rules: ruleSet.rules.filter((rule) => rule.local) };
+    localRuleSets.set(ruleSet, local);
+  }
+  return local;
 }
 
 const RELOAD_RETRY_MS = 1000;
@@ -185,10 +196,10 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     const fallback = degradedAssessment(usd, options.fallback, options.thresholds, evaluator.ruleSet.version, cause);
     // The rules that need no velocity store still run, on the lists held in memory.
     try {
-      const local = evaluator.ruleSet.rules.filter((rule) => rule.local);
-      if (local.length === 0) return fallback;
+      const local = localRulesOf(evaluator.ruleSet);
+      if (local.rules.length === 0) return fallback;
       const facts = buildFacts(message, localStoredFacts(message, lists.has), cnyPerUsd);
-      const fired = evaluateDirect({ ...evaluator.ruleSet, rules: local }, facts, Number.POSITIVE_INFINITY).fired;
+      const fired = evaluateDirect(local, facts, Number.POSITIVE_INFINITY).fired;
       if (fired.length > 0) counters.degradedWithRuleHits++;
       return withLocalRules(fallback, decide(hitsOf(fired, facts), options.thresholds, evaluator.ruleSet.version));
     } catch {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { jobView, type JobView as GenericJobView } from '../jobs/job-view.ts';
 import { LIST_NAMES, type RuleStore, type Thresholds } from '../../rules/index.ts';
 import type { BacktestResult } from './backtest-tally.ts';
 import type { ListSnapshot } from './replay-facts.ts';
@@ -23,16 +24,7 @@ export interface BacktestJobData extends BacktestParams {
 
 export type JobState = 'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'prioritized' | 'waiting-children' | 'unknown';
 
-export interface JobView {
-  id: string;
-  kind: string;
-  state: JobState;
-  progress: { processed: number; total: number };
-  createdAt: string;
-  finishedAt?: string;
-  result?: BacktestResult;
-  error?: string;
-}
+export type JobView = GenericJobView<JobState, { processed: number; total: number }, BacktestResult>;
 
 export interface BacktestJobs {
   submit(data: BacktestJobData): Promise<string>;
@@ -115,14 +107,5 @@ function viewOf(job: Job<BacktestJobData, BacktestResult>, state: JobState): Job
     typeof p === 'object' && p !== null
       ? { processed: Number(p.processed) || 0, total: Number(p.total) || 0 }
       : { processed: 0, total: 0 };
-  return {
-    id: job.id!,
-    kind: job.name,
-    state,
-    progress,
-    createdAt: new Date(job.timestamp).toISOString(),
-    ...(job.finishedOn ? { finishedAt: new Date(job.finishedOn).toISOString() } : {}),
-    ...(state === 'completed' && job.returnvalue ? { result: job.returnvalue } : {}),
-    ...(state === 'failed' ? { error: job.failedReason || 'failed' } : {}),
-  };
+  return jobView(job, state, progress);
 }

@@ -1,5 +1,6 @@
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { jobView, type JobView } from '../../jobs/job-view.ts';
 import type { RunProgress, ScheduledRunResult } from './run-scheduled-report.ts';
 
 /**
@@ -16,16 +17,7 @@ export interface ReportJobData {
   requestedBy?: string;
 }
 
-export interface ReportJobView {
-  id: string;
-  kind: string;
-  state: string;
-  progress: { stage: string; processed: number; total: number; rows?: number; bytes?: number };
-  createdAt: string;
-  finishedAt?: string;
-  result?: ScheduledRunResult;
-  error?: string;
-}
+export type ReportJobView = JobView<string, { stage: string; processed: number; total: number; rows?: number; bytes?: number }, ScheduledRunResult>;
 
 /** Finished jobs are kept a week (at most this many), so their outcome can still be read. */
 export const KEEP_JOBS = { age: 7 * 24 * 3600, count: 500 };
@@ -42,16 +34,7 @@ export function reportJobView(job: Job<ReportJobData, ScheduledRunResult>, state
           ...(typeof p.bytes === 'number' ? { bytes: p.bytes } : {}),
         }
       : { stage: 'waiting', processed: 0, total: 3 };
-  return {
-    id: job.id!,
-    kind: job.name,
-    state,
-    progress,
-    createdAt: new Date(job.timestamp).toISOString(),
-    ...(job.finishedOn ? { finishedAt: new Date(job.finishedOn).toISOString() } : {}),
-    ...(state === 'completed' && job.returnvalue ? { result: job.returnvalue } : {}),
-    ...(state === 'failed' ? { error: job.failedReason || 'failed' } : {}),
-  };
+  return jobView(job, state, progress);
 }
 
 export async function readReportJob(queue: Queue<ReportJobData, ScheduledRunResult>, jobId: string): Promise<ReportJobView | undefined> {

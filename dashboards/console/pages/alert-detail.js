@@ -76,11 +76,7 @@ export function render(view, context) {
         ['Wallet', alert.walletId ? el('code', {}, alert.walletId) : ''],
         ['Merchant', alert.merchantId ? el('code', {}, alert.merchantId) : ''],
         ['Payments grouped', formatCount(alert.count)],
-        ['Raised', formatTime(alert.createdAt)],
-        ['Last change', formatTime(alert.updatedAt)],
-        ['Assignee', alert.assignee],
-        ['Disposition', alert.disposition ? el('span', { class: `badge disposition-${alert.disposition}` }, alert.disposition) : ''],
-        ['Note', alert.note ? el('span', { class: 'note-text' }, alert.note) : ''],
+        ...lifecycleFacts(alert),
       ]),
     );
     replace(reasonsCard, el('h2', { id: 'reasons-title' }, 'Why it was raised'), reasonsTable(alert.reasons ?? []));
@@ -112,11 +108,7 @@ export function render(view, context) {
         ['Subject', subject],
         ['Participant', alert.participant || 'all (a corridor)'],
         ['Abnormal minutes', formatCount(alert.count)],
-        ['Raised', formatTime(alert.createdAt)],
-        ['Last change', formatTime(alert.updatedAt)],
-        ['Assignee', alert.assignee],
-        ['Disposition', alert.disposition ? el('span', { class: `badge disposition-${alert.disposition}` }, alert.disposition) : ''],
-        ['Note', alert.note ? el('span', { class: 'note-text' }, alert.note) : ''],
+        ...lifecycleFacts(alert),
       ]),
     );
     replace(reasonsCard, el('h2', { id: 'reasons-title' }, 'Why it was raised'), reasonsTable(alert.reasons ?? []));
@@ -270,4 +262,15 @@ export function render(view, context) {
   });
   void load();
   return () => stop?.();
+}
+
+/** When an alert was raised and last changed, and how it is being worked: the same for every kind of alert. */
+function lifecycleFacts(alert) {
+  return [
+    ['Raised', formatTime(alert.createdAt)],
+    ['Last change', formatTime(alert.updatedAt)],
+    ['Assignee', alert.assignee],
+    ['Disposition', alert.disposition ? el('span', { class: `badge disposition-${alert.disposition}` }, alert.disposition) : ''],
+    ['Note', alert.note ? el('span', { class: 'note-text' }, alert.note) : ''],
+  ];
 }

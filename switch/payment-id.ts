@@ -13,9 +13,8 @@ function nextRandom(): string {
     randomFillSync(pool);
     offset = 0;
   }
+  // Each byte is handed out once: the offset only moves forward until the next refill.
   const text = pool.toString('base64url', offset, offset + RANDOM_BYTES);
-  // Each byte is handed out once.
-  pool.fill(0, offset, offset + RANDOM_BYTES);
   offset += RANDOM_BYTES;
   return text;
 }

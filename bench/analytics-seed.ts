@@ -155,17 +155,33 @@ try {
     process.stderr.write(`  seeded ${(offset + count).toLocaleString('en')} of ${rows.toLocaleString('en')} transactions (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
   }
   await clickhouse.client.command({ query: alertEvents() });
+  const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
+  // A table live for weeks has merged its parts; freshly generated rows are still being
+  // merged in the background, and a query timed meanwhile measures the merges. Wait until
+  // no merge has run for two seconds in a row (at most two minutes), and say how long.
+  const settling = performance.now();
+  let quiet = 0;
+  while (quiet < 4 && performance.now() - settling < 120_000) {
+    const [running] = await (
+      await clickhouse.client.query({ query: `SELECT toUInt32(count()) AS merges FROM system.merges WHERE database = 'cpg'`, format: 'JSONEachRow' })
+    ).json<{ merges: number }>();
+    quiet = running?.merges === 0 ? quiet + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const settleSeconds = Number(((performance.now() - settling) / 1000).toFixed(1));
+  process.stderr.write(`  background merges settled in ${settleSeconds} s\n`);
   const [counts] = await (
     await clickhouse.client.query({
       query: `SELECT toUInt64(count()) AS transactions,
                 (SELECT toUInt64(count()) FROM cpg.alert_events) AS alert_events,
                 (SELECT toUInt64(sum(messages)) FROM cpg.transactions_per_minute) AS per_minute_messages,
+                (SELECT toUInt32(count()) FROM system.parts WHERE database = 'cpg' AND table = 'transactions' AND active) AS parts,
                 toString(min(received_at)) AS first, toString(max(received_at)) AS last
               FROM cpg.transactions`,
       format: 'JSONEachRow',
     })
   ).json<Record<string, string | number>>();
-  process.stdout.write(`${JSON.stringify({ ...counts, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) })}\n`);
+  process.stdout.write(`${JSON.stringify({ ...counts, seconds, settleSeconds })}\n`);
 } finally {
   await clickhouse.close();
 }

@@ -13,6 +13,12 @@ const PAYER_DAY_ROWS = `message_type = 'payment' AND status = 'APPROVED'
  */
 const BUCKET = `bitOr(bitShiftLeft(toUInt64(toUInt16(toDate(received_at, {timezone:String}))), 32), cityHash64(participant, wallet_id) % 16384)`;
 
+/**
+ * The first pass's thresholds are lowered by one part in a million: Float64 sums of at most millions of positive
+ * amounts err by far less (about 1e-16 relative per addition), so the coarse pass stays a true upper bound.
+ */
+const BOUND_MARGIN = '0.999999';
+
 /** PBOC large-value reporting: a payer's day with one payment, or the day's total, at or above the threshold. */
 export const largeValueTransactions: ReportDefinition = {
   name: 'large-value-transactions',
@@ -31,6 +37,8 @@ export const largeValueTransactions: ReportDefinition = {
   // buckets a day): a bucket's total of positive amounts bounds the total and the largest payment of every payer day
   // in it, so payer days outside the buckets that reach a threshold cannot reach it either. The exact pass then
   // groups only the rows of those buckets, with the same decimals and conditions as before: the answer is unchanged.
+  // The bound is summed in Float64 (Decimal128 sums were half of the first pass) against the threshold lowered by
+  // BOUND_MARGIN, so rounding can only let a bucket more through, never keep a payer day out.
   sql: (db) => `
     WITH candidate_buckets AS
     (
@@ -38,9 +46,9 @@ export const largeValueTransactions: ReportDefinition = {
       FROM ${db}.transactions
       WHERE ${PAYER_DAY_ROWS}
       GROUP BY bucket
-      HAVING sumIf(amount_usd, amount_usd > 0) >= {thresholdUsd:Decimal(18, 4)}
-        OR sumIf(amount, currency = 'CNY' AND amount > 0)
-          + sumIf(amount_usd, currency != 'CNY' AND amount_usd > 0) * {cnyPerUsd:Decimal(18, 8)} >= {thresholdCny:Decimal(18, 4)}
+      HAVING sum(if(amount_usd > 0, toFloat64(amount_usd), 0.)) >= toFloat64({thresholdUsd:Decimal(18, 4)}) * ${BOUND_MARGIN}
+        OR sum(if(currency = 'CNY', if(amount > 0, toFloat64(amount), 0.), if(amount_usd > 0, toFloat64(amount_usd) * toFloat64({cnyPerUsd:Decimal(18, 8)}), 0.)))
+          >= toFloat64({thresholdCny:Decimal(18, 4)}) * ${BOUND_MARGIN}
     )
     SELECT
       day,

@@ -40,9 +40,9 @@ export function startAlerting(options: {
   alertScore: number;
   ingestLagMs: () => Promise<number>;
   log: { warn(o: object, m: string): void; error(o: object, m: string): void };
-  /** Run the job workers (webhook delivery, monitors) in this process. */
+  /** Run the webhook delivery worker in this process. */
   webhookWorker: boolean;
-  /** The minute monitors: where they read and how they judge. */
+  /** The minute monitors, run (scheduler and worker) in this process when given: where they read and how they judge. */
   monitors?: { client: ClickHouseClient; database: string; config: MonitorConfig };
 }): Alerting {
   const { redis } = options;
@@ -71,7 +71,7 @@ export function startAlerting(options: {
         config: monitorDeps.config,
         judge: (minute) => judgeMinute(monitorDeps, minute),
         ingestLagMs: options.ingestLagMs,
-        worker: options.webhookWorker,
+        worker: true,
         log: options.log,
       })
     : undefined;

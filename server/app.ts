@@ -5,6 +5,7 @@ import type { HelmetOptions } from 'helmet';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../analytics/audit-log.ts';
 import type { SwitchDeps } from '../switch/deps.ts';
+import type { Ledger } from '../switch/ledger.ts';
 import { errorHandler } from './http-errors.ts';
 import consoleStatic from './plugins/console-static.ts';
 import metricsPlugin, { type PlatformMetrics } from './plugins/metrics.ts';
@@ -23,7 +24,10 @@ import qrRoutes from './routes/qr.ts';
 import { ErrorBody } from './schemas/common.ts';
 
 export interface AppDeps {
-  switchDeps: SwitchDeps;
+  /** The switch's wiring; without it (a process that is not a switch node) the participant payment API is not served. */
+  switchDeps?: SwitchDeps;
+  /** The operator console's own API (login, payment look-up, dashboards); absent on nodes that serve no console. */
+  operator?: { ledger: Ledger };
   redis: Redis;
   metrics: PlatformMetrics;
   health: HealthCheck[];
@@ -126,7 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     redis: deps.redis,
     secretOf: deps.secretOf,
     maxSkewMs: deps.maxClockSkewMs,
-    now: deps.switchDeps.now,
+    now: deps.switchDeps?.now ?? Date.now,
   });
   await app.register(operatorAuth, { sessions: deps.sessions });
   await app.register(metricsPlugin, { metrics: deps.metrics });
@@ -138,12 +142,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { checks: deps.health, details: deps.healthDetails });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(qrRoutes);
-  await app.register(merchantRoutes, { registry: deps.switchDeps.registry });
-  await app.register(paymentRoutes, { switchDeps: deps.switchDeps });
+  if (deps.switchDeps) {
+    await app.register(qrRoutes);
+    await app.register(merchantRoutes, { registry: deps.switchDeps.registry });
+    await app.register(paymentRoutes, { switchDeps: deps.switchDeps });
+  }
+  // Login is on every node: the ClickHouse API of an ingest node takes operator tokens too.
   await app.register(authRoutes, { users: deps.users, sessions: deps.sessions, redis: deps.redis, audit: deps.audit });
-  await app.register(operatorPaymentRoutes, { ledger: deps.switchDeps.ledger });
-  await app.register(consoleStatic);
+  if (deps.operator) {
+    await app.register(operatorPaymentRoutes, { ledger: deps.operator.ledger });
+    await app.register(consoleStatic);
+  }
   for (const routes of deps.routes ?? []) await app.register(routes);
   return app;
 }

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const demo = process.argv.includes('--demo');
   let config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig(process.env, process.cwd(), process.argv.slice(2));
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`config error: ${e.message}\n`);
@@ -38,7 +38,10 @@ async function main(): Promise<void> {
   const stops: Array<() => Promise<void>> = [];
   process.stdout.write(`CPG monitoring platform listening on ${address}\n`);
   process.stdout.write(`  API docs:      ${address}/docs\n  health:        ${address}/health\n`);
-  process.stdout.write(`  ClickHouse:    ${platform.clickhouse.mode}${config.clickhouseUrl ? '' : ` (${path.join(config.dataDir, 'clickhouse')})`}\n`);
+  process.stdout.write(`  role:          ${config.role}\n`);
+  if (platform.clickhouseMode) {
+    process.stdout.write(`  ClickHouse:    ${platform.clickhouseMode}${config.clickhouseUrl ? '' : ` (${path.join(config.dataDir, 'clickhouse')})`}\n`);
+  }
   process.stdout.write(`  Redis:         ${config.redisUrl ? 'external' : `own redis-server (${path.join(config.dataDir, 'redis')})`}\n`);
   const credentials = path.resolve('config/dev-credentials.json');
   if (config.file.mode === 'development' && existsSync(credentials)) {

@@ -14,7 +14,7 @@ import { createLedger } from '../switch/ledger.ts';
 import { newPaymentId } from '../switch/payment-id.ts';
 import { createRegistry } from '../switch/registry.ts';
 import { alertEventRow } from '../ingest/alert-event-row.ts';
-import { superviseLoop, type SupervisedLoop } from '../ingest/supervised-loop.ts';
+import { superviseLoop } from '../ingest/supervised-loop.ts';
 import { WriterLoop } from '../ingest/writer-loop.ts';
 import { ALERT_EVENTS_STREAM, startAlerting, type Alerting } from './alerting.ts';
 import { DEFAULT_MONITORS } from '../analytics/monitors/monitor-config.ts';
@@ -30,18 +30,44 @@ import { openClickHouse, type ClickHouse } from './clickhouse.ts';
 import { DEFAULT_RISK, type Config } from './config/load.ts';
 import { createMetrics, registerWriterMetrics } from './plugins/metrics.ts';
 import { startRedisServer, type RedisProcess } from './redis-process.ts';
+import { AUDIT_STREAM, auditRow, createStreamAuditLog } from './audit-stream.ts';
+import type { Role } from './roles.ts';
+import { streamLag } from '../ingest/stream-lag.ts';
+import { DEFAULT_WRITER_GROUP } from '../ingest/writer-loop.ts';
 
-/** The whole platform in one process: its dependencies started, wired, and closable in order. */
+/** One process of the platform (all of it, or one role): its dependencies started, wired, and closable in order. */
 export interface Platform {
   app: FastifyInstance;
+  role: Role;
   redis: Redis;
-  clickhouse: ClickHouse;
+  /** Open where this role reads or writes ClickHouse (see server/roles.ts); reading it elsewhere throws. */
+  readonly clickhouse: ClickHouse;
+  /** `embedded` or `server` where ClickHouse is open in this process. */
+  clickhouseMode?: ClickHouse['mode'];
   redisUrl: string;
   tap: Tap;
   writer?: IngestWriter;
   alerting: Alerting;
-  risk: RiskEngine;
+  /** The risk engine of a switch node; reading it elsewhere throws. */
+  readonly risk: RiskEngine;
   close(): Promise<void>;
+}
+
+/** What a role runs; server/roles.ts says why. */
+export function planOf(role: Role, serverClickHouse: boolean) {
+  const runs = (r: Exclude<Role, 'all'>) => role === 'all' || role === r;
+  // Embedded ClickHouse has one process per data directory: the ingest node's.
+  const clickhouseApi = role === 'all' || (role === 'ingest' && !serverClickHouse) || (role === 'console' && serverClickHouse);
+  const clickhouseJobs = role === 'all' || (role === 'ingest' && !serverClickHouse) || (role === 'worker' && serverClickHouse);
+  return {
+    switch: runs('switch'),
+    ingest: runs('ingest'),
+    console: runs('console'),
+    webhookWorker: runs('worker'),
+    clickhouseApi,
+    clickhouseJobs,
+    clickhouse: runs('ingest') || clickhouseApi || clickhouseJobs,
+  };
 }
 
 /** Seams for fault tests: wrap the ClickHouse insert, act between insert and ack. */
@@ -79,20 +105,29 @@ export async function startPlatform(
     }
     // A command gives up after a second rather than queueing for ever: the risk step has
     // its own deadline, and nothing else may hang a payment either (docs/rules.md).
+    const sharedRedisUrl: string = redisUrl;
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: true, commandTimeout: 1000 });
     await redis.connect();
     closers.push({ name: 'redis client', close: () => redis.quit() });
 
-    const clickhouse = await openClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir });
-    closers.push({ name: 'clickhouse', close: () => clickhouse.close() });
-    await migrate(clickhouse.client, config.clickhouseDatabase);
+    const plan = planOf(config.role, Boolean(config.clickhouseUrl));
+    let clickhouse: ClickHouse | undefined;
+    if (plan.clickhouse) {
+      const opened = await openClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir });
+      closers.push({ name: 'clickhouse', close: () => opened.close() });
+      // Every process that opens it migrates: the statements are idempotent, and no node
+      // has to wait for another to start.
+      await migrate(opened.client, config.clickhouseDatabase);
+      clickhouse = opened;
+    }
 
     const file = config.file;
     const tap = createStreamTap(redis);
     const metrics = createMetrics();
     let writer: IngestWriter | undefined;
-    if (config.ingestWriter) {
-      const sink = clickhouseTransactionBodySink(clickhouse.client, config.clickhouseDatabase);
+    const writes = plan.ingest && config.ingestWriter ? clickhouse : undefined;
+    if (writes) {
+      const sink = clickhouseTransactionBodySink(writes.client, config.clickhouseDatabase);
       writer = new IngestWriter({
         redis,
         redisUrl,
@@ -109,50 +144,66 @@ export async function startPlatform(
       closers.push({ name: 'ingest writer', close: () => started.close() });
     }
     const sessions = createSessions(redis, 8 * 3600_000);
-    const audit = createAuditLog(clickhouse.client, config.clickhouseDatabase);
+    const startLoops: Array<() => void> = [];
+    // Straight into ClickHouse where it is open; elsewhere through a stream the ingest node moves.
+    const audit = clickhouse ? createAuditLog(clickhouse.client, config.clickhouseDatabase) : createStreamAuditLog(redis);
     const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
-    let alertEvents: SupervisedLoop | undefined;
-    if (config.ingestWriter) {
-      // Alert history takes the transactions' road at a far lower rate: on this thread.
-      // Its own connection: the shared one auto-pipelines, and scripts defined on it later
-      // would be missing from a pipeline this writer's commands had already opened.
-      const alertRedis = redis.duplicate({ enableAutoPipelining: false });
-      closers.push({ name: 'alert events connection', close: () => alertRedis.quit() });
-      // Supervised: a loop that gives up (a Redis command timing out while the process is
-      // busy starting) is started again, and the new one recovers what was in flight.
-      alertEvents = superviseLoop(
-        () =>
-          new WriterLoop({
-            redis: alertRedis,
-            stream: ALERT_EVENTS_STREAM,
-            consumer: config.ingestConsumer,
-            insert: clickhouseTransactionBodySink(clickhouse.client, config.clickhouseDatabase, 'alert_events'),
-            rowOf: alertEventRow,
-            batchSize: 1000,
-            maxWaitMs: 500,
-            log: { info: (o, m) => app.log.info(o, m), ...log },
-          }),
-        { name: 'alert events writer', log },
-      );
-      const started = alertEvents;
-      closers.push({ name: 'alert events writer', close: () => started.close() });
+    if (writes) {
+      // Alert history and the audit of nodes without ClickHouse take the transactions'
+      // road at a far lower rate: on this thread. Their own connection: the shared one
+      // auto-pipelines, and scripts defined on it later would be missing from a pipeline
+      // these writers' commands had already opened.
+      const loopRedis = redis.duplicate({ enableAutoPipelining: false });
+      closers.push({ name: 'event writers connection', close: () => loopRedis.quit() });
+      for (const [stream, table, rowOf] of [
+        [ALERT_EVENTS_STREAM, 'alert_events', alertEventRow],
+        [AUDIT_STREAM, 'audit_log', auditRow],
+      ] as const) {
+        // Supervised: a loop that gives up (a Redis command timing out while the process is
+        // busy starting) is started again, and the new one recovers what was in flight.
+        const loop = superviseLoop(
+          () =>
+            new WriterLoop({
+              redis: loopRedis,
+              stream,
+              consumer: config.ingestConsumer,
+              insert: clickhouseTransactionBodySink(writes.client, config.clickhouseDatabase, table),
+              rowOf,
+              batchSize: 1000,
+              maxWaitMs: 500,
+              log: { info: (o, m) => app.log.info(o, m), ...log },
+            }),
+          { name: `${table} writer`, log },
+        );
+        closers.push({ name: `${table} writer`, close: () => loop.close() });
+        // Started once the app (and its logger) exists: recovery after a crash logs.
+        startLoops.push(() => loop.start());
+      }
     }
     const roles = new Map(file.users.map((u) => [u.username, u.role]));
     const riskConfig = file.risk ?? DEFAULT_RISK;
-    // Seeded before the engine starts, so the first payment is scored by the default pack.
-    await createRuleStore(redis).seedDefaults();
-    const risk = await createRiskEngine({
-      redis,
-      thresholds: { review: riskConfig.reviewAt, decline: riskConfig.declineAt },
-      deadlineMs: riskConfig.deadlineMs,
-      fallback: riskConfig.fallback,
-      cnyPerUsd: file.fx.rates.CNY!,
-      audit: (entry) =>
-        void audit
-          .record({ actor: entry.actor, actorRole: roles.get(entry.actor) ?? '', action: entry.action, target: entry.target, outcome: 'ok', details: entry.details })
-          .catch((e: unknown) => log.error({ err: (e as Error).message, action: entry.action }, 'audit write failed')),
-    });
-    closers.push({ name: 'risk engine', close: () => risk.close() });
+    const auditRule = (entry: { actor: string; action: string; target: string; details?: unknown }) =>
+      void audit
+        .record({ actor: entry.actor, actorRole: roles.get(entry.actor) ?? '', action: entry.action, target: entry.target, outcome: 'ok', details: entry.details })
+        .catch((e: unknown) => log.error({ err: (e as Error).message, action: entry.action }, 'audit write failed'));
+    let risk: RiskEngine | undefined;
+    if (plan.switch) {
+      // The engine seeds the default pack before it starts, so the first payment is scored by it.
+      risk = await createRiskEngine({
+        redis,
+        thresholds: { review: riskConfig.reviewAt, decline: riskConfig.declineAt },
+        deadlineMs: riskConfig.deadlineMs,
+        fallback: riskConfig.fallback,
+        cnyPerUsd: file.fx.rates.CNY!,
+        audit: auditRule,
+      });
+      const engine = risk;
+      closers.push({ name: 'risk engine', close: () => engine.close() });
+    }
+    // Rules and lists are edited where the console is; the engines of every switch node follow through pub/sub.
+    const rules = risk?.store ?? createRuleStore(redis, auditRule);
+    if (!risk) await rules.seedDefaults();
+    const lagOfStream = async () => (writer ? (await writer.lag()).lagMs : (await streamLag(redis, tap.stream, DEFAULT_WRITER_GROUP)).lagMs);
     const alerting = startAlerting({
       redis,
       redisUrl,
@@ -161,19 +212,23 @@ export async function startPlatform(
       participants: file.participants,
       users: file.users,
       alertScore: riskConfig.alertScore,
-      ingestLagMs: async () => (writer ? (await writer.lag()).lagMs : 0),
+      ingestLagMs: lagOfStream,
       log,
-      webhookWorker: true,
-      monitors: { client: clickhouse.client, database: config.clickhouseDatabase, config: file.monitors ?? DEFAULT_MONITORS },
+      webhookWorker: plan.webhookWorker,
+      monitors:
+        plan.clickhouseJobs && clickhouse
+          ? { client: clickhouse.client, database: config.clickhouseDatabase, config: file.monitors ?? DEFAULT_MONITORS }
+          : undefined,
     });
     closers.push({ name: 'alerting', close: () => alerting.close() });
-    const switchDeps: SwitchDeps = {
+    const ledger = createLedger(redis, {
+      idempotencyTtlMs: file.payments.idempotencyTtlHours * 3600_000,
+      retentionMs: file.payments.retentionDays * 24 * 3600_000,
+    });
+    const switchDeps: SwitchDeps | undefined = risk && {
       registry: createRegistry({ gateway: file.gateway, participants: file.participants, merchants: file.merchants }),
       fx: createFxTable(file.fx.rates),
-      ledger: createLedger(redis, {
-        idempotencyTtlMs: file.payments.idempotencyTtlHours * 3600_000,
-        retentionMs: file.payments.retentionDays * 24 * 3600_000,
-      }),
+      ledger,
       scorer: risk,
       recordOutcome: (commands, message) => risk.recordOutcome(commands, message),
       tap,
@@ -183,19 +238,26 @@ export async function startPlatform(
       observe: (event) => alerting.observe(event),
     };
     const secrets = new Map(file.participants.map((p) => [p.id, p.secret]));
+    const ch = plan.clickhouseApi ? clickhouse : undefined;
     const app = await buildApp({
       switchDeps,
+      operator: plan.console ? { ledger } : undefined,
       redis,
       metrics,
       secretOf: (id) => secrets.get(id),
       health: [
         { name: 'redis', check: () => redis.ping() },
-        { name: 'clickhouse', check: () => clickhouse.client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json()) },
+        ...(clickhouse
+          ? [{ name: 'clickhouse', check: () => clickhouse.client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json()) }]
+          : []),
       ],
       healthDetails: async () => ({
-        clickhouseMode: clickhouse.mode,
-        risk: (({ ruleSetVersion, scored, degraded, degradedByCause, rules }) => ({ ruleSetVersion, scored, degraded, degradedByCause, rules }))(risk.stats()),
-        ingest: writer ? { ...(await writer.lag()), ...writer.stats() } : { writer: 'not in this process' },
+        role: config.role,
+        clickhouseMode: clickhouse?.mode ?? 'not in this process',
+        risk: risk
+          ? (({ ruleSetVersion, scored, degraded, degradedByCause, rules }) => ({ ruleSetVersion, scored, degraded, degradedByCause, rules }))(risk.stats())
+          : 'not in this process',
+        ingest: writer ? { ...(await writer.lag()), ...writer.stats() } : { writer: 'not in this process', lagMs: await lagOfStream().catch(() => -1) },
       }),
       maxClockSkewMs: file.auth.maxClockSkewMs,
       bodyLimitBytes: file.auth.bodyLimitBytes,
@@ -203,44 +265,67 @@ export async function startPlatform(
       sessions,
       audit,
       routes: [
-        alerting.routes,
-        (a) => ruleRoutes(a, { store: risk.store }),
-        (a) => analyticsRoutes(a, { clickhouse: clickhouse.client, database: config.clickhouseDatabase, participants: file.participants, audit }),
+        ...(plan.console ? [alerting.routes, (a: FastifyInstance) => ruleRoutes(a, { store: rules })] : []),
+        ...(ch ? clickhouseRoutes(ch, rules) : []),
+      ],
+      logger,
+    });
+    if (plan.console) {
+      alerting.live.attach(app.server);
+      // Open sockets would keep the HTTP server from closing.
+      app.addHook('preClose', async () => alerting.live.close());
+    }
+    writer?.start(app.log);
+    for (const start of startLoops) start();
+    // The HTTP server closes first, so in-flight payments finish before their dependencies go.
+    closers.push({ name: 'http', close: () => app.close() });
+    const absent = (what: string): never => {
+      throw new Error(`${what} is not in a ${config.role} process`);
+    };
+    return {
+      app,
+      role: config.role,
+      redis,
+      get clickhouse() {
+        return clickhouse ?? absent('ClickHouse');
+      },
+      clickhouseMode: clickhouse?.mode,
+      redisUrl,
+      tap,
+      writer,
+      alerting,
+      get risk() {
+        return risk ?? absent('the risk engine');
+      },
+      close: closeAll,
+    };
+
+    /** The API that reads ClickHouse: participant analytics, backtests, reports and their schedules, SQL. */
+    function clickhouseRoutes(opened: ClickHouse, store: typeof rules): Array<(a: FastifyInstance) => Promise<void>> {
+      const base = { clickhouse: opened.client, database: config.clickhouseDatabase, audit };
+      return [
+        (a) => analyticsRoutes(a, { ...base, participants: file.participants }),
         (a) =>
           backtestRoutes(a, {
-            redisUrl,
-            clickhouse: clickhouse.client,
-            database: config.clickhouseDatabase,
-            store: risk.store,
-            audit,
+            ...base,
+            redisUrl: sharedRedisUrl,
+            store,
             thresholds: { review: riskConfig.reviewAt, decline: riskConfig.declineAt },
             cnyPerUsd: Number(file.fx.rates.CNY),
           }),
-        (a) => reportRoutes(a, { clickhouse: clickhouse.client, database: config.clickhouseDatabase, cnyPerUsd: file.fx.rates.CNY!, audit }),
+        (a) => reportRoutes(a, { ...base, cnyPerUsd: file.fx.rates.CNY! }),
         (a) =>
           reportScheduleRoutes(a, {
-            redisUrl,
-            clickhouse: clickhouse.client,
-            database: config.clickhouseDatabase,
+            ...base,
+            redisUrl: sharedRedisUrl,
             cnyPerUsd: file.fx.rates.CNY!,
-            audit,
             dataDir: config.dataDir,
             retentionDays: file.reports?.retentionDays,
           }),
         // Its own ClickHouse connection: statements run one at a time there, apart from the platform's.
         (a) => sqlRoutes(a, { connect: () => openClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir }), database: config.clickhouseDatabase, audit, sessions }),
-      ],
-      logger,
-    });
-    alerting.live.attach(app.server);
-    // Open sockets would keep the HTTP server from closing.
-    app.addHook('preClose', async () => alerting.live.close());
-    writer?.start(app.log);
-    // Started once the app (and its logger) exists: recovery after a crash logs.
-    alertEvents?.start();
-    // The HTTP server closes first, so in-flight payments finish before their dependencies go.
-    closers.push({ name: 'http', close: () => app.close() });
-    return { app, redis, clickhouse, redisUrl, tap, writer, alerting, risk, close: closeAll };
+      ];
+    }
   } catch (e) {
     await closeAll();
     throw e;

@@ -51,4 +51,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ REDIS_URL: 'not a url' }, repoRoot)).toThrow(/^REDIS_URL/);
     expect(() => loadConfig({ CONFIG: 'config/missing.json' }, repoRoot)).toThrow(/^CONFIG .*missing\.json/);
   });
+
+  it('takes the role from --role, else ROLE, else all; a split platform needs a shared Redis', () => {
+    const redis = { REDIS_URL: 'redis://127.0.0.1:6379' };
+    expect(loadConfig({}, repoRoot).role).toBe('all');
+    expect(loadConfig({ ...redis, ROLE: 'ingest' }, repoRoot).role).toBe('ingest');
+    expect(loadConfig({ ...redis, ROLE: 'ingest' }, repoRoot, ['--role', 'switch']).role).toBe('switch');
+    expect(loadConfig(redis, repoRoot, ['--demo', '--role=console']).role).toBe('console');
+    expect(() => loadConfig(redis, repoRoot, ['--role', 'router'])).toThrow(/^--role: "router" is not one of all, switch, ingest, worker, console$/);
+    expect(() => loadConfig(redis, repoRoot, ['--role'])).toThrow(/^--role: "" is not one of/);
+    expect(() => loadConfig({}, repoRoot, ['--role', 'switch'])).toThrow(/^--role switch: set REDIS_URL/);
+  });
 });

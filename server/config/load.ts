@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Value from 'typebox/value';
 import { currencyByCode } from '../../switch/currency.ts';
+import { isRole, ROLES, type Role } from '../roles.ts';
 import { ConfigFileSchema, type ConfigFile } from './schema.ts';
 
 /** Everything the platform reads at start-up, validated once and passed down. */
@@ -12,6 +13,8 @@ export interface Config {
   clickhouseUrl?: string;
   clickhouseDatabase: string;
   redisUrl?: string;
+  /** What this process runs (server/roles.ts): `--role`, else `ROLE`, else `all`. */
+  role: Role;
   /** Whether this process runs the ingest writer (the tap's stream into ClickHouse). */
   ingestWriter: boolean;
   /** Consumer name of this process's ingest writer; stable across restarts. */
@@ -31,7 +34,8 @@ export const DEFAULT_RISK = { reviewAt: 400, declineAt: 700, alertScore: 300, de
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Reads environment and config file; throws ConfigError whose message is one line naming the bad field. */
-export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd(), argv: readonly string[] = []): Config {
+  const role = roleOf(env, argv);
   const port = Number(env.PORT ?? '8080');
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(`PORT: "${env.PORT}" is not a TCP port`);
@@ -68,6 +72,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
     clickhouseDatabase,
     redisUrl: env.REDIS_URL || undefined,
+    role,
     ingestWriter: ingestWriter === 'on',
     ingestConsumer,
     redisServerBin: env.REDIS_SERVER_BIN || 'redis-server',
@@ -75,6 +80,21 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     configPath,
     file,
   };
+}
+
+/** `--role X` or `--role=X` on the command line wins over `ROLE`; a role other than `all` needs a shared Redis. */
+function roleOf(env: Record<string, string | undefined>, argv: readonly string[]): Role {
+  let value = env.ROLE || 'all';
+  const at = argv.findIndex((a) => a === '--role' || a.startsWith('--role='));
+  if (at >= 0) {
+    const arg = argv[at]!;
+    value = arg === '--role' ? (argv[at + 1] ?? '') : arg.slice('--role='.length);
+  }
+  if (!isRole(value)) throw new ConfigError(`--role: "${value}" is not one of ${ROLES.join(', ')}`);
+  if (value !== 'all' && !env.REDIS_URL) {
+    throw new ConfigError(`--role ${value}: set REDIS_URL; the processes of a split platform share one Redis`);
+  }
+  return value;
 }
 
 export function readConfigFile(configPath: string): ConfigFile {

@@ -1,0 +1,24 @@
+/**
+ * Process roles (`--role`, or `ROLE`): what one process of the platform runs. `all` is the
+ * whole platform in one process (`npm start`); the others split it so it can run on more
+ * than one machine, all sharing one Redis (`REDIS_URL`, required) and one ClickHouse.
+ *
+ * - `switch`: the participant API (payments, QR, merchants, follow-ups) with the risk
+ *   engine and the tap. Touches only Redis: run as many as the traffic needs.
+ * - `ingest`: the stream writers (transactions, alert events, audit) into ClickHouse and
+ *   the migrations. With embedded ClickHouse (no `CLICKHOUSE_URL`) it is the one process
+ *   holding the data, so it also serves the ClickHouse-reading API (reports, SQL,
+ *   participant analytics, backtests, report schedules) and runs the ClickHouse jobs.
+ * - `worker`: BullMQ workers: webhook delivery; with `CLICKHOUSE_URL` also the minute
+ *   monitors, scheduled reports and backtests.
+ * - `console`: the operator console (dashboards, login, alerts, rules, socket.io feed);
+ *   with `CLICKHOUSE_URL` also the ClickHouse-reading API.
+ *
+ * Every role answers `/health` and `/metrics`.
+ */
+export const ROLES = ['all', 'switch', 'ingest', 'worker', 'console'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}

@@ -21,7 +21,10 @@ import { DEFAULT_MONITORS } from '../analytics/monitors/monitor-config.ts';
 import { buildApp } from './app.ts';
 import analyticsRoutes from './routes/analytics.ts';
 import backtestRoutes from './routes/backtest.ts';
-import reportScheduleRoutes from './routes/report-schedules.ts';
+import reportScheduleRoutes, { SCHEDULED_RUN_SECONDS } from './routes/report-schedules.ts';
+import { startBacktestJobs } from '../analytics/backtest/backtest-jobs.ts';
+import { createReportRunner } from '../analytics/reports/run-report.ts';
+import { DEFAULT_RETENTION_DAYS, startScheduledReports } from '../analytics/reports/schedules/scheduled-reports.ts';
 import reportRoutes from './routes/reports.ts';
 import ruleRoutes from './routes/rules.ts';
 import sqlRoutes from './routes/sql.ts';
@@ -270,6 +273,38 @@ export async function startPlatform(
       ],
       logger,
     });
+    if (plan.clickhouseJobs && !plan.clickhouseApi && clickhouse) {
+      // A worker node with a ClickHouse server: the backtest and scheduled-report workers
+      // run here, without the API that queues their jobs (that is on console nodes).
+      const jobLog = { info: (o: object, m: string) => app.log.info(o, m), ...log };
+      const backtests = startBacktestJobs({
+        redisUrl: sharedRedisUrl,
+        clickhouse: clickhouse.client,
+        database: config.clickhouseDatabase,
+        store: rules,
+        thresholds: { review: riskConfig.reviewAt, decline: riskConfig.declineAt },
+        cnyPerUsd: Number(file.fx.rates.CNY),
+        worker: true,
+        log,
+      });
+      closers.push({ name: 'backtest worker', close: () => backtests.close() });
+      const scheduled = startScheduledReports({
+        redisUrl: sharedRedisUrl,
+        runner: createReportRunner({
+          client: clickhouse.client,
+          database: config.clickhouseDatabase,
+          context: { cnyPerUsd: file.fx.rates.CNY! },
+          maxExecutionSeconds: SCHEDULED_RUN_SECONDS,
+        }),
+        dataDir: config.dataDir,
+        retentionDays: file.reports?.retentionDays ?? DEFAULT_RETENTION_DAYS,
+        audit,
+        worker: true,
+        log: jobLog,
+      });
+      closers.push({ name: 'scheduled report worker', close: () => scheduled.close() });
+      await scheduled.ready;
+    }
     if (plan.console) {
       alerting.live.attach(app.server);
       // Open sockets would keep the HTTP server from closing.
@@ -312,6 +347,7 @@ export async function startPlatform(
             store,
             thresholds: { review: riskConfig.reviewAt, decline: riskConfig.declineAt },
             cnyPerUsd: Number(file.fx.rates.CNY),
+            worker: plan.clickhouseJobs,
           }),
         (a) => reportRoutes(a, { ...base, cnyPerUsd: file.fx.rates.CNY! }),
         (a) =>
@@ -321,6 +357,7 @@ export async function startPlatform(
             cnyPerUsd: file.fx.rates.CNY!,
             dataDir: config.dataDir,
             retentionDays: file.reports?.retentionDays,
+            worker: plan.clickhouseJobs,
           }),
         // Its own ClickHouse connection: statements run one at a time there, apart from the platform's.
         (a) => sqlRoutes(a, { connect: () => openClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir }), database: config.clickhouseDatabase, audit, sessions }),

@@ -11,7 +11,7 @@ import { DEFAULT_RETENTION_DAYS, startScheduledReports } from '../../analytics/r
 import { errorResponses } from '../schemas/common.ts';
 
 /** A scheduled run works in the background: it may take longer than one asked for over HTTP. */
-const SCHEDULED_RUN_SECONDS = 300;
+export const SCHEDULED_RUN_SECONDS = 300;
 
 const STATUS: Record<ScheduleErrorCode, number> = {
   SCHEDULE_ID_INVALID: 400,

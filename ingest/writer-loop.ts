@@ -91,6 +91,8 @@ export class WriterLoop {
   private abandonAt = Number.POSITIVE_INFINITY;
   private loop: Promise<void> | undefined;
   private lastTrim = 0;
+  /** The blocking connection came back since the pending list was last read: it may hold entries nobody saw. */
+  private pendingUnseen = false;
   private readonly counters: WriterStats = { ...NO_WRITER_STATS };
 
   constructor(options: WriterLoopOptions) {
@@ -105,6 +107,16 @@ export class WriterLoop {
     };
     // XREADGROUP BLOCK holds its connection: it gets one of its own.
     this.blocking = options.redis.duplicate({ commandTimeout: undefined });
+    // Its failures surface through the commands; without a listener ioredis prints each one.
+    this.blocking.on('error', () => undefined);
+    // A reply lost with the connection (Redis stopped) leaves entries delivered, pending for
+    // this consumer, that this loop never saw: ioredis sends the XREADGROUP again, and '>'
+    // then reads past them. After every reconnection the pending list is read again.
+    let connected = false;
+    this.blocking.on('ready', () => {
+      if (connected) this.pendingUnseen = true;
+      connected = true;
+    });
     this.inflightKey = `${this.o.stream}:inflight:${this.o.consumer}`;
     this.deadStream = `${this.o.stream}:dead`;
   }
@@ -139,11 +151,11 @@ export class WriterLoop {
       // recorded in flight only after this one is acknowledged: a crash in between leaves it
       // pending for this consumer, never inserted, and recover() reads it again.
       const [, next] = await Promise.all([this.commit(batch), this.readAhead()]);
-      batch = await this.refreshIfStale(next);
+      batch = await this.refreshIfNeeded(next);
       await this.trimNow();
     }
     // Drain what was read ahead and what the switch appended before it stopped, within the shutdown budget.
-    await this.commit(await this.refreshIfStale(batch));
+    await this.commit(await this.refreshIfNeeded(batch));
     while (Date.now() < this.abandonAt) {
       const entries = await this.readBatch('>', false);
       if (entries.length === 0) break;
@@ -160,13 +172,21 @@ export class WriterLoop {
    * A batch read ahead waits, pending and unrecorded, while the one before it is inserted
    * (retried, if ClickHouse fails). Once idle for `claimIdleMs`, another writer's recovery
    * would take its entries over; well before that, they are read again from this consumer's
-   * pending list, which makes them fresh again and leaves out any already taken over.
+   * pending list, which makes them fresh again and leaves out any already taken over. The
+   * same read, once the batch before is acknowledged, picks up entries whose delivery was
+   * lost with a connection (`pendingUnseen`): the pending list then holds the batch read
+   * ahead and those, oldest first.
    */
-  private async refreshIfStale(batch: Batch): Promise<Batch> {
-    if (batch.ids.length === 0 || Date.now() - batch.readAt < this.o.claimIdleMs / 2) return batch;
+  private async refreshIfNeeded(batch: Batch): Promise<Batch> {
+    const unseen = this.pendingUnseen;
+    if (!unseen && (batch.ids.length === 0 || Date.now() - batch.readAt < this.o.claimIdleMs / 2)) return batch;
+    this.pendingUnseen = false;
     const readAt = Date.now();
     const again = this.prepare(await this.readBatch('0', false), { readAt });
-    this.o.log?.info({ entries: batch.ids.length, stillOurs: again.ids.length }, 'ingest: a batch read ahead waited long; read again');
+    // A full batch may leave more behind it: read the pending list again next time.
+    if (unseen && again.ids.length >= this.o.batchSize) this.pendingUnseen = true;
+    if (unseen) this.o.log?.info({ readAhead: batch.ids.length, pending: again.ids.length }, 'ingest: reconnected; read the pending entries again');
+    else this.o.log?.info({ entries: batch.ids.length, stillOurs: again.ids.length }, 'ingest: a batch read ahead waited long; read again');
     return again;
   }
 

@@ -13,6 +13,7 @@ import type { ParticipantConfig, UserConfig } from './config/schema.ts';
 import { createLiveCounters } from './live/live-counters.ts';
 import { startLiveFeed } from './live/console-gateway.ts';
 import alertRoutes from './routes/alerts.ts';
+import { logConnectionErrors } from './redis-errors.ts';
 
 export const ALERT_EVENTS_STREAM = 'tap:alert-events';
 
@@ -59,7 +60,7 @@ export function startAlerting(options: {
     },
   });
   // BullMQ needs connections that never give up on a command.
-  const bullConnection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const bullConnection = logConnectionErrors(new Redis(options.redisUrl, { maxRetriesPerRequest: null }), 'jobs', options.log);
   const webhooks = createWebhookQueue(bullConnection);
   const secrets = new Map(options.participants.map((p) => [p.id, p.secret]));
   const webhookUrls = new Map(options.participants.filter((p) => p.webhookUrl).map((p) => [p.id, p.webhookUrl!]));

@@ -11,10 +11,11 @@ import consoleStatic from './plugins/console-static.ts';
 import metricsPlugin, { type PlatformMetrics } from './plugins/metrics.ts';
 import operatorAuth from './plugins/operator-auth.ts';
 import participantAuth from './plugins/participant-auth.ts';
+import rateLimit, { rateLimitsOf } from './plugins/rate-limit.ts';
 import rawJsonBody from './plugins/raw-json-body.ts';
 import securityHeaders from './plugins/security-headers.ts';
 import type { Sessions } from './auth/sessions.ts';
-import type { UserConfig } from './config/schema.ts';
+import type { RateLimitsConfig, UserConfig } from './config/schema.ts';
 import authRoutes from './routes/auth.ts';
 import healthRoutes, { type HealthCheck } from './routes/health.ts';
 import merchantRoutes from './routes/merchants.ts';
@@ -42,6 +43,8 @@ export interface AppDeps {
   /** Extra route plugins registered after the built-in ones (rules, alerts, ...). */
   routes?: Array<(app: FastifyInstance) => Promise<void>>;
   logger: FastifyServerOptions['logger'];
+  /** Requests per window per client address and per participant; DEFAULT_RATE_LIMITS (server/plugins/rate-limit.ts) for what is left out. */
+  rateLimits?: RateLimitsConfig;
 }
 
 /** helmet's defaults, with a CSP that lets the OpenAPI UI and the console run from this host only. */
@@ -126,8 +129,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addSchema(ErrorBody);
 
   await app.register(rawJsonBody);
+  await app.register(rateLimit, { redis: deps.redis, limits: rateLimitsOf(deps.rateLimits), registry: deps.metrics.registry });
   await app.register(participantAuth, {
-    redis: deps.redis,
     secretOf: deps.secretOf,
     maxSkewMs: deps.maxClockSkewMs,
     now: deps.switchDeps?.now ?? Date.now,

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { DomainError } from '../domain/result.ts';
+import { isStoreUnavailable, STORE_UNAVAILABLE } from '../switch/store-unavailable.ts';
 
 /** The one place where domain error codes become HTTP statuses. */
 const STATUS_BY_CODE: Record<string, number> = {
@@ -42,10 +43,14 @@ export function sendError(reply: FastifyReply, error: DomainError & { path?: str
   return reply.code(statusOf(error.code)).send({ error: body });
 }
 
-/** An error thrown from a hook, carrying its domain code. */
+/** An error thrown from a hook, carrying its domain code (and headers the answer needs, e.g. Retry-After). */
 export class HttpDomainError extends Error {
   readonly statusCode: number;
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly headers?: Readonly<Record<string, string>>,
+  ) {
     super(message);
     this.statusCode = statusOf(code);
   }
@@ -60,8 +65,24 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_RATE_LIMIT: 'RATE_LIMITED',
 };
 
+/**
+ * What of an unexpected error goes into the log: its type, code, message and stack, never
+ * its other fields. An ioredis ReplyError carries the failed command's arguments, which
+ * for a payment are its record: wallet id, payer IP, device (STYLE.md: none in a log line).
+ */
+function loggable(error: Error & { code?: unknown }): object {
+  // Without a prototype, pino's err serializer takes the type from `name` (not from a constructor).
+  const copy: Record<string, unknown> = Object.create(null);
+  Object.defineProperty(copy, 'name', { value: error.name });
+  copy.message = error.message;
+  copy.stack = error.stack;
+  if (typeof error.code === 'string') copy.code = error.code;
+  return copy;
+}
+
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof HttpDomainError) {
+    if (error.headers) reply.headers(error.headers);
     return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message } });
   }
   if (error.validation) {
@@ -73,6 +94,11 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return reply.code(error.statusCode).send({ error: { code: 'BAD_REQUEST', message: error.message } });
   }
-  request.log.error({ err: error }, 'unhandled error');
+  // Redis gave no answer (down, restarting, loading): a retryable 503 on every route, not a bug.
+  if (isStoreUnavailable(error)) {
+    request.log.warn({ code: STORE_UNAVAILABLE.code, err: error.message }, 'store not answering');
+    return reply.code(503).send({ error: { code: STORE_UNAVAILABLE.code, message: 'a store the platform depends on is not answering; retry shortly' } });
+  }
+  request.log.error({ err: loggable(error) }, 'unhandled error');
   return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
 }

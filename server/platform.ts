@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { createAuditLog } from '../analytics/audit-log.ts';
 import { migrate } from '../analytics/schema/migrate.ts';
@@ -34,6 +34,7 @@ import { DEFAULT_RISK, type Config } from './config/load.ts';
 import { createMetrics, registerWriterMetrics } from './plugins/metrics.ts';
 import { startRedisServer, type RedisProcess } from './redis-process.ts';
 import { AUDIT_STREAM, auditRow, createStreamAuditLog } from './audit-stream.ts';
+import { logConnectionErrors } from './redis-errors.ts';
 import type { Role } from './roles.ts';
 import { streamLag } from '../ingest/stream-lag.ts';
 import { DEFAULT_WRITER_GROUP } from '../ingest/writer-loop.ts';
@@ -99,6 +100,7 @@ export async function startPlatform(
   const closeAll = async () => {
     for (const { close } of closers.reverse()) await close().catch(() => undefined);
   };
+  let appLog: FastifyBaseLogger | undefined;
   try {
     let redisUrl = config.redisUrl;
     if (!redisUrl) {
@@ -110,6 +112,8 @@ export async function startPlatform(
     // its own deadline, and nothing else may hang a payment either (docs/rules.md).
     const sharedRedisUrl: string = redisUrl;
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: true, commandTimeout: 1000 });
+    // Until the app's logger exists, to stderr.
+    logConnectionErrors(redis, 'shared', { warn: (o, m) => (appLog ? appLog.warn(o, m) : process.stderr.write(`${m} ${JSON.stringify(o)}\n`)) });
     await redis.connect();
     closers.push({ name: 'redis client', close: () => redis.quit() });
 
@@ -157,6 +161,7 @@ export async function startPlatform(
       // auto-pipelines, and scripts defined on it later would be missing from a pipeline
       // these writers' commands had already opened.
       const loopRedis = redis.duplicate({ enableAutoPipelining: false });
+      logConnectionErrors(loopRedis, 'event writers', log);
       closers.push({ name: 'event writers connection', close: () => loopRedis.quit() });
       for (const [stream, table, rowOf] of [
         [ALERT_EVENTS_STREAM, 'alert_events', alertEventRow],
@@ -176,7 +181,8 @@ export async function startPlatform(
               maxWaitMs: 500,
               log: { info: (o, m) => app.log.info(o, m), ...log },
             }),
-          { name: `${table} writer`, log },
+          // Back within 5 s of a long Redis outage, not the default 30 s.
+          { name: `${table} writer`, log, restartMaxMs: 5000 },
         );
         closers.push({ name: `${table} writer`, close: () => loop.close() });
         // Started once the app (and its logger) exists: recovery after a crash logs.
@@ -264,6 +270,7 @@ export async function startPlatform(
       }),
       maxClockSkewMs: file.auth.maxClockSkewMs,
       bodyLimitBytes: file.auth.bodyLimitBytes,
+      rateLimits: file.rateLimits,
       users: file.users,
       sessions,
       audit,
@@ -273,6 +280,7 @@ export async function startPlatform(
       ],
       logger,
     });
+    appLog = app.log;
     if (plan.clickhouseJobs && !plan.clickhouseApi && clickhouse) {
       // A worker node with a ClickHouse server: the backtest and scheduled-report workers
       // run here, without the API that queues their jobs (that is on console nodes).

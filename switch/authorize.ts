@@ -10,6 +10,7 @@ import type { Merchant } from './registry.ts';
 import { corridorOf } from './routing.ts';
 import { claimTxn } from './claim-txn.ts';
 import { requestHash } from './stable-json.ts';
+import { isStoreUnavailable, STORE_UNAVAILABLE } from './store-unavailable.ts';
 
 export type { PaymentRequest } from './prepare-payment.ts';
 
@@ -21,6 +22,7 @@ export function merchantRef(m: Merchant): MerchantRef {
  * Authorises one QR payment: check, route and price it, claim the txnId, score it, let
  * the simulated issuer decide and commit, all before answering. The commit appends the
  * message to the tap's stream in the same script. A refused request is tapped as such.
+ * Without an answer from Redis the request is refused as DEPENDENCY_DOWN (STORE_UNAVAILABLE).
  */
 export async function authorize(
   deps: SwitchDeps,
@@ -29,25 +31,31 @@ export async function authorize(
 ): Promise<Result<PaymentAnswer, DomainError>> {
   const started = process.hrtime.bigint();
   const receivedAt = deps.now();
-  const outcome = await authorizePrepared(deps, participantId, request, started, receivedAt);
-  if (!outcome.ok) {
-    const { merchant, ...error } = outcome.error as DomainError & { merchant?: Merchant };
-    await deps.tap.appendRejected({
-      paymentId: deps.newPaymentId('payment'),
-      messageType: 'rejected',
-      requested: 'payment',
-      participant: participantId,
-      initiator: participantId,
-      txnId: request.txnId,
-      rejectCode: error.code,
-      payer: request.payer,
-      ...(merchant ? { merchant: merchantRef(merchant) } : {}),
-      ...(request.amount ? { amount: request.amount } : {}),
-      receivedAt,
-    });
-    return err(error);
+  try {
+    const outcome = await authorizePrepared(deps, participantId, request, started, receivedAt);
+    if (!outcome.ok) {
+      const { merchant, ...error } = outcome.error as DomainError & { merchant?: Merchant };
+      await deps.tap.appendRejected({
+        paymentId: deps.newPaymentId('payment'),
+        messageType: 'rejected',
+        requested: 'payment',
+        participant: participantId,
+        initiator: participantId,
+        txnId: request.txnId,
+        rejectCode: error.code,
+        payer: request.payer,
+        ...(merchant ? { merchant: merchantRef(merchant) } : {}),
+        ...(request.amount ? { amount: request.amount } : {}),
+        receivedAt,
+      });
+      return err(error);
+    }
+    return outcome;
+  } catch (e) {
+    // Redis gave no answer: a value the participant can act on (send it again), not a 500.
+    if (isStoreUnavailable(e)) return err(STORE_UNAVAILABLE);
+    throw e;
   }
-  return outcome;
 }
 
 async function authorizePrepared(
@@ -110,7 +118,7 @@ async function authorizePrepared(
       after: deps.recordOutcome ? (commands) => deps.recordOutcome!(commands, message) : undefined,
     });
   } catch (e) {
-    await deps.ledger.release(participantId, request.txnId, claim.token).catch(() => undefined);
+    deps.ledger.releaseSoon(participantId, request.txnId, claim.token);
     throw e;
   }
   if ('lost' in committed) {

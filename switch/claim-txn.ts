@@ -3,8 +3,20 @@ import type { Ledger } from './ledger.ts';
 import { paymentAnswer, type PaymentAnswer } from './payment-view.ts';
 
 /**
+ * How long a repeat waits for the first attempt of its txnId to finish. A participant that
+ * timed out resends while the first attempt is still running; CONTRACT.md promises it the
+ * first answer, so it waits for that rather than being told to come back. An attempt is
+ * bounded by the risk deadline and the Redis command timeout (1 s), well within this.
+ */
+export const IN_PROGRESS_WAIT_MS = 3000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
  * Claims (participant, txnId) for this request. Either the caller now holds the claim, or
- * the request is already answered: the first answer for a repeat, 409 for a reused id.
+ * the request is already answered: the first answer for a repeat (once the first attempt
+ * has finished, or its claim was given back and this one took it), 409 for a reused id, or
+ * 409 TXN_IN_PROGRESS when the first attempt is still running after `waitMs`.
  */
 export async function claimTxn(
   ledger: Ledger,
@@ -12,18 +24,26 @@ export async function claimTxn(
   txnId: string,
   bodyHash: string,
   paymentId: string,
+  waitMs = IN_PROGRESS_WAIT_MS,
 ): Promise<{ claimed: string } | { answered: Result<PaymentAnswer, DomainError> }> {
-  const claim = await ledger.claim(participantId, txnId, bodyHash, paymentId);
-  switch (claim.kind) {
-    case 'claimed':
-      return { claimed: claim.token };
-    case 'conflict':
-      return { answered: err({ code: 'TXN_ID_CONFLICT', message: 'this txnId was already used with a different request' }) };
-    case 'in-progress':
-      return { answered: err({ code: 'TXN_IN_PROGRESS', message: 'this txnId is being processed; retry shortly' }) };
-    case 'done': {
-      const first = await ledger.load(claim.paymentId);
-      return { answered: first ? ok(paymentAnswer(first)) : err({ code: 'PAYMENT_NOT_FOUND', message: 'the first answer has expired' }) };
+  const deadline = Date.now() + waitMs;
+  for (let pauseMs = 5; ; pauseMs = Math.min(2 * pauseMs, 50)) {
+    const claim = await ledger.claim(participantId, txnId, bodyHash, paymentId);
+    switch (claim.kind) {
+      case 'claimed':
+        return { claimed: claim.token };
+      case 'conflict':
+        return { answered: err({ code: 'TXN_ID_CONFLICT', message: 'this txnId was already used with a different request' }) };
+      case 'in-progress':
+        if (Date.now() >= deadline) {
+          return { answered: err({ code: 'TXN_IN_PROGRESS', message: 'this txnId is being processed; retry shortly' }) };
+        }
+        await sleep(pauseMs);
+        continue;
+      case 'done': {
+        const first = await ledger.load(claim.paymentId);
+        return { answered: first ? ok(paymentAnswer(first)) : err({ code: 'PAYMENT_NOT_FOUND', message: 'the first answer has expired' }) };
+      }
     }
   }
 }

@@ -7,6 +7,7 @@ import { convert, formatAmount, parseAmount, parseDecimal } from './money.ts';
 import { paymentAnswer, type PaymentAnswer } from './payment-view.ts';
 import { claimTxn } from './claim-txn.ts';
 import { requestHash } from './stable-json.ts';
+import { isStoreUnavailable, STORE_UNAVAILABLE } from './store-unavailable.ts';
 
 export interface FollowUpRequest {
   /** Idempotency key of the follow-up; a reversal without one can happen only once anyway. */
@@ -41,22 +42,28 @@ export async function followUp(
 ): Promise<Result<PaymentAnswer, DomainError>> {
   const started = process.hrtime.bigint();
   const receivedAt = deps.now();
-  const outcome = await followUpChecked(deps, callerId, type, originalPaymentId, request, started, receivedAt);
-  if (!outcome.ok) {
-    await deps.tap.appendRejected({
-      paymentId: deps.newPaymentId(type),
-      messageType: 'rejected',
-      requested: type,
-      participant: callerId,
-      initiator: callerId,
-      originalPaymentId,
-      ...(request.txnId ? { txnId: request.txnId } : {}),
-      rejectCode: outcome.error.code,
-      ...(request.amount ? { amount: request.amount } : {}),
-      receivedAt,
-    });
+  try {
+    const outcome = await followUpChecked(deps, callerId, type, originalPaymentId, request, started, receivedAt);
+    if (!outcome.ok) {
+      await deps.tap.appendRejected({
+        paymentId: deps.newPaymentId(type),
+        messageType: 'rejected',
+        requested: type,
+        participant: callerId,
+        initiator: callerId,
+        originalPaymentId,
+        ...(request.txnId ? { txnId: request.txnId } : {}),
+        rejectCode: outcome.error.code,
+        ...(request.amount ? { amount: request.amount } : {}),
+        receivedAt,
+      });
+    }
+    return outcome;
+  } catch (e) {
+    // Redis gave no answer: refused as a whole, safe to send again (see STORE_UNAVAILABLE).
+    if (isStoreUnavailable(e)) return err(STORE_UNAVAILABLE);
+    throw e;
   }
-  return outcome;
 }
 
 async function followUpChecked(
@@ -152,7 +159,7 @@ async function followUpChecked(
       after: deps.recordOutcome ? (commands) => deps.recordOutcome!(commands, message) : undefined,
     });
   } catch (e) {
-    await deps.ledger.release(callerId, txnId, claim.token).catch(() => undefined);
+    deps.ledger.releaseSoon(callerId, txnId, claim.token);
     throw e;
   }
   if ('lost' in outcome) {

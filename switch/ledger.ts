@@ -78,19 +78,69 @@ export function defineLedgerScripts(redis: Redis): void {
 }
 
 const txnKey = (participant: string, txnId: string) => `txn:${participant}:${txnId}`;
+/** A claim still not given back after this long is left to expire (ioredis gave up on its SET long before). */
+const RELEASE_GIVE_UP_MS = 10 * 60_000;
 const paymentKey = (paymentId: string) => `payment:${paymentId}`;
 export const walletKey = (participant: string, walletId: string) => `wallet:${participant}:${walletId}`;
 
 export function createLedger(redis: Redis, options: LedgerOptions) {
   defineLedgerScripts(redis);
   const claimTtlMs = options.claimTtlMs ?? 30_000;
+  const release = async (participant: string, txnId: string, token: string): Promise<void> => {
+    const key = txnKey(participant, txnId);
+    if ((await redis.get(key)) === token) await redis.del(key);
+  };
+
+  // Claims to give back once Redis answers again (see releaseSoon), tried once a second
+  // while the connection is ready. A claim command that was given up may still be sent:
+  // ioredis sends it again after a reconnection, before anything issued later, so a
+  // release issued later always finds what it did.
+  const unreleased = new Map<string, { participant: string; txnId: string; token: string; since: number; trying: boolean }>();
+  let retryTimer: NodeJS.Timeout | undefined;
+  const retryReleases = () => {
+    if (redis.status === 'end') unreleased.clear();
+    if (redis.status === 'ready') {
+      for (const [id, r] of unreleased) {
+        if (Date.now() - r.since > RELEASE_GIVE_UP_MS) unreleased.delete(id);
+        if (r.trying || !unreleased.has(id)) continue;
+        r.trying = true;
+        release(r.participant, r.txnId, r.token).then(
+          () => unreleased.delete(id),
+          () => (r.trying = false),
+        );
+      }
+    }
+    if (unreleased.size === 0) {
+      clearInterval(retryTimer);
+      retryTimer = undefined;
+    }
+  };
+  /**
+   * Gives a claim back now or, while Redis does not answer, as soon as it does: an attempt
+   * cut off by an outage between its claim and its commit must not hold the txnId against
+   * the participant's retries until the claim expires. A commit of that attempt still
+   * queued in ioredis goes out first, so the release then finds it done and leaves it.
+   */
+  const releaseSoon = (participant: string, txnId: string, token: string): void => {
+    release(participant, txnId, token).catch(() => {
+      unreleased.set(`${txnKey(participant, txnId)}|${token}`, { participant, txnId, token, since: Date.now(), trying: false });
+      retryTimer ??= setInterval(retryReleases, 1000).unref();
+    });
+  };
 
   return {
     /** Claims (participant, txnId) for this request, or says what already holds it. */
     async claim(participant: string, txnId: string, bodyHash: string, token: string): Promise<Claim> {
       const key = txnKey(participant, txnId);
       const mine = `P|${bodyHash}|${token}`;
-      const set = await redis.set(key, mine, 'PX', claimTtlMs, 'NX');
+      let set: string | null;
+      try {
+        set = await redis.set(key, mine, 'PX', claimTtlMs, 'NX');
+      } catch (e) {
+        // No answer, but the SET may still run (or have run): nothing of this attempt follows it.
+        releaseSoon(participant, txnId, mine);
+        throw e;
+      }
       if (set === 'OK') return { kind: 'claimed', token: mine };
       const current = await redis.get(key);
       if (current === null) return this.claim(participant, txnId, bodyHash, token);
@@ -101,10 +151,10 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
     },
 
     /** Gives a claim back when the request was rejected before anything was committed. */
-    async release(participant: string, txnId: string, token: string): Promise<void> {
-      const key = txnKey(participant, txnId);
-      if ((await redis.get(key)) === token) await redis.del(key);
-    },
+    release,
+
+    /** release() now, or once Redis answers again: for an attempt that failed after its claim. */
+    releaseSoon,
 
     async commitPayment(args: {
       claimToken: string;

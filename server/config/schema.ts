@@ -63,6 +63,25 @@ export const UserSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const WindowLimitSchema = Type.Object(
+  {
+    /** Requests admitted per window; the next one is answered 429 RATE_LIMITED. */
+    max: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
+    windowMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const RateLimitsSchema = Type.Object(
+  {
+    /** Every request, by the address of the TCP peer (no proxy headers are trusted). */
+    perIp: Type.Optional(WindowLimitSchema),
+    /** Signed participant requests, by participant, counted once the signature and nonce are accepted. */
+    perParticipant: Type.Optional(WindowLimitSchema),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigFileSchema = Type.Object(
   {
     mode: Type.Union([Type.Literal('development'), Type.Literal('production')]),
@@ -151,6 +170,12 @@ export const ConfigFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /**
+     * Requests per fixed window, counted in Redis and shared by every node (server/plugins/rate-limit.ts):
+     * per client address on every route, and per participant on signed requests. Either limit
+     * left out takes its default (DEFAULT_RATE_LIMITS there).
+     */
+    rateLimits: Type.Optional(RateLimitsSchema),
     /** Scheduled reports (analytics/reports/schedules/): files older than retentionDays are deleted (default 30). */
     reports: Type.Optional(
       Type.Object(
@@ -171,3 +196,5 @@ export type ConfigFile = Static<typeof ConfigFileSchema>;
 export type ParticipantConfig = Static<typeof ParticipantSchema>;
 export type MerchantConfig = Static<typeof MerchantSchema>;
 export type UserConfig = Static<typeof UserSchema>;
+export type RateLimitsConfig = Static<typeof RateLimitsSchema>;
+export type WindowLimit = Static<typeof WindowLimitSchema>;

@@ -5,6 +5,7 @@ import { Server, type Namespace } from 'socket.io';
 import type { Alert } from '../../analytics/alerts/alert.ts';
 import type { Operator, Sessions } from '../auth/sessions.ts';
 import { aggregatesOf, liveKey } from './live-counters.ts';
+import { logConnectionErrors } from '../redis-errors.ts';
 
 /**
  * The live feed (CONTRACT.md): namespace /console, the token checked in io.use, rooms
@@ -41,6 +42,7 @@ export function startLiveFeed(options: {
 }): LiveFeed & { io: Server } {
   // XREAD BLOCK holds its connection, and may wait longer than any command timeout.
   const adapterRedis = options.redis.duplicate({ commandTimeout: undefined });
+  if (options.log) logConnectionErrors(adapterRedis, 'live feed', options.log);
   // A short block keeps shutdown short: the adapter's read loop ends after its current XREAD.
   const streamsAdapter = createAdapter(adapterRedis, { streamName: 'live:socket.io', maxLen: 10_000, blockTimeInMs: 500 });
   const io = new Server({

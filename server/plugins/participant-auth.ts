@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import { verifySignature } from '../auth/signature.ts';
+import { isStoreUnavailable, STORE_UNAVAILABLE } from '../../switch/store-unavailable.ts';
 import { HttpDomainError } from '../http-errors.ts';
 
 declare module 'fastify' {
@@ -14,7 +14,6 @@ declare module 'fastify' {
 }
 
 export interface ParticipantAuthOptions {
-  redis: Redis;
   secretOf(participantId: string): string | undefined;
   maxSkewMs: number;
   now(): number;
@@ -52,17 +51,26 @@ export default fp(
         throw new HttpDomainError(verified.error.code, verified.error.message);
       }
       const { participantId, nonce } = verified.value;
-      // Only a correctly signed request may spend a nonce, so nobody can burn another's.
-      const fresh = await options.redis.set(`nonce:${participantId}:${nonce}`, '1', 'PX', 2 * options.maxSkewMs, 'NX');
-      if (fresh !== 'OK') {
+      // Only a correctly signed request may spend a nonce, so nobody can burn another's; and
+      // only a fresh nonce spends the participant's request budget, in the same round trip.
+      let count: number;
+      try {
+        count = await app.participantBudget.spendNonce(`nonce:${participantId}:${nonce}`, participantId, 2 * options.maxSkewMs);
+      } catch (e) {
+        // Replay protection cannot be skipped: without Redis the request is refused, retryably.
+        if (!isStoreUnavailable(e)) throw e;
+        throw new HttpDomainError(STORE_UNAVAILABLE.code, STORE_UNAVAILABLE.message);
+      }
+      if (count === 0) {
         request.log.info({ code: 'AUTH_NONCE_REUSED', participant: participantId }, 'participant request rejected');
         throw new HttpDomainError('AUTH_NONCE_REUSED', 'X-Nonce was already used');
       }
+      app.participantBudget.checkParticipant(participantId, count);
       request.participantId = participantId;
       if (request.bodyParseError !== undefined) {
         throw new HttpDomainError('INVALID_JSON', `body is not JSON: ${request.bodyParseError}`);
       }
     });
   },
-  { name: 'participant-auth', dependencies: ['raw-json-body'] },
+  { name: 'participant-auth', dependencies: ['raw-json-body', 'rate-limit'] },
 );

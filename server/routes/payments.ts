@@ -5,6 +5,7 @@ import { authorize } from '../../switch/authorize.ts';
 import type { SwitchDeps } from '../../switch/deps.ts';
 import { followUp, isPartyTo } from '../../switch/follow-up.ts';
 import { paymentState, type PaymentAnswer } from '../../switch/payment-view.ts';
+import { isStoreUnavailable, STORE_UNAVAILABLE } from '../../switch/store-unavailable.ts';
 import { sendError } from '../http-errors.ts';
 import { errorResponses, signedHeaders } from '../schemas/common.ts';
 import { FollowUpBody, PaymentAnswerSchema, PaymentBody, PaymentIdParams, PaymentStateSchema } from '../schemas/payments.ts';
@@ -54,7 +55,13 @@ export default async function paymentRoutes(app: FastifyInstance, options: { swi
       },
     },
     async (request, reply) => {
-      const stored = await deps.ledger.load(request.params.paymentId);
+      let stored: Awaited<ReturnType<typeof deps.ledger.load>>;
+      try {
+        stored = await deps.ledger.load(request.params.paymentId);
+      } catch (e) {
+        if (isStoreUnavailable(e)) return sendError(reply, STORE_UNAVAILABLE);
+        throw e;
+      }
       if (!stored || !isPartyTo(request.participantId, stored)) {
         return sendError(reply, { code: 'PAYMENT_NOT_FOUND', message: 'no such payment' });
       }

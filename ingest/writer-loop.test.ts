@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRedis, type TestRedis } from '../rules/test-support/redis.ts';
+import { WriterLoop } from './writer-loop.ts';
+
+const eventually = async <T>(read: () => Promise<T> | T, check: (v: T) => boolean, timeoutMs = 10_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe('the writer loop and a lost connection', () => {
+  let server: TestRedis;
+  beforeAll(async () => {
+    server = await startTestRedis();
+  });
+  afterAll(async () => server?.stop());
+
+  it('writes entries delivered to it whose reply was lost with the connection', async () => {
+    const admin = server.connect();
+    const redis = server.connect();
+    const stream = 'test:lost-delivery';
+    const written: string[] = [];
+    const loop = new WriterLoop({
+      redis,
+      stream,
+      consumer: 'c1',
+      batchSize: 100,
+      maxWaitMs: 200,
+      rowOf: (id) => ({ id }),
+      insert: async (body) => {
+        for (const line of body.split('\n').filter(Boolean)) written.push((JSON.parse(line) as { id: string }).id);
+      },
+    });
+    const running = loop.run();
+    const first = (await admin.xadd(stream, '*', 'n', '1'))!;
+    await eventually(() => written.length, (n) => n === 1);
+    expect(written).toEqual([first]);
+
+    // What Redis stopping between delivering entries and sending the reply leaves behind:
+    // entries pending for this consumer that the loop never received. The delivery runs in
+    // one transaction with the append, so the loop's blocked XREADGROUP is never served.
+    const [[, lost]] = (await admin.multi().xadd(stream, '*', 'n', '2').xreadgroup('GROUP', 'ingest', 'c1', 'COUNT', 10, 'STREAMS', stream, '>').exec()) as [
+      [null, string],
+      unknown,
+    ];
+    expect(await admin.xpending(stream, 'ingest')).toEqual([1, lost, lost, [['c1', '1']]]);
+    // The connection drops; ioredis reconnects and sends the XREADGROUP again.
+    const clients = (await admin.call('CLIENT', 'LIST')) as string;
+    const blocked = clients.split('\n').filter((line) => /cmd=xreadgroup/.test(line));
+    expect(blocked).toHaveLength(1);
+    await admin.call('CLIENT', 'KILL', 'ID', /id=(\d+)/.exec(blocked[0]!)![1]!);
+    const later = (await admin.xadd(stream, '*', 'n', '3'))!;
+
+    await eventually(() => written.length, (n) => n >= 3);
+    expect(written.sort()).toEqual([first, lost, later].sort());
+    await eventually(() => admin.xpending(stream, 'ingest'), (p) => Number((p as [number])[0]) === 0);
+    await loop.close(1000);
+    await running;
+  });
+});

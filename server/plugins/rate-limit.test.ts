@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../app.ts';
+import { sign } from '../auth/signature.ts';
+import { createSessions } from '../auth/sessions.ts';
+import { validateConfigFile } from '../config/load.ts';
+import { startRedisServer, type RedisProcess } from '../redis-process.ts';
+import { createMetrics } from './metrics.ts';
+
+/*
+ * The rate limits through the app as server/app.ts builds it (error handler, not-found
+ * handler, authentication), against a real redis-server. Limits are small and windows long
+ * (ten minutes) so a window never turns during a test; each test speaks from its own addresses.
+ */
+
+const WINDOW_MS = 600_000;
+const PER_IP = 6;
+const PER_PARTICIPANT = 3;
+const SECRETS: Record<string, string> = { 'p-one': 'a1'.repeat(24), 'p-two': 'b2'.repeat(24) };
+
+let addressSeq = 0;
+/** An address nobody else in this file uses. */
+const freshAddress = () => `198.51.100.${++addressSeq}`;
+
+function signedRequest(participant: string, options: { secret?: string; nonce?: string } = {}) {
+  const rawBody = JSON.stringify({ hello: 'world' });
+  const timestamp = String(Date.now());
+  const nonce = options.nonce ?? randomUUID().replaceAll('-', '');
+  const signature = sign(options.secret ?? SECRETS[participant]!, { method: 'POST', path: '/signed', timestamp, nonce, rawBody });
+  return {
+    method: 'POST' as const,
+    url: '/signed',
+    payload: rawBody,
+    headers: { 'content-type': 'application/json', 'x-participant-id': participant, 'x-timestamp': timestamp, 'x-nonce': nonce, 'x-signature': signature },
+  };
+}
+
+function expectRateLimited(r: { statusCode: number; headers: Record<string, unknown>; json(): any }, limit: number, who: RegExp) {
+  expect(r.statusCode).toBe(429);
+  expect(r.json()).toEqual({ error: { code: 'RATE_LIMITED', message: expect.stringMatching(who) } });
+  const retryAfter = Number(r.headers['retry-after']);
+  expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= WINDOW_MS / 1000).toBe(true);
+  expect(r.headers).toMatchObject({ 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(retryAfter) });
+}
+
+describe('rate limits per address and per participant', () => {
+  let dir: string;
+  let server: RedisProcess;
+  let redis: Redis;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    // A window turning mid-test would reset the counts: start early in one.
+    const left = WINDOW_MS - (Date.now() % WINDOW_MS);
+    if (left < 20_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+    dir = mkdtempSync(path.join(os.tmpdir(), 'cpg-rate-limit-'));
+    server = await startRedisServer({ dir });
+    // As server/platform.ts makes the shared connection.
+    redis = new Redis(server.url, { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: true, commandTimeout: 1000 });
+    await redis.connect();
+    app = await buildApp({
+      redis,
+      metrics: createMetrics(),
+      health: [],
+      secretOf: (id) => SECRETS[id],
+      maxClockSkewMs: 300_000,
+      bodyLimitBytes: 16_384,
+      users: [],
+      sessions: createSessions(redis, 60_000),
+      audit: { record: async () => undefined },
+      logger: false,
+      rateLimits: { perIp: { max: PER_IP, windowMs: WINDOW_MS }, perParticipant: { max: PER_PARTICIPANT, windowMs: WINDOW_MS } },
+      routes: [
+        async (a) => {
+          a.get('/open', async () => ({ ok: true }));
+          a.post('/signed', { preValidation: a.authenticateParticipant }, async (request) => ({ participant: request.participantId }));
+        },
+      ],
+    });
+    await app.ready();
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    redis?.disconnect();
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses an address past its limit with 429 RATE_LIMITED, Retry-After and rate-limit headers, on routes and unknown URLs alike', async () => {
+    const address = freshAddress();
+    const get = (url: string, remoteAddress = address) => app.inject({ method: 'GET', url, remoteAddress });
+    for (let i = 0; i < PER_IP - 2; i++) expect((await get('/open')).statusCode).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await get('/no-such-route')).statusCode).toBe(404);
+    expectRateLimited(await get('/open'), PER_IP, /this address/);
+    // Scanning for URLs is counted and refused too.
+    expectRateLimited(await get('/no-such-route'), PER_IP, /this address/);
+    expect((await get('/open', freshAddress())).statusCode).toBe(200);
+  });
+
+  it("counts a participant's requests across addresses, only once its signature and a fresh nonce are accepted", async () => {
+    const send = (request: ReturnType<typeof signedRequest>) => app.inject({ ...request, remoteAddress: freshAddress() });
+    // Someone without the secret, claiming to be p-one: refused, and p-one's budget is untouched.
+    for (let i = 0; i < 2 * PER_PARTICIPANT; i++) {
+      expect((await send(signedRequest('p-one', { secret: 'f0'.repeat(24) }))).json().error.code).toBe('AUTH_BAD_SIGNATURE');
+    }
+    const first = signedRequest('p-one');
+    expect((await send(first)).json()).toEqual({ participant: 'p-one' });
+    // Replays of a request p-one really sent spend nothing either.
+    for (let i = 0; i < 2 * PER_PARTICIPANT; i++) expect((await send(first)).json().error.code).toBe('AUTH_NONCE_REUSED');
+    for (let i = 1; i < PER_PARTICIPANT; i++) expect((await send(signedRequest('p-one'))).statusCode).toBe(200);
+    expectRateLimited(await send(signedRequest('p-one')), PER_PARTICIPANT, /participant p-one/);
+    expect((await send(signedRequest('p-two'))).json()).toEqual({ participant: 'p-two' });
+  });
+
+  it('refuses an address over its limit before authentication: the refused request spends neither its nonce nor the budget', async () => {
+    const address = freshAddress();
+    for (let i = 0; i < PER_IP; i++) expect((await app.inject({ method: 'GET', url: '/open', remoteAddress: address })).statusCode).toBe(200);
+    const request = signedRequest('p-two');
+    expectRateLimited(await app.inject({ ...request, remoteAddress: address }), PER_IP, /this address/);
+    // The very same request from elsewhere is accepted: its nonce was still fresh.
+    expect((await app.inject({ ...request, remoteAddress: freshAddress() })).json()).toEqual({ participant: 'p-two' });
+  });
+
+  it('lets requests through when Redis cannot count them, and counts them in /metrics', async () => {
+    const metric = async (name: string) => {
+      const text = (await app.inject({ method: 'GET', url: '/metrics', remoteAddress: freshAddress() })).body;
+      return Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+    expect(await metric('cpg_rate_limited_total{scope="ip"}')).toBe(3);
+    expect(await metric('cpg_rate_limited_total{scope="participant"}')).toBe(1);
+    const before = await metric('cpg_rate_limit_unavailable_total');
+
+    // Redis answering with an error: a server that refuses writes.
+    const admin = new Redis(server.url);
+    try {
+      await admin.config('SET', 'min-replicas-to-write', '1');
+      const address = freshAddress();
+      for (let i = 0; i < PER_IP + 2; i++) expect((await app.inject({ method: 'GET', url: '/open', remoteAddress: address })).statusCode).toBe(200);
+    } finally {
+      await admin.config('SET', 'min-replicas-to-write', '0');
+      admin.disconnect();
+    }
+    expect(await metric('cpg_rate_limit_unavailable_total')).toBeGreaterThanOrEqual(before + PER_IP + 2);
+
+    // No connection at all: not even queued.
+    redis.disconnect();
+    const address = freshAddress();
+    for (let i = 0; i < PER_IP + 2; i++) expect((await app.inject({ method: 'GET', url: '/open', remoteAddress: address })).statusCode).toBe(200);
+    expect(await metric('cpg_rate_limit_unavailable_total')).toBeGreaterThanOrEqual(before + 2 * (PER_IP + 2));
+  });
+
+  it('reads optional per-address and per-participant limits from the config file', () => {
+    const config = JSON.parse(readFileSync(new URL('../../config/development.json', import.meta.url), 'utf8'));
+    expect(validateConfigFile(config).rateLimits).toEqual(config.rateLimits);
+    const { rateLimits: _, ...without } = config;
+    expect(validateConfigFile(without).rateLimits).toBeUndefined();
+    expect(validateConfigFile({ ...config, rateLimits: { perIp: { max: 50, windowMs: 1000 } } }).rateLimits).toEqual({ perIp: { max: 50, windowMs: 1000 } });
+    expect(() => validateConfigFile({ ...config, rateLimits: { perIp: { max: 0, windowMs: 1000 } } })).toThrow(/rateLimits\.perIp\.max/);
+    expect(() => validateConfigFile({ ...config, rateLimits: { perAddress: { max: 5, windowMs: 1000 } } })).toThrow(/rateLimits\.perAddress: unknown field/);
+  });
+});

@@ -29,6 +29,8 @@ export interface AppDeps {
   switchDeps?: SwitchDeps;
   /** The operator console's own API (login, payment look-up, dashboards); absent on nodes that serve no console. */
   operator?: { ledger: Ledger };
+  /** Serve operator login without the console (a node serving the ClickHouse API to operators). */
+  operatorLogin?: boolean;
   redis: Redis;
   metrics: PlatformMetrics;
   health: HealthCheck[];
@@ -150,8 +152,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(merchantRoutes, { registry: deps.switchDeps.registry });
     await app.register(paymentRoutes, { switchDeps: deps.switchDeps });
   }
-  // Login is on every node: the ClickHouse API of an ingest node takes operator tokens too.
-  await app.register(authRoutes, { users: deps.users, sessions: deps.sessions, redis: deps.redis, audit: deps.audit });
+  // Login where operators are served: sessions live in Redis, so a token from any such node works on all of them.
+  if (deps.operator || deps.operatorLogin) {
+    await app.register(authRoutes, { users: deps.users, sessions: deps.sessions, redis: deps.redis, audit: deps.audit });
+  }
   if (deps.operator) {
     await app.register(operatorPaymentRoutes, { ledger: deps.operator.ledger });
     await app.register(consoleStatic);

@@ -19,6 +19,10 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  if (demo && config.role !== 'all' && config.role !== 'switch') {
+    process.stderr.write(`config error: --demo sends payments to this process; run it with --role all or switch, not ${config.role}\n`);
+    process.exit(2);
+  }
   if (config.file.mode === 'development') {
     process.stderr.write(
       `WARNING: ${path.relative(process.cwd(), config.configPath)} is the DEVELOPMENT config: its secrets and passwords are public. Never use it with real money.\n`,

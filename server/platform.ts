@@ -97,10 +97,16 @@ export async function startPlatform(
   hooks: PlatformHooks = {},
 ): Promise<Platform> {
   const closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
-  const closeAll = async () => {
-    for (const { close } of closers.reverse()) await close().catch(() => undefined);
-  };
+  // Once, in the reverse order of opening; a second call waits for the first.
+  let closing: Promise<void> | undefined;
+  const closeAll = () =>
+    (closing ??= (async () => {
+      for (const { close } of [...closers].reverse()) await close().catch(() => undefined);
+    })());
+  // The app's logger once it exists; until then, stderr (a Redis error can come first).
   let appLog: FastifyBaseLogger | undefined;
+  const early = (level: string) => (o: object, m: string) =>
+    appLog ? appLog[level as 'info' | 'warn' | 'error'](o, m) : void process.stderr.write(`${level}: ${m} ${JSON.stringify(o)}\n`);
   try {
     let redisUrl = config.redisUrl;
     if (!redisUrl) {
@@ -112,8 +118,7 @@ export async function startPlatform(
     // its own deadline, and nothing else may hang a payment either (docs/rules.md).
     const sharedRedisUrl: string = redisUrl;
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: true, commandTimeout: 1000 });
-    // Until the app's logger exists, to stderr.
-    logConnectionErrors(redis, 'shared', { warn: (o, m) => (appLog ? appLog.warn(o, m) : process.stderr.write(`${m} ${JSON.stringify(o)}\n`)) });
+    logConnectionErrors(redis, 'shared', { warn: early('warn') });
     await redis.connect();
     closers.push({ name: 'redis client', close: () => redis.quit() });
 
@@ -154,7 +159,7 @@ export async function startPlatform(
     const startLoops: Array<() => void> = [];
     // Straight into ClickHouse where it is open; elsewhere through a stream the ingest node moves.
     const audit = clickhouse ? createAuditLog(clickhouse.client, config.clickhouseDatabase) : createStreamAuditLog(redis);
-    const log = { warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
+    const log = { warn: early('warn'), error: early('error') };
     if (writes) {
       // Alert history and the audit of nodes without ClickHouse take the transactions'
       // road at a far lower rate: on this thread. Their own connection: the shared one
@@ -179,7 +184,7 @@ export async function startPlatform(
               rowOf,
               batchSize: 1000,
               maxWaitMs: 500,
-              log: { info: (o, m) => app.log.info(o, m), ...log },
+              log: { info: early('info'), ...log },
             }),
           // Back within 5 s of a long Redis outage, not the default 30 s.
           { name: `${table} writer`, log, restartMaxMs: 5000 },
@@ -251,6 +256,7 @@ export async function startPlatform(
     const app = await buildApp({
       switchDeps,
       operator: plan.console ? { ledger } : undefined,
+      operatorLogin: plan.clickhouseApi,
       redis,
       metrics,
       secretOf: (id) => secrets.get(id),
@@ -281,6 +287,8 @@ export async function startPlatform(
       logger,
     });
     appLog = app.log;
+    // The HTTP server closes first, so in-flight payments finish before their dependencies go.
+    closers.push({ name: 'http', close: () => app.close() });
     if (plan.clickhouseJobs && !plan.clickhouseApi && clickhouse) {
       // A worker node with a ClickHouse server: the backtest and scheduled-report workers
       // run here, without the API that queues their jobs (that is on console nodes).
@@ -320,8 +328,6 @@ export async function startPlatform(
     }
     writer?.start(app.log);
     for (const start of startLoops) start();
-    // The HTTP server closes first, so in-flight payments finish before their dependencies go.
-    closers.push({ name: 'http', close: () => app.close() });
     const absent = (what: string): never => {
       throw new Error(`${what} is not in a ${config.role} process`);
     };

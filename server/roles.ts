@@ -5,8 +5,8 @@
  *
  * - `switch`: the participant API (payments, QR, merchants, follow-ups) with the risk
  *   engine and the tap. Touches only Redis: run as many as the traffic needs.
- * - `ingest`: the stream writers (transactions, alert events, audit) into ClickHouse and
- *   the migrations. With embedded ClickHouse (no `CLICKHOUSE_URL`) it is the one process
+ * - `ingest`: the stream writers (transactions, alert events, audit) into ClickHouse. With
+ *   embedded ClickHouse (no `CLICKHOUSE_URL`) it is the one process
  *   holding the data, so it also serves the ClickHouse-reading API (reports, SQL,
  *   participant analytics, backtests, report schedules) and runs the ClickHouse jobs.
  * - `worker`: BullMQ workers: webhook delivery; with `CLICKHOUSE_URL` also the minute
@@ -14,7 +14,10 @@
  * - `console`: the operator console (dashboards, login, alerts, rules, socket.io feed);
  *   with `CLICKHOUSE_URL` also the ClickHouse-reading API.
  *
- * Every role answers `/health` and `/metrics`.
+ * Every role answers `/health` and `/metrics`. Every process that opens ClickHouse applies
+ * the migrations (idempotent) and writes its own audit there; the others send their audit
+ * through a Redis stream the ingest node moves. Operators log in where they are served
+ * (console, and the node serving the ClickHouse API); switch nodes serve participants only.
  */
 export const ROLES = ['all', 'switch', 'ingest', 'worker', 'console'] as const;
 export type Role = (typeof ROLES)[number];

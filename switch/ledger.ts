@@ -40,11 +40,13 @@ export interface LedgerOptions {
 const SCRIPTS = {
   commitPayment: { file: 'commitPayment-5.lua', keys: 5 },
   commitFollowUp: { file: 'commitFollowUp-5.lua', keys: 5 },
+  releaseClaim: { file: 'releaseClaim-1.lua', keys: 1 },
 } as const;
 
 type ScriptedRedis = Redis & {
   commitPayment(...args: string[]): Promise<[string, string]>;
   commitFollowUp(...args: string[]): Promise<[string, string]>;
+  releaseClaim(key: string, value: string): Promise<number>;
 };
 
 /**
@@ -87,8 +89,8 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
   defineLedgerScripts(redis);
   const claimTtlMs = options.claimTtlMs ?? 30_000;
   const release = async (participant: string, txnId: string, token: string): Promise<void> => {
-    const key = txnKey(participant, txnId);
-    if ((await redis.get(key)) === token) await redis.del(key);
+    // Compare and delete in one script: nothing can take the key in between.
+    await (redis as ScriptedRedis).releaseClaim(txnKey(participant, txnId), token);
   };
 
   // Claims to give back once Redis answers again (see releaseSoon), tried once a second

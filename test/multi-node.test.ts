@@ -84,6 +84,8 @@ describe('two switch nodes, one ingest node and one console node', () => {
     expect((await fetch(`${consoleNode.url}/v1/payments`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${ingest.url}/v1/payments`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${switches[0]!.url}/v1/alerts`)).status).toBe(404);
+    // Operators log in where they are served, not on the participant-facing switch nodes.
+    expect((await fetch(`${switches[0]!.url}/v1/auth/login`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${consoleNode.url}/console/`)).status).toBe(200);
   });
 

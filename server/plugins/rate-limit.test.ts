@@ -11,6 +11,8 @@ import { createSessions } from '../auth/sessions.ts';
 import { validateConfigFile } from '../config/load.ts';
 import { startRedisServer, type RedisProcess } from '../redis-process.ts';
 import { createMetrics } from './metrics.ts';
+import { ADDRESS_SYNC_MS } from './rate-limit.ts';
+import { eventually } from '../../test/support/traffic.ts';
 
 /*
  * The rate limits through the app as server/app.ts builds it (error handler, not-found
@@ -54,6 +56,26 @@ describe('rate limits per address and per participant', () => {
   let redis: Redis;
   let app: FastifyInstance;
 
+  const appDeps = (): Parameters<typeof buildApp>[0] => ({
+    redis,
+    metrics: createMetrics(),
+    health: [],
+    secretOf: (id) => SECRETS[id],
+    maxClockSkewMs: 300_000,
+    bodyLimitBytes: 16_384,
+    users: [],
+    sessions: createSessions(redis, 60_000),
+    audit: { record: async () => undefined },
+    logger: false,
+    rateLimits: { perIp: { max: PER_IP, windowMs: WINDOW_MS }, perParticipant: { max: PER_PARTICIPANT, windowMs: WINDOW_MS } },
+    routes: [
+      async (a) => {
+        a.get('/open', async () => ({ ok: true }));
+        a.post('/signed', { preValidation: a.authenticateParticipant }, async (request) => ({ participant: request.participantId }));
+      },
+    ],
+  });
+
   beforeAll(async () => {
     // A window turning mid-test would reset the counts: start early in one.
     const left = WINDOW_MS - (Date.now() % WINDOW_MS);
@@ -63,25 +85,7 @@ describe('rate limits per address and per participant', () => {
     // As server/platform.ts makes the shared connection.
     redis = new Redis(server.url, { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: true, commandTimeout: 1000 });
     await redis.connect();
-    app = await buildApp({
-      redis,
-      metrics: createMetrics(),
-      health: [],
-      secretOf: (id) => SECRETS[id],
-      maxClockSkewMs: 300_000,
-      bodyLimitBytes: 16_384,
-      users: [],
-      sessions: createSessions(redis, 60_000),
-      audit: { record: async () => undefined },
-      logger: false,
-      rateLimits: { perIp: { max: PER_IP, windowMs: WINDOW_MS }, perParticipant: { max: PER_PARTICIPANT, windowMs: WINDOW_MS } },
-      routes: [
-        async (a) => {
-          a.get('/open', async () => ({ ok: true }));
-          a.post('/signed', { preValidation: a.authenticateParticipant }, async (request) => ({ participant: request.participantId }));
-        },
-      ],
-    });
+    app = await buildApp(appDeps());
     await app.ready();
   }, 60_000);
 
@@ -127,32 +131,55 @@ describe('rate limits per address and per participant', () => {
     expect((await app.inject({ ...request, remoteAddress: freshAddress() })).json()).toEqual({ participant: 'p-two' });
   });
 
-  it('lets requests through when Redis cannot count them, and counts them in /metrics', async () => {
+  it('holds an address to one limit across nodes sharing the Redis', async () => {
+    const other = await buildApp({ ...appDeps(), redis });
+    try {
+      const address = freshAddress();
+      const half = Math.floor(PER_IP / 2);
+      for (let i = 0; i < half; i++) expect((await app.inject({ method: 'GET', url: '/open', remoteAddress: address })).statusCode).toBe(200);
+      for (let i = half; i < PER_IP; i++) expect((await other.inject({ method: 'GET', url: '/open', remoteAddress: address })).statusCode).toBe(200);
+      // Once both have synced, the node that synced last knows the total and refuses.
+      await new Promise((resolve) => setTimeout(resolve, 4 * ADDRESS_SYNC_MS));
+      expectRateLimited(await other.inject({ method: 'GET', url: '/open', remoteAddress: address }), PER_IP, /this address/);
+      // The other learns it when it next sends its own requests: one more, then refused.
+      expect((await app.inject({ method: 'GET', url: '/open', remoteAddress: address })).statusCode).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 4 * ADDRESS_SYNC_MS));
+      expectRateLimited(await app.inject({ method: 'GET', url: '/open', remoteAddress: address }), PER_IP, /this address/);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('keeps limiting on the node\'s own count when Redis cannot count, and counts the failed syncs in /metrics', async () => {
     const metric = async (name: string) => {
       const text = (await app.inject({ method: 'GET', url: '/metrics', remoteAddress: freshAddress() })).body;
       return Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
     };
-    expect(await metric('cpg_rate_limited_total{scope="ip"}')).toBe(3);
+    expect(await metric('cpg_rate_limited_total{scope="ip"}')).toBe(4);
     expect(await metric('cpg_rate_limited_total{scope="participant"}')).toBe(1);
     const before = await metric('cpg_rate_limit_unavailable_total');
 
-    // Redis answering with an error: a server that refuses writes.
+    // Redis answering with an error (a server that refuses writes): the node goes on
+    // limiting on its own count, and the failed syncs are counted.
     const admin = new Redis(server.url);
     try {
       await admin.config('SET', 'min-replicas-to-write', '1');
       const address = freshAddress();
-      for (let i = 0; i < PER_IP + 2; i++) expect((await app.inject({ method: 'GET', url: '/open', remoteAddress: address })).statusCode).toBe(200);
+      for (let i = 0; i < PER_IP; i++) expect((await app.inject({ method: 'GET', url: '/open', remoteAddress: address })).statusCode).toBe(200);
+      await eventually(() => metric('cpg_rate_limit_unavailable_total'), (n) => n > before);
+      expectRateLimited(await app.inject({ method: 'GET', url: '/open', remoteAddress: address }), PER_IP, /this address/);
     } finally {
       await admin.config('SET', 'min-replicas-to-write', '0');
       admin.disconnect();
     }
-    expect(await metric('cpg_rate_limit_unavailable_total')).toBeGreaterThanOrEqual(before + PER_IP + 2);
 
-    // No connection at all: not even queued.
+    // No connection at all: nothing is sent, the node's own count still holds.
     redis.disconnect();
+    const afterRefusals = await metric('cpg_rate_limit_unavailable_total');
     const address = freshAddress();
-    for (let i = 0; i < PER_IP + 2; i++) expect((await app.inject({ method: 'GET', url: '/open', remoteAddress: address })).statusCode).toBe(200);
-    expect(await metric('cpg_rate_limit_unavailable_total')).toBeGreaterThanOrEqual(before + 2 * (PER_IP + 2));
+    for (let i = 0; i < PER_IP; i++) expect((await app.inject({ method: 'GET', url: '/open', remoteAddress: address })).statusCode).toBe(200);
+    await eventually(() => metric('cpg_rate_limit_unavailable_total'), (n) => n > afterRefusals);
+    expectRateLimited(await app.inject({ method: 'GET', url: '/open', remoteAddress: address }), PER_IP, /this address/);
   });
 
   it('reads optional per-address and per-participant limits from the config file', () => {

@@ -7,10 +7,6 @@ import type { RateLimitsConfig, WindowLimit } from '../config/schema.ts';
 import { HttpDomainError } from '../http-errors.ts';
 
 declare module 'fastify' {
-  interface FastifyRequest {
-    /** This request's count in its address's window, asked for in onRequest and awaited in preValidation. */
-    rateLimitIpCount: Promise<number> | null;
-  }
   interface FastifyInstance {
     participantBudget: ParticipantBudget;
   }
@@ -50,12 +46,12 @@ export interface ParticipantBudget {
 }
 
 interface ScriptedRedis extends Redis {
-  countRequest(key: string, windowMs: number): Promise<number>;
+  countRequests(key: string, windowMs: number, requests: number): Promise<number>;
   spendNonce(nonceKey: string, counterKey: string, nonceTtlMs: number, windowMs: number): Promise<number>;
 }
 
 const SCRIPTS = [
-  ['countRequest', 'countRequest-1.lua', 1],
+  ['countRequests', 'countRequests-1.lua', 1],
   ['spendNonce', 'spendNonce-2.lua', 2],
 ] as const;
 
@@ -83,47 +79,98 @@ function refusal(limit: WindowLimit, who: string): HttpDomainError {
   });
 }
 
+/** How often a node adds its addresses' new requests to the shared counts and reads them back. */
+export const ADDRESS_SYNC_MS = 50;
+
+/** One address in the current window, as this node sees it. */
+interface AddressCount {
+  window: number;
+  /** The address's requests in the window on every node, as of the last sync. */
+  shared: number;
+  /** This node's requests not yet added to the shared count. */
+  unsent: number;
+  /** Requests on their way to Redis in the sync under way. */
+  sending: number;
+}
+
 /**
  * Fixed-window request limits in Redis, shared by every node: per client address on every
  * route (fastify's own and the not-found handler alike), and per participant on signed
  * requests once their signature and nonce are accepted, so nobody without the secret can
- * spend a participant's budget. The counters ride the shared auto-pipelining connection:
- * the address is counted from onRequest and its answer awaited only in preValidation (after
- * the body is read), and the participant is counted by the same script, in the same round
- * trip, that spends the nonce. When Redis does not answer, the address limit lets requests
- * through and counts them (the risk engine has its own failure policy); the participant's
- * count shares the nonce's fate, as replay protection cannot be skipped.
+ * spend a participant's budget.
+ *
+ * The participant is counted by the script that spends the nonce, in the same round trip.
+ * The address is counted on the node, and every ADDRESS_SYNC_MS the node adds what it
+ * counted to the address's shared counter in Redis and reads back the total: one command
+ * per active address per sync instead of one per request, on the payment path. A request
+ * is refused when the shared total plus this node's unsent requests pass the limit. One
+ * node is exact; with several, a node learns the others' requests when it next sends its
+ * own, so an address can pass the limit by what the other nodes took since then. The
+ * limit is for the whole platform: behind a proxy or NAT every caller is one address, so
+ * set it (or the proxy's own limit) for that. When Redis does not answer, each node keeps
+ * limiting on its own count, and the failed syncs are counted in /metrics.
  */
 export default fp(
-  async function rateLimit(app: FastifyInstance, options: { redis: Redis; limits: RateLimits; registry: Registry }) {
+  async function rateLimit(app: FastifyInstance, options: { redis: Redis; limits: RateLimits; registry: Registry; syncMs?: number }) {
     const redis = defineScripts(options.redis);
     const { perIp, perParticipant } = options.limits;
     const limited = counter(options.registry, 'cpg_rate_limited_total', 'Requests refused with 429 RATE_LIMITED, by the limit they hit', ['scope']);
-    const unavailable = counter(options.registry, 'cpg_rate_limit_unavailable_total', 'Requests let through uncounted because Redis did not answer the address limit');
-    const failOpen = (): number => {
-      unavailable.inc();
-      return 0;
-    };
+    const unavailable = counter(
+      options.registry,
+      'cpg_rate_limit_unavailable_total',
+      "Syncs of the address counts that Redis did not answer (each node then limits on its own count)",
+    );
+    const addresses = new Map<string, AddressCount>();
+    const windowNow = () => Math.floor(Date.now() / perIp.windowMs);
 
-    app.decorateRequest('rateLimitIpCount', null);
+    const sync = () => {
+      const window = windowNow();
+      for (const [ip, count] of addresses) {
+        if (count.window < window) {
+          if (count.sending === 0) addresses.delete(ip);
+          continue;
+        }
+        if (count.unsent === 0 || count.sending > 0) continue;
+        if (redis.status !== 'ready') {
+          unavailable.inc();
+          continue;
+        }
+        const sent = count.unsent;
+        count.unsent = 0;
+        count.sending = sent;
+        redis.countRequests(`ratelimit:ip:${ip}:${count.window}`, perIp.windowMs, sent).then(
+          (total) => {
+            count.sending = 0;
+            count.shared = Math.max(count.shared, total);
+          },
+          () => {
+            // Not counted in Redis: this node keeps them as its own.
+            count.sending = 0;
+            count.shared += sent;
+            unavailable.inc();
+          },
+        );
+      }
+    };
+    const timer = setInterval(sync, options.syncMs ?? ADDRESS_SYNC_MS);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+
     app.addHook('onRequest', (request, _reply, done) => {
-      // A disconnected client would queue the command until Redis is back: let the request through now.
-      if (redis.status !== 'ready') failOpen();
-      else {
-        const key = `ratelimit:ip:${request.ip}:${Math.floor(Date.now() / perIp.windowMs)}`;
-        request.rateLimitIpCount = redis.countRequest(key, perIp.windowMs).then(undefined, failOpen);
+      const window = windowNow();
+      let count = addresses.get(request.ip);
+      if (count === undefined || count.window !== window) {
+        count = { window, shared: 0, unsent: 0, sending: 0 };
+        addresses.set(request.ip, count);
+      }
+      count.unsent++;
+      if (count.shared + count.sending + count.unsent > perIp.max) {
+        limited.inc({ scope: 'ip' });
+        done(refusal(perIp, 'this address'));
+        return;
       }
       done();
     });
-    // Application-wide, so it runs before any route's own preValidation (authentication).
-    app.addHook('preValidation', async (request) => {
-      const pending = request.rateLimitIpCount;
-      if (pending !== null && (await pending) > perIp.max) {
-        limited.inc({ scope: 'ip' });
-        throw refusal(perIp, 'this address');
-      }
-    });
-
     app.decorate('participantBudget', {
       spendNonce(nonceKey, participantId, nonceTtlMs) {
         const key = `ratelimit:participant:${participantId}:${Math.floor(Date.now() / perParticipant.windowMs)}`;

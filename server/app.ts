@@ -137,7 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxSkewMs: deps.maxClockSkewMs,
     now: deps.switchDeps?.now ?? Date.now,
   });
-  await app.register(operatorAuth, { sessions: deps.sessions });
+  await app.register(operatorAuth, { sessions: deps.sessions, audit: deps.audit });
   await app.register(metricsPlugin, { metrics: deps.metrics });
 
   app.setErrorHandler(errorHandler);

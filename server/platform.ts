@@ -281,7 +281,7 @@ export async function startPlatform(
       sessions,
       audit,
       routes: [
-        ...(plan.console ? [alerting.routes, (a: FastifyInstance) => ruleRoutes(a, { store: rules })] : []),
+        ...(plan.console ? [alerting.routes, (a: FastifyInstance) => ruleRoutes(a, { store: rules, audit })] : []),
         ...(ch ? clickhouseRoutes(ch, rules) : []),
       ],
       logger,

@@ -101,6 +101,24 @@ describe('audit trail', () => {
     expect(removed).toMatchObject({ actor: 'admin', actor_role: 'admin', outcome: 'ok', details: { values: [device], removed: 1 } });
   });
 
+  it('records refused changes and reaches beyond a role as denied, with the code and who', async () => {
+    const invalid = await op('risk.officer', 'PUT', `/v1/rules/audit-bad-${run}`, { id: `audit-bad-${run}`, priority: 0 });
+    expect(invalid.statusCode).toBe(400);
+    const [rule] = await rows('rule.put', `rule:audit-bad-${run}`, 1);
+    expect(rule).toMatchObject({ actor: 'risk.officer', actor_role: 'risk_officer', outcome: 'denied', details: { code: invalid.json().error.code } });
+
+    const badValue = await op('admin', 'POST', '/v1/lists/sanctioned-countries', { values: ['not a country'] });
+    expect(badValue.statusCode).toBe(400);
+    const [list] = (await rows('risk-list.add', 'list:sanctioned-countries', 1)).filter((r) => r.outcome === 'denied');
+    expect(list).toMatchObject({ actor: 'admin', outcome: 'denied', details: { code: badValue.json().error.code } });
+
+    tokens.compliance = (await login('compliance', passwordOf('compliance'))).json().token;
+    const forbidden = await op('compliance', 'PUT', '/v1/rules/velocity-device-burst', {});
+    expect(forbidden.statusCode).toBe(403);
+    const [reach] = await rows('forbidden', 'PUT /v1/rules/:id', 1);
+    expect(reach).toMatchObject({ actor: 'compliance', actor_role: 'compliance', outcome: 'denied', details: { needs: ['risk_officer', 'admin'] } });
+  });
+
   it('records acknowledging, assigning and resolving an alert, and a refused action as denied', async () => {
     // A payment from a blocked wallet is declined and raises an alert.
     const wallet = `audit-wallet-${run}`;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import type { AuditLog } from '../../analytics/audit-log.ts';
 import type { Operator, Sessions } from '../auth/sessions.ts';
 import { HttpDomainError } from '../http-errors.ts';
 
@@ -22,7 +23,7 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 
 /** Operator API authentication (bearer token from /v1/auth/login) and role checks. */
 export default fp(
-  async function operatorAuth(app: FastifyInstance, options: { sessions: Sessions }) {
+  async function operatorAuth(app: FastifyInstance, options: { sessions: Sessions; audit?: AuditLog }) {
     app.decorateRequest('operator', undefined);
     app.decorate('requireRole', (...roles: Operator['role'][]): preValidationHookHandler => {
       return async (request) => {
@@ -31,6 +32,17 @@ export default fp(
         const operator = await options.sessions.verify(token);
         if (!operator) throw new HttpDomainError('AUTH_TOKEN_INVALID', 'the token is unknown or has expired');
         if (!roles.includes(operator.role)) {
+          // A known operator reaching beyond its role is worth a line in the audit: who, and where.
+          await options.audit
+            ?.record({
+              actor: operator.username,
+              actorRole: operator.role,
+              action: 'forbidden',
+              target: `${request.method} ${request.routeOptions.url ?? ''}`,
+              outcome: 'denied',
+              details: { needs: roles },
+            })
+            .catch((e: unknown) => request.log.error({ err: (e as Error).message }, 'audit write failed'));
           throw new HttpDomainError('FORBIDDEN_ROLE', `this needs one of: ${roles.join(', ')}`);
         }
         request.operator = operator;

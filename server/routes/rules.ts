@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
+import type { FastifyRequest } from 'fastify';
+import type { AuditLog } from '../../analytics/audit-log.ts';
 import { isListName, LIST_NAMES, type RuleMode, type RuleStore } from '../../rules/index.ts';
 import { sendError } from '../http-errors.ts';
 import { errorResponses } from '../schemas/common.ts';
@@ -11,10 +13,15 @@ const ListValues = Type.Object({ values: Type.Array(Type.String({ minLength: 1, 
 
 /**
  * Rule management (CONTRACT.md) and the risk lists. Changes are versioned in Redis, take
- * effect on every node through pub/sub, and are audited by the rule store.
+ * effect on every node through pub/sub, and are audited by the rule store; a refused change
+ * (an invalid rule, an unknown list, a bad value) is audited here as denied, with its code.
  */
-export default async function ruleRoutes(app: FastifyInstance, options: { store: RuleStore }) {
+export default async function ruleRoutes(app: FastifyInstance, options: { store: RuleStore; audit?: AuditLog }) {
   const { store } = options;
+  const refused = async (request: FastifyRequest, action: string, target: string, code: string) =>
+    options.audit
+      ?.record({ actor: request.operator!.username, actorRole: request.operator!.role, action, target: target.slice(0, 200), outcome: 'denied', details: { code } })
+      .catch((e: unknown) => request.log.error({ err: (e as Error).message }, 'audit write failed'));
   const readers = app.requireRole('risk_officer', 'compliance', 'admin');
   const editors = app.requireRole('risk_officer', 'admin');
   const base = { tags: ['rules'], security: [{ operatorToken: [] }] };
@@ -47,7 +54,10 @@ export default async function ruleRoutes(app: FastifyInstance, options: { store:
     },
   }, async (request, reply) => {
     const changed = await store.put(request.params.id, request.body, request.operator!.username);
-    if (!changed.ok) return sendError(reply, changed.error);
+    if (!changed.ok) {
+      await refused(request, 'rule.put', `rule:${request.params.id}`, changed.error.code);
+      return sendError(reply, changed.error);
+    }
     return changed.value;
   });
 
@@ -57,7 +67,10 @@ export default async function ruleRoutes(app: FastifyInstance, options: { store:
       schema: { ...base, summary: `Set a rule's mode to ${mode}`, params: IdParams, response: { 200: Type.Object({ rule: RuleView, ruleSetVersion: Type.String() }), ...errorResponses } },
     }, async (request, reply) => {
       const changed = await store.setMode(request.params.id, mode as RuleMode, request.operator!.username);
-      if (!changed.ok) return sendError(reply, changed.error);
+      if (!changed.ok) {
+        await refused(request, 'rule.mode', `rule:${request.params.id}`, changed.error.code);
+        return sendError(reply, changed.error);
+      }
       return changed.value;
     });
   }
@@ -71,13 +84,19 @@ export default async function ruleRoutes(app: FastifyInstance, options: { store:
     return { lists };
   });
 
-  const listAction = (kind: 'add' | 'remove') => async (request: { params: Static<typeof ListParams>; body: Static<typeof ListValues>; operator?: { username: string } }, reply: Parameters<typeof sendError>[0]) => {
+  const listAction = (kind: 'add' | 'remove') => async (request: FastifyRequest<{ Params: Static<typeof ListParams>; Body: Static<typeof ListValues> }>, reply: Parameters<typeof sendError>[0]) => {
     const name = request.params.name;
-    if (!isListName(name)) return sendError(reply, { code: 'LIST_NOT_FOUND', message: `no list ${name}; lists: ${LIST_NAMES.join(', ')}` });
+    if (!isListName(name)) {
+      await refused(request, `risk-list.${kind}`, `list:${name}`, 'LIST_NOT_FOUND');
+      return sendError(reply, { code: 'LIST_NOT_FOUND', message: `no list ${name}; lists: ${LIST_NAMES.join(', ')}` });
+    }
     const result = kind === 'add'
       ? await store.lists.add(name, request.body.values, request.operator!.username)
       : await store.lists.remove(name, request.body.values, request.operator!.username);
-    if (!result.ok) return sendError(reply, result.error);
+    if (!result.ok) {
+      await refused(request, `risk-list.${kind}`, `list:${name}`, result.error.code);
+      return sendError(reply, result.error);
+    }
     return { list: name, values: await store.lists.get(name) };
   };
   const listResponse = { 200: Type.Object({ list: Type.String(), values: Type.Array(Type.String()) }), ...errorResponses };

@@ -45,6 +45,8 @@ export interface AppDeps {
   /** Extra route plugins registered after the built-in ones (rules, alerts, ...). */
   routes?: Array<(app: FastifyInstance) => Promise<void>>;
   logger: FastifyServerOptions['logger'];
+  /** Proxies whose X-Forwarded-For gives the client address (config `trustProxy`); none by default. */
+  trustProxy?: string[];
   /** Requests per window per client address and per participant; DEFAULT_RATE_LIMITS (server/plugins/rate-limit.ts) for what is left out. */
   rateLimits?: RateLimitsConfig;
 }
@@ -81,7 +83,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger,
     bodyLimit: deps.bodyLimitBytes,
-    trustProxy: false,
+    // The client address (rate limits) is the TCP peer, unless that peer is a configured proxy.
+    trustProxy: deps.trustProxy?.length ? deps.trustProxy : false,
     return503OnClosing: true,
     // One log line per request costs more than the payment at thousands per second; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),

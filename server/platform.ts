@@ -277,6 +277,7 @@ export async function startPlatform(
       maxClockSkewMs: file.auth.maxClockSkewMs,
       bodyLimitBytes: file.auth.bodyLimitBytes,
       rateLimits: file.rateLimits,
+      trustProxy: config.trustProxy,
       users: file.users,
       sessions,
       audit,

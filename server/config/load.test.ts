@@ -62,4 +62,12 @@ describe('configuration', () => {
     expect(() => loadConfig(redis, repoRoot, ['--role'])).toThrow(/^--role: "" is not one of/);
     expect(() => loadConfig({}, repoRoot, ['--role', 'switch'])).toThrow(/^--role switch: set REDIS_URL/);
   });
+
+  it('believes X-Forwarded-For only from the proxies TRUST_PROXY names', () => {
+    expect(loadConfig({}, repoRoot).trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }, repoRoot).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
+    for (const bad of ['true', '*', '10.0.0.0/33', '10.0.0.1/8/2', 'lb.internal', '::1/129']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }, repoRoot), bad).toThrow(/^TRUST_PROXY: ".*" is not an IP address or CIDR range$/);
+    }
+  });
 });

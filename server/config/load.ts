@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import Value from 'typebox/value';
 import { currencyByCode } from '../../switch/currency.ts';
@@ -15,6 +16,8 @@ export interface Config {
   redisUrl?: string;
   /** What this process runs (server/roles.ts): `--role`, else `ROLE`, else `all`. */
   role: Role;
+  /** Proxies whose X-Forwarded-For is believed (`TRUST_PROXY`: addresses or CIDRs); none by default. */
+  trustProxy: string[];
   /** Whether this process runs the ingest writer (the tap's stream into ClickHouse). */
   ingestWriter: boolean;
   /** Consumer name of this process's ingest writer; stable across restarts. */
@@ -73,6 +76,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     clickhouseDatabase,
     redisUrl: env.REDIS_URL || undefined,
     role,
+    trustProxy: trustedProxies(env.TRUST_PROXY),
     ingestWriter: ingestWriter === 'on',
     ingestConsumer,
     redisServerBin: env.REDIS_SERVER_BIN || 'redis-server',
@@ -80,6 +84,25 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     configPath,
     file,
   };
+}
+
+/**
+ * `TRUST_PROXY`: comma-separated addresses or CIDR ranges of the load balancers in front of
+ * the platform. Only a request arriving from one of them is taken to come from the address
+ * in its X-Forwarded-For (the client address the rate limits count); anything else would let
+ * a caller choose its own address. Empty: every request's address is its TCP peer.
+ */
+function trustedProxies(value: string | undefined): string[] {
+  if (!value) return [];
+  const entries = value.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 4 ? 32 : 128;
+    const badBits = bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits);
+    if (family === 0 || badBits || extra !== undefined) throw new ConfigError(`TRUST_PROXY: "${entry}" is not an IP address or CIDR range`);
+  }
+  return entries;
 }
 
 /** `--role X` or `--role=X` on the command line wins over `ROLE`; a role other than `all` needs a shared Redis. */

@@ -150,6 +150,26 @@ describe('rate limits per address and per participant', () => {
     }
   });
 
+  it('counts the client address from X-Forwarded-For only when the request comes from a trusted proxy', async () => {
+    const behind = await buildApp({ ...appDeps(), trustProxy: ['192.0.2.10'] });
+    try {
+      const viaProxy = (client: string) => behind.inject({ method: 'GET', url: '/open', remoteAddress: '192.0.2.10', headers: { 'x-forwarded-for': client } });
+      const [a, b] = [freshAddress(), freshAddress()];
+      for (let i = 0; i < PER_IP; i++) expect((await viaProxy(a)).statusCode).toBe(200);
+      expectRateLimited(await viaProxy(a), PER_IP, /this address/);
+      // Another client behind the same proxy has its own budget.
+      expect((await viaProxy(b)).statusCode).toBe(200);
+      // From anywhere else the header is not believed: a caller cannot pick its address.
+      const peer = freshAddress();
+      for (let i = 0; i < PER_IP; i++) {
+        expect((await behind.inject({ method: 'GET', url: '/open', remoteAddress: peer, headers: { 'x-forwarded-for': freshAddress() } })).statusCode).toBe(200);
+      }
+      expectRateLimited(await behind.inject({ method: 'GET', url: '/open', remoteAddress: peer, headers: { 'x-forwarded-for': freshAddress() } }), PER_IP, /this address/);
+    } finally {
+      await behind.close();
+    }
+  });
+
   it('keeps limiting on the node\'s own count when Redis cannot count, and counts the failed syncs in /metrics', async () => {
     const metric = async (name: string) => {
       const text = (await app.inject({ method: 'GET', url: '/metrics', remoteAddress: freshAddress() })).body;

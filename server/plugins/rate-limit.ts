@@ -21,8 +21,9 @@ export interface RateLimits {
  * Generous on purpose: one address or one participant may use all of a node's capacity
  * (>= 10,000 authorisations/s, ARCHITECTURE.md), no more. Participants are servers, often
  * sending everything from one egress address, and the benchmarks send everything from
- * loopback, which is counted like any other address: with trustProxy off, a reverse proxy
- * on the same host makes every caller loopback, so exempting it would switch the limit off.
+ * loopback, which is counted like any other address: behind a reverse proxy every caller
+ * would be the proxy, so exempting it would switch the limit off. With TRUST_PROXY naming
+ * the proxies, the address counted is the client's from X-Forwarded-For.
  * Deployments set their own (`rateLimits` in the config file).
  */
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -106,8 +107,8 @@ interface AddressCount {
  * is refused when the shared total plus this node's unsent requests pass the limit. One
  * node is exact; with several, a node learns the others' requests when it next sends its
  * own, so an address can pass the limit by what the other nodes took since then. The
- * limit is for the whole platform: behind a proxy or NAT every caller is one address, so
- * set it (or the proxy's own limit) for that. When Redis does not answer, each node keeps
+ * limit is for the whole platform; behind a load balancer set TRUST_PROXY, or every caller
+ * counts as the balancer's address. When Redis does not answer, each node keeps
  * limiting on its own count, and the failed syncs are counted in /metrics.
  */
 export default fp(

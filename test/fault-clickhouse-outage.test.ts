@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransactionBodySink } from '../ingest/clickhouse-sink.ts';
 import { startTestPlatform } from './support/platform.ts';
 import { signed } from './support/signed-request.ts';
-import { eventually, merchantQrs, mixedPayment, scalar, sendPayments } from './support/traffic.ts';
+import { eventually, merchantQrs, mixedPayment, pacedTraffic, scalar, sendPayments } from './support/traffic.ts';
 
 /**
  * ClickHouse failing for a whole minute while payments flow at a steady rate: every insert
@@ -60,21 +60,12 @@ describe('ClickHouse down for a minute under steady traffic', () => {
     await caughtUp();
     rowsBefore = await scalar(ch(), 'SELECT count() FROM cpg.transactions');
 
-    let traffic = true;
-    let next = 0;
-    let due = Date.now();
-    const worker = async () => {
-      while (traffic) {
-        const i = next++;
-        due = Math.max(Date.now(), due + 1000 / RATE);
-        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-        const { participant, body } = mixedPayment(qr, i);
-        const sentAt = Date.now();
-        const r = await signed(platform.app, { participant, method: 'POST', path: '/v1/payments', body });
-        answers.push({ status: r.status, body: r.body, sentAt });
-      }
-    };
-    const workers = Array.from({ length: WORKERS }, worker);
+    const traffic = pacedTraffic(RATE, WORKERS, async (i) => {
+      const { participant, body } = mixedPayment(qr, i);
+      const sentAt = Date.now();
+      const r = await signed(platform.app, { participant, method: 'POST', path: '/v1/payments', body });
+      answers.push({ status: r.status, body: r.body, sentAt });
+    });
 
     failing = true;
     at.outage = Date.now();
@@ -88,8 +79,7 @@ describe('ClickHouse down for a minute under steady traffic', () => {
     at.restored = Date.now();
     // Traffic goes on while the writer catches up.
     await eventually(async () => answers.filter((a) => a.sentAt > at.restored).length, (n) => n >= 5 * RATE, 60_000);
-    traffic = false;
-    await Promise.all(workers);
+    await traffic.stop();
     await caughtUp();
   }, 240_000);
   afterAll(async () => platform?.stop());

@@ -9,7 +9,7 @@ import { freeLoopbackPort, startRedisServer, type RedisProcess } from '../server
 import { participantHttp, type Exchange, type ParticipantHttp } from './support/participant-http.ts';
 import { repoRoot } from './support/platform.ts';
 import { signed } from './support/signed-request.ts';
-import { eventually, merchantQrs, mixedPayment, scalar } from './support/traffic.ts';
+import { eventually, merchantQrs, mixedPayment, pacedTraffic, scalar } from './support/traffic.ts';
 
 /**
  * Redis restarted under load, for real: a redis-server this test owns (AOF on, its own
@@ -85,22 +85,11 @@ describe('Redis restarted under load', () => {
     const alertBefore = await payFromSanctionedCountry();
     await eventually(() => alertEventsOf(alertBefore), (n) => n === 1, 30_000);
 
-    // Up to RATE payments a second from WORKERS connections, each waiting for its answer (or
-    // its timeout) before the next: on a loaded machine the rate drops rather than a queue
-    // growing without bound.
-    let traffic = true;
-    let next = 0;
-    let due = Date.now();
-    const worker = async () => {
-      while (traffic) {
-        const i = next++;
-        due = Math.max(Date.now(), due + 1000 / RATE);
-        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-        const { participant, body } = mixedPayment(qr, i);
-        sent.push({ ...(await client.post(participant, '/v1/payments', body, CLIENT_TIMEOUT_MS)), participant, request: body });
-      }
-    };
-    const workers = Array.from({ length: WORKERS }, worker);
+    // Up to RATE payments a second from WORKERS connections, each waiting for its answer (or its timeout).
+    const traffic = pacedTraffic(RATE, WORKERS, async (i) => {
+      const { participant, body } = mixedPayment(qr, i);
+      sent.push({ ...(await client.post(participant, '/v1/payments', body, CLIENT_TIMEOUT_MS)), participant, request: body });
+    });
     /** How many answers came to requests sent since `from`, and how long ago that was. */
     const since = (from: number, pick: (x: Sent) => boolean = () => true) => async () => ({
       answers: sent.filter((x) => x.sentAt >= from && pick(x)).length,
@@ -119,8 +108,7 @@ describe('Redis restarted under load', () => {
     at.restarted = Date.now();
     await eventually(async () => at.reconnected, (t) => t > 0, 30_000);
     await eventually(since(at.reconnected, (x) => x.status === 200), (v) => v.answers >= 400 && v.ms >= 3000, 60_000);
-    traffic = false;
-    await Promise.all(workers);
+    await traffic.stop();
     alertAfter = await payFromSanctionedCountry();
   }, 240_000);
 

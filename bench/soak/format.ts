@@ -30,48 +30,29 @@ const COLUMNS: ReadonlyArray<readonly [string, number]> = [
   ['ingested', 9],
 ];
 
+/** The rule under the header and above the "all" row. */
+const RULE = `${COLUMNS.map(([, w]) => '-'.repeat(w)).join(' ')}  -------`;
+
 export function minuteHeader(): string {
   const cells = COLUMNS.map(([name, width]) => name.padStart(width));
-  return `${cells.join(' ')}  non-2xx\n${COLUMNS.map(([, w]) => '-'.repeat(w)).join(' ')}  -------`;
+  return `${cells.join(' ')}  non-2xx\n${RULE}`;
 }
 
-export function minuteLine(m: MinuteRecord): string {
-  const ingest = m.health.ingest;
-  return row([
-    String(m.minute),
-    String(m.offered),
-    String(m.answered),
-    String(m.missed),
-    m.achievedPerS.toFixed(1),
-    formatMs(m.latencyMs.p50),
-    formatMs(m.latencyMs.p99),
-    formatMs(m.latencyMs.max),
-    mib(m.platformRssMiB),
-    mib(m.redisRssMiB),
-    ingest ? String(Math.round(ingest.lagMs)) : '?',
-    ingest ? String(ingest.pending) : '?',
-    ingest ? String(ingest.rows) : '?',
-    nonOk(m.nonOkByStatus, m.errors),
-  ]);
-}
-
-/** The whole run under the minute table; RSS there is the peak (VmHWM), ingest the figures after draining. */
-export function totalLine(t: {
+/** What a row of the table shows: a minute's figures or the whole run's. */
+interface RowFigures {
   offered: number;
   answered: number;
   missed: number;
   achievedPerS: number;
   latencyMs: MinuteTraffic['latencyMs'];
-  platformPeakMiB?: number;
-  redisPeakMiB?: number;
-  health?: HealthReading;
   nonOkByStatus: Record<string, number>;
   errors: Record<string, number>;
-}): string {
-  const ingest = t.health?.ingest;
-  const rule = `${COLUMNS.map(([, w]) => '-'.repeat(w)).join(' ')}  -------`;
-  return `${rule}\n${row([
-    'all',
+}
+
+function figuresRow(label: string, t: RowFigures, platformMiB: number | undefined, redisMiB: number | undefined, health: HealthReading | undefined): string {
+  const ingest = health?.ingest;
+  return row([
+    label,
     String(t.offered),
     String(t.answered),
     String(t.missed),
@@ -79,13 +60,22 @@ export function totalLine(t: {
     formatMs(t.latencyMs.p50),
     formatMs(t.latencyMs.p99),
     formatMs(t.latencyMs.max),
-    mib(t.platformPeakMiB),
-    mib(t.redisPeakMiB),
+    mib(platformMiB),
+    mib(redisMiB),
     ingest ? String(Math.round(ingest.lagMs)) : '?',
     ingest ? String(ingest.pending) : '?',
     ingest ? String(ingest.rows) : '?',
     nonOk(t.nonOkByStatus, t.errors),
-  ])}`;
+  ]);
+}
+
+export function minuteLine(m: MinuteRecord): string {
+  return figuresRow(String(m.minute), m, m.platformRssMiB, m.redisRssMiB, m.health);
+}
+
+/** The whole run under the minute table; RSS there is the peak (VmHWM), ingest the figures after draining. */
+export function totalLine(t: RowFigures & { platformPeakMiB?: number; redisPeakMiB?: number; health?: HealthReading }): string {
+  return `${RULE}\n${figuresRow('all', t, t.platformPeakMiB, t.redisPeakMiB, t.health)}`;
 }
 
 export const LEGEND = [

@@ -18,21 +18,8 @@ export interface SoakRun {
   platformGone: boolean;
 }
 
-export interface SoakTotals {
-  seconds: number;
-  offered: number;
-  sent: number;
-  missed: number;
-  missedLate: number;
-  missedAtCap: number;
-  answered: number;
-  ok2xx: number;
-  achievedPerS: number;
-  latencyMs: MinuteTraffic['latencyMs'];
-  nonOkByStatus: Record<string, number>;
-  errors: Record<string, number>;
-  decisions: Record<string, number>;
-}
+/** The whole run's figures: a minute's, over every minute. */
+export type SoakTotals = Omit<MinuteTraffic, 'minute' | 'maxSendDelayMs'>;
 
 export interface SoakSummary {
   totals: SoakTotals;

@@ -82,3 +82,28 @@ export async function eventually<T>(read: () => Promise<T>, check: (v: T) => boo
   }
   return last;
 }
+
+/**
+ * Up to `rate` sends a second from `workers` concurrent loops, each waiting for its send to
+ * finish before the next: on a loaded machine the rate drops rather than a queue growing
+ * without bound. `send` gets the running number of the send.
+ */
+export function pacedTraffic(rate: number, workers: number, send: (i: number) => Promise<void>): { stop(): Promise<void> } {
+  let running = true;
+  let next = 0;
+  let due = Date.now();
+  const loops = Array.from({ length: workers }, async () => {
+    while (running) {
+      const i = next++;
+      due = Math.max(Date.now(), due + 1000 / rate);
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      await send(i);
+    }
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}

@@ -7,6 +7,7 @@ import type { AuditLog } from '../analytics/audit-log.ts';
 import type { SwitchDeps } from '../switch/deps.ts';
 import type { Ledger } from '../switch/ledger.ts';
 import { errorHandler } from './http-errors.ts';
+import admission, { DEFAULT_MAX_IN_FLIGHT, type RiskPressure } from './plugins/admission.ts';
 import consoleStatic from './plugins/console-static.ts';
 import metricsPlugin, { type PlatformMetrics } from './plugins/metrics.ts';
 import operatorAuth from './plugins/operator-auth.ts';
@@ -49,6 +50,10 @@ export interface AppDeps {
   trustProxy?: string[];
   /** Requests per window per client address and per participant; DEFAULT_RATE_LIMITS (server/plugins/rate-limit.ts) for what is left out. */
   rateLimits?: RateLimitsConfig;
+  /** Authorisations this node works on at once (config `payments.maxInFlight`); DEFAULT_MAX_IN_FLIGHT when left out. */
+  maxInFlight?: number;
+  /** The risk engine's scored and late counts, which the admission bound adapts to (plugins/admission.ts). */
+  riskPressure?: () => RiskPressure;
 }
 
 /** helmet's defaults, with a CSP that lets the OpenAPI UI and the console run from this host only. */
@@ -153,6 +158,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.switchDeps) {
     await app.register(qrRoutes);
     await app.register(merchantRoutes, { registry: deps.switchDeps.registry });
+    await app.register(admission, {
+      maxInFlight: deps.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      ...(deps.riskPressure ? { pressure: deps.riskPressure } : {}),
+      registry: deps.metrics.registry,
+    });
     await app.register(paymentRoutes, { switchDeps: deps.switchDeps });
   }
   // Login where operators are served: sessions live in Redis, so a token from any such node works on all of them.

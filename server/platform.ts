@@ -277,6 +277,15 @@ export async function startPlatform(
       maxClockSkewMs: file.auth.maxClockSkewMs,
       bodyLimitBytes: file.auth.bodyLimitBytes,
       rateLimits: file.rateLimits,
+      maxInFlight: file.payments.maxInFlight,
+      ...(risk
+        ? {
+            riskPressure: () => {
+              const stats = risk.stats();
+              return { scored: stats.scored, late: stats.degradedByCause.deadline };
+            },
+          }
+        : {}),
       trustProxy: config.trustProxy,
       users: file.users,
       sessions,

@@ -68,6 +68,11 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     if (!Number.isInteger(ms) || ms < 1 || ms > 5000) throw new ConfigError('RISK_DEADLINE_MS: an integer from 1 to 5000');
     file.risk = { ...(file.risk ?? DEFAULT_RISK), deadlineMs: ms };
   }
+  if (env.MAX_IN_FLIGHT !== undefined) {
+    const n = Number(env.MAX_IN_FLIGHT);
+    if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new ConfigError('MAX_IN_FLIGHT: an integer from 1 to 100000');
+    file.payments = { ...file.payments, maxInFlight: n };
+  }
   return {
     host: env.HOST || '127.0.0.1',
     port,

@@ -111,6 +111,12 @@ export const ConfigFileSchema = Type.Object(
         reversalWindowMinutes: Type.Integer({ minimum: 1, maximum: 24 * 60 }),
         /** How long payments stay queryable through GET /v1/payments/{id} from the switch's store. */
         retentionDays: Type.Integer({ minimum: 1, maximum: 400 }),
+        /**
+         * The most authorisations (payments, refunds, reversals) one node works on at once;
+         * more are answered 503 OVERLOADED at once. The node's bound adapts below it to the
+         * risk deadline (server/plugins/admission.ts). Default 64.
+         */
+        maxInFlight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
       },
       { additionalProperties: false },
     ),

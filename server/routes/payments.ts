@@ -15,6 +15,8 @@ export default async function paymentRoutes(app: FastifyInstance, options: { swi
   const common = {
     preValidation: app.authenticateParticipant,
   };
+  // Payments and follow-ups run the risk step: admitted only while the node has room (plugins/admission.ts).
+  const authorising = { ...common, onRequest: app.admitAuthorisation };
   const schemaBase = { tags: ['participant'], security: [{ participantSignature: [] }], headers: signedHeaders };
 
   function answer(reply: FastifyReply, result: Result<PaymentAnswer, DomainError>, started: number) {
@@ -29,7 +31,7 @@ export default async function paymentRoutes(app: FastifyInstance, options: { swi
   app.post<{ Body: Static<typeof PaymentBody> }>(
     '/v1/payments',
     {
-      ...common,
+      ...authorising,
       schema: {
         ...schemaBase,
         summary: 'Authorise one QR payment (idempotent on the participant and txnId)',
@@ -76,6 +78,7 @@ export default async function paymentRoutes(app: FastifyInstance, options: { swi
     app.post<{ Params: Static<typeof PaymentIdParams>; Body: Static<typeof FollowUpBody> }>(
       `/v1/payments/:paymentId/${path}`,
       {
+        onRequest: app.admitAuthorisation,
         // A follow-up may come with no body at all: that means "everything, no txnId".
         preValidation: [app.authenticateParticipant, async (request) => void (request.body ??= {})],
         schema: {

@@ -6,6 +6,7 @@ import { spawnBaseline, waitUntilReady, type BaselineProcess } from './child-pro
 
 export interface EchoServer {
   url: string;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -27,5 +28,5 @@ export async function startEchoServer(redisUrl?: string): Promise<EchoServer> {
     await response.body.dump();
     return response.statusCode === 200;
   });
-  return { url, stop: () => server.stop() };
+  return { url, pid: server.child.pid, stop: () => server.stop() };
 }

@@ -5,6 +5,7 @@ import { spawnBaseline, waitUntilReady } from './child-process.ts';
 
 export interface ScratchRedis {
   port: number;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -31,5 +32,5 @@ export async function startScratchRedis(bin = 'redis-server'): Promise<ScratchRe
       probe.disconnect();
     }
   });
-  return { port, stop: () => server.stop() };
+  return { port, pid: server.child.pid, stop: () => server.stop() };
 }

@@ -9,6 +9,12 @@ export interface Outcome {
   failure?: string;
   /** The operation's own latency; measured around the call when absent. */
   latencyMs?: number;
+  /**
+   * The target refused the operation and asked to be left alone this long (503 OVERLOADED
+   * with Retry-After): neither completed nor failed, counted as refused, and the worker
+   * waits as a well-behaved client would before its next operation.
+   */
+  backOffMs?: number;
 }
 
 export interface ClosedLoopOptions {
@@ -26,6 +32,8 @@ export interface ClosedLoopResult {
   /** Operations in the window that were not ok, or threw. */
   failures: number;
   failureKinds: Record<string, number>;
+  /** Operations in the window the target refused with a back-off (see Outcome.backOffMs). */
+  refused: number;
 }
 
 /**
@@ -38,6 +46,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
   const failureKinds: Record<string, number> = {};
   let completed = 0;
   let failures = 0;
+  let refused = 0;
   const begin = performance.now();
   const measureFrom = begin + options.warmupS * 1000;
   const measureUntil = measureFrom + options.measureS * 1000;
@@ -53,6 +62,11 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
         outcome = { ok: false, failure: typeof error.code === 'string' ? error.code : String(error.name ?? 'Error') };
       }
       const finished = performance.now();
+      if (outcome.backOffMs !== undefined) {
+        if (finished >= measureFrom && finished <= measureUntil) refused++;
+        await sleep(Math.min(outcome.backOffMs, Math.max(0, measureUntil - performance.now())));
+        continue;
+      }
       if (finished < measureFrom || finished > measureUntil) continue;
       completed++;
       latency.record(outcome.latencyMs ?? finished - started);
@@ -66,5 +80,5 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
-  return { completed, perSecond: completed / options.measureS, latencyMs: latency.summarize(), failures, failureKinds };
+  return { completed, perSecond: completed / options.measureS, latencyMs: latency.summarize(), failures, failureKinds, refused };
 }

@@ -169,7 +169,7 @@ async function freshness(settings: BenchSettings): Promise<{ lines: string[]; wa
     const [row] = JSON.parse(stdout) as Array<{ n: number; q: number[] }>;
     const answered = summary.ok2xx;
     const lines = [
-      `freshness at ${FRESHNESS_TPS}/s offered: achieved ${summary.achievedTps.toFixed(0)}/s, ${answered} answered 2xx, ${row?.n} rows in ClickHouse`,
+      `freshness at ${FRESHNESS_TPS}/s offered: sent ${summary.achievedTps.toFixed(0)}/s, ${answered} answered 2xx (${(answered / summary.durationS).toFixed(0)}/s), ${summary.errorCodes.OVERLOADED ?? 0} refused 503 OVERLOADED, ${row?.n} rows in ClickHouse`,
       `  decision to row in ClickHouse (ingested_at - decided_at): p50 ${row?.q[0]} ms, p99 ${row?.q[1]} ms`,
       `  payment latency at that load: p50 ${summary.latencyMs.p50.toFixed(1)} ms, p99 ${summary.latencyMs.p99.toFixed(1)} ms`,
     ];

@@ -4,6 +4,8 @@ import { startEchoServer } from '../baselines/fastify-echo.ts';
 import { startScratchRedis } from '../baselines/redis-server.ts';
 import { runClosedLoop, type Outcome } from '../load/closed-loop.ts';
 import { startPlatform } from '../platform-process.ts';
+import { cpuMeter } from '../process-cpu.ts';
+import { findChildProcess } from '../soak/process-memory.ts';
 import { failureWarnings, measurementOf, ratiosOf, type BenchSettings, type Measurement, type Suite } from '../suite.ts';
 import { bootstrapMerchants, errorCodeOf } from '../traffic/bootstrap.ts';
 import { DEFAULT_CONFIG_PATH, DEFAULT_CREDENTIALS_PATH, loadParticipants } from '../traffic/participants.ts';
@@ -24,6 +26,7 @@ export const paymentsSuite: Suite = {
   async run(settings) {
     const { participants, homeCountry } = loadParticipants(DEFAULT_CREDENTIALS_PATH, DEFAULT_CONFIG_PATH);
     const measurements: Measurement[] = [];
+    const cpuNotes: string[] = [];
 
     // The platform first: its acquirers issue the QR codes, so the echo baseline gets the
     // very same sequence of bodies (same seed), and each run has the machine to itself.
@@ -39,7 +42,8 @@ export const paymentsSuite: Suite = {
       try {
         merchants = await bootstrap(platform.url, participants);
         const generator = generatorFor(participants, homeCountry, merchants);
-        const measured = await measureHttp(name, 'subject', platform.url, '/v1/payments', generator, settings);
+        const processes = { platform: platform.pid, 'its redis-server': findChildProcess(platform.pid, 'redis-server') };
+        const measured = await measureHttp(name, 'subject', platform.url, '/v1/payments', generator, settings, processes, cpuNotes);
         measurements.push(measured);
         if (measured.failures > 0) {
           // Its own log says why; the answers only carry a code.
@@ -62,7 +66,8 @@ export const paymentsSuite: Suite = {
           ['fastify POST /echo + one Redis round trip (baseline)', '/echo-redis'],
         ] as const) {
           const generator = generatorFor(participants, homeCountry, merchants);
-          measurements.push(await measureHttp(name, 'baseline', echo.url, path, generator, settings));
+          const processes = { 'fastify echo': echo.pid, ...(path === '/echo-redis' ? { 'its redis-server': redis.pid } : {}) };
+          measurements.push(await measureHttp(name, 'baseline', echo.url, path, generator, settings, processes, cpuNotes));
         }
       } finally {
         await echo.stop();
@@ -78,6 +83,7 @@ export const paymentsSuite: Suite = {
       measurements,
       ratios: ratiosOf(measurements),
       warnings: failureWarnings(measurements),
+      notes: cpuNotes,
     };
   },
 };
@@ -111,9 +117,14 @@ async function measureHttp(
   path: string,
   generator: PaymentGenerator,
   settings: BenchSettings,
+  processes: Record<string, number | undefined>,
+  cpuNotes: string[],
 ): Promise<Measurement> {
   const client: SignedClient = createSignedClient(url, { connections: settings.concurrency });
   const utcHour = () => (Date.now() / 3_600_000) % 24;
+  // CPU over the measured window only: where each request's time went, server by server.
+  const cpu = cpuMeter({ ...processes, 'load generator (this process)': process.pid });
+  const warm = setTimeout(() => cpu.start(), settings.warmupS * 1000);
   try {
     settings.log(`${name}: ${settings.warmupS} s warm-up, ${settings.measureS} s measured, ${settings.concurrency} workers`);
     const result = await runClosedLoop({
@@ -122,6 +133,10 @@ async function measureHttp(
         const payment = generator.next(utcHour());
         const response = await client.send(payment.participant, 'POST', path, JSON.stringify(payment.body));
         const ok = response.status >= 200 && response.status < 300;
+        // Admission control: a participant told to come back later waits as told.
+        if (response.status === 503 && errorCodeOf(response.body) === 'OVERLOADED') {
+          return { ok: false, backOffMs: 1000 * (response.retryAfterS ?? 1) };
+        }
         return {
           ok,
           latencyMs: response.latencyMs,
@@ -129,8 +144,17 @@ async function measureHttp(
         };
       },
     });
+    const perRequest = cpu.stop(result.completed);
+    const parts = Object.entries(perRequest).map(([who, ms]) => `${who} ${ms.toFixed(3)}`);
+    if (parts.length > 0) cpuNotes.push(`CPU ms per answered request, ${name}: ${parts.join(', ')}`);
+    if (result.refused > 0) {
+      cpuNotes.push(
+        `${name}: ${result.refused} requests refused with 503 OVERLOADED (admission control); each worker then waited Retry-After, as a participant would. Not counted in per second, latency or non-2xx.`,
+      );
+    }
     return measurementOf(name, role, result);
   } finally {
+    clearTimeout(warm);
     await client.close();
   }
 }

@@ -15,6 +15,8 @@ export interface SignedResponse {
   body: unknown;
   /** From handing the signed request to the pool until the whole body was read. */
   latencyMs: number;
+  /** Seconds from a Retry-After header (429, 503), when the answer had one. */
+  retryAfterS?: number;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -68,7 +70,8 @@ export function createSignedClient(baseUrl: string, options: { connections: numb
       });
       const text = await response.body.text();
       const latencyMs = performance.now() - started;
-      return { status: response.statusCode, body: parseJson(text), latencyMs };
+      const retryAfter = Number(response.headers['retry-after']);
+      return { status: response.statusCode, body: parseJson(text), latencyMs, ...(retryAfter >= 0 ? { retryAfterS: retryAfter } : {}) };
     },
     async close() {
       // close() waits for requests still pending; a gateway that stopped answering gets a second, then is cut off.

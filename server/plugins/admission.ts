@@ -121,8 +121,8 @@ export default fp(
       app.addHook('onClose', async () => clearInterval(timer));
     }
 
-    // The refusal is the cheapest answer the node gives: it comes in floods when the node is
-    // past its capacity, so it is written here, without an Error and the error handler.
+    // Refusals come in floods when the node is past its capacity: each is answered here,
+    // without building an Error (its stack) and going through the error handler.
     app.decorate('admitAuthorisation', async (_request: FastifyRequest, reply: FastifyReply) => {
       if (!admission.tryEnter()) {
         refused.inc();

@@ -36,6 +36,7 @@ import { startRedisServer, type RedisProcess } from './redis-process.ts';
 import { AUDIT_STREAM, auditRow, createStreamAuditLog } from './audit-stream.ts';
 import { logConnectionErrors } from './redis-errors.ts';
 import type { Role } from './roles.ts';
+import { clientAddress } from './client-address.ts';
 import { streamLag } from '../ingest/stream-lag.ts';
 import { DEFAULT_WRITER_GROUP } from '../ingest/writer-loop.ts';
 
@@ -332,7 +333,9 @@ export async function startPlatform(
       await scheduled.ready;
     }
     if (plan.console) {
-      alerting.live.attach(app.server);
+      // Socket handshakes count against the client address's request budget, as every route does.
+      const addressOf = clientAddress(config.trustProxy);
+      alerting.live.attach(app.server, (request) => app.takeAddressBudget(addressOf(request)));
       // Open sockets would keep the HTTP server from closing.
       app.addHook('preClose', async () => alerting.live.close());
     }

@@ -1,4 +1,4 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
 import { Server, type Namespace } from 'socket.io';
@@ -29,8 +29,13 @@ const MISSED_PACKETS = Symbol('missed packets');
 
 export interface LiveFeed {
   alert(kind: 'created' | 'updated', alert: Alert): void;
-  /** Serves sockets on this HTTP server and starts the per-second aggregates; without it the feed only emits. */
-  attach(httpServer: HttpServer): void;
+  /**
+   * Serves sockets on this HTTP server and starts the per-second aggregates; without it the
+   * feed only emits. `admit` sees every HTTP request of a socket.io handshake (polling or
+   * websocket upgrade) before anything else is done with it: false refuses it (engine.io
+   * answers 403), as the per-address rate limit does for the API.
+   */
+  attach(httpServer: HttpServer, admit?: (request: IncomingMessage) => boolean): void;
   close(): Promise<void>;
 }
 
@@ -115,8 +120,8 @@ export function startLiveFeed(options: {
 
   return {
     io,
-    attach(httpServer) {
-      io.attach(httpServer);
+    attach(httpServer, admit) {
+      io.attach(httpServer, admit ? { allowRequest: (request, callback) => (admit(request) ? callback(null, true) : callback('RATE_LIMITED', false)) } : {});
       startTicker();
     },
     alert(kind, alert) {

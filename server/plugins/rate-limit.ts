@@ -9,6 +9,11 @@ import { HttpDomainError } from '../http-errors.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     participantBudget: ParticipantBudget;
+    /**
+     * Counts one request from a client address against its limit; false when it is over.
+     * For what reaches the node without fastify's routing: socket.io's handshakes.
+     */
+    takeAddressBudget(address: string): boolean;
   }
 }
 
@@ -157,16 +162,23 @@ export default fp(
     timer.unref();
     app.addHook('onClose', async () => clearInterval(timer));
 
-    app.addHook('onRequest', (request, _reply, done) => {
+    const takeAddressBudget = (address: string): boolean => {
       const window = windowNow();
-      let count = addresses.get(request.ip);
+      let count = addresses.get(address);
       if (count === undefined || count.window !== window) {
         count = { window, shared: 0, unsent: 0, sending: 0 };
-        addresses.set(request.ip, count);
+        addresses.set(address, count);
       }
       count.unsent++;
       if (count.shared + count.sending + count.unsent > perIp.max) {
         limited.inc({ scope: 'ip' });
+        return false;
+      }
+      return true;
+    };
+    app.decorate('takeAddressBudget', takeAddressBudget);
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (!takeAddressBudget(request.ip)) {
         done(refusal(perIp, 'this address'));
         return;
       }

@@ -11,6 +11,7 @@ import { corridorOf } from './routing.ts';
 import { claimTxn } from './claim-txn.ts';
 import { requestHash } from './stable-json.ts';
 import { isStoreUnavailable, STORE_UNAVAILABLE } from './store-unavailable.ts';
+import { lateObserverOf } from './late-observer.ts';
 
 export type { PaymentRequest } from './prepare-payment.ts';
 
@@ -119,6 +120,8 @@ async function authorizePrepared(
     });
   } catch (e) {
     deps.ledger.releaseSoon(participantId, request.txnId, claim.token);
+    // The commit may have run with its reply lost: observed once Redis tells (late-observer.ts).
+    if (isStoreUnavailable(e)) lateObserverOf(deps)?.add(paymentId);
     throw e;
   }
   if ('lost' in committed) {

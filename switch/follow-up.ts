@@ -8,6 +8,7 @@ import { paymentAnswer, type PaymentAnswer } from './payment-view.ts';
 import { claimTxn } from './claim-txn.ts';
 import { requestHash } from './stable-json.ts';
 import { isStoreUnavailable, STORE_UNAVAILABLE } from './store-unavailable.ts';
+import { lateObserverOf } from './late-observer.ts';
 
 export interface FollowUpRequest {
   /** Idempotency key of the follow-up; a reversal without one can happen only once anyway. */
@@ -160,6 +161,8 @@ async function followUpChecked(
     });
   } catch (e) {
     deps.ledger.releaseSoon(callerId, txnId, claim.token);
+    // The commit may have run with its reply lost: observed once Redis tells (late-observer.ts).
+    if (isStoreUnavailable(e)) lateObserverOf(deps)?.add(paymentId);
     throw e;
   }
   if ('lost' in outcome) {

@@ -88,9 +88,12 @@ export function startBacktestJobs(options: {
       return jobId;
     },
     async get(jobId) {
+      // The state first: a job read before it completed has no result yet, even if its state
+      // read just after says completed. BullMQ stores the result and the state in one step.
+      const state = await queue.getJobState(jobId);
       const job = (await queue.getJob(jobId)) as Job<BacktestJobData, BacktestResult> | undefined;
-      if (!job) return undefined;
-      return viewOf(job, (await job.getState()) as JobState);
+      if (!job || state === 'unknown') return undefined;
+      return viewOf(job, state as JobState);
     },
     async close() {
       closing = true;

@@ -38,9 +38,11 @@ export function reportJobView(job: Job<ReportJobData, ScheduledRunResult>, state
 }
 
 export async function readReportJob(queue: Queue<ReportJobData, ScheduledRunResult>, jobId: string): Promise<ReportJobView | undefined> {
+  // The state first: a job read before it completed has no result yet (see backtest-jobs.ts).
+  const state = await queue.getJobState(jobId);
   const job = (await queue.getJob(jobId)) as Job<ReportJobData, ScheduledRunResult> | undefined;
-  if (!job) return undefined;
-  return reportJobView(job, await job.getState());
+  if (!job || state === 'unknown') return undefined;
+  return reportJobView(job, state);
 }
 
 /** Reads report jobs from anywhere that has the Redis URL (the jobs route), on a connection of its own. */

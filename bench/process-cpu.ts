@@ -1,20 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { readStat } from './soak/process-memory.ts';
 
 /** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ, 100 on Linux's x86 and arm ABIs). */
 const USER_HZ = 100;
 
 /** CPU seconds (user + system, every thread) a process has used so far; undefined when it is gone or not on Linux. */
 export function cpuSeconds(pid: number): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // `pid (comm) state ...`: comm may hold spaces, so count fields after the last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
+  const stat = readStat(pid);
+  if (!stat) return undefined;
+  const utime = Number(stat.fields[11]);
+  const stime = Number(stat.fields[12]);
   return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / USER_HZ : undefined;
 }
 

@@ -1,16 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRedis, type TestRedis } from '../rules/test-support/redis.ts';
+import { eventually } from '../test/support/traffic.ts';
 import { WriterLoop } from './writer-loop.ts';
-
-const eventually = async <T>(read: () => Promise<T> | T, check: (v: T) => boolean, timeoutMs = 10_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('the writer loop and a lost connection', () => {
   let server: TestRedis;
@@ -37,7 +28,7 @@ describe('the writer loop and a lost connection', () => {
     });
     const running = loop.run();
     const first = (await admin.xadd(stream, '*', 'n', '1'))!;
-    await eventually(() => written.length, (n) => n === 1);
+    await eventually(() => written.length, (n) => n === 1, 10_000);
     expect(written).toEqual([first]);
 
     // What Redis stopping between delivering entries and sending the reply leaves behind:
@@ -55,9 +46,9 @@ describe('the writer loop and a lost connection', () => {
     await admin.call('CLIENT', 'KILL', 'ID', /id=(\d+)/.exec(blocked[0]!)![1]!);
     const later = (await admin.xadd(stream, '*', 'n', '3'))!;
 
-    await eventually(() => written.length, (n) => n >= 3);
+    await eventually(() => written.length, (n) => n >= 3, 10_000);
     expect(written.sort()).toEqual([first, lost, later].sort());
-    await eventually(() => admin.xpending(stream, 'ingest'), (p) => Number((p as [number])[0]) === 0);
+    await eventually(() => admin.xpending(stream, 'ingest'), (p) => Number((p as [number])[0]) === 0, 10_000);
     await loop.close(1000);
     await running;
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TransactionBodySink } from '../ingest/clickhouse-sink.ts';
+import { insertFailures } from './support/insert-failures.ts';
 import { startTestPlatform } from './support/platform.ts';
 import { signed } from './support/signed-request.ts';
 import { eventually, merchantQrs, mixedPayment, pacedTraffic, scalar, sendPayments } from './support/traffic.ts';
@@ -34,15 +34,8 @@ const isDegraded = (a: Answer) => (a.body.risk?.reasons ?? []).some((r: { ruleId
 
 describe('ClickHouse down for a minute under steady traffic', () => {
   let platform: Awaited<ReturnType<typeof startTestPlatform>>;
-  let failing = false;
-  let attemptsWhileFailing = 0;
-  const wrapInsert = (insert: TransactionBodySink): TransactionBodySink => async (body, token) => {
-    if (failing) {
-      attemptsWhileFailing += 1;
-      throw new Error('injected: ClickHouse unavailable');
-    }
-    await insert(body, token);
-  };
+  // The client boundary where ClickHouse failures are injected.
+  const clickhouse = insertFailures();
   const answers: Answer[] = [];
   const samples: HealthSample[] = [];
   let rowsBefore = 0;
@@ -52,7 +45,7 @@ describe('ClickHouse down for a minute under steady traffic', () => {
   const caughtUp = () => eventually(() => platform.writer!.lag(), (l) => l.pending === 0 && l.lagMs === 0, 60_000);
 
   beforeAll(async () => {
-    platform = await startTestPlatform({}, { wrapInsert });
+    platform = await startTestPlatform({}, { wrapInsert: clickhouse.wrapInsert });
     const qr = await merchantQrs(platform.app);
     // Some history first, so "nothing written" compares against rows that are there.
     const warmUp = await sendPayments(platform.app, qr, 200, 8, 1_000_000);
@@ -67,7 +60,7 @@ describe('ClickHouse down for a minute under steady traffic', () => {
       answers.push({ status: r.status, body: r.body, sentAt });
     });
 
-    failing = true;
+    clickhouse.failing = true;
     at.outage = Date.now();
     // The outage lasts a fixed minute: /health is sampled along the way.
     while (Date.now() - at.outage < OUTAGE_MS) {
@@ -75,7 +68,7 @@ describe('ClickHouse down for a minute under steady traffic', () => {
       const health = await platform.app.inject({ method: 'GET', url: '/health' });
       samples.push({ at: Date.now(), status: health.statusCode, body: health.json(), rowsInClickHouse: await scalar(ch(), 'SELECT count() FROM cpg.transactions') });
     }
-    failing = false;
+    clickhouse.failing = false;
     at.restored = Date.now();
     // Traffic goes on while the writer catches up.
     await eventually(async () => answers.filter((a) => a.sentAt > at.restored).length, (n) => n >= 5 * RATE, 60_000);
@@ -93,7 +86,7 @@ describe('ClickHouse down for a minute under steady traffic', () => {
 
   it('writes nothing to ClickHouse while it fails, and keeps retrying', () => {
     expect(samples.map((s) => s.rowsInClickHouse)).toEqual(samples.map(() => rowsBefore));
-    expect(attemptsWhileFailing).toBeGreaterThanOrEqual(10);
+    expect(clickhouse.attemptsWhileFailing).toBeGreaterThanOrEqual(10);
   });
 
   it('reports on /health the ingest lag growing with the outage, ClickHouse itself answering', () => {

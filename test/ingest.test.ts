@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TransactionBodySink } from '../ingest/clickhouse-sink.ts';
 import { signed } from './support/signed-request.ts';
+import { insertFailures } from './support/insert-failures.ts';
 import { startTestPlatform } from './support/platform.ts';
 import { eventually, merchantQrs, scalar, sendPayments } from './support/traffic.ts';
 
@@ -9,18 +9,10 @@ describe('ingest: the tap stream into ClickHouse', () => {
   let platform: Awaited<ReturnType<typeof startTestPlatform>>;
   let qr: Record<string, string>;
   // The client boundary where ClickHouse failures are injected.
-  let failing = false;
-  let attemptsWhileFailing = 0;
-  const wrapInsert = (insert: TransactionBodySink): TransactionBodySink => async (body, token) => {
-    if (failing) {
-      attemptsWhileFailing += 1;
-      throw new Error('injected: ClickHouse unavailable');
-    }
-    await insert(body, token);
-  };
+  const clickhouse = insertFailures();
 
   beforeAll(async () => {
-    platform = await startTestPlatform({}, { wrapInsert });
+    platform = await startTestPlatform({}, { wrapInsert: clickhouse.wrapInsert });
     qr = await merchantQrs(platform.app);
   });
   afterAll(async () => platform?.stop());
@@ -90,15 +82,15 @@ describe('ingest: the tap stream into ClickHouse', () => {
     const before = await scalar(ch(), 'SELECT count() FROM cpg.transactions');
     const minuteTotal = async () => Number(await scalar(ch(), 'SELECT toString(sum(messages)) FROM cpg.transactions_per_minute'));
     expect(await minuteTotal()).toBe(before);
-    failing = true;
-    attemptsWhileFailing = 0;
+    clickhouse.failing = true;
+    clickhouse.attemptsWhileFailing = 0;
     const during = await sendPayments(platform.app, qr, 1500, 24, 20_000);
     expect(during.every((a) => a.status === 200)).toBe(true);
-    await eventually(async () => attemptsWhileFailing, (n) => n >= 2);
+    await eventually(async () => clickhouse.attemptsWhileFailing, (n) => n >= 2);
     const lag = await platform.writer!.lag();
     expect(lag.pending + lag.streamLength).toBeGreaterThan(0);
     expect(await scalar(ch(), 'SELECT count() FROM cpg.transactions')).toBe(before);
-    failing = false;
+    clickhouse.failing = false;
     await caughtUp();
     const ids = during.map((a) => a.body.paymentId as string);
     expect(await scalar(ch(), 'SELECT count() FROM cpg.transactions WHERE payment_id IN {ids:Array(String)}', { ids })).toBe(1500);

@@ -46,8 +46,11 @@ export function findChildProcess(parentPid: number, name: string): number | unde
   return undefined;
 }
 
-/** `pid (comm) state ppid ...`; comm may itself hold spaces and parentheses, so split at the last ')'. */
-function readStat(pid: number): { comm: string; ppid: number } | undefined {
+/**
+ * `pid (comm) state ppid ...`; comm may itself hold spaces and parentheses, so split at the
+ * last ')'. `fields` are those after comm: fields[0] is the state, fields[1] the ppid.
+ */
+export function readStat(pid: number): { comm: string; ppid: number; fields: string[] } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -57,6 +60,6 @@ function readStat(pid: number): { comm: string; ppid: number } | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
-  const rest = text.slice(close + 2).split(' ');
-  return { comm: text.slice(open + 1, close), ppid: Number(rest[1]) };
+  const fields = text.slice(close + 2).split(' ');
+  return { comm: text.slice(open + 1, close), ppid: Number(fields[1]), fields };
 }

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { statusOf } from '../http-errors.ts';
+import { registeredMetric } from './metrics.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -98,21 +100,19 @@ export interface AdmissionOptions {
   registry: Registry;
 }
 
-function metric<T>(registry: Registry, name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
-}
+const OVERLOADED_STATUS = statusOf('OVERLOADED');
 
 export default fp(
   async function admission(app: FastifyInstance, options: AdmissionOptions) {
     const admission = createAdmissionLimit(options);
     const { registry } = options;
-    const refused = metric(registry, 'cpg_admission_refused_total', () =>
+    const refused = registeredMetric(registry, 'cpg_admission_refused_total', () =>
       new Counter({ name: 'cpg_admission_refused_total', help: 'Authorisations refused with 503 OVERLOADED: the node had its bound in flight', registers: [registry] }),
     );
-    metric(registry, 'cpg_authorisations_in_flight', () =>
+    registeredMetric(registry, 'cpg_authorisations_in_flight', () =>
       new Gauge({ name: 'cpg_authorisations_in_flight', help: 'Authorisations this node is working on (admitted, not yet answered)', registers: [registry], collect() { this.set(admission.inFlight); } }),
     );
-    metric(registry, 'cpg_admission_limit', () =>
+    registeredMetric(registry, 'cpg_admission_limit', () =>
       new Gauge({ name: 'cpg_admission_limit', help: 'Authorisations this node admits at once, as adapted to the risk deadline', registers: [registry], collect() { this.set(admission.limit); } }),
     );
     if (options.pressure) {
@@ -127,7 +127,7 @@ export default fp(
       if (!admission.tryEnter()) {
         refused.inc();
         return reply
-          .code(503)
+          .code(OVERLOADED_STATUS)
           .header('retry-after', '1')
           .send({ error: { code: 'OVERLOADED', message: `this node is working on ${admission.limit} authorisations already; retry shortly` } });
       }

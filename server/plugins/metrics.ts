@@ -17,6 +17,11 @@ export interface PlatformMetrics {
   httpResponses: Counter<'route' | 'status'>;
 }
 
+/** The metric `name` already in `registry` (a plugin registered twice on one registry), or the one `make` registers. */
+export function registeredMetric<T>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
 export function createMetrics(): PlatformMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cpg_' });

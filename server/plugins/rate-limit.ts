@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 import type { RateLimitsConfig, WindowLimit } from '../config/schema.ts';
 import { HttpDomainError } from '../http-errors.ts';
+import { registeredMetric } from './metrics.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,7 +71,7 @@ function defineScripts(redis: Redis): ScriptedRedis {
 }
 
 function counter(registry: Registry, name: string, help: string, labelNames: string[] = []): Counter<string> {
-  return (registry.getSingleMetric(name) as Counter<string> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+  return registeredMetric(registry, name, () => new Counter({ name, help, labelNames, registers: [registry] }));
 }
 
 /** 429 in the platform's error shape, with Retry-After and the rate-limit headers @fastify/rate-limit would send. */

@@ -72,7 +72,7 @@ export async function scalar<T = number>(client: ClickHouseClient, query: string
 }
 
 /** Waits until `check` holds, polling; fails with the last value seen. */
-export async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(read: () => Promise<T> | T, check: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T = await read();
   while (!check(last)) {

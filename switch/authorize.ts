@@ -8,7 +8,7 @@ import { paymentAnswer, type PaymentAnswer } from './payment-view.ts';
 import { preparePayment, type PaymentRequest } from './prepare-payment.ts';
 import type { Merchant } from './registry.ts';
 import { corridorOf } from './routing.ts';
-import { claimTxn } from './claim-txn.ts';
+import { answeredBefore, claimTxn } from './claim-txn.ts';
 import { requestHash } from './stable-json.ts';
 import { isStoreUnavailable, STORE_UNAVAILABLE } from './store-unavailable.ts';
 import { lateObserverOf } from './late-observer.ts';
@@ -66,11 +66,13 @@ async function authorizePrepared(
   started: bigint,
   receivedAt: number,
 ): Promise<Result<PaymentAnswer, DomainError>> {
+  const bodyHash = requestHash(request);
   const prepared = preparePayment(deps, participantId, request);
-  if (!prepared.ok) return prepared;
+  // Checked against this node's configuration, not the one that may have taken the first
+  // attempt (another node, or before a change of rates or merchants): a repeat gets that answer.
+  if (!prepared.ok) return (await answeredBefore(deps.ledger, participantId, request.txnId, bodyHash)) ?? prepared;
   const { participant, merchant, merchantCurrency, walletCurrency, amountMinor, settlement } = prepared.value;
 
-  const bodyHash = requestHash(request);
   const paymentId = deps.newPaymentId('payment');
   const claimed = await claimTxn(deps.ledger, participantId, request.txnId, bodyHash, paymentId);
   if ('answered' in claimed) return claimed.answered;

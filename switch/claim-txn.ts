@@ -14,6 +14,24 @@ export const IN_PROGRESS_WAIT_MS = 3000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Reads a txnId's claim until no attempt holds it in progress; undefined once `waitMs` has passed. */
+async function unlessInProgress<H extends { kind: string }>(read: () => Promise<H>, waitMs: number): Promise<Exclude<H, { kind: 'in-progress' }> | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (let pauseMs = 5; ; pauseMs = Math.min(2 * pauseMs, 50)) {
+    const holder = await read();
+    if (holder.kind !== 'in-progress') return holder as Exclude<H, { kind: 'in-progress' }>;
+    if (Date.now() >= deadline) return undefined;
+    await sleep(pauseMs);
+  }
+}
+
+const IN_PROGRESS: DomainError = { code: 'TXN_IN_PROGRESS', message: 'this txnId is being processed; retry shortly' };
+
+async function firstAnswer(ledger: Ledger, paymentId: string): Promise<Result<PaymentAnswer, DomainError>> {
+  const first = await ledger.load(paymentId);
+  return first ? ok(paymentAnswer(first)) : err({ code: 'PAYMENT_NOT_FOUND', message: 'the first answer has expired' });
+}
+
 /**
  * Claims (participant, txnId) for this request. Either the caller now holds the claim, or
  * the request is already answered: the first answer for a repeat (once the first attempt
@@ -28,24 +46,32 @@ export async function claimTxn(
   paymentId: string,
   waitMs = IN_PROGRESS_WAIT_MS,
 ): Promise<{ claimed: string } | { answered: Result<PaymentAnswer, DomainError> }> {
-  const deadline = Date.now() + waitMs;
-  for (let pauseMs = 5; ; pauseMs = Math.min(2 * pauseMs, 50)) {
-    const claim = await ledger.claim(participantId, txnId, bodyHash, paymentId);
-    switch (claim.kind) {
-      case 'claimed':
-        return { claimed: claim.token };
-      case 'conflict':
-        return { answered: err({ code: 'TXN_ID_CONFLICT', message: 'this txnId was already used with a different request' }) };
-      case 'in-progress':
-        if (Date.now() >= deadline) {
-          return { answered: err({ code: 'TXN_IN_PROGRESS', message: 'this txnId is being processed; retry shortly' }) };
-        }
-        await sleep(pauseMs);
-        continue;
-      case 'done': {
-        const first = await ledger.load(claim.paymentId);
-        return { answered: first ? ok(paymentAnswer(first)) : err({ code: 'PAYMENT_NOT_FOUND', message: 'the first answer has expired' }) };
-      }
-    }
+  const claim = await unlessInProgress(() => ledger.claim(participantId, txnId, bodyHash, paymentId), waitMs);
+  if (!claim) return { answered: err(IN_PROGRESS) };
+  switch (claim.kind) {
+    case 'claimed':
+      return { claimed: claim.token };
+    case 'conflict':
+      return { answered: err({ code: 'TXN_ID_CONFLICT', message: 'this txnId was already used with a different request' }) };
+    case 'done':
+      return { answered: await firstAnswer(ledger, claim.paymentId) };
   }
+}
+
+/**
+ * For a request refused before its claim: the first answer when the same request with this
+ * txnId was already processed (or TXN_IN_PROGRESS while it still is, after `waitMs`), so no
+ * check made before the claim ever contradicts an answer given; undefined when the refusal
+ * stands (the txnId is free, or was used for a different request).
+ */
+export async function answeredBefore(
+  ledger: Ledger,
+  participantId: string,
+  txnId: string,
+  bodyHash: string,
+  waitMs = IN_PROGRESS_WAIT_MS,
+): Promise<Result<PaymentAnswer, DomainError> | undefined> {
+  const holder = await unlessInProgress(() => ledger.lookup(participantId, txnId, bodyHash), waitMs);
+  if (!holder) return err(IN_PROGRESS);
+  return holder.kind === 'done' ? firstAnswer(ledger, holder.paymentId) : undefined;
 }

@@ -1,9 +1,9 @@
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import type { MessageType, SwitchedMessage, TapEvent } from '../domain/transaction.ts';
-import { currencyByCode } from './currency.ts';
+import { currencyByCode, type Currency } from './currency.ts';
 import type { SwitchDeps } from './deps.ts';
 import type { StoredPayment } from './ledger.ts';
-import { convert, formatAmount, parseAmount, parseDecimal } from './money.ts';
+import { amountInRange, convert, formatAmount, parseAmount, parseDecimal } from './money.ts';
 import { paymentAnswer, type PaymentAnswer } from './payment-view.ts';
 import { claimTxn } from './claim-txn.ts';
 import { requestHash } from './stable-json.ts';
@@ -23,6 +23,7 @@ const REJECTION_MESSAGES: Record<string, string> = {
   ALREADY_REFUNDED: 'a refunded payment cannot be reversed',
   REVERSAL_WINDOW_CLOSED: 'the reversal window has closed; send a refund instead',
   REFUND_EXCEEDS_PAYMENT: 'the refunds would exceed the payment',
+  SETTLEMENT_ROUNDS_TO_ZERO: "the refund is worth less than one minor unit of the wallet's currency",
 };
 
 /** Who may see a payment: the payer's wallet and the merchant's acquirer. */
@@ -76,50 +77,27 @@ async function followUpChecked(
   started: bigint,
   receivedAt: number,
 ): Promise<Result<PaymentAnswer, DomainError>> {
-  const original = await deps.ledger.load(originalPaymentId);
-  if (!original || !isPartyTo(callerId, original)) {
-    return err({ code: 'PAYMENT_NOT_FOUND', message: 'no such payment' });
-  }
-  const o = original.record;
-  const allowedSender = type === 'refund' ? o.merchant.acquirer : o.participant;
-  if (callerId !== allowedSender) {
-    return err({
-      code: 'FOLLOW_UP_NOT_ALLOWED',
-      message: type === 'refund' ? "only the merchant's acquirer sends refunds" : "only the payer's wallet sends reversals",
-    });
-  }
-  if (o.messageType !== 'payment') {
-    return err({ code: 'NOT_A_PAYMENT', message: `a ${o.messageType} cannot be followed up` });
-  }
-  const amountCurrency = currencyByCode(o.amount.currency);
-  const walletCurrency = currencyByCode(o.settlement.currency);
-  const rate = parseDecimal(o.settlement.fxRate);
-  if (!amountCurrency || !walletCurrency || !rate) {
-    return err({ code: 'CURRENCY_UNSUPPORTED', message: 'the payment currency is not supported' });
-  }
-  let amountMinor = original.amountMinor - original.refundedMinor;
-  if (type === 'refund' && request.amount) {
-    if (request.amount.currency !== o.amount.currency) {
-      return err({ code: 'AMOUNT_CURRENCY_MISMATCH', message: `refunds are in ${o.amount.currency}` });
-    }
-    const parsed = parseAmount(request.amount.value, amountCurrency);
-    if (!parsed.ok) return parsed;
-    amountMinor = parsed.value;
-  } else if (type === 'reversal') {
-    amountMinor = original.amountMinor;
-  }
-  if (amountMinor <= 0n) return err({ code: 'REFUND_EXCEEDS_PAYMENT', message: 'nothing left to refund' });
-  const creditMinor = convert(amountMinor, amountCurrency, walletCurrency, rate);
-  const usd = currencyByCode('USD');
-  const inUsd = usd ? deps.fx.quote(amountMinor, amountCurrency, usd) : undefined;
-  if (!usd || !inUsd?.ok) return err({ code: 'FX_RATE_UNAVAILABLE', message: 'no USD rate' });
-
-  const txnId = request.txnId ?? (type === 'reversal' ? `reversal:${o.paymentId}` : deps.newPaymentId(type));
+  // The txnId is claimed before the payment is read: a repeat gets the first answer whatever
+  // the payment has become since (refunded in full, reversed, expired), never a check of it.
+  const txnId = request.txnId ?? (type === 'reversal' ? `reversal:${originalPaymentId}` : deps.newPaymentId(type));
   const bodyHash = requestHash({ type, originalPaymentId, ...request });
   const paymentId = deps.newPaymentId(type);
   const claimed = await claimTxn(deps.ledger, callerId, txnId, bodyHash, paymentId);
   if ('answered' in claimed) return claimed.answered;
   const claim = { token: claimed.claimed };
+
+  let checked: Result<CheckedFollowUp, DomainError>;
+  try {
+    checked = await checkFollowUp(deps, callerId, type, originalPaymentId, request);
+    // Refused before anything was written: the txnId is free again, for a corrected request too.
+    if (!checked.ok) await deps.ledger.release(callerId, txnId, claim.token);
+  } catch (e) {
+    deps.ledger.releaseSoon(callerId, txnId, claim.token);
+    throw e;
+  }
+  if (!checked.ok) return checked;
+  const { original, amountCurrency, walletCurrency, usd, amountMinor, creditMinor, usdMinor } = checked.value;
+  const o = original.record;
 
   const message: SwitchedMessage = {
     ...o,
@@ -129,7 +107,7 @@ async function followUpChecked(
     initiator: callerId,
     txnId,
     amount: { value: formatAmount(amountMinor, amountCurrency), currency: amountCurrency.code },
-    amountUsd: formatAmount(inUsd.value.minor, usd),
+    amountUsd: formatAmount(usdMinor, usd),
     settlement: { value: formatAmount(creditMinor, walletCurrency), currency: walletCurrency.code, fxRate: o.settlement.fxRate },
     receivedAt,
   };
@@ -175,4 +153,73 @@ async function followUpChecked(
   if (!stored) throw new Error(`follow-up ${paymentId} committed but not readable`);
   deps.observe?.({ ...event, status: outcome.status, ...(outcome.code ? { declineCode: outcome.code } : {}) });
   return ok(paymentAnswer(stored));
+}
+
+interface CheckedFollowUp {
+  original: StoredPayment;
+  amountCurrency: Currency;
+  walletCurrency: Currency;
+  usd: Currency;
+  /** In the payment's currency: what the request names, or what is left of the payment. */
+  amountMinor: bigint;
+  /** In the wallet's currency, at the payment's rate. */
+  creditMinor: bigint;
+  usdMinor: bigint;
+}
+
+/**
+ * What may be refunded or reversed, read from the payment as it is now. Runs under the
+ * txnId's claim; the commit checks the payment's state again, atomically.
+ */
+async function checkFollowUp(
+  deps: SwitchDeps,
+  callerId: string,
+  type: Exclude<MessageType, 'payment'>,
+  originalPaymentId: string,
+  request: FollowUpRequest,
+): Promise<Result<CheckedFollowUp, DomainError>> {
+  const original = await deps.ledger.load(originalPaymentId);
+  if (!original || !isPartyTo(callerId, original)) {
+    return err({ code: 'PAYMENT_NOT_FOUND', message: 'no such payment' });
+  }
+  const o = original.record;
+  const allowedSender = type === 'refund' ? o.merchant.acquirer : o.participant;
+  if (callerId !== allowedSender) {
+    return err({
+      code: 'FOLLOW_UP_NOT_ALLOWED',
+      message: type === 'refund' ? "only the merchant's acquirer sends refunds" : "only the payer's wallet sends reversals",
+    });
+  }
+  if (o.messageType !== 'payment') {
+    return err({ code: 'NOT_A_PAYMENT', message: `a ${o.messageType} cannot be followed up` });
+  }
+  const amountCurrency = currencyByCode(o.amount.currency);
+  const walletCurrency = currencyByCode(o.settlement.currency);
+  const rate = parseDecimal(o.settlement.fxRate);
+  if (!amountCurrency || !walletCurrency || !rate) {
+    return err({ code: 'CURRENCY_UNSUPPORTED', message: 'the payment currency is not supported' });
+  }
+  let amountMinor = original.amountMinor - original.refundedMinor;
+  if (type === 'refund' && request.amount) {
+    if (request.amount.currency !== o.amount.currency) {
+      return err({ code: 'AMOUNT_CURRENCY_MISMATCH', message: `refunds are in ${o.amount.currency}` });
+    }
+    const parsed = parseAmount(request.amount.value, amountCurrency);
+    if (!parsed.ok) return parsed;
+    amountMinor = parsed.value;
+  } else if (type === 'reversal') {
+    amountMinor = original.amountMinor;
+  }
+  if (amountMinor <= 0n) return err({ code: 'REFUND_EXCEEDS_PAYMENT', message: 'nothing left to refund' });
+  const creditMinor = convert(amountMinor, amountCurrency, walletCurrency, rate);
+  const usd = currencyByCode('USD');
+  const inUsd = usd ? deps.fx.quote(amountMinor, amountCurrency, usd) : undefined;
+  if (!usd || !inUsd?.ok) return err({ code: 'FX_RATE_UNAVAILABLE', message: 'no USD rate' });
+  // Converted amounts are stored like the paid one. A credit that rounds to nothing is
+  // refused by the commit, which alone knows what is left to credit.
+  for (const [minor, currency, what] of [[creditMinor, walletCurrency, 'credit'], [inUsd.value.minor, usd, 'USD amount']] as const) {
+    const inRange = amountInRange(minor, currency, what);
+    if (!inRange.ok) return inRange;
+  }
+  return ok({ original, amountCurrency, walletCurrency, usd, amountMinor, creditMinor, usdMinor: inUsd.value.minor });
 }

@@ -1,3 +1,4 @@
+import { MAX_RATE_UNITS } from '../domain/amount-limits.ts';
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import { currencyByCode, type Currency } from './currency.ts';
 import { convert, crossRate, formatDecimal, parseDecimal, RATE_SCALE, type Decimal } from './money.ts';
@@ -30,6 +31,11 @@ export function createFxTable(rates: Record<string, string>): FxTable {
         return err({ code: 'FX_RATE_UNAVAILABLE', message: `no rate from ${from.code} to ${to.code}` });
       }
       const rate = from.code === to.code ? ONE : crossRate(fromRate, toRate);
+      // The rate is stored with every payment (Decimal(18, 8)): one that rounds to nothing or
+      // overflows the column says the configured rates are far apart, not that the payment is wrong.
+      if (rate.units <= 0n || rate.units > MAX_RATE_UNITS) {
+        return err({ code: 'FX_RATE_OUT_OF_RANGE', message: `the rate from ${from.code} to ${to.code} is outside what the gateway quotes` });
+      }
       return ok({ minor: convert(minor, from, to, rate), rate, rateText: formatDecimal(rate) });
     },
   };

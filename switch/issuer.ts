@@ -1,5 +1,5 @@
 import type { Currency } from './currency.ts';
-import { parseAmount } from './money.ts';
+import { parseMinorUnits } from './money.ts';
 import type { Participant } from './registry.ts';
 
 /** The simulated issuer's limits of a wallet participant, in minor units of its currency. */
@@ -15,7 +15,7 @@ export function issuerLimits(participant: Participant, currency: Currency): Issu
   const cached = cache.get(participant);
   if (cached) return cached;
   const minor = (value: string | undefined) => {
-    const parsed = value === undefined ? undefined : parseAmount(value, currency);
+    const parsed = value === undefined ? undefined : parseMinorUnits(value, currency);
     return parsed?.ok ? parsed.value : 0n;
   };
   const limits = {

@@ -85,6 +85,15 @@ const RELEASE_GIVE_UP_MS = 10 * 60_000;
 const paymentKey = (paymentId: string) => `payment:${paymentId}`;
 export const walletKey = (participant: string, walletId: string) => `wallet:${participant}:${walletId}`;
 
+/** A claim someone else holds, read from its value: `P|hash|token` in progress, `D|hash|paymentId` done. */
+type Holder = Exclude<Claim, { kind: 'claimed' }>;
+function holderOf(current: string, bodyHash: string): Holder {
+  const [state, hash, value] = current.split('|');
+  if (hash !== bodyHash) return { kind: 'conflict' };
+  if (state === 'D' && value) return { kind: 'done', paymentId: value };
+  return { kind: 'in-progress' };
+}
+
 export function createLedger(redis: Redis, options: LedgerOptions) {
   defineLedgerScripts(redis);
   const claimTtlMs = options.claimTtlMs ?? 30_000;
@@ -146,10 +155,13 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
       if (set === 'OK') return { kind: 'claimed', token: mine };
       const current = await redis.get(key);
       if (current === null) return this.claim(participant, txnId, bodyHash, token);
-      const [state, hash, value] = current.split('|');
-      if (hash !== bodyHash) return { kind: 'conflict' };
-      if (state === 'D' && value) return { kind: 'done', paymentId: value };
-      return { kind: 'in-progress' };
+      return holderOf(current, bodyHash);
+    },
+
+    /** What holds (participant, txnId) now, without claiming it; `free` when nothing does. */
+    async lookup(participant: string, txnId: string, bodyHash: string): Promise<Holder | { kind: 'free' }> {
+      const current = await redis.get(txnKey(participant, txnId));
+      return current === null ? { kind: 'free' } : holderOf(current, bodyHash);
     },
 
     /** Gives a claim back when the request was rejected before anything was committed. */

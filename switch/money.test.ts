@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { currencyByCode } from './currency.ts';
-import { convert, crossRate, divideHalfEven, formatAmount, parseAmount, parseDecimal } from './money.ts';
+import { amountInRange, convert, crossRate, divideHalfEven, formatAmount, parseAmount, parseDecimal } from './money.ts';
 
 const CNY = currencyByCode('CNY')!;
 const KRW = currencyByCode('KRW')!;
 const THB = currencyByCode('THB')!;
+const USD = currencyByCode('USD')!;
 
 describe('money', () => {
   it('parses amounts into exact minor units', () => {
@@ -18,6 +19,18 @@ describe('money', () => {
       expect(parseAmount(bad, CNY).ok, bad).toBe(false);
     }
     expect(parseAmount('10.5', KRW).ok).toBe(false);
+  });
+
+  it('takes amounts up to the largest every store holds and refuses larger ones as AMOUNT_OUT_OF_RANGE', () => {
+    // KRW: 14 whole digits (Decimal(18, 4)); CNY: 2^53 - 1 fen (Lua doubles).
+    expect(parseAmount('99999999999999', KRW)).toEqual({ ok: true, value: 99_999_999_999_999n });
+    expect(parseAmount('90071992547409.91', CNY)).toEqual({ ok: true, value: 9_007_199_254_740_991n });
+    for (const [value, currency] of [['999999999999999', KRW], ['100000000000000', KRW], ['90071992547409.92', CNY], ['99999999999999.99', CNY], ['99999999999999999999', CNY]] as const) {
+      const r = parseAmount(value, currency);
+      expect(r.ok ? 'ok' : r.error.code, `${value} ${currency.code}`).toBe('AMOUNT_OUT_OF_RANGE');
+    }
+    const usd = amountInRange(9_007_199_254_740_992n, USD, 'USD amount');
+    expect(usd.ok ? '' : usd.error.message).toBe('the USD amount 90071992547409.92 USD is above the largest the gateway takes, 90071992547409.91 USD');
   });
 
   it('formats minor units with the currency digits', () => {

@@ -1,3 +1,4 @@
+import { maxAmountMinor, STORED_RATE } from '../domain/amount-limits.ts';
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import type { Currency } from './currency.ts';
 
@@ -6,19 +7,29 @@ import type { Currency } from './currency.ts';
  * integers. No binary floating point ever touches a monetary value.
  */
 
-/** Every FX rate the gateway quotes has this many decimal places. */
-export const RATE_SCALE = 8;
+/** Every FX rate the gateway quotes has this many decimal places: as many as the rate column keeps. */
+export const RATE_SCALE = STORED_RATE.scale;
 
 export interface Decimal {
   units: bigint;
   scale: number;
 }
 
-const AMOUNT_PATTERN = /^(0|[1-9]\d{0,14})(?:\.(\d{1,4}))?$/;
+// More whole digits than any store holds still parse, so that they are refused as out of range.
+const AMOUNT_PATTERN = /^(0|[1-9]\d{0,19})(?:\.(\d{1,4}))?$/;
 const DECIMAL_PATTERN = /^(\d{1,18})(?:\.(\d{1,18}))?$/;
 
-/** Parses a positive amount such as "123.45" into minor units of `currency`. */
+/** Parses a positive amount such as "123.45" into minor units of `currency`, no larger than every store holds. */
 export function parseAmount(value: string, currency: Currency): Result<bigint, DomainError> {
+  const minor = parseMinorUnits(value, currency);
+  return minor.ok ? amountInRange(minor.value, currency, 'amount') : minor;
+}
+
+/**
+ * Parses a positive decimal into minor units of `currency` without the stores' bound: for
+ * figures that are never an amount of a payment (an issuer's balance and limits).
+ */
+export function parseMinorUnits(value: string, currency: Currency): Result<bigint, DomainError> {
   const m = AMOUNT_PATTERN.exec(value);
   if (!m) {
     return err({ code: 'AMOUNT_INVALID', message: `amount "${value}" is not a plain decimal number` });
@@ -35,6 +46,20 @@ export function parseAmount(value: string, currency: Currency): Result<bigint, D
     return err({ code: 'AMOUNT_INVALID', message: 'amount must be greater than zero' });
   }
   return ok(minor);
+}
+
+/**
+ * Refuses an amount, paid or converted, larger than every store holds exactly (ClickHouse's
+ * decimal columns, Lua's doubles: domain/amount-limits.ts) with AMOUNT_OUT_OF_RANGE.
+ * `what` names it for the participant: "amount", "settlement amount", "USD amount".
+ */
+export function amountInRange(minor: bigint, currency: Currency, what: string): Result<bigint, DomainError> {
+  const max = maxAmountMinor(currency.minorUnits);
+  if (minor <= max) return ok(minor);
+  return err({
+    code: 'AMOUNT_OUT_OF_RANGE',
+    message: `the ${what} ${formatAmount(minor, currency)} ${currency.code} is above the largest the gateway takes, ${formatAmount(max, currency)} ${currency.code}`,
+  });
 }
 
 /** Formats minor units as a decimal string with exactly the currency's minor digits. */

@@ -4,7 +4,7 @@ import { currencyByCode, type Currency } from './currency.ts';
 import type { SwitchDeps } from './deps.ts';
 import type { FxQuote } from './fx.ts';
 import { resolveMerchant } from './merchant-qr.ts';
-import { parseAmount } from './money.ts';
+import { amountInRange, formatAmount, parseAmount } from './money.ts';
 import { createQrDecoder } from './qr/index.ts';
 import type { Merchant, Participant } from './registry.ts';
 import { routeDirection } from './routing.ts';
@@ -75,8 +75,20 @@ export function preparePayment(
   }
   const settlement = deps.fx.quote(amountMinor, merchantCurrency, walletCurrency);
   if (!settlement.ok) return rejectFor(settlement.error);
+  // Every converted amount is stored too: it must fit where the paid amount fits, and the
+  // wallet can be debited no less than one minor unit.
+  if (settlement.value.minor <= 0n) {
+    return rejectFor({
+      code: 'SETTLEMENT_ROUNDS_TO_ZERO',
+      message: `${formatAmount(amountMinor, merchantCurrency)} ${merchantCurrency.code} is less than one minor unit of ${walletCurrency.code}, the wallet's currency`,
+    });
+  }
+  const settled = amountInRange(settlement.value.minor, walletCurrency, 'settlement amount');
+  if (!settled.ok) return rejectFor(settled.error);
   const inUsd = deps.fx.quote(amountMinor, merchantCurrency, usd);
   if (!inUsd.ok) return rejectFor(inUsd.error);
+  const usdInRange = amountInRange(inUsd.value.minor, usd, 'USD amount');
+  if (!usdInRange.ok) return rejectFor(usdInRange.error);
   return ok({
     participant,
     merchant,
@@ -85,11 +97,6 @@ export function preparePayment(
     walletCurrency,
     amountMinor,
     settlement: settlement.value,
-    amountUsd: formatUsd(inUsd.value.minor),
+    amountUsd: formatAmount(inUsd.value.minor, usd),
   });
-}
-
-function formatUsd(cents: bigint): string {
-  const digits = cents.toString().padStart(3, '0');
-  return `${digits.slice(0, -2)}.${digits.slice(-2)}`;
 }

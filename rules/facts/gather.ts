@@ -43,7 +43,13 @@ export interface StoredFacts {
   };
 }
 
+const CENTS = /^(\d{1,16})\.(\d\d)$/;
+
 export function usdCents(amountUsd: string): number {
+  // The switch writes exactly two decimals: read as digits, exact up to 2^53 cents, where
+  // Number(x) * 100 is off by a cent above about 2^50.
+  const m = CENTS.exec(amountUsd);
+  if (m) return Number(m[1]! + m[2]!);
   const cents = Math.round(Number(amountUsd) * 100);
   if (!Number.isFinite(cents)) throw new Error(`amountUsd is not a decimal: ${amountUsd}`);
   return cents;

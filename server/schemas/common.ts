@@ -19,7 +19,13 @@ export const errorResponses = {
 
 export const Money = Type.Object(
   {
-    value: Type.String({ pattern: '^\\d{1,15}(\\.\\d{1,4})?$', description: 'Decimal amount, e.g. "123.45"' }),
+    value: Type.String({
+      pattern: '^\\d{1,15}(\\.\\d{1,4})?$',
+      description:
+        'Decimal amount with at most the currency\'s decimal places, e.g. "123.45". At most 99,999,999,999,999 in a ' +
+        'currency without minor units, 2^53 - 1 minor units (90,071,992,547,409.91) in one with two; the settlement and ' +
+        'USD amounts it converts to likewise. Larger: 422 AMOUNT_OUT_OF_RANGE',
+    }),
     currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 alphabetic code' }),
   },
   { additionalProperties: false },

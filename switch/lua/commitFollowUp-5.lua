@@ -11,7 +11,8 @@
   ARGV[8] now ms   ARGV[9] reversal deadline ms   ARGV[10] retention ms   ARGV[11] txnId retention ms
   ARGV[12] wallet currency minor digits; ARGV[3] is also the tap entry (the event without its status)
   Returns {status, code}: status APPROVED / DECLINED, or REJECTED with a code (nothing written,
-  claim released), or LOST_CLAIM.
+  claim released; SETTLEMENT_ROUNDS_TO_ZERO when the credit would be less than a minor unit),
+  or LOST_CLAIM.
 ]]
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return {'LOST_CLAIM', ''}
@@ -41,6 +42,8 @@ else
   creditSettle = math.min(tonumber(ARGV[7]), settle - refundedSettle)
   if refunded + creditAmount == amount then creditSettle = settle - refundedSettle end
 end
+-- The wallet is credited at least one minor unit, or the message is refused: nothing is moved.
+if creditSettle <= 0 then return reject('SETTLEMENT_ROUNDS_TO_ZERO') end
 local status, code = 'DECLINED', 'RISK_DECLINED'
 if ARGV[5] == '1' then
   status, code = 'APPROVED', ''

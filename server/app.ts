@@ -14,6 +14,7 @@ import operatorAuth from './plugins/operator-auth.ts';
 import participantAuth from './plugins/participant-auth.ts';
 import rateLimit, { rateLimitsOf } from './plugins/rate-limit.ts';
 import rawJsonBody from './plugins/raw-json-body.ts';
+import wellFormedRequest from './plugins/well-formed-request.ts';
 import securityHeaders from './plugins/security-headers.ts';
 import type { Sessions } from './auth/sessions.ts';
 import type { RateLimitsConfig, UserConfig } from './config/schema.ts';
@@ -140,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(rawJsonBody);
   await app.register(rateLimit, { redis: deps.redis, limits: rateLimitsOf(deps.rateLimits), registry: deps.metrics.registry });
+  await app.register(wellFormedRequest);
   await app.register(participantAuth, {
     secretOf: deps.secretOf,
     maxSkewMs: deps.maxClockSkewMs,

@@ -6,6 +6,9 @@ import { isStoreUnavailable, STORE_UNAVAILABLE } from '../switch/store-unavailab
 const STATUS_BY_CODE: Record<string, number> = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
+  MALFORMED_UNICODE: 400,
+  URL_INVALID: 400,
+  HEADER_INVALID: 400,
   RULE_INVALID: 400,
   LIST_VALUE_INVALID: 400,
   RULE_NOT_FOUND: 404,
@@ -87,6 +90,8 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message } });
   }
   if (error.validation) {
+    // The body was unreadable (not JSON, not UTF-8...): say that, not what its absence fails.
+    if (request.bodyError) return sendError(reply, request.bodyError);
     const where = error.validationContext ?? 'request';
     return reply.code(400).send({ error: { code: 'VALIDATION_FAILED', message: `${where}${error.message.replace(/^(body|params|querystring|headers)/, '')}` } });
   }

@@ -80,6 +80,16 @@ describe('malformed bodies and QR payloads', () => {
         return { path: '/v1/payments', raw: JSON.stringify(p) };
       },
       () => ({ path: '/v1/payments', raw: JSON.stringify({ ...goodPayment(), amount: { value: pick(['0', '-5', '1.999', 'NaN', '١٢', '99999999999999999999']), currency: pick(['CNY', 'XXX', 'cny', '']) } }) }),
+      // Amounts at the edges: settling to less than a fen in SGD, and past what the stores hold.
+      () => ({ path: '/v1/payments', raw: JSON.stringify({ ...goodPayment(), amount: { value: pick(['0.01', '0.02', '90071992547409.92', '99999999999999.99', '999999999999999']), currency: 'CNY' } }) }),
+      // Lone UTF-16 surrogates, which JSON.stringify writes as \ud800-style escapes.
+      () => {
+        const p: Record<string, unknown> = goodPayment();
+        const lone = pick(['\ud800', '\udfff', 'a\udbff', '\udc00z']);
+        if (random() < 0.5) p.qr = { payload: validQr.slice(0, 20) + lone };
+        else p.txnId = lone;
+        return { path: '/v1/payments', raw: JSON.stringify(p) };
+      },
       () => ({ path: '/v1/payments', raw: JSON.stringify({ ...goodPayment(), extra: 'field' }) }),
       () => ({ path: `/v1/payments/${pick(['x', 'pay_', 'pay_0000000000000000000', '..%2f..', 'pay_aaaaaaaaaaaaaaaa'])}/refund`, raw: JSON.stringify({ amount: { value: '1.00', currency: 'CNY' } }) }),
       () => ({ path: '/v1/merchants/m-cn-0002/qr', raw: JSON.stringify({ amount: { value: pick(['0', 'abc', '1.234']), currency: pick(['CNY', 'USD']) } }) }),

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sign } from '../server/auth/signature.ts';
 import { signed } from './support/signed-request.ts';
-import { startTestPlatform } from './support/platform.ts';
+import { secretOf, startTestPlatform } from './support/platform.ts';
 
 const QR = '00020101021129370016A000000677010111011300668012345675802TH530376463046197';
 
@@ -88,5 +90,41 @@ describe('participant request signing', () => {
     const signedBad = await decode({ rawBody: '{not json' });
     expect(signedBad.status).toBe(400);
     expect(signedBad.body.error.code).toBe('INVALID_JSON');
+  });
+
+  /** A request whose body is `sent`, of `contentType`, with a signature over `signedBody`. */
+  const sendBytes = (sent: Buffer, contentType: string, signedBody: string | Buffer = sent) => {
+    const timestamp = String(Date.now());
+    const nonce = randomUUID().replaceAll('-', '');
+    const path = '/v1/qr/decode';
+    const signature = sign(secretOf('siam-wallet'), { method: 'POST', path, timestamp, nonce, rawBody: signedBody });
+    return platform.app.inject({
+      method: 'POST',
+      url: path,
+      headers: { 'x-participant-id': 'siam-wallet', 'x-timestamp': timestamp, 'x-nonce': nonce, 'x-signature': signature, 'content-type': contentType },
+      payload: sent,
+    });
+  };
+
+  it('signs the bytes of a body of any content type: a text body signed as empty is refused', async () => {
+    const text = Buffer.from(JSON.stringify({ payload: QR }));
+    for (const type of ['text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded']) {
+      const signedEmpty = await sendBytes(text, type, '');
+      expect([signedEmpty.statusCode, signedEmpty.json().error.code], type).toEqual([401, 'AUTH_BAD_SIGNATURE']);
+      // Signed over its bytes it is authentic, and refused for what it is, not JSON.
+      const signedBytes = await sendBytes(text, type);
+      expect([signedBytes.statusCode, signedBytes.json().error.code], type).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    }
+    const unsigned = await platform.app.inject({ method: 'POST', url: '/v1/qr/decode', headers: { 'content-type': 'text/plain' }, payload: 'hello' });
+    expect([unsigned.statusCode, unsigned.json().error.code]).toEqual([401, 'AUTH_HEADERS_MISSING']);
+  });
+
+  it('signs bytes that are not UTF-8 as they are, and then refuses them with MALFORMED_UNICODE', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"payload":"'), Buffer.from([0xff, 0xfe, 0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+    // Hashing them as text turns each bad byte into U+FFFD: that is not what was sent.
+    const asText = await sendBytes(bytes, 'application/json', bytes.toString('utf8'));
+    expect([asText.statusCode, asText.json().error.code]).toEqual([401, 'AUTH_BAD_SIGNATURE']);
+    const asBytes = await sendBytes(bytes, 'application/json');
+    expect([asBytes.statusCode, asBytes.json().error.code]).toEqual([400, 'MALFORMED_UNICODE']);
   });
 });

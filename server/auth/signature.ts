@@ -13,15 +13,19 @@ export interface SignedRequest {
   timestamp?: string;
   nonce?: string;
   signature?: string;
-  rawBody: string;
+  rawBody: Body;
 }
 
-export function canonicalString(r: { method: string; path: string; timestamp: string; nonce: string; rawBody: string }): string {
-  const bodyHash = createHash('sha256').update(r.rawBody, 'utf8').digest('hex');
+/** The body as sent: its bytes, or a string, which stands for its UTF-8 bytes. */
+export type Body = string | Uint8Array;
+
+export function canonicalString(r: { method: string; path: string; timestamp: string; nonce: string; rawBody: Body }): string {
+  // Bytes are hashed as they are (a body that is not UTF-8 is signed like any other); a string as UTF-8.
+  const bodyHash = createHash('sha256').update(r.rawBody).digest('hex');
   return `${r.method.toUpperCase()}\n${r.path}\n${r.timestamp}\n${r.nonce}\n${bodyHash}`;
 }
 
-export function sign(secret: string, r: { method: string; path: string; timestamp: string; nonce: string; rawBody: string }): string {
+export function sign(secret: string, r: { method: string; path: string; timestamp: string; nonce: string; rawBody: Body }): string {
   return createHmac('sha256', secret).update(canonicalString(r), 'utf8').digest('hex');
 }
 

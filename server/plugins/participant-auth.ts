@@ -19,6 +19,8 @@ export interface ParticipantAuthOptions {
   now(): number;
 }
 
+const NO_BODY = Buffer.alloc(0);
+
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === 'string' ? value : undefined;
@@ -26,7 +28,8 @@ function header(request: FastifyRequest, name: string): string | undefined {
 
 /**
  * Signed participant requests (CONTRACT.md): HMAC over method, path, timestamp, nonce and
- * body hash; each nonce accepted once within twice the allowed clock skew.
+ * the hash of the body's bytes, whatever their content type; each nonce accepted once
+ * within twice the allowed clock skew.
  */
 export default fp(
   async function participantAuth(app: FastifyInstance, options: ParticipantAuthOptions) {
@@ -40,7 +43,7 @@ export default fp(
           timestamp: header(request, 'x-timestamp'),
           nonce: header(request, 'x-nonce'),
           signature: header(request, 'x-signature'),
-          rawBody: request.rawBody,
+          rawBody: request.rawBody ?? NO_BODY,
         },
         options.secretOf,
         options.now(),
@@ -67,9 +70,8 @@ export default fp(
       }
       app.participantBudget.checkParticipant(participantId, count);
       request.participantId = participantId;
-      if (request.bodyParseError !== undefined) {
-        throw new HttpDomainError('INVALID_JSON', `body is not JSON: ${request.bodyParseError}`);
-      }
+      // Only now may the caller learn what is wrong with its body (raw-json-body.ts).
+      if (request.bodyError) throw new HttpDomainError(request.bodyError.code, request.bodyError.message);
     });
   },
   { name: 'participant-auth', dependencies: ['raw-json-body', 'rate-limit'] },

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickhouseTransactionBodySink } from './clickhouse-sink.ts';
+import { refusalOf } from './insert-refusal.ts';
 
 // The embedded path is covered by the ingest tests; this pins what goes over HTTP to a
 // clickhouse-server, which no test machine runs: the statement, the settings, the body as built.
@@ -40,19 +41,31 @@ describe('the prepared-body insert over HTTP', () => {
     const sent = requests.at(-1)!;
     expect(sent.body).toBe(body);
     expect(sent.query.get('query')).toBe('INSERT INTO cpg.transactions FORMAT JSONEachRow');
-    expect(Object.fromEntries(['async_insert', 'insert_deduplication_token', 'deduplicate_blocks_in_dependent_materialized_views'].map((k) => [k, sent.query.get(k)]))).toEqual({
+    expect(Object.fromEntries(['async_insert', 'insert_deduplication_token', 'deduplicate_blocks_in_dependent_materialized_views', 'input_format_parallel_parsing'].map((k) => [k, sent.query.get(k)]))).toEqual({
       async_insert: '0',
       insert_deduplication_token: 'tx:1-0:2-0:2',
       deduplicate_blocks_in_dependent_materialized_views: '1',
+      input_format_parallel_parsing: null,
     });
+    // A part of a refused batch is parsed row by row.
+    await clickhouseTransactionBodySink(client, 'cpg')(body, 'tx:1-0:2-0:2/1-0:1-0:1', { rowByRow: true });
+    expect(requests.at(-1)!.query.get('input_format_parallel_parsing')).toBe('0');
   });
 
-  it('rejects when ClickHouse refuses the insert, so the writer retries', async () => {
-    answer = { status: 500, body: 'Code: 27. DB::Exception: Cannot parse input: expected \'{\' (CANNOT_PARSE_INPUT_ASSERTION_FAILED)' };
-    try {
-      await expect(clickhouseTransactionBodySink(client, 'cpg')('not json\n', 'tx:3-0:3-0:1')).rejects.toThrow(/Cannot parse input/);
-    } finally {
-      answer = { status: 200, body: '' };
-    }
+  it("rejects with ClickHouse's error code, which tells a refused row from a failing server", async () => {
+    const attempt = async (status: number, body: string) => {
+      answer = { status, body };
+      try {
+        return await clickhouseTransactionBodySink(client, 'cpg')('{"amount":"999999999999999"}\n', 'tx:3-0:3-0:1').then(() => undefined, (e: unknown) => e);
+      } finally {
+        answer = { status: 200, body: '' };
+      }
+    };
+    const refused = await attempt(500, "Code: 69. DB::Exception: Decimal value is too big: 15 digits were read: '999999999999999'e0. Expected to read decimal with scale 4 and precision 18: (while reading the value of key amount): (at row 1)\n: While executing ParallelParsingBlockInputFormat. (ARGUMENT_OUT_OF_BOUND) (version 26.8.1.1)");
+    expect(refused).toMatchObject({ code: '69', type: 'ARGUMENT_OUT_OF_BOUND' });
+    expect(refusalOf(refused)).toMatchObject({ code: 'ARGUMENT_OUT_OF_BOUND', row: 0 });
+    const failing = await attempt(500, 'Code: 241. DB::Exception: Memory limit (total) exceeded: would use 3.50 GiB. (MEMORY_LIMIT_EXCEEDED) (version 26.8.1.1)');
+    expect(failing).toMatchObject({ code: '241' });
+    expect(refusalOf(failing)).toBeUndefined();
   });
 });

@@ -52,11 +52,6 @@ export function clickhouseTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 }
 
-/** A batch as ClickHouse's JSONEachRow input: one JSON object per line, as @clickhouse/client writes it. */
-export function jsonEachRowBody(rows: readonly object[]): string {
-  return rows.length === 0 ? '' : `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`;
-}
-
 const clampUInt32 = (n: number) => Math.max(0, Math.min(4_294_967_295, Math.round(n)));
 
 export function transactionRow(entry: TapEntry): TransactionRow {

@@ -1,14 +1,19 @@
 import type { Redis } from 'ioredis';
 import type { TransactionBodySink } from './clickhouse-sink.ts';
+import { appendDeadLetters, deadLetterNotice, deadLetterStream, UNDECODABLE, type DeadLetterNotice, type DeadLetterReason } from './dead-letters.ts';
+import { refusalOf, type Refusal } from './insert-refusal.ts';
+import { bodyOf, isolateRefusedRows, type BatchRow } from './isolate-refused-rows.ts';
 import { consumerGroupField } from './stream-lag.ts';
 import { decodeTapEntry } from './tap-stream.ts';
-import { jsonEachRowBody, transactionRow, type TransactionRow } from './transaction-row.ts';
+import { transactionRow, type TransactionRow } from './transaction-row.ts';
 
 /**
  * The ingest writer's loop, run in the writer thread: reads a consumer group in batches,
  * inserts each batch with a token derived from its stream ids, and acknowledges only after
  * ClickHouse confirmed. The batch in flight is recorded in Redis first, so after a crash the
  * same entries are inserted again with the same token, and ClickHouse drops the duplicate.
+ * Rows ClickHouse refuses are isolated (isolate-refused-rows.ts) and moved, with the entries
+ * that make no row, to the stream's dead-letter store (dead-letters.ts); the rest land.
  */
 export interface WriterLoopOptions {
   redis: Redis;
@@ -24,11 +29,16 @@ export interface WriterLoopOptions {
   retryMinMs?: number;
   retryMaxMs?: number;
   log?: WriterLog;
-  /** Fault-injection seam for tests: runs after ClickHouse confirmed, before the ack. */
+  /**
+   * Fault-injection seam for tests: runs after ClickHouse confirmed, before the ack; for a
+   * batch split around refused rows, after each part that landed.
+   */
   afterInsert?: (batch: { token: string; ids: string[] }) => void | Promise<void>;
   /** Called whenever a figure changed, with a copy of them all. */
   onStats?: (stats: WriterStats) => void;
-  /** Turns a stream entry into its row; undefined parks it as undecodable. Default: the transaction tap. */
+  /** Called once a batch moved entries to the dead-letter store (after the ack). */
+  onDeadLetters?: (notice: DeadLetterNotice) => void;
+  /** Turns a stream entry into its row; undefined (or a throw) dead-letters it as undecodable. Default: the transaction tap. */
   rowOf?: (id: string, fields: string[]) => object | undefined;
 }
 
@@ -69,9 +79,12 @@ type Entry = [id: string, fields: string[]];
 /** A batch read and built. Without `token` it is not recorded in flight yet; with one, a writer before recorded it. */
 interface Batch {
   ids: string[];
-  rows: number;
+  entries: Entry[];
+  /** The rows, in stream order, and their body. */
+  rows: BatchRow[];
   body: string;
-  dead: Entry[];
+  /** Entries that make no row, with why. */
+  undecodable: Array<{ id: string; message: string }>;
   token: string | undefined;
   inflightKey: string;
   /** When it was read from the stream (or earlier): its entries have been pending at most since then. */
@@ -79,7 +92,8 @@ interface Batch {
   prepareMs: number;
 }
 
-type Settings = Required<Omit<WriterLoopOptions, 'afterInsert' | 'log' | 'onStats' | 'rowOf'>> & Pick<WriterLoopOptions, 'afterInsert' | 'log' | 'onStats' | 'rowOf'>;
+type Hooks = 'afterInsert' | 'log' | 'onStats' | 'onDeadLetters' | 'rowOf';
+type Settings = Required<Omit<WriterLoopOptions, Hooks>> & Pick<WriterLoopOptions, Hooks>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class WriterLoop {
@@ -118,7 +132,7 @@ export class WriterLoop {
       connected = true;
     });
     this.inflightKey = `${this.o.stream}:inflight:${this.o.consumer}`;
-    this.deadStream = `${this.o.stream}:dead`;
+    this.deadStream = deadLetterStream(this.o.stream);
   }
 
   /** Runs until closed and drained; rejects when the loop cannot go on (Redis gone, closed while ClickHouse was failing). */
@@ -262,19 +276,25 @@ export class WriterLoop {
   private prepare(entries: Entry[], at: { token?: string; inflightKey?: string; readAt?: number }): Batch {
     const started = performance.now();
     const ids = entries.map(([id]) => id);
-    const rows: object[] = [];
-    const dead: Entry[] = [];
+    const rows: BatchRow[] = [];
+    const undecodable: Batch['undecodable'] = [];
     const rowOf = this.o.rowOf ?? transactionRowOf;
     for (const [id, fields] of entries) {
-      const row = rowOf(id, fields);
-      if (row) rows.push(row);
-      else dead.push([id, fields]);
+      // A builder that throws on an entry (a date past what Date holds) would stop the writer on every start.
+      try {
+        const row = rowOf(id, fields);
+        if (row) rows.push({ id, line: JSON.stringify(row) });
+        else undecodable.push({ id, message: 'no row can be made of this entry' });
+      } catch (e) {
+        undecodable.push({ id, message: `no row can be made of this entry: ${(e as Error).message}` });
+      }
     }
     return {
       ids,
-      rows: rows.length,
-      body: jsonEachRowBody(rows),
-      dead,
+      entries,
+      rows,
+      body: bodyOf(rows),
+      undecodable,
       token: at.token,
       inflightKey: at.inflightKey ?? this.inflightKey,
       readAt: at.readAt ?? Date.now(),
@@ -282,9 +302,13 @@ export class WriterLoop {
     };
   }
 
-  /** Records the batch in flight (unless a writer before did), inserts it, and acknowledges it once ClickHouse confirmed. */
+  /**
+   * Records the batch in flight (unless a writer before did), inserts it, and acknowledges it
+   * once ClickHouse confirmed. Rows ClickHouse refuses are isolated, the others landed once,
+   * and the refused and undecodable entries are dead-lettered in the MULTI that acknowledges.
+   */
   private async commit(batch: Batch): Promise<void> {
-    const { ids, dead, inflightKey } = batch;
+    const { ids, inflightKey } = batch;
     if (ids.length === 0) {
       // Recovery of a batch whose entries were all acknowledged already: only its record is left.
       if (batch.token) await this.o.redis.del(inflightKey);
@@ -298,29 +322,59 @@ export class WriterLoop {
       const record: InFlight = { first, last, count: ids.length, token };
       await this.o.redis.set(inflightKey, JSON.stringify(record));
     }
-    if (batch.rows > 0) await this.insertWithRetry(batch.body, batch.rows, token);
-    await this.o.afterInsert?.({ token, ids });
+    const refusal = batch.rows.length > 0 ? await this.insertWithRetry(batch.body, batch.rows.length, token) : undefined;
+    const reasons = new Map<string, DeadLetterReason>(batch.undecodable.map((u) => [u.id, { code: UNDECODABLE, message: u.message }]));
+    let refused = 0;
+    if (refusal) {
+      this.o.log?.warn({ rows: batch.rows.length, code: refusal.code, token }, 'ingest: ClickHouse refused a batch; landing the rows it accepts');
+      for (const { id, refusal: r } of await isolateRefusedRows(batch.rows, token, refusal, (rows, sliceToken) => this.insertSlice(rows, sliceToken))) {
+        reasons.set(id, { code: r.code, message: r.message });
+        refused += 1;
+      }
+    } else {
+      await this.o.afterInsert?.({ token, ids });
+    }
+    // One entry no version of the tap wrote, or one row ClickHouse refuses, would block the
+    // stream forever: it moves to the dead-letter store, acknowledged in the same MULTI.
     const tx = this.o.redis.multi();
-    // An entry no version of the tap wrote would block the stream forever: park it, count it.
-    for (const [id, fields] of dead) tx.xadd(this.deadStream, '*', 'id', id, ...fields);
+    const dead = appendDeadLetters(tx, this.o.stream, batch.entries, reasons);
     tx.xack(this.o.stream, this.o.group, ...ids).del(inflightKey);
     await tx.exec();
-    this.counters.rows += batch.rows;
+    const landed = batch.rows.length - refused;
+    this.counters.rows += landed;
     this.counters.batches += 1;
     this.counters.deadLetters += dead.length;
-    this.counters.lastBatchRows = batch.rows;
+    this.counters.lastBatchRows = landed;
     this.counters.lastBatchMs = batch.prepareMs + performance.now() - started;
     this.o.onStats?.(this.stats());
-    if (dead.length > 0) this.o.log?.error({ count: dead.length, stream: this.deadStream }, 'ingest: undecodable entries parked');
+    if (dead.length > 0) {
+      const notice = deadLetterNotice(this.o.stream, dead);
+      // Codes and ids only: a ClickHouse message may quote the row.
+      this.o.log?.error({ ...notice, deadLetters: this.deadStream }, 'ingest: entries moved to the dead-letter store');
+      this.o.onDeadLetters?.(notice);
+    }
   }
 
-  private async insertWithRetry(body: string, rows: number, token: string): Promise<void> {
+  /** One part of a split batch: inserted (retrying a failing ClickHouse) under its own token, parsed row by row, or refused. */
+  private async insertSlice(rows: BatchRow[], token: string): Promise<Refusal | undefined> {
+    const refusal = await this.insertWithRetry(bodyOf(rows), rows.length, token, true);
+    if (!refusal) await this.o.afterInsert?.({ token, ids: rows.map((r) => r.id) });
+    return refusal;
+  }
+
+  /** Inserts until ClickHouse confirms (undefined) or refuses the rows (the refusal); a failing ClickHouse is retried with backoff. */
+  private async insertWithRetry(body: string, rows: number, token: string, rowByRow = false): Promise<Refusal | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.o.insert(body, token);
+        await this.o.insert(body, token, { rowByRow });
         this.counters.retrying = false;
-        return;
+        return undefined;
       } catch (e) {
+        const refusal = refusalOf(e);
+        if (refusal) {
+          this.counters.retrying = false;
+          return refusal;
+        }
         this.counters.failures += 1;
         this.counters.retrying = true;
         this.o.onStats?.(this.stats());

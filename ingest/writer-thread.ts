@@ -48,9 +48,10 @@ const loop = new WriterLoop({
   claimIdleMs: settings.claimIdleMs,
   retryMinMs: settings.retryMinMs,
   retryMaxMs: settings.retryMaxMs,
-  insert: (body, token) => ask({ kind: 'insert', token, body }),
+  insert: (body, token, options) => ask({ kind: 'insert', token, body, rowByRow: options?.rowByRow }),
   afterInsert: settings.afterInsert ? ({ token, ids }) => ask({ kind: 'after-insert', token, ids }) : undefined,
   onStats: (stats) => post({ kind: 'stats', stats }),
+  onDeadLetters: (notice) => post({ kind: 'dead-letters', notice }),
   log,
 });
 
@@ -59,7 +60,7 @@ port.on('message', (message: ToWriterThread) => {
     const question = waiting.get(message.id);
     waiting.delete(message.id);
     if (message.error === undefined) question?.resolve();
-    else question?.reject(new Error(message.error));
+    else question?.reject(Object.assign(new Error(message.error), { code: message.code, type: message.type }));
   } else if (message.kind === 'close') {
     void close(message.drainMs);
   }

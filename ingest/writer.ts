@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
 import type { TransactionBodySink } from './clickhouse-sink.ts';
 import { streamLag, type WriterLag } from './stream-lag.ts';
+import type { DeadLetterNotice } from './dead-letters.ts';
 import { DEFAULT_WRITER_GROUP, NO_WRITER_STATS, type WriterLog, type WriterLoopOptions, type WriterStats } from './writer-loop.ts';
 import type { FromWriterThread, ToWriterThread, WriterThreadSettings } from './writer-messages.ts';
 
@@ -37,6 +38,8 @@ export interface WriterOptions {
   log?: WriterLog;
   /** Fault-injection seam for tests: runs on this thread after ClickHouse confirmed, before the ack. */
   afterInsert?: WriterLoopOptions['afterInsert'];
+  /** Called on this thread once a batch moved entries to the dead-letter store. */
+  onDeadLetters?: (notice: DeadLetterNotice) => void;
 }
 
 /** A thread that does not stop within its drain budget and this much more is terminated. */
@@ -134,7 +137,7 @@ export class IngestWriter {
   private onMessage(worker: Worker, message: FromWriterThread): void {
     switch (message.kind) {
       case 'insert':
-        this.answer(worker, message.id, () => this.o.insert(message.body, message.token));
+        this.answer(worker, message.id, () => this.o.insert(message.body, message.token, { rowByRow: message.rowByRow }));
         return;
       case 'after-insert':
         this.answer(worker, message.id, () => this.o.afterInsert?.({ token: message.token, ids: message.ids }));
@@ -142,6 +145,9 @@ export class IngestWriter {
       case 'stats':
         this.current = message.stats;
         if (message.stats.batches > 0) this.deathsInARow = 0;
+        return;
+      case 'dead-letters':
+        this.o.onDeadLetters?.(message.notice);
         return;
       case 'log':
         this.log?.[message.level](message.fields, message.message);
@@ -151,13 +157,13 @@ export class IngestWriter {
 
   private answer(worker: Worker, id: number, work: () => void | Promise<void>): void {
     const outcome = this.inserting.then(work).then(
-      () => undefined,
-      (e: unknown) => (e instanceof Error ? e.message : String(e)) || 'insert failed',
+      () => ({}),
+      (e: unknown) => ({ error: (e instanceof Error ? e.message : String(e)) || 'insert failed', ...clickhouseCodes(e) }),
     );
     this.inserting = outcome.then(() => undefined);
-    void outcome.then((error) => {
+    void outcome.then((failed) => {
       // A thread that died meanwhile gets no answer; its successor finishes the batch with the same token.
-      if (this.worker === worker) worker.postMessage({ kind: 'answer', id, error } satisfies ToWriterThread);
+      if (this.worker === worker) worker.postMessage({ kind: 'answer', id, ...failed } satisfies ToWriterThread);
     });
   }
 
@@ -172,6 +178,12 @@ export class IngestWriter {
     this.log?.error({ code, restartInMs: delay }, 'ingest writer thread exited; starting a new one');
     this.restartTimer = setTimeout(() => this.spawn(), delay);
   }
+}
+
+/** A ClickHouse error's `code` and `type`, as plain strings that cross to the thread. */
+function clickhouseCodes(e: unknown): { code?: string; type?: string } {
+  const { code, type } = (e ?? {}) as { code?: unknown; type?: unknown };
+  return { ...(typeof code === 'string' || typeof code === 'number' ? { code: String(code) } : {}), ...(typeof type === 'string' ? { type } : {}) };
 }
 
 /** Whether `promise` settled before `deadline` (epoch ms). */

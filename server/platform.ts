@@ -31,7 +31,7 @@ import sqlRoutes from './routes/sql.ts';
 import { createSessions } from './auth/sessions.ts';
 import { openClickHouse, type ClickHouse } from './clickhouse.ts';
 import { DEFAULT_RISK, type Config } from './config/load.ts';
-import { createMetrics, registerWriterMetrics } from './plugins/metrics.ts';
+import { createMetrics, registerDeadLetterMetrics, registerWriterMetrics } from './plugins/metrics.ts';
 import { startRedisServer, type RedisProcess } from './redis-process.ts';
 import { AUDIT_STREAM, auditRow, createStreamAuditLog } from './audit-stream.ts';
 import { logConnectionErrors } from './redis-errors.ts';
@@ -39,6 +39,8 @@ import type { Role } from './roles.ts';
 import { clientAddress } from './client-address.ts';
 import { streamLag } from '../ingest/stream-lag.ts';
 import { DEFAULT_WRITER_GROUP } from '../ingest/writer-loop.ts';
+import { createDeadLetterTally, type DeadLetterNotice } from '../ingest/dead-letters.ts';
+import { raiseDeadLetterAlert } from '../analytics/alerts/dead-letter-alert.ts';
 
 /** One process of the platform (all of it, or one role): its dependencies started, wired, and closable in order. */
 export interface Platform {
@@ -139,6 +141,17 @@ export async function startPlatform(
     const metrics = createMetrics();
     let writer: IngestWriter | undefined;
     const writes = plan.ingest && config.ingestWriter ? clickhouse : undefined;
+    // Entries the writers move to a dead-letter store: counted (/metrics, /health), and one operator alert per burst.
+    const deadLetterStreams = [tap.stream, ALERT_EVENTS_STREAM, AUDIT_STREAM];
+    const deadLetters = createDeadLetterTally(redis, deadLetterStreams);
+    const countDeadLetters = writes ? registerDeadLetterMetrics(metrics, deadLetterStreams) : () => undefined;
+    const onDeadLetters = (notice: DeadLetterNotice) => {
+      countDeadLetters(notice.stream, notice.count);
+      deadLetters.record(notice);
+      raiseDeadLetterAlert({ alerts: alerting.alerts, publish: (kind, alert) => alerting.live.alert(kind, alert) }, notice).catch((e: unknown) =>
+        log.error({ err: (e as Error).message, stream: notice.stream }, 'dead-letter alert not raised'),
+      );
+    };
     if (writes) {
       const sink = clickhouseTransactionBodySink(writes.client, config.clickhouseDatabase);
       writer = new IngestWriter({
@@ -150,6 +163,7 @@ export async function startPlatform(
         batchSize: file.ingest?.batchSize ?? 5000,
         maxWaitMs: file.ingest?.maxWaitMs ?? 1000,
         afterInsert: hooks.afterInsert,
+        onDeadLetters,
       });
       registerWriterMetrics(metrics, writer);
       const started = writer;
@@ -158,9 +172,20 @@ export async function startPlatform(
     }
     const sessions = createSessions(redis, 8 * 3600_000);
     const startLoops: Array<() => void> = [];
-    // Straight into ClickHouse where it is open; elsewhere through a stream the ingest node moves.
-    const audit = clickhouse ? createAuditLog(clickhouse.client, config.clickhouseDatabase) : createStreamAuditLog(redis);
     const log = { warn: early('warn'), error: early('error') };
+    // Where ClickHouse is open each entry is inserted at once; when it is not taken there, it
+    // goes the way of nodes without ClickHouse: the stream the ingest node moves.
+    const streamAudit = createStreamAuditLog(redis);
+    const audit = clickhouse
+      ? createAuditLog(clickhouse.client, config.clickhouseDatabase, {
+          fallback: streamAudit,
+          // ClickHouse's message may quote the row: its code and type only.
+          onFallback: (e, entry) => {
+            const { code, type } = e as { code?: unknown; type?: unknown };
+            log.warn({ code, type, action: entry.action }, 'audit: ClickHouse did not take the entry; sent through the audit stream');
+          },
+        })
+      : streamAudit;
     if (writes) {
       // Alert history and the audit of nodes without ClickHouse take the transactions'
       // road at a far lower rate: on this thread. Their own connection: the shared one
@@ -186,6 +211,7 @@ export async function startPlatform(
               batchSize: 1000,
               maxWaitMs: 500,
               log: { info: early('info'), ...log },
+              onDeadLetters,
             }),
           // Back within 5 s of a long Redis outage, not the default 30 s.
           { name: `${table} writer`, log, restartMaxMs: 5000 },
@@ -273,7 +299,7 @@ export async function startPlatform(
         risk: risk
           ? (({ ruleSetVersion, scored, degraded, degradedByCause, rules }) => ({ ruleSetVersion, scored, degraded, degradedByCause, rules }))(risk.stats())
           : 'not in this process',
-        ingest: writer ? { ...(await writer.lag()), ...writer.stats() } : { writer: 'not in this process', lagMs: await lagOfStream().catch(() => -1) },
+        ingest: writer ? { ...(await writer.lag()), ...writer.stats(), deadLettersByStream: await deadLetters.figures() } : { writer: 'not in this process', lagMs: await lagOfStream().catch(() => -1) },
       }),
       maxClockSkewMs: file.auth.maxClockSkewMs,
       bodyLimitBytes: file.auth.bodyLimitBytes,

@@ -156,4 +156,23 @@ describe('audit trail', () => {
       },
     ]));
   });
+
+  it('answers an audited action while ClickHouse does not take its entry, and lands the entry once it does', async () => {
+    const ch = platform.clickhouse.client;
+    const away = `away-${run}`;
+    await ch.command({ query: 'RENAME TABLE cpg.audit_log TO cpg.audit_log_away' });
+    let answered: number[];
+    try {
+      answered = [(await login(away, 'guess')).statusCode, (await login(away, 'guess-again')).statusCode];
+    } finally {
+      await ch.command({ query: 'RENAME TABLE cpg.audit_log_away TO cpg.audit_log' });
+    }
+    // Refused as a wrong password, not failed for want of an audit table.
+    expect(answered).toEqual([401, 401]);
+    const landed = await rows('login', away, 2);
+    expect(landed.map(({ actor, outcome }) => ({ actor, outcome }))).toEqual([
+      { actor: away, outcome: 'denied' },
+      { actor: away, outcome: 'denied' },
+    ]);
+  });
 });

@@ -63,6 +63,27 @@ export default fp(
   { name: 'metrics' },
 );
 
+/**
+ * Entries the ingest writers moved to their dead-letter stores, by stream (every stream
+ * named starts at 0, so an alerting rule sees the series before the first one). Returns
+ * what the writers' notices call.
+ */
+export function registerDeadLetterMetrics(metrics: PlatformMetrics, streams: readonly string[]): (stream: string, count: number) => void {
+  const counter = registeredMetric(
+    metrics.registry,
+    'cpg_ingest_dead_letters_total',
+    () =>
+      new Counter({
+        name: 'cpg_ingest_dead_letters_total',
+        help: 'Stream entries moved to their dead-letter store (refused by ClickHouse, or making no row), by stream',
+        labelNames: ['stream'],
+        registers: [metrics.registry],
+      }),
+  ) as Counter<'stream'>;
+  for (const stream of streams) counter.inc({ stream }, 0);
+  return (stream, count) => counter.inc({ stream }, count);
+}
+
 /** Ingest writer figures, read from the writer when Prometheus scrapes. */
 export function registerWriterMetrics(metrics: PlatformMetrics, writer: IngestWriter): void {
   const reg = [metrics.registry];

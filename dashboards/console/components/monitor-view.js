@@ -13,6 +13,28 @@ const METRICS = {
   declineRate: { label: 'Decline rate', value: (r) => formatRate(r.value), usual: (x) => formatRate(x) },
 };
 
+/** An ingest writer's dead-letter alert (analytics/alerts/dead-letter-alert.ts): entries ClickHouse did not take, kept in Redis. */
+export const isDeadLetterAlert = (alert) => alert?.ruleId === 'ingest.dead-letter';
+
+/** Which stream's entries could not be written, why, and where they wait to be replayed. */
+export function deadLetterView(alert) {
+  const r = alert.reasons?.[0] ?? {};
+  const why = Object.entries(r.codes ?? {})
+    .map(([code, n]) => `${formatCount(n)} ${code}`)
+    .join(', ');
+  return el(
+    'div',
+    { class: 'monitor', dataset: { testid: 'dead-letters' } },
+    facts([
+      ['Stream', el('code', {}, r.stream ?? '')],
+      ['Kept in', el('code', {}, r.deadLetters ?? '')],
+      ['In the first batch', `${formatCount(r.value)} entr${r.value === 1 ? 'y' : 'ies'}: ${why}`],
+      ['Entry ids', r.firstId === r.lastId ? el('code', {}, r.firstId ?? '') : el('span', {}, el('code', {}, r.firstId ?? ''), ' to ', el('code', {}, r.lastId ?? ''))],
+      ['Minutes with dead letters', `${formatCount(alert.count)}${alert.count > 1 ? `, the last ${formatTime(alert.updatedAt)}` : ''}`],
+    ]),
+  );
+}
+
 /** "Corridor TH-CN", "Participant siam-wallet"; what a monitor alert is about. */
 export function monitorSubject(alert) {
   const r = alert.reasons?.[0];

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { decisionBadge, severityBadge, statusBadge } from '../components/badges.js';
-import { isMonitorAlert, monitorSubject, monitorView } from '../components/monitor-view.js';
+import { deadLetterView, isDeadLetterAlert, isMonitorAlert, monitorSubject, monitorView } from '../components/monitor-view.js';
 import { paymentView } from '../components/payment-view.js';
 import { reasonsTable } from '../components/reasons-table.js';
 import { toast } from '../components/toast.js';
@@ -85,7 +85,9 @@ export function render(view, context) {
 
   function renderMonitorAlert(withActions) {
     const subject = monitorSubject(alert);
-    const minutes = `${formatCount(alert.count)} abnormal minute${alert.count === 1 ? '' : 's'}`;
+    const deadLetters = isDeadLetterAlert(alert);
+    const minutes = `${formatCount(alert.count)} ${deadLetters ? 'minute' : 'abnormal minute'}${alert.count === 1 ? '' : 's'}${deadLetters ? ' with dead letters' : ''}`;
+    const raisedBy = deadLetters ? `the ingest writer of ${alert.reasons?.[0]?.stream ?? 'a stream'}` : `a minute monitor for ${subject || 'an unnamed subject'}`;
     replace(
       head,
       el(
@@ -95,7 +97,7 @@ export function render(view, context) {
         el('h1', {}, alert.ruleId, ' ', el('span', { class: 'muted id-inline' }, alert.id)),
         el('span', { dataset: { testid: 'alert-status' } }, statusBadge(alert.status)),
       ),
-      el('p', { class: 'muted' }, `Raised ${formatTime(alert.createdAt)} by a minute monitor for ${subject || 'an unnamed subject'} · ${minutes}`),
+      el('p', { class: 'muted' }, `Raised ${formatTime(alert.createdAt)} by ${raisedBy} · ${minutes}`),
     );
     replace(
       summaryCard,
@@ -103,20 +105,28 @@ export function render(view, context) {
       facts([
         ['Status', statusBadge(alert.status)],
         ['Severity', severityBadge(alert.severity)],
-        ['Kind', 'Monitor'],
+        ['Kind', deadLetters ? 'Ingest' : 'Monitor'],
         ['Score', formatCount(alert.score)],
         ['Subject', subject],
-        ['Participant', alert.participant || 'all (a corridor)'],
-        ['Abnormal minutes', formatCount(alert.count)],
+        ['Participant', alert.participant || (deadLetters ? 'all' : 'all (a corridor)')],
+        [deadLetters ? 'Minutes with dead letters' : 'Abnormal minutes', formatCount(alert.count)],
         ...lifecycleFacts(alert),
       ]),
     );
     replace(reasonsCard, el('h2', { id: 'reasons-title' }, 'Why it was raised'), reasonsTable(alert.reasons ?? []));
     replace(
       paymentCard,
-      el('div', { class: 'card-head' }, el('h2', { id: 'payment-title' }, 'What the monitor measured')),
-      el('p', { class: 'card-sub muted' }, 'This minute against the same time of day in the subject’s history. A monitor alert concerns no single payment.'),
-      monitorView(alert),
+      ...(deadLetters
+        ? [
+            el('div', { class: 'card-head' }, el('h2', { id: 'payment-title' }, 'What could not be written')),
+            el('p', { class: 'card-sub muted' }, 'Entries ClickHouse did not take, kept in Redis with their error until someone replays them. The rest of their batch was written. This alert concerns no single payment.'),
+            deadLetterView(alert),
+          ]
+        : [
+            el('div', { class: 'card-head' }, el('h2', { id: 'payment-title' }, 'What the monitor measured')),
+            el('p', { class: 'card-sub muted' }, 'This minute against the same time of day in the subject’s history. A monitor alert concerns no single payment.'),
+            monitorView(alert),
+          ]),
     );
     paymentCard.dataset.testid = 'monitor-measured';
     if (withActions) renderActions();

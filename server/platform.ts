@@ -170,7 +170,8 @@ export async function startPlatform(
       // Closed after the HTTP server, so it drains what the last payments appended.
       closers.push({ name: 'ingest writer', close: () => started.close() });
     }
-    const sessions = createSessions(redis, 8 * 3600_000);
+    // Every verification reads the operator's role and participant from this config, not from the login.
+    const sessions = createSessions(redis, 8 * 3600_000, file.users);
     const startLoops: Array<() => void> = [];
     const log = { warn: early('warn'), error: early('error') };
     // Where ClickHouse is open each entry is inserted at once; when it is not taken there, it
@@ -262,6 +263,10 @@ export async function startPlatform(
           : undefined,
     });
     closers.push({ name: 'alerting', close: () => alerting.close() });
+    // Sessions of operators removed or changed in this config end now, with their sockets on every console node.
+    for (const ended of plan.console || plan.clickhouseApi ? await sessions.endStale() : []) {
+      await audit.record({ actor: 'platform', actorRole: '', action: 'session.end', target: ended.username, outcome: 'ok', details: { reason: ended.reason } });
+    }
     const ledger = createLedger(redis, {
       idempotencyTtlMs: file.payments.idempotencyTtlHours * 3600_000,
       retentionMs: file.payments.retentionDays * 24 * 3600_000,

@@ -40,6 +40,17 @@ describe('live feed on /console', () => {
     expect(await refusal(open({ token: 42 }))).toBe('AUTH_TOKEN_INVALID');
   });
 
+  it('serves no other namespace: the default one refuses everyone, a valid token or not', async () => {
+    const main = (auth: Record<string, unknown>) => {
+      const socket = connect(`${base}/`, { auth, transports: ['websocket'], reconnection: false });
+      sockets.push(socket);
+      return socket;
+    };
+    expect(await refusal(main({}))).toBe('NAMESPACE_NOT_SERVED');
+    expect(await refusal(main({ token: await tokenOf('admin') }))).toBe('NAMESPACE_NOT_SERVED');
+    expect(await refusal(open({}).io.socket('/elsewhere'))).toBe('Invalid namespace');
+  });
+
   it("sends a participant analyst only its own participant's aggregates, and operators everyone's", async () => {
     const operator = open({ token: await tokenOf('risk_officer') });
     const analyst = open({ token: await tokenOf('participant_analyst', 'siam-wallet') });

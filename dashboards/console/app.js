@@ -1,4 +1,4 @@
-import { configureApi } from './api.js';
+import { api, configureApi } from './api.js';
 import { el, replace } from './dom.js';
 import { ROLE_NAMES } from './format.js';
 import { connectLive } from './live.js';
@@ -164,8 +164,19 @@ function renderLiveState() {
   replace(node, el('span', { class: 'live-dot', attrs: { 'aria-hidden': 'true' } }), LIVE_STATES[state] ?? state);
 }
 
-// The server has no logout route yet: the tab forgets its token and the session expires on its own.
-document.getElementById('logout').addEventListener('click', () => logOut(''));
+// The session ends on the server first, so its token is refused and its live sockets close on
+// every console node; the tab forgets it even when the platform does not answer.
+async function logOutEverywhere() {
+  if (!session) return;
+  try {
+    await api('/v1/auth/logout', { method: 'POST' });
+  } catch {
+    // Already ended (401, handled by the API layer) or no answer: this tab forgets it all the same.
+  }
+  logOut('');
+}
+
+document.getElementById('logout').addEventListener('click', () => void logOutEverywhere());
 window.addEventListener('hashchange', route);
 if (session) openSessionResources();
 route();

@@ -12,9 +12,13 @@ import { logConnectionErrors } from '../redis-errors.ts';
  * chosen by the server from the verified identity. Alerts go through socket.io's Redis
  * streams adapter, so a node without sockets (a switch node) reaches every console node.
  * Aggregates are computed by each console node for its own sockets once a second.
+ * A socket lives no longer than its session: it is closed on every node when the session
+ * ends (logout, or start-up finding its operator gone or changed) and when it expires.
  */
 export const OPERATORS_ROOM = 'operators';
 export const participantRoom = (participant: string) => `participant:${participant}`;
+/** Every socket of one session, on whichever node: how ending a session reaches them all. */
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
 export function roomsFor(operator: Operator): string[] {
   return operator.role === 'participant_analyst' && operator.participant ? [participantRoom(operator.participant)] : [OPERATORS_ROOM];
@@ -36,6 +40,8 @@ export interface LiveFeed {
    * answers 403), as the per-address rate limit does for the API.
    */
   attach(httpServer: HttpServer, admit?: (request: IncomingMessage) => boolean): void;
+  /** Closes the sockets of these sessions on every node. */
+  endSessions(sessionIds: string[]): void;
   close(): Promise<void>;
 }
 
@@ -69,22 +75,48 @@ export function startLiveFeed(options: {
     },
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
   });
+  // socket.io always has the main namespace; only /console is served, with its token check.
+  io.of('/').use((_socket, next) => next(new Error('NAMESPACE_NOT_SERVED')));
   const nsp: Namespace = io.of('/console');
-  nsp.use(async (socket, next) => {
+  const tokenOf = (socket: { handshake: { auth?: unknown } }) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    const operator = typeof token === 'string' ? await options.sessions.verify(token).catch(() => undefined) : undefined;
-    if (!operator) return next(new Error('AUTH_TOKEN_INVALID'));
-    socket.data.operator = operator;
+    return typeof token === 'string' ? token : undefined;
+  };
+  nsp.use(async (socket, next) => {
+    const token = tokenOf(socket);
+    const session = token ? await options.sessions.open(token).catch(() => undefined) : undefined;
+    if (!session) return next(new Error('AUTH_TOKEN_INVALID'));
+    socket.data.operator = session.operator;
+    socket.data.session = { id: session.id, expiresAt: session.expiresAt };
     next();
   });
+  options.sessions.onEnded((ids) => endSessions(ids));
   nsp.on('connection', (socket) => {
     const operator = socket.data.operator as Operator;
+    const session = socket.data.session as { id: string; expiresAt: number };
     const missed = (socket.data[MISSED_PACKETS] ?? []) as unknown[][];
     delete socket.data[MISSED_PACKETS];
+    // Rooms come from the verified identity only, never from anything the client says.
+    const rooms = [...roomsFor(operator), sessionRoom(session.id)];
+    // A recovered socket is back in the rooms of its last connection, chosen from what its operator was
+    // then. If that is no longer so (role or participant changed in the config), its missed packets were
+    // chosen for someone else too: it starts over, with nothing replayed.
+    if ([...socket.rooms].some((room) => room !== socket.id && !rooms.includes(room))) {
+      socket.disconnect(true);
+      return;
+    }
     // EVENT packets, in order, before anything else can be emitted to this socket.
     for (const data of missed) socket.client._packet({ type: 2, nsp: nsp.name, data });
-    // Rooms come from the verified identity only, never from anything the client says.
-    void socket.join(roomsFor(operator));
+    void socket.join(rooms);
+    const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, session.expiresAt - Date.now()));
+    socket.once('disconnect', () => clearTimeout(expiry));
+    // A session ended between the middleware's check and the join above found no socket in its room: look once more.
+    const token = tokenOf(socket);
+    void (token ? options.sessions.open(token) : Promise.resolve(undefined))
+      .then((current) => {
+        if (current?.id !== session.id) socket.disconnect(true);
+      })
+      .catch((e: unknown) => options.log?.warn({ err: (e as Error).message }, 'live session check'));
     // The current aggregates right away. Sent through the adapter (not nsp.local), this also gives the
     // client its first recovery offset: without one, a console that has seen no alert yet cannot be
     // recovered, and alerts raised while it is cut off are lost.
@@ -99,6 +131,11 @@ export function startLiveFeed(options: {
     const fields = await options.redis.hgetall(liveKey(second));
     const lag = (await options.ingestLagMs?.().catch(() => -1)) ?? -1;
     return { fields, second, lag };
+  }
+
+  function endSessions(ids: string[]) {
+    // Through the adapter: every console node closes its own sockets of these sessions.
+    if (ids.length > 0) nsp.in(ids.map(sessionRoom)).disconnectSockets(true);
   }
 
   let ticker: NodeJS.Timeout | undefined;
@@ -143,6 +180,7 @@ export function startLiveFeed(options: {
       };
       nsp.to([OPERATORS_ROOM, participantRoom(alert.participant)]).emit(kind === 'created' ? 'alert' : 'alert:update', payload);
     },
+    endSessions,
     /** Disconnects the sockets, leaving the HTTP server to its owner. */
     async close() {
       if (closed) return;

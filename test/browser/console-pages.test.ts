@@ -47,6 +47,21 @@ describe('operator console: login, overview, rules', () => {
     await page.close();
   }, 60_000);
 
+  it('ends the session on the server when the operator logs out, so its token is refused everywhere', async () => {
+    const page = await chromium.newPage();
+    const errors = collectPageErrors(page);
+    await logIn(page, platform.url, officer);
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('cpg.console.session') ?? '{}').token as string);
+    expect((await operatorCall(platform.url, token, 'GET', '/v1/auth/me')).status).toBe(200);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.locator('#username').waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('cpg.console.session'))).toBeNull();
+    const after = await operatorCall(platform.url, token, 'GET', '/v1/auth/me');
+    expect([after.status, (after.body as { error?: { code?: string } } | undefined)?.error?.code]).toEqual([401, 'AUTH_TOKEN_INVALID']);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('logs out on a 401: a token the server no longer knows sends the operator back to the login page', async () => {
     const page = await chromium.newPage();
     await logIn(page, platform.url, officer);

@@ -100,6 +100,15 @@ describe('the rule store', () => {
     expect(await store.lists.add('blocked-wallets', ['just-a-wallet'], 'officer-3')).toMatchObject({ ok: false, error: { path: '/values/0' } });
     expect(audit.at(-1)).toMatchObject({ actor: 'officer-3', action: 'risk-list.remove', target: 'list:high-risk-mccs', details: { values: ['5933'] } });
   });
+
+  it('reads a rule named like a property every object has from its own fields only', async () => {
+    const rule = { ...burst(), id: 'constructor', mode: 'off' as const };
+    expect((await store.put('constructor', rule, 'officer-4')).ok).toBe(true);
+    // Without its mode field the rule falls back to the mode it was written with, never to Object's constructor.
+    await redis.hdel('risk:rules:mode', 'constructor');
+    const stored = (await store.ruleSet()).rules.find((r) => r.id === 'constructor');
+    expect(stored?.mode).toBe('off');
+  });
 });
 
 describe('engines sharing one Redis', () => {

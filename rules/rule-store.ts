@@ -109,7 +109,8 @@ export function createRuleStore(redis: Redis, audit?: Audit, options: { now?: ()
     const rules: StoredRule[] = [];
     ids.forEach((id, i) => {
       const json = bodies[i];
-      if (json) rules.push(parse(id, Number(current[id]), json, modes[id]));
+      // A rule id may be `constructor`: only the hash's own fields count.
+      if (json) rules.push(parse(id, Number(current[id]), json, Object.hasOwn(modes, id) ? modes[id] : undefined));
     });
     return { version: ruleSetVersionOf(seq), rules };
   }

@@ -297,4 +297,13 @@ describe('backtesting candidate rules against the transactions in ClickHouse', (
       expect([r.statusCode, r.json().error.code]).toEqual([404, 'JOB_NOT_FOUND']);
     }
   });
+
+  it('answers 404, not 500, for a job kind that names a property every object has', async () => {
+    for (const kind of ['constructor', 'valueof', 'tostring', 'hasownproperty', 'isprototypeof']) {
+      for (const user of ['risk.officer', 'compliance', 'siam.analyst', 'admin']) {
+        const r = await api('GET', `/v1/jobs/${kind}-${randomUUID()}`, user);
+        expect([r.statusCode, r.json().error?.code], `${kind} as ${user}`).toEqual([404, 'JOB_NOT_FOUND']);
+      }
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { text as streamText } from 'node:stream/consumers';
 import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReportRunner } from '../analytics/reports/run-report.ts';
@@ -775,6 +776,26 @@ describe('compliance reports', () => {
     }).toEqual(before);
     expect(before.transactions).toBe(transactions.length);
   }, 180_000);
+
+  it('refuses a JSON answer past its bound in bytes with a code, where CSV of the same run streams', async () => {
+    const answered = await run('large-value-transactions', { from: FROM, to: TO });
+    expect(answered.statusCode).toBe(200);
+    expect(Number(answered.headers['content-length'])).toBe(Buffer.byteLength(answered.body));
+    const { columns, rows: answeredRows } = answered.json() as JsonResult;
+    const rows = answeredRows.length;
+    expect(Buffer.byteLength(answered.body)).toBeGreaterThan(2048);
+
+    const tight = createReportRunner({ client: platform.clickhouse.client, database: 'cpg', context: { cnyPerUsd: devConfig.fx.rates.CNY! }, maxJsonBytes: 1024 });
+    const prepared = tight.prepare('large-value-transactions', { from: FROM, to: TO });
+    if (!prepared.ok) throw new Error(prepared.error.message);
+    const refused = await tight.run(prepared.value, 'json');
+    expect(refused).toMatchObject({ ok: false, error: { code: 'REPORT_TOO_LARGE' } });
+    expect(!refused.ok && refused.error.message).toMatch(/passed 1 KiB after \d+ rows/);
+    const csv = await tight.run(prepared.value, 'csv');
+    if (!csv.ok || csv.value.format !== 'csv') throw new Error(JSON.stringify(csv));
+    expect((await streamText(csv.value.stream)).split('\r\n')[0]).toBe(columns.map((c) => `"${c.name}"`).join(','));
+    expect(await csv.value.rows).toBe(rows);
+  });
 
   it('stops a run at its time limit, and its limits do not stay on the shared chDB session', async () => {
     const slow = {

@@ -12,15 +12,15 @@ export const MAX_BREAKDOWN_LIMIT = 1000;
 /**
  * How each dimension groups payments. `reason` groups the declined payments only, by
  * their decline reason (see DECLINE_REASON); `hour` is the hour of day in UTC ("00"-"23").
- * Every expression is a constant: the caller picks one by name.
+ * Every expression is a constant: the caller picks one by name, from the URL, so a Map.
  */
-const DIMENSION: Readonly<Record<Dimension, { key: string; label?: string; only?: string; order: string }>> = {
+const DIMENSION: ReadonlyMap<string, { key: string; label?: string; only?: string; order: string }> = new Map(Object.entries({
   corridor: { key: 'corridor', order: 'payments DESC, key' },
   merchant: { key: 'merchant_id', label: 'argMax(merchant_name, received_at)', order: 'payments DESC, key' },
   mcc: { key: 'mcc', order: 'payments DESC, key' },
   reason: { key: DECLINE_REASON, only: "status = 'DECLINED'", order: 'payments DESC, key' },
   hour: { key: "leftPad(toString(toHour(received_at)), 2, '0')", order: 'key' },
-};
+} satisfies Record<Dimension, { key: string; label?: string; only?: string; order: string }>));
 
 export interface BreakdownRow extends PaymentFigures {
   key: string;
@@ -58,7 +58,9 @@ export async function breakdown(
   dimension: Dimension,
   limit = DEFAULT_BREAKDOWN_LIMIT,
 ): Promise<Breakdown> {
-  const d = DIMENSION[dimension];
+  const d = DIMENSION.get(dimension);
+  // The route's schema admits only DIMENSIONS; anything else is a caller's mistake, not a query.
+  if (!d) throw new Error(`no breakdown dimension ${JSON.stringify(String(dimension).slice(0, 40))}`);
   const n = Math.max(1, Math.min(Math.floor(limit), MAX_BREAKDOWN_LIMIT));
   const rows = await rowsOf<Row>(
     client,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketStarts, chooseBucket, MAX_POINTS, parseWindow } from './window.ts';
+import { bucketStarts, chooseBucket, MAX_POINTS, parseWindow, type Bucket } from './window.ts';
 
 const code = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? 'ok' : r.error!.code);
 
@@ -35,5 +35,12 @@ describe('analytics window', () => {
     const quarter = { fromMs: Date.UTC(2025, 0, 1), toMs: Date.UTC(2025, 3, 3) };
     expect(chooseBucket(quarter)).toEqual({ ok: true, value: 'day' });
     expect(code(chooseBucket(quarter, 'hour'))).toBe('ANALYTICS_TOO_MANY_POINTS');
+  });
+
+  it('refuses a bucket it does not know, even one named like a property every object has', () => {
+    const day = { fromMs: Date.UTC(2025, 2, 10), toMs: Date.UTC(2025, 2, 11) };
+    for (const asked of ['week', 'constructor', 'toString', '__proto__']) {
+      expect(code(chooseBucket(day, asked as Bucket)), asked).toBe('ANALYTICS_BUCKET_INVALID');
+    }
   });
 });

@@ -56,6 +56,9 @@ function pointCount(window: Window, bucket: Bucket): number {
 
 /** The asked bucket if it yields at most MAX_POINTS points, or the finest that does. */
 export function chooseBucket(window: Window, asked?: Bucket): Result<Bucket, DomainError> {
+  if (asked !== undefined && !BUCKETS.includes(asked)) {
+    return err({ code: 'ANALYTICS_BUCKET_INVALID', message: `bucket must be one of ${BUCKETS.join(', ')}` });
+  }
   if (asked) {
     const points = pointCount(window, asked);
     if (points > MAX_POINTS) {

@@ -1,4 +1,5 @@
 import type { TObject } from 'typebox';
+import type { JsonResult } from '../json-result/json-result.ts';
 
 /**
  * One compliance report: a name, what it answers, its parameters as a TypeBox schema
@@ -26,16 +27,11 @@ export interface ReportContext {
 
 export type ReportFormat = 'json' | 'csv' | 'parquet';
 
-/** CONTRACT.md: the JSON result of reports and ad-hoc SQL. */
-export interface ReportResult {
-  columns: Array<{ name: string; type: string }>;
-  rows: Array<Record<string, unknown>>;
-  rowsRead: number;
-  elapsedMs: number;
-}
+/** CONTRACT.md: the JSON result of reports and ad-hoc SQL, its rows as ClickHouse wrote them. */
+export type ReportResult = JsonResult;
 
 export interface ReportError {
-  code: 'REPORT_UNKNOWN' | 'REPORT_PARAMS_INVALID' | 'REPORT_TIMEOUT' | 'REPORT_FAILED';
+  code: 'REPORT_UNKNOWN' | 'REPORT_PARAMS_INVALID' | 'REPORT_TIMEOUT' | 'REPORT_FAILED' | 'REPORT_TOO_LARGE';
   message: string;
   /** JSON Pointer into the request body, for invalid parameters. */
   path?: string;

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { pipeline, type Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { err, ok, type Result } from '../../domain/result.ts';
+import { queryJsonResult, sizeText } from '../json-result/json-result.ts';
 import { findReport, REPORTS } from './catalog.ts';
 import { countCsvRecords } from './csv-records.ts';
 import { parquetRowCount } from './parquet-rows.ts';
@@ -14,6 +15,8 @@ export interface ReportRunnerOptions {
   context: ReportContext;
   /** Engine-side limit of one run; the client gives up a few seconds later still. */
   maxExecutionSeconds?: number;
+  /** The most bytes a JSON answer may have (CSV and Parquet stream, or are compressed). */
+  maxJsonBytes?: number;
   reports?: readonly ReportDefinition[];
 }
 
@@ -29,6 +32,9 @@ export type ReportOutput =
   | { format: 'csv'; stream: Readable; rows: Promise<number>; elapsedMs: number }
   /** Parquet is whole before it goes out: its footer comes last. */
   | { format: 'parquet'; body: Buffer; rows: number; elapsedMs: number };
+
+/** Larger JSON answers are refused: CSV streams out, and Parquet is compressed. */
+export const DEFAULT_MAX_JSON_BYTES = 64 * 1024 * 1024;
 
 export interface CatalogEntry {
   name: string;
@@ -50,6 +56,7 @@ export function createReportRunner(options: ReportRunnerOptions) {
   const reports = options.reports ?? REPORTS;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.database)) throw new Error(`not a database name: ${options.database}`);
   const seconds = Math.max(1, Math.floor(options.maxExecutionSeconds ?? 30));
+  const maxJsonBytes = options.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES;
   // Output formats for JSON and CSV: exact decimals as strings, ISO 8601 times, CRLF line ends and
   // empty fields for NULL (RFC 4180).
   const settings = [
@@ -57,6 +64,8 @@ export function createReportRunner(options: ReportRunnerOptions) {
     `timeout_overflow_mode = 'throw'`,
     'output_format_json_quote_decimals = 1',
     'output_format_json_quote_64bit_integers = 1',
+    // JSON rows go out as ClickHouse wrote them (json-result.ts): invalid UTF-8 must not break them.
+    'output_format_json_validate_utf8 = 1',
     `date_time_output_format = 'iso'`,
     'output_format_csv_crlf_end_of_line = 1',
     `format_csv_null_representation = ''`,
@@ -134,19 +143,15 @@ export function createReportRunner(options: ReportRunnerOptions) {
       const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
 
       if (format === 'json') {
-        return guarded(async (abort_signal) => {
-          const result = await options.client.query({ query: queryOf(run), format: 'JSON', query_params, abort_signal });
-          const body = await result.json<Record<string, unknown>>();
-          return {
-            format: 'json' as const,
-            result: {
-              columns: body.meta as Array<{ name: string; type: string }>,
-              rows: body.data,
-              rowsRead: Number(body.statistics?.rows_read ?? 0),
-              elapsedMs: elapsed(),
-            },
-          };
-        });
+        const read = await guarded((abort_signal) => queryJsonResult(options.client, queryOf(run), { maxBytes: maxJsonBytes, query_params, signal: abort_signal }));
+        if (!read.ok) return read;
+        if (!read.value.ok) {
+          return err({
+            code: 'REPORT_TOO_LARGE',
+            message: `the JSON answer passed ${sizeText(maxJsonBytes)} after ${read.value.error.rows} rows and was stopped: ask for csv or parquet, lower params.limit or narrow the window`,
+          });
+        }
+        return ok({ format: 'json' as const, result: { ...read.value.value, elapsedMs: elapsed() } });
       }
 
       if (format === 'csv') {

@@ -1,4 +1,5 @@
 import type { FunctionCatalog } from './function-catalog.ts';
+import { checkAggregateTypes, checkNamedFunctions } from './named-functions.ts';
 import { ancestors, nodeIdsInOrder, parseQueryTree, walk, type TreeLine } from './query-tree.ts';
 import { sqlError, type SqlError } from './sql-error.ts';
 
@@ -16,11 +17,12 @@ const SYSTEM_ONE = 'system.one';
 const TABLE_POSITIONS = new Set(['JOIN TREE', 'LEFT TABLE EXPRESSION', 'RIGHT TABLE EXPRESSION', 'TABLE EXPRESSION']);
 const IN_FUNCTIONS = new Set(['in', 'notin', 'globalin', 'globalnotin', 'nullin', 'notnullin', 'globalnullin', 'globalnotnullin']);
 
-const ROOT_KINDS: Record<string, string> = {
+/** A Map: the root is read from the dump of the caller's statement. */
+const ROOT_KINDS: ReadonlyMap<string, string> = new Map(Object.entries({
   InsertQuery: 'INSERT', AlterQuery: 'ALTER', DropQuery: 'DROP', CreateQuery: 'CREATE', SYSTEM: 'SYSTEM', Set: 'SET',
   KillQueryQuery: 'KILL', OptimizeQuery: 'OPTIMIZE', RenameQuery: 'RENAME', DeleteQuery: 'DELETE', UpdateQuery: 'UPDATE',
   Explain: 'EXPLAIN', ShowTables: 'SHOW', DescribeQuery: 'DESCRIBE', UseQuery: 'USE', BackupQuery: 'BACKUP',
-};
+}));
 
 /**
  * `EXPLAIN AST` of the canonical statement (parsing only, nothing runs): one SELECT
@@ -31,7 +33,7 @@ const ROOT_KINDS: Record<string, string> = {
 export function checkSelectAst(lines: string[]): SqlError | undefined {
   const root = (lines[0] ?? '').trim().split(/\s/)[0] ?? '';
   if (root !== 'SelectWithUnionQuery') {
-    const kind = ROOT_KINDS[root] ?? root.replace(/Query$/, '').toUpperCase();
+    const kind = ROOT_KINDS.get(root) ?? root.replace(/Query$/, '').toUpperCase();
     return sqlError('SQL_NOT_READ_ONLY', `only a single SELECT runs here, not ${kind || 'this statement'}`);
   }
   const topLevel = lines.slice(1).filter((l) => /^ \S/.test(l)).map((l) => l.trim().split(/\s/)[0]);
@@ -79,7 +81,8 @@ function inRightSide(line: TreeLine): boolean {
  * `EXPLAIN QUERY TREE run_passes = 0`: the statement as ClickHouse's parser built it, before
  * any analysis (which would already infer table-function schemas and run scalar subqueries).
  * Every table it names, wherever it names it, must be an analytics table or a CTE in scope;
- * no table function; every function on the allow-list; no SETTINGS.
+ * no table function; every function on the allow-list, called or named (named-functions.ts);
+ * no SETTINGS.
  */
 export function checkStatementTree(lines: string[], policy: AccessPolicy): SqlError | undefined {
   const root = parseQueryTree(lines);
@@ -100,7 +103,11 @@ export function checkStatementTree(lines: string[], policy: AccessPolicy): SqlEr
     if (line.label === 'FUNCTION') {
       const name = line.fields.get('function_name') ?? '';
       if (!policy.functions.allows(name)) return sqlError('SQL_FUNCTION_FORBIDDEN', `function ${name} is not allowed here`);
+      const named = checkNamedFunctions(line, policy.functions);
+      if (named) return named;
     }
+    const typed = checkAggregateTypes(line.text, policy.functions);
+    if (typed) return typed;
     if (line.label !== 'IDENTIFIER') continue;
     const identifier = line.fields.get('identifier') ?? '';
     const names = parts(identifier);
@@ -128,13 +135,17 @@ function forbiddenTable(name: string, policy: AccessPolicy): SqlError {
 
 /**
  * `EXPLAIN QUERY TREE` of the statement as it will run: the analyser's own list of what it
- * reads. A second opinion on checkStatementTree, read line by line: the real table_name
- * field comes after the alias (checked plain), and a real table name holds no line break.
+ * reads, and the types it built. A second opinion on checkStatementTree, read line by line:
+ * the real table_name field comes after the alias (checked plain), and a real table name
+ * holds no line break.
  */
 export function checkResolvedTree(lines: string[], policy: AccessPolicy): SqlError | undefined {
   let tables = 0;
   for (const raw of lines) {
     const line = raw.trim();
+    // Aggregate states by type, however the statement built them.
+    const typed = checkAggregateTypes(line, policy.functions);
+    if (typed) return typed;
     if (line.startsWith('TABLE_FUNCTION id:')) return sqlError('SQL_FUNCTION_FORBIDDEN', 'table functions are not allowed');
     if (!line.startsWith('TABLE id:')) continue;
     const at = line.lastIndexOf(', table_name: ');

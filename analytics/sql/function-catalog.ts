@@ -41,6 +41,10 @@ interface FunctionRow {
 export interface FunctionCatalog {
   /** The function as the engine will resolve it is on the allow-list. */
   allows(name: string): boolean;
+  /** An aggregate function, combinators and all, on the allow-list: what arrayReduce or a type may name. */
+  allowsAggregate(name: string): boolean;
+  /** The name the engine resolves `name` to (through aliases and case), or `name` itself when unknown. */
+  canonical(name: string): string;
 }
 
 export async function loadFunctionCatalog(client: ClickHouseClient): Promise<FunctionCatalog> {
@@ -80,5 +84,9 @@ export async function loadFunctionCatalog(client: ClickHouseClient): Promise<Fun
     if (PARSER_FORMS.has(name)) return true;
     return withCombinators(name, (base) => aggregateAllowed(base, 1));
   };
-  return { allows: (name) => allows(name) };
+  return {
+    allows: (name) => allows(name),
+    allowsAggregate: (name) => !DENIED.has(name) && aggregateAllowed(name, 0),
+    canonical: (name) => resolve(name)?.name ?? name,
+  };
 }

@@ -10,6 +10,8 @@
 export interface TreeLine {
   /** `FUNCTION`, `QUERY`, `CROSS JOIN`... for a node; the whole text for a header. */
   label: string;
+  /** The line as printed, without its indentation: `fields` splits on ", ", which a string constant may hold. */
+  text: string;
   /** Set for nodes, absent for headers. */
   id?: number;
   fields: Map<string, string>;
@@ -20,7 +22,7 @@ export interface TreeLine {
 
 const NODE = /^([A-Z][A-Z_]*(?: [A-Z_]+)*) id: (\d+)(?:, (.*))?$/;
 
-/** Fields of a node line. Names and values never hold ", " once the tokens are checked. */
+/** Fields of a node line. Names never hold ", " once the tokens are checked; a string constant may (see `text`). */
 function fieldsOf(rest: string | undefined): Map<string, string> {
   const fields = new Map<string, string>();
   if (!rest) return fields;
@@ -33,7 +35,7 @@ function fieldsOf(rest: string | undefined): Map<string, string> {
 
 /** A forest under one synthetic root, so a dump with several top-level lines still parses. */
 export function parseQueryTree(lines: string[]): TreeLine {
-  const root: TreeLine = { label: '', fields: new Map(), depth: -1, children: [] };
+  const root: TreeLine = { label: '', text: '', fields: new Map(), depth: -1, children: [] };
   const stack: TreeLine[] = [root];
   for (const raw of lines) {
     if (raw.trim() === '') continue;
@@ -41,8 +43,8 @@ export function parseQueryTree(lines: string[]): TreeLine {
     const text = raw.trim();
     const m = NODE.exec(text);
     const line: TreeLine = m
-      ? { label: m[1]!, id: Number(m[2]), fields: fieldsOf(m[3]), depth: Math.floor(indent / 2), children: [] }
-      : { label: text, fields: new Map(), depth: Math.floor(indent / 2), children: [] };
+      ? { label: m[1]!, text, id: Number(m[2]), fields: fieldsOf(m[3]), depth: Math.floor(indent / 2), children: [] }
+      : { label: text, text, fields: new Map(), depth: Math.floor(indent / 2), children: [] };
     while (stack.length > 1 && stack[stack.length - 1]!.depth >= line.depth) stack.pop();
     line.parent = stack[stack.length - 1]!;
     line.parent.children.push(line);

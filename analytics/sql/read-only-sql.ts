@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { err, ok, type Result } from '../../domain/result.ts';
+import { queryJsonResult, sizeText, type JsonResult } from '../json-result/json-result.ts';
 import { checkResolvedTree, checkSelectAst, checkStatementTree, type AccessPolicy } from './access-policy.ts';
 import { loadFunctionCatalog, type FunctionCatalog } from './function-catalog.ts';
 import { sqlError, type SqlError } from './sql-error.ts';
@@ -11,7 +12,14 @@ export const ANALYTICS_TABLES = ['transactions', 'transactions_per_minute', 'ale
 export interface SqlLimits {
   maxExecutionSeconds: number;
   maxResultRows: number;
+  /** Bytes of the result in the engine's memory (max_result_bytes, never above maxResponseBytes). */
   maxResultBytes: number;
+  /**
+   * Bytes of the JSON answer, counted as it is read. The engine's own count stops most large
+   * answers before they are whole, but it counts blocks in memory, where a constant or
+   * LowCardinality column is one value however many rows repeat it.
+   */
+  maxResponseBytes: number;
   maxMemoryBytes: number;
   /** Statements running or waiting their turn; more are refused, not queued. */
   maxPending: number;
@@ -21,17 +29,13 @@ export const DEFAULT_SQL_LIMITS: SqlLimits = {
   maxExecutionSeconds: 10,
   maxResultRows: 10_000,
   maxResultBytes: 64 * 1024 * 1024,
+  maxResponseBytes: 16 * 1024 * 1024,
   maxMemoryBytes: 1024 * 1024 * 1024,
   maxPending: 3,
 };
 
-/** CONTRACT.md: the JSON result shape shared with reports. */
-export interface SqlResult {
-  columns: Array<{ name: string; type: string }>;
-  rows: Array<Record<string, unknown>>;
-  rowsRead: number;
-  elapsedMs: number;
-}
+/** CONTRACT.md: the JSON result shape shared with reports, its rows as the engine wrote them. */
+export type SqlResult = JsonResult;
 
 export interface ReadOnlySql {
   run(statement: string): Promise<Result<SqlResult, SqlError>>;
@@ -43,12 +47,17 @@ const LIMIT_ERRORS = new Set([
 ]);
 const READ_ONLY_ERRORS = new Set(['READONLY', 'ACCESS_DENIED', 'QUERY_IS_PROHIBITED']);
 
+function tooLarge(limits: SqlLimits, progress: string): SqlError {
+  return sqlError('SQL_RESULT_TOO_LARGE', `the answer passed ${sizeText(limits.maxResponseBytes)} ${progress} and was stopped: select fewer columns, aggregate, or add a LIMIT`);
+}
+
 /** An engine error about the caller's statement becomes a value; anything else (a connection lost) is thrown. */
-function engineError(e: unknown): SqlError {
+function engineError(e: unknown, limits?: SqlLimits): SqlError {
   const type = (e as { type?: unknown }).type;
   const message = e instanceof Error ? e.message : String(e);
   if (typeof type !== 'string') throw e;
   const text = message.replace(/\s+/g, ' ').slice(0, 500);
+  if (limits && LIMIT_ERRORS.has(type) && /max bytes/i.test(text)) return tooLarge(limits, 'in the engine');
   if (LIMIT_ERRORS.has(type)) return sqlError('SQL_LIMIT_EXCEEDED', text);
   if (READ_ONLY_ERRORS.has(type)) return sqlError('SQL_NOT_READ_ONLY', text);
   return sqlError('SQL_INVALID', text);
@@ -71,11 +80,13 @@ function settingsClause(limits: SqlLimits, purpose: 'run' | 'explain'): string {
   // An EXPLAIN's result is its dump, one row a line: the result limits are for the answer only.
   const answer = [
     `max_result_rows = ${n(limits.maxResultRows)}`,
-    `max_result_bytes = ${n(limits.maxResultBytes)}`,
+    `max_result_bytes = ${n(Math.min(limits.maxResultBytes, limits.maxResponseBytes))}`,
     `result_overflow_mode = 'throw'`,
     // Lossless and the same on chDB and on a server: 64-bit integers and decimals as strings.
     'output_format_json_quote_64bit_integers = 1',
     'output_format_json_quote_decimals = 1',
+    // Rows go out as the engine wrote them: a string that is not UTF-8 must not break the JSON.
+    'output_format_json_validate_utf8 = 1',
   ];
   return [...always, ...(purpose === 'run' ? answer : []), 'readonly = 1'].join(', ');
 }
@@ -134,20 +145,11 @@ export function createReadOnlySql(client: ClickHouseClient, options: { database:
     try {
       const checked = await check(statement, catalog).catch((e: unknown) => err(engineError(e)));
       if (!checked.ok) return checked;
-      const started = performance.now();
-      const output = await client
-        .query({ query: checked.value, format: 'JSON' })
-        .then((r) => r.json<Record<string, unknown>>())
-        .catch((e: unknown) => engineError(e));
-      if ('code' in output) return err(output);
+      const read = await queryJsonResult(client, checked.value, { maxBytes: limits.maxResponseBytes }).catch((e: unknown) => engineError(e, limits));
+      if ('code' in read) return err(read);
+      if (!read.ok) return err(tooLarge(limits, `after ${read.error.rows} rows`));
       clean = true;
-      const elapsed = output.statistics?.elapsed;
-      return ok({
-        columns: (output.meta ?? []).map(({ name, type }) => ({ name, type })),
-        rows: output.data,
-        rowsRead: Number(output.statistics?.rows_read ?? 0),
-        elapsedMs: Math.round((typeof elapsed === 'number' ? elapsed * 1000 : performance.now() - started) * 1000) / 1000,
-      });
+      return ok(read.value);
     } finally {
       // chDB 3.4: a statement that fails once its output has begun leaves that output on
       // the connection, and the next statement's result starts with it. One throwaway

@@ -1,6 +1,7 @@
 /**
  * Why an ad-hoc statement did not run. The HTTP layer maps each code to a status:
- * the first three are the caller's statement (400), the next two its reach (403).
+ * the first three are the caller's statement (400), the next two its reach (403), the
+ * limits 422.
  */
 export type SqlErrorCode =
   /** Not parseable, or parseable but not runnable (unknown column, wrong types, FORMAT). */
@@ -15,6 +16,8 @@ export type SqlErrorCode =
   | 'SQL_FUNCTION_FORBIDDEN'
   /** The execution time, result rows, result bytes or memory limit was reached. */
   | 'SQL_LIMIT_EXCEEDED'
+  /** The JSON answer passed its size in bytes: the statement was stopped, nothing of it is returned. */
+  | 'SQL_RESULT_TOO_LARGE'
   /** Too many ad-hoc statements already running in this process. */
   | 'SQL_BUSY';
 

@@ -133,6 +133,9 @@ describe('geography and time', () => {
     expect(merchantLocalHour('TH', Date.UTC(2025, 0, 1, 18, 30))).toBe(1);
     expect(merchantLocalHour('KR', Date.UTC(2025, 0, 1, 14, 59))).toBe(23);
     expect(merchantLocalHour('ZZ', Date.UTC(2025, 0, 1, 14, 59))).toBe(-1);
+    for (const inherited of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(merchantLocalHour(inherited, Date.UTC(2025, 0, 1, 14, 59)), inherited).toBe(-1);
+    }
   });
 
   it('places the structuring band at 80% to under 100% of the threshold', () => {

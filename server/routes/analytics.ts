@@ -140,6 +140,7 @@ const STATUS: Readonly<Record<string, number>> = {
   ANALYTICS_WINDOW_INVALID: 400,
   ANALYTICS_WINDOW_TOO_LONG: 400,
   ANALYTICS_TOO_MANY_POINTS: 400,
+  ANALYTICS_BUCKET_INVALID: 400,
   ANALYTICS_LIMIT_INVALID: 400,
 };
 const fail = (reply: FastifyReply, error: DomainError) =>

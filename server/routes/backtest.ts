@@ -69,11 +69,14 @@ const JobSchema = Type.Object({
 
 const JobParams = Type.Object({ jobId: Type.String({ pattern: '^[a-z]+-[0-9a-f-]{36}$' }) });
 
-/** Who may see each kind of job: anyone else gets the same 404 as for an unknown id. */
-const JOB_READERS: Record<string, ReadonlyArray<Operator['role']>> = {
-  [BACKTEST_JOB_KIND]: ['risk_officer', 'admin'],
-  [REPORT_JOB_KIND]: ['compliance', 'risk_officer', 'admin'],
-};
+/**
+ * Who may see each kind of job: anyone else gets the same 404 as for an unknown id. A Map:
+ * the kind comes from the URL, and `constructor` must name no kind.
+ */
+const JOB_READERS = new Map<string, ReadonlyArray<Operator['role']>>([
+  [BACKTEST_JOB_KIND, ['risk_officer', 'admin']],
+  [REPORT_JOB_KIND, ['compliance', 'risk_officer', 'admin']],
+]);
 
 function fail(reply: FastifyReply, status: number, code: string, message: string, path?: string) {
   return reply.code(status).send({ error: { code, message, ...(path !== undefined ? { path } : {}) } });
@@ -170,7 +173,7 @@ export default async function backtestRoutes(app: FastifyInstance, options: Back
   }, async (request, reply) => {
     const { jobId } = request.params;
     const kind = jobId.slice(0, jobId.indexOf('-'));
-    const readers = JOB_READERS[kind];
+    const readers = JOB_READERS.get(kind);
     const read = kind === REPORT_JOB_KIND ? reportJobs.get : jobs.get;
     const job = readers?.includes(request.operator!.role) ? await read(jobId) : undefined;
     if (!job) return fail(reply, 404, 'JOB_NOT_FOUND', `no job ${jobId}`);

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { AuditEntry, AuditLog } from '../../analytics/audit-log.ts';
+import { jsonResultBody } from '../../analytics/json-result/json-result.ts';
 import type { ReportError } from '../../analytics/reports/report.ts';
 import { createReportRunner } from '../../analytics/reports/run-report.ts';
 import { errorResponses } from '../schemas/common.ts';
@@ -11,6 +12,7 @@ const STATUS_BY_CODE: Record<ReportError['code'], number> = {
   REPORT_PARAMS_INVALID: 400,
   REPORT_TIMEOUT: 503,
   REPORT_FAILED: 500,
+  REPORT_TOO_LARGE: 422,
 };
 
 const CatalogEntry = Type.Object({
@@ -115,8 +117,11 @@ export default async function reportRoutes(app: FastifyInstance, options: Report
     }
     const out = ran.value;
     if (out.format === 'json') {
-      await audit(request, report.name, 'ok', { params, format, rows: out.result.rows.length, rowsRead: out.result.rowsRead, elapsedMs: out.result.elapsedMs });
-      return out.result;
+      const { rowTexts, rowsRead, elapsedMs } = out.result;
+      const body = jsonResultBody(out.result);
+      await audit(request, report.name, 'ok', { params, format, rows: rowTexts.length, rowsRead, elapsedMs, bytes: body.bytes });
+      // The rows as ClickHouse wrote them, streamed: never parsed or serialised again.
+      return reply.type('application/json; charset=utf-8').header('content-length', body.bytes).send(body.stream);
     }
     if (out.format === 'parquet') {
       await audit(request, report.name, 'ok', { params, format, rows: out.rows, elapsedMs: out.elapsedMs });

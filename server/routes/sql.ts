@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { AuditEntry, AuditLog } from '../../analytics/audit-log.ts';
+import { jsonResultBody } from '../../analytics/json-result/json-result.ts';
 import { ANALYTICS_TABLES, createReadOnlySql, type SqlLimits } from '../../analytics/sql/read-only-sql.ts';
 import type { SqlErrorCode } from '../../analytics/sql/sql-error.ts';
 import type { Sessions } from '../auth/sessions.ts';
@@ -38,6 +39,7 @@ const STATUS: Record<SqlErrorCode, number> = {
   SQL_TABLE_FORBIDDEN: 403,
   SQL_FUNCTION_FORBIDDEN: 403,
   SQL_LIMIT_EXCEEDED: 422,
+  SQL_RESULT_TOO_LARGE: 422,
   SQL_BUSY: 429,
 };
 
@@ -96,7 +98,7 @@ export default async function sqlRoutes(
       schema: {
         tags: ['reports'],
         security: [{ operatorToken: [] }],
-        summary: 'One read-only SELECT over the analytics tables (compliance only), time and row limited',
+        summary: 'One read-only SELECT over the analytics tables (compliance only), limited in time, rows and bytes of the answer',
         body: SqlBody,
         response: { 200: SqlResultSchema, ...errorResponses },
       },
@@ -120,9 +122,11 @@ export default async function sqlRoutes(
         await audit(operator, statement, DENIED.has(code) ? 'denied' : 'failed', { code, message, rows: 0, rowsRead: 0, elapsedMs: since() });
         return reply.code(STATUS[code]).send({ error: { code, message } });
       }
-      const { rows, rowsRead, elapsedMs } = result.value;
-      await audit(operator, statement, 'ok', { rows: rows.length, rowsRead, elapsedMs });
-      return result.value;
+      const { rowTexts, rowsRead, elapsedMs } = result.value;
+      const body = jsonResultBody(result.value);
+      await audit(operator, statement, 'ok', { rows: rowTexts.length, rowsRead, elapsedMs, bytes: body.bytes });
+      // The rows as ClickHouse wrote them, streamed: the answer is never parsed or serialised again.
+      return reply.type('application/json; charset=utf-8').header('content-length', body.bytes).send(body.stream);
     },
   );
 }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { AuditLog } from '../../audit-log.ts';
+import { jsonResultBody } from '../../json-result/json-result.ts';
 import type { ReportRunner } from '../run-report.ts';
 import type { ReportFiles, ReportFileMeta } from './report-files.ts';
 import { prepareRun, type ReportSchedule } from './schedule.ts';
@@ -100,7 +101,7 @@ export async function runScheduledReport(
   }
   const out = ran.value;
 
-  const known = out.format === 'json' ? out.result.rows.length : out.format === 'parquet' ? out.rows : undefined;
+  const known = out.format === 'json' ? out.result.rowTexts.length : out.format === 'parquet' ? out.rows : undefined;
   await stage('writing', known === undefined ? { bytes: 0 } : { rows: known, bytes: 0 });
   let lastReport = Date.now();
   const onBytes = (bytes: number) => {
@@ -108,7 +109,7 @@ export async function runScheduledReport(
     lastReport = Date.now();
     void stage('writing', { ...(known === undefined ? {} : { rows: known }), bytes }).catch(() => undefined);
   };
-  const content: Readable | Buffer = out.format === 'json' ? Buffer.from(JSON.stringify(out.result)) : out.format === 'parquet' ? out.body : out.stream;
+  const content: Readable | Buffer = out.format === 'json' ? jsonResultBody(out.result).stream : out.format === 'parquet' ? out.body : out.stream;
   // From the query's start to the last byte on disk: a CSV's query time is only its first byte's.
   const elapsedMs = () => Math.round((performance.now() - started) * 10) / 10;
   let saved: ReportFileMeta;

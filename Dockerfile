@@ -1,10 +1,14 @@
 # syntax=docker/dockerfile:1
 # The platform's one image: every process role (server/roles.ts) runs from it, `--role` picks
 # which. Without arguments it runs the whole platform (`--role all`), with embedded ClickHouse
-# and its own redis-server under /data unless CLICKHOUSE_URL / REDIS_URL are set.
+# and its own redis-server under /data unless CLICKHOUSE_URL / REDIS_URL are set (a config in
+# production mode needs REDIS_URL, with a password). It needs a config file: mount one at
+# /etc/cpg/config.json or point CONFIG at one; it never falls back to the development config
+# (docker-compose.yml names that one on purpose, in development mode).
 FROM node:20-bookworm-slim
 
-# `--role all` without REDIS_URL starts its own redis-server (server/redis-process.ts).
+# `--role all` without REDIS_URL starts its own redis-server (server/redis-process.ts), through
+# util-linux's setpriv (in the base image) so that it stops if the platform dies.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends redis-server \
  && rm -rf /var/lib/apt/lists/*
@@ -20,9 +24,13 @@ RUN npm ci --omit=dev && npm cache clean --force
 
 COPY . .
 
+# 0.0.0.0: inside its container, loopback would be out of reach of published ports and of
+# the other services. What listens there is guarded by the config: production mode refuses
+# development secrets and a Redis without a password (server/config/production.ts).
 ENV HOST=0.0.0.0 \
     PORT=8080 \
-    DATA_DIR=/data
+    DATA_DIR=/data \
+    CONFIG=/etc/cpg/config.json
 # Created here, owned by the runtime user, so named volumes mounted on /data start writable.
 RUN mkdir -p /data/reports && chown -R node:node /data
 USER node

@@ -19,7 +19,12 @@ export interface PlatformProcess {
   pid: number;
   /** SIGTERM, then wait; SIGKILL to the whole process group if it overruns `timeoutMs`. */
   stop(timeoutMs?: number): Promise<PlatformExit>;
-  /** SIGKILL to the whole process group (the platform and its redis-server): a crash. */
+  /** SIGINT to the whole process group, as Ctrl-C in a terminal sends it; then as stop(). */
+  interrupt(timeoutMs?: number): Promise<PlatformExit>;
+  /**
+   * SIGKILL to the whole process group: a crash. Its redis-server runs in a session of its
+   * own, so it is not hit; it is sent SIGTERM as the platform dies (server/redis-process.ts).
+   */
   kill(): Promise<PlatformExit>;
   /** The last few kilobytes of its stdout and stderr, for failure messages. */
   outputTail(): string;
@@ -79,12 +84,11 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
     if (!keepDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
 
-  const stop = async (timeoutMs = 10_000): Promise<PlatformExit> => {
+  const signalled = (send: () => void) => async (timeoutMs = 10_000): Promise<PlatformExit> => {
     const started = performance.now();
     let timedOut = false;
     if (child.exitCode === null && child.signalCode === null) {
-      // SIGTERM to the platform only: it stops its own redis-server in order.
-      child.kill('SIGTERM');
+      send();
       const timer = setTimeout(() => {
         timedOut = true;
         killGroup(child, 'SIGKILL');
@@ -96,6 +100,9 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
     cleanUp();
     return { code, signal, elapsedMs: performance.now() - started, timedOut };
   };
+  // SIGTERM to the platform only: it stops its own redis-server in order.
+  const stop = signalled(() => child.kill('SIGTERM'));
+  const interrupt = signalled(() => killGroup(child, 'SIGINT'));
 
   const kill = async (): Promise<PlatformExit> => {
     const started = performance.now();
@@ -111,7 +118,7 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
     await stop(5000);
     throw e;
   }
-  return { url, port, dataDir, pid: child.pid as number, stop, kill, outputTail: () => tail };
+  return { url, port, dataDir, pid: child.pid as number, stop, interrupt, kill, outputTail: () => tail };
 }
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number, tail: () => string): Promise<void> {

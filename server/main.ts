@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from './config/load.ts';
+import { checkProductionConfig } from './config/production.ts';
 import { startPlatform, type Platform } from './platform.ts';
 import { RedisNotInstalledError } from './redis-process.ts';
 
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig(process.env, process.cwd(), process.argv.slice(2));
+    if (config.file.mode === 'production') await checkProductionConfig(config);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`config error: ${e.message}\n`);

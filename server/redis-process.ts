@@ -1,15 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
 /**
  * The platform's own redis-server, for when no REDIS_URL is given: a child process on a
- * free loopback port, AOF on, data under `dir`, stopped with the platform.
+ * free loopback port, AOF on, data under `dir`, behind a password generated at each start,
+ * stopped with the platform.
  */
 export interface RedisProcess {
+  /** `redis://:PASSWORD@127.0.0.1:PORT`: it holds the password, so it is never logged. */
   url: string;
   port: number;
+  /** Only for starting it again on the same data (a restart keeps the clients' URL valid). */
+  password: string;
   stop(timeoutMs?: number): Promise<void>;
 }
 
@@ -34,14 +39,23 @@ export async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-export async function startRedisServer(options: { dir: string; bin?: string; port?: number }): Promise<RedisProcess> {
+/** Where util-linux keeps setpriv, which makes redis-server stop when the platform dies. */
+const SETPRIV = '/usr/bin/setpriv';
+
+export async function startRedisServer(options: { dir: string; bin?: string; port?: number; password?: string }): Promise<RedisProcess> {
   const bin = options.bin ?? 'redis-server';
-  mkdirSync(options.dir, { recursive: true });
+  // The AOF holds sessions, balances and rules: this user's alone.
+  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+  chmodSync(options.dir, 0o700);
   const pidFile = path.join(options.dir, 'redis.pid');
   // A platform killed with SIGKILL leaves its redis-server behind; it owns this AOF, so stop it first.
   await stopOrphan(pidFile);
   const port = options.port ?? (await freeLoopbackPort());
+  // Without a password any local process could write a session key and be admin. It goes in
+  // on stdin (`-`): `ps` shows every process's command line to every local user.
+  const password = options.password ?? randomBytes(32).toString('hex');
   const args = [
+    '-',
     '--port', String(port),
     '--bind', '127.0.0.1',
     '--dir', options.dir,
@@ -58,19 +72,30 @@ export async function startRedisServer(options: { dir: string; bin?: string; por
     '--protected-mode', 'yes',
     '--daemonize', 'no',
   ];
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A session of its own: Ctrl-C in a terminal signals the whole foreground process group,
+  // and redis-server must go after the platform has drained against it, when the platform
+  // stops it. Should the platform die without stopping it, setpriv has it sent SIGTERM then
+  // (it writes its AOF and exits); where there is no setpriv it runs on until the next start
+  // on this data directory stops it (stopOrphan).
+  const supervised = existsSync(SETPRIV);
+  const [command, argv] = supervised ? [SETPRIV, ['--pdeathsig', 'TERM', '--', bin, ...args]] : [bin, args];
+  const child = spawn(command, argv, { stdio: ['pipe', 'ignore', 'pipe'], detached: true });
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()).slice(-2000));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  child.stdin?.on('error', () => undefined); // a redis-server that exits at once: reported below
+  child.stdin?.end(`requirepass ${password}\n`);
   const spawned = await new Promise<boolean>((resolve) => {
     child.once('spawn', () => resolve(true));
     child.once('error', () => resolve(false));
   });
   if (!spawned) throw new RedisNotInstalledError(bin);
-  await waitForPing(port, child, () => stderr);
+  // setpriv exits 127 when it cannot find the binary to run.
+  await waitForPing(port, password, child, () => stderr, () => (supervised && child.exitCode === 127 ? new RedisNotInstalledError(bin) : undefined));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://:${password}@127.0.0.1:${port}`,
     port,
+    password,
     async stop(timeoutMs = 5000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -81,31 +106,43 @@ export async function startRedisServer(options: { dir: string; bin?: string; por
   };
 }
 
-async function waitForPing(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitForPing(
+  port: number,
+  password: string,
+  child: ChildProcess,
+  stderr: () => string,
+  notInstalled: () => Error | undefined,
+): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new Error(`redis-server exited with code ${child.exitCode}: ${stderr().trim().split('\n').pop() ?? ''}`);
+      throw notInstalled() ?? new Error(`redis-server exited with code ${child.exitCode}: ${stderr().trim().split('\n').pop() ?? ''}`);
     }
-    if (await pingOnce(port)) return;
+    if (await pingOnce(port, password)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');
   throw new Error(`redis-server did not answer on port ${port} within 15 s`);
 }
 
-function pingOnce(port: number): Promise<boolean> {
+function pingOnce(port: number, password: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
+    let replies = '';
     const done = (value: boolean) => {
       socket.destroy();
       resolve(value);
     };
     socket.setTimeout(500, () => done(false));
     socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    // While loading the AOF redis answers -LOADING; only +PONG means ready.
-    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
+    socket.on('connect', () => socket.write(`AUTH ${password}\r\nPING\r\n`));
+    // Two replies, AUTH's and PING's. While loading the AOF redis answers PING with
+    // -LOADING; only +OK then +PONG means ready.
+    socket.on('data', (data) => {
+      replies += data.toString();
+      const lines = replies.split('\r\n');
+      if (lines.length > 2) done(lines[0] === '+OK' && lines[1] === '+PONG');
+    });
   });
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DEVELOPMENT_CLICKHOUSE_PASSWORD, DEVELOPMENT_REDIS_PASSWORD } from '../server/config/production.ts';
 import { ROLES, type Role } from '../server/roles.ts';
 
 // docker-compose.yml, the Dockerfile and .dockerignore against the platform's own code. No
@@ -165,6 +166,50 @@ function checkSharedRedis({ compose }: Setup): string[] {
   return problems;
 }
 
+/**
+ * Redis has a password, every REDIS_URL carries it, and it never shows on a command line
+ * (`ps` on the Docker host shows every container's argv): redis-server reads it from stdin.
+ */
+function checkRedisPassword({ compose }: Setup): string[] {
+  const problems: string[] = [];
+  const [name, redis] = serviceByImage(compose, 'redis:') ?? [];
+  if (!redis) return ['no redis service'];
+  const password = envOf(redis).REDIS_PASSWORD ?? '';
+  if (password === '') problems.push(`${name}: no REDIS_PASSWORD`);
+  const argv = [...(argvOf(redis.entrypoint) ?? []), ...(argvOf(redis.command) ?? [])];
+  // The shell script that starts redis-server with `-`: its config from stdin.
+  const script = argv.find((a) => /\bredis-server -(\s|$)/.test(a)) ?? '';
+  if (argv.some((a) => a === '--requirepass' || (a !== script && a.includes('requirepass'))) || script.includes('--requirepass')) {
+    problems.push(`${name}: a password on the command line`);
+  }
+  // An unquoted here-document, so the shell puts the password in (a quoted one would not).
+  if (!/<<\s*EOF\n(?:.*\n)*?requirepass \$REDIS_PASSWORD\n/.test(script)) {
+    problems.push(`${name}: redis-server does not read requirepass $REDIS_PASSWORD from stdin`);
+  }
+  if (!/\bexec docker-entrypoint\.sh redis-server\b/.test(script)) problems.push(`${name}: not started through the image's entrypoint (as root, or not as PID 1)`);
+  const health = JSON.stringify(redis.healthcheck?.test ?? '');
+  if (!health.includes('REDISCLI_AUTH=\\"$REDIS_PASSWORD\\"')) problems.push(`${name}: the healthcheck does not authenticate (REDISCLI_AUTH)`);
+  for (const [service, s] of platformServices(compose)) {
+    const url = envOf(s).REDIS_URL;
+    if (url && decodeURIComponent(new URL(url).password) !== password) problems.push(`${service}: REDIS_URL's password is not the redis service's REDIS_PASSWORD`);
+  }
+  return problems;
+}
+
+/** What compose falls back to when no password is set is one production mode refuses (server/config/production.ts). */
+function checkDevelopmentPasswords({ compose }: Setup): string[] {
+  const problems: string[] = [];
+  const redis = serviceByImage(compose, 'redis:')?.[1];
+  const clickhouse = serviceByImage(compose, 'clickhouse/clickhouse-server:')?.[1];
+  if (redis && envOf(redis).REDIS_PASSWORD !== DEVELOPMENT_REDIS_PASSWORD) {
+    problems.push(`redis: the fallback password is not DEVELOPMENT_REDIS_PASSWORD, so production mode would accept it`);
+  }
+  if (clickhouse && envOf(clickhouse).CLICKHOUSE_PASSWORD !== DEVELOPMENT_CLICKHOUSE_PASSWORD) {
+    problems.push(`clickhouse: the fallback password is not DEVELOPMENT_CLICKHOUSE_PASSWORD, so production mode would accept it`);
+  }
+  return problems;
+}
+
 function checkClickHouseServer({ compose }: Setup): string[] {
   const problems: string[] = [];
   const [host, server] = serviceByImage(compose, 'clickhouse/clickhouse-server:') ?? [];
@@ -301,14 +346,16 @@ function ignored(patterns: string[], file: string): boolean {
   return out;
 }
 
-function checkBuildContext({ compose, dockerignore }: Setup): string[] {
+function checkBuildContext({ compose, dockerfile, dockerignore }: Setup): string[] {
   const problems: string[] = [];
-  const configs = platformServices(compose).map(([, s]) => envOf(s).CONFIG ?? 'config/development.json');
+  const configs = platformServices(compose).map(([, s]) => envOf(s).CONFIG ?? dockerfile.env.CONFIG ?? 'config/development.json');
   // The image's WORKDIR is /app, the repository root.
   for (const file of [...new Set(configs)].map((c) => c.replace(/^\/app\//, ''))) {
     if (path.isAbsolute(file) || !existsSync(path.join(ROOT, file))) problems.push(`CONFIG ${file} is not a file of this repository, so not in the image`);
   }
-  for (const file of [...new Set(configs), 'package.json', 'package-lock.json', 'vendor/chdb-unavailable-platform/package.json', 'server/main.ts', 'dashboards/console']) {
+  // The development files too: production mode compares the config's secrets and passwords with theirs.
+  const developmentFiles = ['config/development.json', 'config/dev-credentials.json'];
+  for (const file of [...new Set([...configs, ...developmentFiles]), 'package.json', 'package-lock.json', 'vendor/chdb-unavailable-platform/package.json', 'server/main.ts', 'dashboards/console']) {
     if (ignored(dockerignore, file)) problems.push(`.dockerignore keeps ${file} out of the image`);
   }
   for (const file of ['node_modules/x', 'data/clickhouse', '.git/HEAD']) if (!ignored(dockerignore, file)) problems.push(`.dockerignore lets ${file} into the build context`);
@@ -328,11 +375,15 @@ function checkImage({ dockerfile, pkg }: Setup): string[] {
   const dataDir = dockerfile.env.DATA_DIR;
   if (!dataDir || !dockerfile.volumes.includes(dataDir)) problems.push(`DATA_DIR ${dataDir ?? 'unset'} is not a VOLUME`);
   if (!dockerfile.healthcheck) problems.push('no HEALTHCHECK');
+  // No fallback to the development config: the image names a file it does not hold, which the operator mounts.
+  const config = dockerfile.env.CONFIG;
+  if (!config) problems.push('no CONFIG: the platform would fall back to the development config');
+  else if (!path.isAbsolute(config) || existsSync(path.join(ROOT, config.replace(/^\/app\//, '')))) problems.push(`CONFIG ${config} is a file of the repository, in the image`);
   return problems;
 }
 
 const CHECKS = {
-  checkRoles, checkEnvironmentIsRead, checkSharedRedis, checkClickHouseServer, checkImagesPinned, checkStateKept,
+  checkRoles, checkEnvironmentIsRead, checkSharedRedis, checkRedisPassword, checkDevelopmentPasswords, checkClickHouseServer, checkImagesPinned, checkStateKept,
   checkIngestConsumers, checkRunsMain, checkStartOrder, checkListening, checkBuildContext, checkImage,
 };
 
@@ -347,6 +398,8 @@ describe('docker-compose.yml, Dockerfile and .dockerignore', () => {
     ['every platform service names a role from server/roles.ts: one ingest, two or more switches, a worker, a console', checkRoles],
     ['every environment variable set on the platform is one server/config/load.ts reads', checkEnvironmentIsRead],
     ['every role but all has REDIS_URL, and all of them name the one redis service', checkSharedRedis],
+    ['redis has a password, read from stdin and not its command line; every REDIS_URL and the healthcheck carry it', checkRedisPassword],
+    ["compose's fallback Redis and ClickHouse passwords are the development ones production mode refuses", checkDevelopmentPasswords],
     ["CLICKHOUSE_URL is the clickhouse service's HTTP port with its credentials and no database path", checkClickHouseServer],
     ['every image has a pinned tag, none latest', checkImagesPinned],
     ['redis runs with AOF and noeviction; redis and clickhouse keep their data in volumes and have healthchecks', checkStateKept],
@@ -355,7 +408,7 @@ describe('docker-compose.yml, Dockerfile and .dockerignore', () => {
     ['services wait for healthy dependencies: Redis for every role, ClickHouse for every role but switch', checkStartOrder],
     ['the platform listens on 0.0.0.0, the console on 8080, every switch reachable on a port of its own', checkListening],
     ['the build context holds the config and what npm ci needs, and not node_modules or data', checkBuildContext],
-    ['the image: node 20 bookworm-slim, npm ci after vendor/, not root, DATA_DIR a volume, a healthcheck', checkImage],
+    ['the image: node 20 bookworm-slim, npm ci after vendor/, not root, DATA_DIR a volume, a healthcheck, a CONFIG it does not hold', checkImage],
   ] as const)('%s', (_title, check) => {
     expect(check(setup)).toEqual([]);
   });
@@ -381,6 +434,26 @@ const MISTAKES: Array<[string, keyof typeof CHECKS, Mutation]> = [
   ['a variable the Dockerfile sets that nothing reads', 'checkEnvironmentIsRead', editDockerfile((t) => t.replace('DATA_DIR=/data', 'DATA_DIR=/data REDIS_HOST=redis'))],
   ['a worker without REDIS_URL', 'checkSharedRedis', (s) => void delete env(s, 'worker').REDIS_URL],
   ['a switch on localhost Redis', 'checkSharedRedis', (s) => void (env(s, 'switch-2').REDIS_URL = 'redis://localhost:6379')],
+  ['a REDIS_URL without the password', 'checkRedisPassword', (s) => void (env(s, 'switch-1').REDIS_URL = 'redis://redis:6379')],
+  ["the redis password changed, not the URLs'", 'checkRedisPassword', (s) => void (env(s, 'redis').REDIS_PASSWORD = 'rotated')],
+  ['requirepass on the command line', 'checkRedisPassword', (s) => {
+    delete services(s).redis!.entrypoint;
+    services(s).redis!.command = ['redis-server', '--requirepass', 'cpg-redis-dev', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction'];
+  }],
+  ['the here-document quoted, so redis gets the literal $REDIS_PASSWORD', 'checkRedisPassword', (s) => {
+    const entrypoint = services(s).redis!.entrypoint as string[];
+    entrypoint[2] = entrypoint[2]!.replace('<<EOF', "<<'EOF'");
+  }],
+  ['redis-server started directly, as root, instead of through the entrypoint', 'checkRedisPassword', (s) => {
+    const entrypoint = services(s).redis!.entrypoint as string[];
+    entrypoint[2] = entrypoint[2]!.replace('exec docker-entrypoint.sh redis-server', 'exec redis-server');
+  }],
+  ['a healthcheck without the password (NOAUTH, never healthy)', 'checkRedisPassword', (s) => void (services(s).redis!.healthcheck!.test = ['CMD-SHELL', 'redis-cli ping | grep -q PONG'])],
+  ['a fallback Redis password production mode does not know', 'checkDevelopmentPasswords', (s) => {
+    env(s, 'redis').REDIS_PASSWORD = 'changeme';
+    for (const [, service] of platformServices(s.compose)) (service.environment as Record<string, string>).REDIS_URL = 'redis://:changeme@redis:6379';
+  }],
+  ['a fallback ClickHouse password production mode does not know', 'checkDevelopmentPasswords', (s) => void (env(s, 'clickhouse').CLICKHOUSE_PASSWORD = 'changeme')],
   ['CLICKHOUSE_URL on the native port 9000', 'checkClickHouseServer', (s) => void (env(s, 'ingest').CLICKHOUSE_URL = 'http://cpg:cpg-dev@clickhouse:9000')],
   ['CLICKHOUSE_URL with a database path', 'checkClickHouseServer', (s) => void (env(s, 'console').CLICKHOUSE_URL += '/cpg')],
   ["the server's password changed, not the URL's", 'checkClickHouseServer', (s) => void (env(s, 'clickhouse').CLICKHOUSE_PASSWORD = 'rotated')],
@@ -407,12 +480,15 @@ const MISTAKES: Array<[string, keyof typeof CHECKS, Mutation]> = [
   ['two switches on one host port', 'checkListening', (s) => void (services(s)['switch-2']!.ports = services(s)['switch-1']!.ports)],
   ['a config file that is not in the repository', 'checkBuildContext', (s) => void (env(s, 'worker').CONFIG = 'config/production.json')],
   ['.dockerignore excluding config/', 'checkBuildContext', (s) => void s.dockerignore.push('config')],
+  ['.dockerignore excluding the development credentials production mode compares with', 'checkBuildContext', (s) => void s.dockerignore.push('config/dev-credentials.json')],
   ['.dockerignore letting node_modules in', 'checkBuildContext', (s) => void (s.dockerignore = s.dockerignore.filter((p) => p !== 'node_modules'))],
   ['npm install instead of npm ci', 'checkImage', editDockerfile((t) => t.replace('RUN npm ci', 'RUN npm install'))],
   ['vendor/ copied after npm ci', 'checkImage', editDockerfile((t) => t.replace('COPY vendor ./vendor\n', '').replace('COPY . .', 'COPY vendor ./vendor\nCOPY . .'))],
   ['tsx moved to devDependencies', 'checkImage', (s) => void delete s.pkg.dependencies!.tsx],
   ['running as root', 'checkImage', editDockerfile((t) => t.replace(/^USER .*$/m, ''))],
   ['DATA_DIR not a volume', 'checkImage', editDockerfile((t) => t.replace(/^VOLUME .*$/m, ''))],
+  ['the image falling back to the development config', 'checkImage', editDockerfile((t) => t.replace(/ \\\n\s*CONFIG=\S+/, ''))],
+  ['the image running the development config', 'checkImage', editDockerfile((t) => t.replace(/CONFIG=\S+/, 'CONFIG=config/development.json'))],
 ];
 
 describe('each check catches a realistic mistake', () => {

@@ -104,7 +104,7 @@ describe('Redis restarted under load', () => {
     healthWhileDown = { ...(await client.get('/health', CLIENT_TIMEOUT_MS)), ms: Date.now() - asked };
     // A few seconds of traffic against no Redis at all.
     await eventually(since(at.stopped), (v) => v.answers >= 100 && v.ms >= 3000, 60_000);
-    redisServer = await startRedisServer({ dir: redisDir, port });
+    redisServer = await startRedisServer({ dir: redisDir, port, password: redisServer.password });
     at.restarted = Date.now();
     await eventually(async () => at.reconnected, (t) => t > 0, 30_000);
     await eventually(since(at.reconnected, (x) => x.status === 200), (v) => v.answers >= 400 && v.ms >= 3000, 60_000);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -20,20 +20,22 @@ import { eventually, scalar } from './support/traffic.ts';
  *   in full, and any 16-character piece of them, so a truncated leak is caught too;
  * - operator passwords, real ones and the wrong ones tried: in full;
  * - wallet ids and payer IP addresses used in the traffic: in full. A wallet id may appear
- *   only masked (at most its last four characters); the platform logs none at all today.
+ *   only masked (at most its last four characters); the platform logs none at all today;
+ * - the password of the platform's own redis-server (in its URL, which nothing may log), in
+ *   any 16-character piece, in the platform's lines and in redis-server's own log file.
  *
  * Each value is looked for as written and as JSON escapes it. The last test plants such
  * values in lines written by a logger made with the same options, and expects the scan to
  * name each one: the check can fail.
  */
 
-type Kind = 'participant secret' | 'bearer token' | 'signature' | 'password' | 'wallet id' | 'payer ip';
+type Kind = 'participant secret' | 'bearer token' | 'signature' | 'password' | 'wallet id' | 'payer ip' | 'redis password';
 interface Secret {
   kind: Kind;
   value: string;
 }
 const FRAGMENT = 16;
-const byPieces: ReadonlySet<Kind> = new Set(['participant secret', 'bearer token', 'signature']);
+const byPieces: ReadonlySet<Kind> = new Set(['participant secret', 'bearer token', 'signature', 'redis password']);
 
 /** Every (kind, line) where a secret shows, whole or (for random secrets) in part. */
 function leaks(lines: readonly string[], secrets: readonly Secret[]): Array<{ kind: Kind; value: string; line: string }> {
@@ -84,6 +86,7 @@ describe('logs of a full run', () => {
   };
   let platform: Platform;
   let dataDir: string;
+  let redisLog: string[] = [];
   const statuses: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -92,9 +95,11 @@ describe('logs of a full run', () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpg-log-secrets-'));
     const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'debug', RISK_DEADLINE_MS: '1000' }, repoRoot);
     platform = await startPlatform(config, withStream('debug', captured.stream));
+    keep('redis password', decodeURIComponent(new URL(platform.redisUrl).password));
     const app = platform.app;
     await runTraffic(app, platform, keep, statuses);
     await platform.close();
+    redisLog = readFileSync(path.join(dataDir, 'redis', 'redis.log'), 'utf8').split('\n');
   }, 120_000);
 
   afterAll(async () => {
@@ -120,10 +125,13 @@ describe('logs of a full run', () => {
     expect(JSON.parse(unhandled[0]!).err).toEqual({ type: 'ReplyError', message: expect.stringMatching(/^WRONGTYPE/), stack: expect.any(String) });
   });
 
-  it('has no participant secret, password, bearer token, signature, full wallet id or payer IP in any line', () => {
+  it('has no participant secret, password, bearer token, signature, full wallet id, payer IP or Redis password in any line', () => {
     const kinds = new Set(secrets.map((s) => s.kind));
-    expect([...kinds].sort()).toEqual(['bearer token', 'participant secret', 'password', 'payer ip', 'signature', 'wallet id']);
+    expect([...kinds].sort()).toEqual(['bearer token', 'participant secret', 'password', 'payer ip', 'redis password', 'signature', 'wallet id']);
+    expect(secrets.find((s) => s.kind === 'redis password')!.value).toMatch(/^[0-9a-f]{64}$/);
     expect(leaks(captured.lines, secrets)).toEqual([]);
+    expect(redisLog.length).toBeGreaterThan(5);
+    expect(leaks(redisLog, secrets)).toEqual([]);
   });
 
   it('finds a secret planted in a line written with the same logger options (the scan can fail)', async () => {
@@ -136,13 +144,14 @@ describe('logs of a full run', () => {
       logger.log.warn({ payer: { walletId: of('wallet id') } }, 'planted wallet');
       logger.log.error({ body: `{"password":${JSON.stringify(of('password'))}}` }, 'planted password');
       logger.log.info({ sig: of('signature').slice(5, 5 + FRAGMENT) }, 'planted signature piece');
+      logger.log.warn({ url: `redis://:${of('redis password')}@127.0.0.1:6379` }, 'planted Redis URL');
       logger.log.info({ masked: `…${of('wallet id').slice(-4)}` }, 'a masked wallet id is fine');
       // Redacted by the logger options: the header itself never reaches the line.
       logger.log.info({ req: { method: 'POST', url: '/v1/payments', id: 'r1', headers: { 'x-signature': of('signature') } } }, 'redacted');
     } finally {
       await logger.close();
     }
-    expect(leaks(planted.lines, secrets).map((l) => l.kind)).toEqual(['bearer token', 'participant secret', 'wallet id', 'password', 'signature']);
+    expect(leaks(planted.lines, secrets).map((l) => l.kind)).toEqual(['bearer token', 'participant secret', 'wallet id', 'password', 'signature', 'redis password']);
   });
 });
 

@@ -49,7 +49,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'eighty' }, repoRoot)).toThrow(/^PORT/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' }, repoRoot)).toThrow(/^LOG_LEVEL/);
     expect(() => loadConfig({ REDIS_URL: 'not a url' }, repoRoot)).toThrow(/^REDIS_URL/);
-    expect(() => loadConfig({ CONFIG: 'config/missing.json' }, repoRoot)).toThrow(/^CONFIG .*missing\.json/);
+    // ioredis turns TLS on only for a URL starting `rediss://` exactly: anything else would go in clear.
+    for (const url of ['REDISS://:pw@redis:6380', 'Rediss://:pw@redis:6380', 'http://redis:6379', 'tcp://redis:6379']) {
+      expect(() => loadConfig({ REDIS_URL: url }, repoRoot), url).toThrow(/^REDIS_URL: must start with redis:\/\/ or rediss:\/\/ \(TLS\), in lower case$/);
+    }
+    expect(loadConfig({ REDIS_URL: 'rediss://cpg:p%40ss@redis.internal:6380/2' }, repoRoot).redisUrl).toBe('rediss://cpg:p%40ss@redis.internal:6380/2');
+    expect(() => loadConfig({ CONFIG: 'config/missing.json' }, repoRoot)).toThrow(/^CONFIG .*missing\.json: no such file; put the platform's config file there \(in Docker: mount it\) or point CONFIG at it$/);
   });
 
   it('takes the role from --role, else ROLE, else all; a split platform needs a shared Redis', () => {

@@ -53,6 +53,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       throw new ConfigError(`${name}: not a URL`);
     }
   }
+  // ioredis turns TLS on for a URL starting with exactly `rediss://`: `REDISS://` would send the password in clear.
+  if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) {
+    throw new ConfigError('REDIS_URL: must start with redis:// or rediss:// (TLS), in lower case');
+  }
   const clickhouseDatabase = env.CLICKHOUSE_DATABASE || 'cpg';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(clickhouseDatabase)) {
     throw new ConfigError(`CLICKHOUSE_DATABASE: "${clickhouseDatabase}" is not a plain lowercase name`);
@@ -130,6 +134,8 @@ export function readConfigFile(configPath: string): ConfigFile {
   try {
     raw = JSON.parse(readFileSync(configPath, 'utf8'));
   } catch (e) {
+    // The Docker image names a file it does not hold: the operator mounts it.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ConfigError(`CONFIG ${configPath}: no such file; put the platform's config file there (in Docker: mount it) or point CONFIG at it`);
     throw new ConfigError(`CONFIG ${configPath}: ${(e as Error).message}`);
   }
   return validateConfigFile(raw, configPath);

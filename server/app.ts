@@ -1,15 +1,19 @@
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { HelmetOptions } from 'helmet';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../analytics/audit-log.ts';
 import type { SwitchDeps } from '../switch/deps.ts';
 import type { Ledger } from '../switch/ledger.ts';
+import { clientErrorHandler } from './client-errors.ts';
 import { errorHandler } from './http-errors.ts';
+import { httpLimitsOf, serverTimeouts } from './http-timeouts.ts';
 import admission, { DEFAULT_MAX_IN_FLIGHT, type RiskPressure } from './plugins/admission.ts';
+import connectionLimit from './plugins/connection-limit.ts';
 import consoleStatic from './plugins/console-static.ts';
 import metricsPlugin, { type PlatformMetrics } from './plugins/metrics.ts';
+import monitoringAccess from './plugins/monitoring-access.ts';
+import openapiUi from './plugins/openapi-ui.ts';
 import operatorAuth from './plugins/operator-auth.ts';
 import participantAuth from './plugins/participant-auth.ts';
 import rateLimit, { rateLimitsOf } from './plugins/rate-limit.ts';
@@ -17,7 +21,7 @@ import rawJsonBody from './plugins/raw-json-body.ts';
 import wellFormedRequest from './plugins/well-formed-request.ts';
 import securityHeaders from './plugins/security-headers.ts';
 import type { Sessions } from './auth/sessions.ts';
-import type { RateLimitsConfig, UserConfig } from './config/schema.ts';
+import type { HttpLimitsConfig, RateLimitsConfig, UserConfig } from './config/schema.ts';
 import authRoutes from './routes/auth.ts';
 import healthRoutes, { type HealthCheck } from './routes/health.ts';
 import merchantRoutes from './routes/merchants.ts';
@@ -55,16 +59,23 @@ export interface AppDeps {
   maxInFlight?: number;
   /** The risk engine's scored and late counts, which the admission bound adapts to (plugins/admission.ts). */
   riskPressure?: () => RiskPressure;
+  /** Timeouts and per-address connection bound (config `http`); DEFAULT_HTTP_LIMITS (server/http-timeouts.ts) for what is left out. */
+  http?: HttpLimitsConfig;
+  /** The bearer token monitoring sends for /metrics and /health's details (config `monitoring.token`). */
+  monitoringToken?: string;
 }
 
-/** helmet's defaults, with a CSP that lets the OpenAPI UI and the console run from this host only. */
+/**
+ * helmet's defaults, with a CSP that lets the console and the OpenAPI UI run from this host
+ * only, with no inline script or style: neither has any (the console sets styles through the
+ * CSSOM, which CSP allows), so injected markup cannot run or restyle anything.
+ */
 export const SECURITY_HEADERS: HelmetOptions = {
-  // The OpenAPI UI needs inline styles and scripts; everything is served from this host.
   contentSecurityPolicy: {
     directives: {
       defaultSrc: ["'self'"],
-      scriptSrc: ["'self'", "'unsafe-inline'"],
-      styleSrc: ["'self'", "'unsafe-inline'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
       imgSrc: ["'self'", 'data:'],
       connectSrc: ["'self'"],
       // The platform may be reached over plain HTTP inside an operator network.
@@ -86,9 +97,13 @@ export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute
 
 /** What the application is: plugins, then routes, one error handler. Listening is server/main.ts's job. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const httpLimits = httpLimitsOf(deps.http);
   const app = Fastify({
     logger: deps.logger,
     bodyLimit: deps.bodyLimitBytes,
+    // A slow client holds a connection for a bounded time only (server/http-timeouts.ts).
+    ...serverTimeouts(httpLimits),
+    clientErrorHandler: clientErrorHandler(deps.metrics.registry),
     // The client address (rate limits) is the TCP peer, unless that peer is a configured proxy.
     trustProxy: deps.trustProxy?.length ? deps.trustProxy : false,
     return503OnClosing: true,
@@ -113,7 +128,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     for (const method of [route.method].flat()) registered.push({ method, url: route.url });
   });
 
+  // Before any route: a route takes the error handler set when it is added, and a refusal
+  // from an onRequest hook (rate limit, connection bound) must answer in the platform's shape
+  // on every route, the OpenAPI UI's and /metrics included.
+  app.setErrorHandler(errorHandler);
+  await app.register(connectionLimit, { maxPerAddress: httpLimits.maxConnectionsPerAddress, trustProxy: deps.trustProxy ?? [], registry: deps.metrics.registry });
   await app.register(securityHeaders, SECURITY_HEADERS);
+  // Participant data, tokens and health figures stay out of every cache; static files
+  // (console, OpenAPI UI) set their own caching, which replaces this.
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.header('cache-control', 'no-store');
+    done();
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -125,6 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: {
         securitySchemes: {
           operatorToken: { type: 'http', scheme: 'bearer', description: 'Token from POST /v1/auth/login' },
+          monitoringToken: { type: 'http', scheme: 'bearer', description: "The config's monitoring.token: /metrics and the details of /health" },
           participantSignature: {
             type: 'apiKey',
             in: 'header',
@@ -136,7 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(openapiUi, { securityHeaders: SECURITY_HEADERS });
   app.addSchema(ErrorBody);
 
   await app.register(rawJsonBody);
@@ -148,9 +175,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     now: deps.switchDeps?.now ?? Date.now,
   });
   await app.register(operatorAuth, { sessions: deps.sessions, audit: deps.audit });
+  await app.register(monitoringAccess, { ...(deps.monitoringToken ? { token: deps.monitoringToken } : {}), sessions: deps.sessions, audit: deps.audit });
   await app.register(metricsPlugin, { metrics: deps.metrics });
 
-  app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} is not a route` } }),
   );

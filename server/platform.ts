@@ -319,6 +319,8 @@ export async function startPlatform(
           }
         : {}),
       trustProxy: config.trustProxy,
+      http: file.http,
+      monitoringToken: file.monitoring?.token,
       users: file.users,
       sessions,
       audit,

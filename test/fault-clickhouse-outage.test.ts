@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monitoringHeaders } from '../bench/monitoring.ts';
 import { insertFailures } from './support/insert-failures.ts';
 import { startTestPlatform } from './support/platform.ts';
 import { signed } from './support/signed-request.ts';
@@ -65,7 +66,7 @@ describe('ClickHouse down for a minute under steady traffic', () => {
     // The outage lasts a fixed minute: /health is sampled along the way.
     while (Date.now() - at.outage < OUTAGE_MS) {
       await new Promise((r) => setTimeout(r, Math.min(SAMPLE_EVERY_MS, OUTAGE_MS - (Date.now() - at.outage))));
-      const health = await platform.app.inject({ method: 'GET', url: '/health' });
+      const health = await platform.app.inject({ method: 'GET', url: '/health', headers: monitoringHeaders() });
       samples.push({ at: Date.now(), status: health.statusCode, body: health.json(), rowsInClickHouse: await scalar(ch(), 'SELECT count() FROM cpg.transactions') });
     }
     clickhouse.failing = false;
@@ -130,7 +131,7 @@ describe('ClickHouse down for a minute under steady traffic', () => {
     );
     expect(direct.length).toBeGreaterThan(1);
     expect(aggregated).toEqual(direct);
-    const health = (await platform.app.inject({ method: 'GET', url: '/health' })).json();
+    const health = (await platform.app.inject({ method: 'GET', url: '/health', headers: monitoringHeaders() })).json();
     expect(health.ingest).toMatchObject({ lagMs: 0, pending: 0, retrying: false });
   });
 });

@@ -140,7 +140,8 @@ describe('Redis restarted under load', () => {
   });
 
   it('says on /health that Redis is down while it is', () => {
-    expect(healthWhileDown).toMatchObject({ status: 503, body: { status: 'down', error: { code: 'DEPENDENCY_DOWN' }, checks: { redis: { status: 'down' } } } });
+    // The public answer, as a load balancer sees it: down, naming what is down.
+    expect(healthWhileDown).toMatchObject({ status: 503, body: { status: 'down', error: { code: 'DEPENDENCY_DOWN', message: expect.stringMatching(/not answering: redis/) } } });
     expect(healthWhileDown!.ms).toBeLessThan(CLIENT_TIMEOUT_MS);
   });
 
@@ -150,7 +151,7 @@ describe('Redis restarted under load', () => {
     expect(after.filter((x) => x.status !== 200 || isDegraded(x)).map(summary)).toEqual([]);
     const health = await client.get('/health', 5000);
     expect(health.status).toBe(200);
-    expect(health.body).toMatchObject({ status: 'ok', checks: { redis: { status: 'up' }, clickhouse: { status: 'up' } } });
+    expect(health.body).toEqual({ status: 'ok' });
   });
 
   it('kept every acknowledged payment through the restart (AOF), and lands each in ClickHouse exactly once', async () => {

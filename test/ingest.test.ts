@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monitoringHeaders } from '../bench/monitoring.ts';
 import { signed } from './support/signed-request.ts';
 import { insertFailures } from './support/insert-failures.ts';
 import { startTestPlatform } from './support/platform.ts';
@@ -100,10 +101,10 @@ describe('ingest: the tap stream into ClickHouse', () => {
   }, 120_000);
 
   it('reports ingest lag and figures in /health and /metrics', async () => {
-    const health = (await platform.app.inject({ method: 'GET', url: '/health' })).json();
+    const health = (await platform.app.inject({ method: 'GET', url: '/health', headers: monitoringHeaders() })).json();
     expect(health.ingest).toMatchObject({ lagMs: 0, pending: 0, failures: expect.any(Number) });
     expect(health.ingest.rows).toBeGreaterThanOrEqual(11_503);
-    const metrics = (await platform.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (await platform.app.inject({ method: 'GET', url: '/metrics', headers: monitoringHeaders() })).body;
     expect(metrics).toMatch(/cpg_ingest_rows_total \d+/);
     expect(metrics).toMatch(/cpg_ingest_lag_seconds 0/);
     expect(metrics).toMatch(/cpg_ingest_insert_failures_total [1-9]/);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monitoringHeaders } from '../bench/monitoring.ts';
 import { startPlatform, type PlatformProcess } from '../bench/platform-process.ts';
 import { bootstrapMerchants } from '../bench/traffic/bootstrap.ts';
 import { DEFAULT_CONFIG_PATH, DEFAULT_CREDENTIALS_PATH, loadParticipants, type SimulatedParticipant } from '../bench/traffic/participants.ts';
@@ -76,7 +77,7 @@ describe('two switch nodes, one ingest node and one console node', () => {
   };
 
   it('each process runs its role only', async () => {
-    const health = async (p: PlatformProcess) => (await (await fetch(`${p.url}/health`)).json()) as Record<string, unknown>;
+    const health = async (p: PlatformProcess) => (await (await fetch(`${p.url}/health`, { headers: monitoringHeaders() })).json()) as Record<string, unknown>;
     expect(await health(switches[0]!)).toMatchObject({ status: 'ok', role: 'switch', clickhouseMode: 'not in this process' });
     expect(await health(ingest)).toMatchObject({ status: 'ok', role: 'ingest', clickhouseMode: 'embedded', risk: 'not in this process' });
     expect(await health(consoleNode)).toMatchObject({ status: 'ok', role: 'console', clickhouseMode: 'not in this process', risk: 'not in this process' });

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { monitoringHeaders } from '../bench/monitoring.ts';
 import { startPlatform } from '../bench/platform-process.ts';
 import { bootstrapMerchants } from '../bench/traffic/bootstrap.ts';
 import { DEFAULT_CONFIG_PATH, DEFAULT_CREDENTIALS_PATH, loadParticipants } from '../bench/traffic/participants.ts';
@@ -47,7 +48,7 @@ describe('the platform killed with SIGKILL under load', () => {
     const second = await startPlatform({ dataDir });
     try {
       await eventually(
-        async () => ((await (await fetch(`${second.url}/health`)).json()) as { ingest: { pending: number; lagMs: number } }).ingest,
+        async () => ((await (await fetch(`${second.url}/health`, { headers: monitoringHeaders() })).json()) as { ingest: { pending: number; lagMs: number } }).ingest,
         (i) => i.pending === 0 && i.lagMs === 0,
         60_000,
       );

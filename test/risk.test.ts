@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monitoringHeaders } from '../bench/monitoring.ts';
 import { startPlatform as startPlatformProcess } from '../bench/platform-process.ts';
 import { startRedisServer } from '../server/redis-process.ts';
 import { signed } from './support/signed-request.ts';
@@ -71,7 +72,7 @@ describe('a rule changed on one node', () => {
     const env = { REDIS_URL: redis.url, RISK_DEADLINE_MS: '1000' };
     const [a, b] = await Promise.all([startPlatformProcess({ env }), startPlatformProcess({ env })]);
     try {
-      const version = async (url: string) => ((await (await fetch(`${url}/health`)).json()) as { risk: { ruleSetVersion: string } }).risk.ruleSetVersion;
+      const version = async (url: string) => ((await (await fetch(`${url}/health`, { headers: monitoringHeaders() })).json()) as { risk: { ruleSetVersion: string } }).risk.ruleSetVersion;
       const before = await version(b.url);
       const login = await fetch(`${a.url}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'risk.officer', password: 'risk-officer-dev' }) });
       const { token } = (await login.json()) as { token: string };

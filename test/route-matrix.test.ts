@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monitoringHeaders } from '../bench/monitoring.ts';
 import { registeredRoutes } from '../server/app.ts';
 import { sign } from '../server/auth/signature.ts';
 import { devCredentials, secretOf, startTestPlatform } from './support/platform.ts';
@@ -22,11 +23,12 @@ import { devCredentials, secretOf, startTestPlatform } from './support/platform.
  */
 
 type OperatorRole = 'risk_officer' | 'compliance' | 'participant_analyst' | 'admin';
-type Caller = 'anonymous' | 'wallet' | 'acquirer' | OperatorRole;
+/** `monitoring`: the config's monitoring token (a Prometheus scrape), a credential for monitoring only. */
+type Caller = 'anonymous' | 'wallet' | 'acquirer' | 'monitoring' | OperatorRole;
 type Outcome = 'allow' | 'deny-401' | 'deny-403';
 
 const OPERATOR_ROLES: readonly OperatorRole[] = ['risk_officer', 'compliance', 'participant_analyst', 'admin'];
-const CALLERS: readonly Caller[] = ['anonymous', 'wallet', 'acquirer', ...OPERATOR_ROLES];
+const CALLERS: readonly Caller[] = ['anonymous', 'wallet', 'acquirer', 'monitoring', ...OPERATOR_ROLES];
 const PARTICIPANT_OF: Partial<Record<Caller, string>> = { wallet: 'siam-wallet', acquirer: 'huaxia-acquiring' };
 /** siam.analyst is bound to siam-wallet, the wallet caller: its own participant's data exists. */
 const USERNAME_OF: Record<OperatorRole, string> = {
@@ -45,7 +47,7 @@ const publicRoute = (reason: string): Expectation => ({ public: reason });
 
 /** Operator routes: a bearer token of one of these roles; a signature is no credential here. */
 function operators(...allowed: OperatorRole[]): Expectation {
-  const cells = { anonymous: 'deny-401', wallet: 'deny-401', acquirer: 'deny-401' } as Record<Caller, Outcome>;
+  const cells = { anonymous: 'deny-401', wallet: 'deny-401', acquirer: 'deny-401', monitoring: 'deny-401' } as Record<Caller, Outcome>;
   for (const role of OPERATOR_ROLES) cells[role] = allowed.includes(role) ? 'allow' : 'deny-403';
   return cells;
 }
@@ -53,14 +55,14 @@ const ALL_OPERATORS: OperatorRole[] = [...OPERATOR_ROLES];
 
 /** Participant routes: a signature only; a bearer token is no credential here. */
 function participants(wallet: Outcome, acquirer: Outcome): Expectation {
-  const cells = { anonymous: 'deny-401', wallet, acquirer } as Record<Caller, Outcome>;
+  const cells = { anonymous: 'deny-401', wallet, acquirer, monitoring: 'deny-401' } as Record<Caller, Outcome>;
   for (const role of OPERATOR_ROLES) cells[role] = 'deny-401';
   return cells;
 }
 
 /** Analytics: a signed participant (its own data) or any operator (scoped by role inside). */
 const participantsAndOperators: Expectation = {
-  anonymous: 'deny-401', wallet: 'allow', acquirer: 'allow',
+  anonymous: 'deny-401', wallet: 'allow', acquirer: 'allow', monitoring: 'deny-401',
   risk_officer: 'allow', compliance: 'allow', participant_analyst: 'allow', admin: 'allow',
 };
 
@@ -113,8 +115,10 @@ const DOCS = 'the OpenAPI UI (CONTRACT.md: GET /docs): describes the interface, 
  */
 const MATRIX: Record<string, Entry> = {
   /* public */
-  'GET /health': { expect: publicRoute('liveness for load balancers (CONTRACT.md): up/down and counters, no payment data'), probe: at('/health') },
-  'GET /metrics': { expect: publicRoute('the Prometheus scrape (CONTRACT.md): aggregate counters, no payment data'), probe: at('/metrics') },
+  // Public as a bare up/down; its details only with the monitoring token or an admin session (tested below).
+  'GET /health': { expect: publicRoute('liveness for load balancers (CONTRACT.md): up or down, naming what is down'), probe: at('/health') },
+  // The Prometheus scrape (CONTRACT.md): load, errors and refusals say how near its limits the node is.
+  'GET /metrics': { expect: { ...(operators('admin') as Record<Caller, Outcome>), monitoring: 'allow' }, probe: at('/metrics') },
   'GET /openapi.json': { expect: publicRoute('the interface description every caller needs (CONTRACT.md)'), probe: at('/openapi.json') },
   'GET /docs': { expect: publicRoute(DOCS), probe: at('/docs') },
   // fastify reports the prefix route `/docs` once; only its HEAD twin reaches onRoute as `/docs/`.
@@ -255,6 +259,8 @@ describe('role x route matrix', () => {
       headers['x-timestamp'] = timestamp;
       headers['x-nonce'] = nonce;
       headers['x-signature'] = sign(secretOf(participant), { method, path: probe.path, timestamp, nonce, rawBody: raw });
+    } else if (caller === 'monitoring') {
+      Object.assign(headers, monitoringHeaders());
     } else if (token) {
       headers.authorization = `Bearer ${token}`;
     }
@@ -315,6 +321,33 @@ describe('role x route matrix', () => {
     const undecided = [...registered].filter((k) => !decided.has(k)).sort();
     const gone = [...decided.keys()].filter((k) => !registered.has(k)).sort();
     expect({ undecided, gone }).toEqual({ undecided: [], gone: [] });
+  });
+
+  it('gives the details of /health to the monitoring token and admins only; anyone else gets up or down', async () => {
+    for (const caller of CALLERS) {
+      const r = await send('GET', { path: '/health' }, caller, isOperator(caller) ? tokens[caller] : undefined);
+      const detailed = caller === 'monitoring' || caller === 'admin';
+      expect([caller, r.statusCode], r.body).toEqual([caller, 200]);
+      if (detailed) expect(r.json(), caller).toMatchObject({ status: 'ok', checks: { redis: { status: 'up' }, clickhouse: { status: 'up' } }, role: 'all', risk: { scored: expect.any(Number) } });
+      else expect(r.json(), caller).toEqual({ status: 'ok' });
+    }
+    // A token that is neither says so, rather than quietly getting less.
+    const unknown = await app.inject({ method: 'GET', url: '/health', headers: { authorization: `Bearer ${'x'.repeat(43)}` } });
+    expect([unknown.statusCode, unknown.json().error.code]).toEqual([401, 'AUTH_TOKEN_INVALID']);
+  });
+
+  it('keeps every answer but static files out of caches', async () => {
+    for (const [path, caller] of [['/health', 'anonymous'], ['/metrics', 'monitoring'], ['/v1/auth/me', 'admin'], ['/v1/alerts', 'anonymous'], ['/openapi.json', 'anonymous'], ['/nowhere', 'anonymous']] as const) {
+      const r = await send('GET', { path }, caller, isOperator(caller) ? tokens[caller] : undefined);
+      expect([path, r.headers['cache-control']]).toEqual([path, 'no-store']);
+    }
+    const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: 'admin', password: passwords.get('admin') } });
+    expect([login.statusCode, login.headers['cache-control']]).toEqual([200, 'no-store']);
+    const wallet = await send('POST', { path: '/v1/payments', body: paymentBody(fixtures.qr) }, 'wallet');
+    expect([wallet.statusCode, wallet.headers['cache-control']]).toEqual([200, 'no-store']);
+    // The console's files may be cached, and revalidated.
+    const file = await app.inject({ method: 'GET', url: '/console/index.html' });
+    expect(file.headers['cache-control']).toMatch(/max-age/);
   });
 
   for (const [key, { entry, method, url }] of decidedRoutes()) {

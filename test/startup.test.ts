@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { monitoringHeaders } from '../bench/monitoring.ts';
 import { REPOSITORY_ROOT, startPlatform } from '../bench/platform-process.ts';
 
 
@@ -20,7 +21,7 @@ describe('starting and stopping the platform', () => {
     const started = performance.now();
     const platform = await startPlatform({ healthTimeoutMs: 30_000, keepDataDir: true });
     expect(performance.now() - started).toBeLessThan(30_000);
-    const health = (await (await fetch(`${platform.url}/health`)).json()) as Record<string, any>;
+    const health = (await (await fetch(`${platform.url}/health`, { headers: monitoringHeaders() })).json()) as Record<string, any>;
     expect(health).toMatchObject({ status: 'ok', clickhouseMode: 'embedded', checks: { redis: { status: 'up' }, clickhouse: { status: 'up' } } });
     const redisPid = Number(readFileSync(path.join(platform.dataDir, 'redis', 'redis.pid'), 'utf8'));
     expect(alive(redisPid)).toBe(true);

@@ -1,10 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
+import { monitoringHeaders } from '../monitoring.ts';
 import { isRecord } from '../traffic/participants.ts';
 
 /**
- * The ingest figures the platform reports in GET /health (server/platform.ts
- * healthDetails): the stream's lag as Redis sees it, and the writer's own counters.
+ * The ingest figures the platform reports in GET /health's details (server/platform.ts
+ * healthDetails, read with the monitoring token): the stream's lag as Redis sees it, and
+ * the writer's own counters.
  */
 export interface IngestHealth {
   /** Age of the oldest tap entry not yet acknowledged into ClickHouse; 0 when caught up. */
@@ -34,7 +36,7 @@ export interface HealthReading {
 export async function readHealth(url: string, timeoutMs = 5000): Promise<HealthReading> {
   const started = performance.now();
   try {
-    const response = await request(`${url}/health`, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    const response = await request(`${url}/health`, { headers: monitoringHeaders(), headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     const body = (await response.body.json()) as unknown;
     const ms = performance.now() - started;
     const ingest = isRecord(body) ? ingestOf(body.ingest) : undefined;

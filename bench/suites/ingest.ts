@@ -11,6 +11,7 @@ import { transactionRow, type TransactionRow } from '../../ingest/transaction-ro
 import { IngestWriter } from '../../ingest/writer.ts';
 import { openClickHouse } from '../../server/clickhouse.ts';
 import { startScratchRedis } from '../baselines/redis-server.ts';
+import { monitoringHeaders } from '../monitoring.ts';
 import { REPOSITORY_ROOT, startPlatform } from '../platform-process.ts';
 import type { BenchSettings, Measurement, Suite } from '../suite.ts';
 import { runSimulation } from '../traffic/simulation.ts';
@@ -149,7 +150,7 @@ async function freshness(settings: BenchSettings): Promise<{ lines: string[]; wa
       quiet: true,
     });
     for (let i = 0; i < 600; i++) {
-      const health = (await (await fetch(`${platform.url}/health`)).json()) as { ingest: { pending: number; lagMs: number } };
+      const health = (await (await fetch(`${platform.url}/health`, { headers: monitoringHeaders() })).json()) as { ingest: { pending: number; lagMs: number } };
       if (health.ingest.pending === 0 && health.ingest.lagMs === 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }

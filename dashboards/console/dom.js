@@ -6,7 +6,9 @@
 /**
  * el('a', { href: '#/x', class: 'link', onclick: fn, dataset: { id } }, 'text', child, [more])
  * Keys starting with "on" add listeners; `class` sets className; `dataset` fills data-*;
- * `attrs` sets attributes verbatim; everything else is assigned as a property.
+ * `style` sets CSS properties ({ width: '40%', '--tile-accent': c }) through the CSSOM, the
+ * only way the page's CSP (no inline styles) lets a script style an element; `attrs` sets
+ * attributes verbatim (never `style`); everything else is assigned as a property.
  */
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -14,6 +16,9 @@ export function el(tag, props = {}, ...children) {
     if (value === undefined || value === null || value === false) continue;
     if (key === 'class') node.className = value;
     else if (key === 'dataset') Object.assign(node.dataset, value);
+    else if (key === 'style') {
+      for (const [property, v] of Object.entries(value)) node.style.setProperty(property, String(v));
+    }
     else if (key === 'attrs') {
       for (const [a, v] of Object.entries(value)) if (v !== undefined && v !== null) node.setAttribute(a, String(v));
     }

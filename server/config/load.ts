@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import Value from 'typebox/value';
 import { currencyByCode } from '../../switch/currency.ts';
+import { httpLimitsOf, httpLimitsProblem } from '../http-timeouts.ts';
 import { isRole, ROLES, type Role } from '../roles.ts';
 import { ConfigFileSchema, type ConfigFile } from './schema.ts';
 
@@ -173,6 +174,8 @@ function checkReferences(file: ConfigFile, source: string): void {
   if (file.fx.rates[file.fx.base] === undefined) fail('fx.rates', `no rate for the base currency ${file.fx.base}`);
   if (!file.fx.rates.CNY || !file.fx.rates.USD) fail('fx.rates', 'the risk engine needs USD and CNY rates');
   if (file.risk && file.risk.reviewAt >= file.risk.declineAt) fail('risk.reviewAt', 'must be below risk.declineAt');
+  const httpProblem = file.http && httpLimitsProblem(httpLimitsOf(file.http));
+  if (httpProblem) fail(`http.${httpProblem.field}`, httpProblem.message);
   const participants = new Map<string, ConfigFile['participants'][number]>();
   file.participants.forEach((p, i) => {
     if (participants.has(p.id)) fail(`participants.${i}.id`, `duplicate id "${p.id}"`);

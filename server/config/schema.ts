@@ -82,6 +82,27 @@ export const RateLimitsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * How long the HTTP server waits for a client, and how many connections one client address
+ * may hold open (server/http-timeouts.ts, server/plugins/connection-limit.ts). Each one left
+ * out takes its default (DEFAULT_HTTP_LIMITS there).
+ */
+export const HttpLimitsSchema = Type.Object(
+  {
+    /** The whole header block of a request must have arrived within this, counted from its first byte (or from the connection). */
+    headersTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000 })),
+    /** The whole request, headers and body, must have arrived within this. */
+    requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    /** An idle keep-alive connection is closed after this. */
+    keepAliveTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    /** How often the server looks for requests past their timeouts: a timeout fires up to this late. */
+    timeoutCheckIntervalMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 30_000 })),
+    /** Open connections per client address; more are closed as they are accepted. */
+    maxConnectionsPerAddress: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigFileSchema = Type.Object(
   {
     mode: Type.Union([Type.Literal('development'), Type.Literal('production')]),
@@ -182,6 +203,21 @@ export const ConfigFileSchema = Type.Object(
      * left out takes its default (DEFAULT_RATE_LIMITS there).
      */
     rateLimits: Type.Optional(RateLimitsSchema),
+    /** Timeouts and per-address connection bounds of the HTTP server. */
+    http: Type.Optional(HttpLimitsSchema),
+    /**
+     * Monitoring's access to /metrics and to /health's details (server/plugins/monitoring-access.ts):
+     * the bearer token a Prometheus scrape or a health dashboard sends. Without it, only an
+     * admin operator's session reads them. Public /health stays a bare up/down answer.
+     */
+    monitoring: Type.Optional(
+      Type.Object(
+        {
+          token: Type.String({ minLength: 32, maxLength: 256, pattern: '^[A-Za-z0-9._~+/-]+=*$' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     /** Scheduled reports (analytics/reports/schedules/): files older than retentionDays are deleted (default 30). */
     reports: Type.Optional(
       Type.Object(
@@ -204,3 +240,4 @@ export type MerchantConfig = Static<typeof MerchantSchema>;
 export type UserConfig = Static<typeof UserSchema>;
 export type RateLimitsConfig = Static<typeof RateLimitsSchema>;
 export type WindowLimit = Static<typeof WindowLimitSchema>;
+export type HttpLimitsConfig = Static<typeof HttpLimitsSchema>;

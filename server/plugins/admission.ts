@@ -6,7 +6,15 @@ import { registeredMetric } from './metrics.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** onRequest hook of the routes that authorise money (payments, refunds, reversals). */
+    /**
+     * onRequest hook of the routes that authorise money (payments, refunds, reversals): refuses
+     * at once, before the body is read, while the node has its bound in flight already.
+     */
+    refuseWhenFull: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+    /**
+     * preHandler hook of the same routes: takes a place for the whole, authenticated, valid
+     * request, or refuses it. Only an admitted request is authorised.
+     */
     admitAuthorisation: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
   }
 }
@@ -16,8 +24,13 @@ declare module 'fastify' {
  * every request waits longer in the event loop and in Redis, the risk step misses its
  * deadline and the failure policy decides instead of the rules (RISK_DEGRADED). Bounding the
  * requests in flight keeps that queue short: the ones admitted are scored in full, the
- * others are refused at once with a retryable 503 OVERLOADED, before their body is read,
- * their nonce spent or their txnId claimed, so the same request can simply be sent again.
+ * others are refused at once with a retryable 503 OVERLOADED before their txnId is claimed,
+ * so the same request can simply be sent again (with a fresh nonce, as always).
+ *
+ * A place is taken only for a whole request, authenticated and valid: one whose body is still
+ * arriving holds none, so slow or unauthenticated clients cannot fill the node. A request that
+ * arrives while the node is full is refused before its body is read (a flood is shed at the
+ * cost of its headers); one that finds the node full only once it is whole is refused then.
  *
  * The bound adapts to what the node can do (additive increase, multiplicative decrease, as
  * TCP does with its window): when more than MAX_LATE_SHARE of the payments scored in the
@@ -43,6 +56,8 @@ export interface RiskPressure {
 export interface AdmissionLimit {
   /** Takes a place if one is free. */
   tryEnter(): boolean;
+  /** Whether a place is free now, without taking it; counts as a refusal for the bound's growth when none is. */
+  hasRoom(): boolean;
   leave(): void;
   /** One adjustment period ended: looks at the risk engine's counts since the last one. */
   adjust(pressure: RiskPressure): void;
@@ -68,6 +83,11 @@ export function createAdmissionLimit(options: { maxInFlight: number; minInFlight
       inFlight++;
       if (inFlight >= limit) full = true;
       return true;
+    },
+    hasRoom() {
+      if (inFlight < limit) return true;
+      full = true;
+      return false;
     },
     leave() {
       inFlight--;
@@ -107,7 +127,11 @@ export default fp(
     const admission = createAdmissionLimit(options);
     const { registry } = options;
     const refused = registeredMetric(registry, 'cpg_admission_refused_total', () =>
-      new Counter({ name: 'cpg_admission_refused_total', help: 'Authorisations refused with 503 OVERLOADED: the node had its bound in flight', registers: [registry] }),
+      new Counter({
+        name: 'cpg_admission_refused_total',
+        help: 'Authorisations refused with 503 OVERLOADED: the node had its bound in flight (on arrival, or once the request was whole)',
+        registers: [registry],
+      }),
     );
     registeredMetric(registry, 'cpg_authorisations_in_flight', () =>
       new Gauge({ name: 'cpg_authorisations_in_flight', help: 'Authorisations this node is working on (admitted, not yet answered)', registers: [registry], collect() { this.set(admission.inFlight); } }),
@@ -123,14 +147,20 @@ export default fp(
 
     // Refusals come in floods when the node is past its capacity: each is answered here,
     // without building an Error (its stack) and going through the error handler.
+    const refuse = (reply: FastifyReply) => {
+      refused.inc();
+      return reply
+        .code(OVERLOADED_STATUS)
+        .header('retry-after', '1')
+        .send({ error: { code: 'OVERLOADED', message: `this node is working on ${admission.limit} authorisations already; retry shortly` } });
+    };
+    app.decorate('refuseWhenFull', async (_request: FastifyRequest, reply: FastifyReply) => (admission.hasRoom() ? undefined : refuse(reply)));
     app.decorate('admitAuthorisation', async (_request: FastifyRequest, reply: FastifyReply) => {
-      if (!admission.tryEnter()) {
-        refused.inc();
-        return reply
-          .code(OVERLOADED_STATUS)
-          .header('retry-after', '1')
-          .send({ error: { code: 'OVERLOADED', message: `this node is working on ${admission.limit} authorisations already; retry shortly` } });
-      }
+      // A caller that left while its request was being authenticated: 'close' has come
+      // already and would never give a place back. It holds none, as a caller that leaves
+      // later gives its place back at once; its payment still finishes.
+      if (reply.raw.closed) return undefined;
+      if (!admission.tryEnter()) return refuse(reply);
       // 'close' comes once, when the answer was sent or the caller went away. A caller that
       // goes away frees its place at once, though its payment finishes (within the risk
       // deadline and Redis's command timeout): the bound is on the queue, not exact.

@@ -55,12 +55,14 @@ export default fp(
     app.addHook('onResponse', async (request, reply) => {
       options.metrics.httpResponses.inc({ route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
     });
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    // Figures of load, errors and refusals tell an attacker how close the node is to its
+    // limits: the scrape carries the monitoring token (plugins/monitoring-access.ts).
+    app.get('/metrics', { schema: { hide: true }, preValidation: app.requireMonitoring }, async (_request, reply) => {
       reply.type(options.metrics.registry.contentType);
       return options.metrics.registry.metrics();
     });
   },
-  { name: 'metrics' },
+  { name: 'metrics', dependencies: ['monitoring-access'] },
 );
 
 /**

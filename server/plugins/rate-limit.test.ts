@@ -24,6 +24,7 @@ const WINDOW_MS = 600_000;
 const PER_IP = 6;
 const PER_PARTICIPANT = 3;
 const SECRETS: Record<string, string> = { 'p-one': 'a1'.repeat(24), 'p-two': 'b2'.repeat(24) };
+const MONITORING_TOKEN = 'rate-limit-test-monitoring-token-0123456789';
 
 let addressSeq = 0;
 /** An address nobody else in this file uses. */
@@ -67,6 +68,7 @@ describe('rate limits per address and per participant', () => {
     sessions: createSessions(redis, 60_000),
     audit: { record: async () => undefined },
     logger: false,
+    monitoringToken: MONITORING_TOKEN,
     rateLimits: { perIp: { max: PER_IP, windowMs: WINDOW_MS }, perParticipant: { max: PER_PARTICIPANT, windowMs: WINDOW_MS } },
     routes: [
       async (a) => {
@@ -172,7 +174,7 @@ describe('rate limits per address and per participant', () => {
 
   it('keeps limiting on the node\'s own count when Redis cannot count, and counts the failed syncs in /metrics', async () => {
     const metric = async (name: string) => {
-      const text = (await app.inject({ method: 'GET', url: '/metrics', remoteAddress: freshAddress() })).body;
+      const text = (await app.inject({ method: 'GET', url: '/metrics', remoteAddress: freshAddress(), headers: { authorization: `Bearer ${MONITORING_TOKEN}` } })).body;
       return Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
     };
     expect(await metric('cpg_rate_limited_total{scope="ip"}')).toBe(4);
@@ -210,5 +212,13 @@ describe('rate limits per address and per participant', () => {
     expect(validateConfigFile({ ...config, rateLimits: { perIp: { max: 50, windowMs: 1000 } } }).rateLimits).toEqual({ perIp: { max: 50, windowMs: 1000 } });
     expect(() => validateConfigFile({ ...config, rateLimits: { perIp: { max: 0, windowMs: 1000 } } })).toThrow(/rateLimits\.perIp\.max/);
     expect(() => validateConfigFile({ ...config, rateLimits: { perAddress: { max: 5, windowMs: 1000 } } })).toThrow(/rateLimits\.perAddress: unknown field/);
+  });
+
+  it("refuses in the platform's shape on the routes of plugins registered before the others too (OpenAPI UI, /metrics)", async () => {
+    for (const url of ['/docs/json', '/docs/static/index.html', '/metrics', '/openapi.json']) {
+      const address = freshAddress();
+      for (let i = 0; i < PER_IP; i++) await app.inject({ method: 'GET', url, remoteAddress: address });
+      expectRateLimited(await app.inject({ method: 'GET', url, remoteAddress: address }), PER_IP, /this address/);
+    }
   });
 });

@@ -15,8 +15,10 @@ export default async function paymentRoutes(app: FastifyInstance, options: { swi
   const common = {
     preValidation: app.authenticateParticipant,
   };
-  // Payments and follow-ups run the risk step: admitted only while the node has room (plugins/admission.ts).
-  const authorising = { ...common, onRequest: app.admitAuthorisation };
+  // Payments and follow-ups run the risk step: admitted only while the node has room
+  // (plugins/admission.ts), refused on arrival when it has none, else once whole and valid.
+  const admission = { onRequest: app.refuseWhenFull, preHandler: app.admitAuthorisation };
+  const authorising = { ...common, ...admission };
   const schemaBase = { tags: ['participant'], security: [{ participantSignature: [] }], headers: signedHeaders };
 
   function answer(reply: FastifyReply, result: Result<PaymentAnswer, DomainError>, started: number) {
@@ -78,7 +80,7 @@ export default async function paymentRoutes(app: FastifyInstance, options: { swi
     app.post<{ Params: Static<typeof PaymentIdParams>; Body: Static<typeof FollowUpBody> }>(
       `/v1/payments/:paymentId/${path}`,
       {
-        onRequest: app.admitAuthorisation,
+        ...admission,
         // A follow-up may come with no body at all: that means "everything, no txnId".
         preValidation: [app.authenticateParticipant, async (request) => void (request.body ??= {})],
         schema: {

@@ -161,7 +161,7 @@ function progressBar(job, window, from, to) {
         dataset: { testid: 'backtest-progress' },
         attrs: { role: 'progressbar', 'aria-label': 'Backtest progress', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': percent },
       },
-      el('span', { class: 'progress-fill', style: `width:${percent}%` }),
+      el('span', { class: 'progress-fill', style: { width: `${percent}%` } }),
     ),
   );
 }

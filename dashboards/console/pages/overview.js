@@ -18,7 +18,7 @@ export function render(view, context) {
 
   const tile = (key, label, colour) => {
     const value = el('span', { class: 'tile-value', dataset: { testid: `tile-${key}` } }, '—');
-    const node = el('div', { class: 'tile', style: `--tile-accent:${colour}` }, el('span', { class: 'tile-label' }, label), value);
+    const node = el('div', { class: 'tile', style: { '--tile-accent': colour } }, el('span', { class: 'tile-label' }, label), value);
     return { node, value };
   };
   const tiles = {
@@ -141,7 +141,7 @@ function renderBars(list, entries, emptyText) {
         'li',
         { class: 'bar' },
         el('span', { class: 'bar-name' }, name),
-        el('span', { class: 'bar-track' }, el('span', { class: 'bar-fill', style: `width:${((count / max) * 100).toFixed(1)}%` })),
+        el('span', { class: 'bar-track' }, el('span', { class: 'bar-fill', style: { width: `${((count / max) * 100).toFixed(1)}%` } })),
         el('span', { class: 'bar-count' }, formatCount(count)),
       ),
     ),

@@ -80,7 +80,7 @@ export function render(view, context) {
   const tile = (key, label, colour) => {
     const value = el('span', { class: 'tile-value', dataset: { testid: `tile-${key}` } }, '—');
     const sub = el('span', { class: 'tile-sub', dataset: { testid: `tile-${key}-sub` } });
-    const node = el('div', { class: 'tile', style: `--tile-accent:${colour}` }, el('span', { class: 'tile-label' }, label), value, sub);
+    const node = el('div', { class: 'tile', style: { '--tile-accent': colour } }, el('span', { class: 'tile-label' }, label), value, sub);
     return { node, value, sub };
   };
   // Two rows of four: volume and value, then rates and latency.

@@ -47,10 +47,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Uncaught exceptions of the page's scripts, collected for a final `toEqual([])`. */
+/**
+ * Uncaught exceptions of the page's scripts and everything the page's Content Security Policy
+ * refused (chromium reports each refusal as a console error), collected for a final `toEqual([])`.
+ */
 export function collectPageErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/.test(message.text())) errors.push(`CSP: ${message.text()}`);
+  });
   return errors;
 }
 

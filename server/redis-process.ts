@@ -152,11 +152,12 @@ async function stopOrphan(pidFile: string): Promise<void> {
   if (!Number.isInteger(pid) || pid <= 1 || !isRedis(pid)) return;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && alive(pid)) await new Promise((r) => setTimeout(r, 50));
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  while (Date.now() < deadline && processAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+  if (processAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this id exists (signal 0 only asks). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -6,21 +6,13 @@ import { bootstrapMerchants } from '../bench/traffic/bootstrap.ts';
 import { DEFAULT_CONFIG_PATH, DEFAULT_CREDENTIALS_PATH, loadParticipants } from '../bench/traffic/participants.ts';
 import { createPaymentGenerator } from '../bench/traffic/payment-generator.ts';
 import { createSignedClient } from '../bench/traffic/signed-client.ts';
+import { processAlive as alive } from '../server/redis-process.ts';
 
 /*
  * Ctrl-C in a terminal sends SIGINT to the whole foreground process group. The platform runs
  * here as a terminal runs a job, in a process group of its own, and the signal goes to that
  * group. Its redis-server must not be hit: the platform drains against it, then stops it.
  */
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('Ctrl-C: SIGINT to the process group of a running platform', () => {
   it('stops the platform in order, within seconds, its redis-server last and stopped by the platform, no Redis error logged', async () => {

@@ -5,16 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { monitoringHeaders } from '../bench/monitoring.ts';
 import { REPOSITORY_ROOT, startPlatform } from '../bench/platform-process.ts';
-
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { processAlive as alive } from '../server/redis-process.ts';
 
 describe('starting and stopping the platform', () => {
   it('answers /health within 30 s on embedded ClickHouse and its own Redis, and stops cleanly on SIGTERM', async () => {

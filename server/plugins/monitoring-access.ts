@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import type { AuditLog } from '../../analytics/audit-log.ts';
 import type { Operator, Sessions } from '../auth/sessions.ts';
 import { HttpDomainError } from '../http-errors.ts';
-import { bearerToken } from './operator-auth.ts';
+import { auditForbidden, bearerToken } from './operator-auth.ts';
 
 /** What a request may see of the node's monitoring: `granted` reads /metrics and /health's details. */
 export type MonitoringAccess = 'anonymous' | 'granted' | 'forbidden';
@@ -58,16 +58,7 @@ export default fp(
       if (access === 'anonymous') throw new HttpDomainError('AUTH_TOKEN_MISSING', 'Authorization: Bearer <monitoring token> is required');
       if (access === 'forbidden' && operator) {
         // As for every route: a known operator reaching beyond its role is audited.
-        await options.audit
-          ?.record({
-            actor: operator.username,
-            actorRole: operator.role,
-            action: 'forbidden',
-            target: `${request.method} ${request.routeOptions.url ?? ''}`,
-            outcome: 'denied',
-            details: { needs: ['admin'] },
-          })
-          .catch((e: unknown) => request.log.error({ err: (e as Error).message }, 'audit write failed'));
+        await auditForbidden(options.audit, request, operator, ['admin']);
         throw new HttpDomainError('FORBIDDEN_ROLE', 'this needs the monitoring token or an admin session');
       }
     });

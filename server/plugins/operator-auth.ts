@@ -21,6 +21,20 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
+/** A known operator reaching beyond its role is worth a line in the audit: who, and where. */
+export async function auditForbidden(audit: AuditLog | undefined, request: FastifyRequest, operator: Operator, needs: readonly string[]): Promise<void> {
+  await audit
+    ?.record({
+      actor: operator.username,
+      actorRole: operator.role,
+      action: 'forbidden',
+      target: `${request.method} ${request.routeOptions.url ?? ''}`,
+      outcome: 'denied',
+      details: { needs },
+    })
+    .catch((e: unknown) => request.log.error({ err: (e as Error).message }, 'audit write failed'));
+}
+
 /** Operator API authentication (bearer token from /v1/auth/login) and role checks. */
 export default fp(
   async function operatorAuth(app: FastifyInstance, options: { sessions: Sessions; audit?: AuditLog }) {
@@ -32,17 +46,7 @@ export default fp(
         const operator = await options.sessions.verify(token);
         if (!operator) throw new HttpDomainError('AUTH_TOKEN_INVALID', 'the token is unknown or has expired');
         if (!roles.includes(operator.role)) {
-          // A known operator reaching beyond its role is worth a line in the audit: who, and where.
-          await options.audit
-            ?.record({
-              actor: operator.username,
-              actorRole: operator.role,
-              action: 'forbidden',
-              target: `${request.method} ${request.routeOptions.url ?? ''}`,
-              outcome: 'denied',
-              details: { needs: roles },
-            })
-            .catch((e: unknown) => request.log.error({ err: (e as Error).message }, 'audit write failed'));
+          await auditForbidden(options.audit, request, operator, roles);
           throw new HttpDomainError('FORBIDDEN_ROLE', `this needs one of: ${roles.join(', ')}`);
         }
         request.operator = operator;

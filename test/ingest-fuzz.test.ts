@@ -140,18 +140,18 @@ function decimalColumn(column: string, path: string[], integers: number): Mutati
 }
 
 /**
- * A DateTime64(3) column from unix ms. `ttl`: the table drops rows whose received_at is five
- * years old (at insert too, and for dates past 2106, which the TTL's DateTime wraps): the
- * values meant to land stay within them.
+ * A DateTime64(3) column from unix ms. `ttl`: the tables drop rows by their received_at, at
+ * any merge (transactions after five years, the per-minute aggregates after two; and dates
+ * past 2106, which a TTL's DateTime wraps): the values meant to land stay within the shorter.
  */
 function timeColumn(column: string, path: string[], ttl: boolean): Mutation {
-  const from = () => (ttl ? Date.now() - 4 * 365 * 86_400_000 : -62_135_596_800_000); // else year 1
+  const from = () => (ttl ? Date.now() - 365 * 86_400_000 : -62_135_596_800_000); // else year 1
   const to = ttl ? Date.UTC(2100, 0, 1) : 253_402_300_799_999; // else the last ms of 9999
   return {
     columns: [column],
     cases: [
-      // DateTime64's own limits.
-      setting(path, (r) => r.pick([Date.UTC(1900, 0, 1), Date.UTC(2299, 11, 31, 23, 59, 59, 999)]), LANDS),
+      // DateTime64's own limits; where a TTL applies, the ends of what it keeps.
+      setting(path, (r) => (ttl ? r.pick([from(), to]) : r.pick([Date.UTC(1900, 0, 1), Date.UTC(2299, 11, 31, 23, 59, 59, 999)])), LANDS),
       setting(path, (r) => r.int(from(), to), LANDS),
       // Past year 9999 or before year 1, as JavaScript writes them: +010000-..., -000002-...
       setting(path, (r) => r.int(253_402_300_800_000, 8.64e15), DATETIME),

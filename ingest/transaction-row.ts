@@ -1,51 +1,7 @@
+import type { TransactionRow } from '../domain/transaction-row.ts';
 import type { TapEntry } from './tap-stream.ts';
 
-/** One row of `transactions`, in the JSONEachRow shape ClickHouse reads. */
-export interface TransactionRow {
-  payment_id: string;
-  message_type: string;
-  original_payment_id: string;
-  participant: string;
-  participant_kind: string;
-  initiator: string;
-  txn_id: string;
-  direction: string;
-  corridor: string;
-  payer_market: string;
-  wallet_id: string;
-  user_id: string;
-  device_id: string;
-  ip: string;
-  payer_country: string;
-  lat: number | null;
-  lon: number | null;
-  merchant_id: string;
-  merchant_name: string;
-  mcc: string;
-  merchant_country: string;
-  merchant_city: string;
-  acquirer: string;
-  network: string;
-  amount: string;
-  currency: string;
-  amount_usd: string;
-  settlement_amount: string;
-  settlement_currency: string;
-  fx_rate: string;
-  status: string;
-  decline_code: string;
-  risk_score: number;
-  decision: string;
-  reason_rule_ids: string[];
-  reasons: string;
-  rule_set_version: string;
-  shadow_rule_ids: string[];
-  switch_latency_us: number;
-  risk_latency_us: number;
-  received_at: string;
-  decided_at: string;
-  stream_id: string;
-}
+export type { TransactionRow } from '../domain/transaction-row.ts';
 
 /** ClickHouse reads 'YYYY-MM-DD hh:mm:ss.sss' as DateTime64(3, 'UTC') on every version. */
 export function clickhouseTime(ms: number): string {

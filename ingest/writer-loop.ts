@@ -1,103 +1,26 @@
 import type { Redis } from 'ioredis';
-import type { TransactionBodySink } from './clickhouse-sink.ts';
-import { appendDeadLetters, deadLetterNotice, deadLetterStream, UNDECODABLE, type DeadLetterNotice, type DeadLetterReason } from './dead-letters.ts';
+import { appendDeadLetters, deadLetterNotice, deadLetterStream, UNDECODABLE, type DeadLetterReason } from './dead-letters.ts';
 import { refusalOf, type Refusal } from './insert-refusal.ts';
 import { bodyOf, isolateRefusedRows, type BatchRow } from './isolate-refused-rows.ts';
 import { consumerGroupField } from './stream-lag.ts';
-import { decodeTapEntry } from './tap-stream.ts';
-import { transactionRow, type TransactionRow } from './transaction-row.ts';
+import { prepareBatch, transactionRowOf, type Batch, type Entry } from './writer-batch.ts';
+import { NO_WRITER_STATS, withDefaults, type DefaultedWriterLoopOptions, type WriterLoopOptions, type WriterStats } from './writer-options.ts';
+import { inflightKeyOf, recoverInterrupted, type InFlight } from './writer-recovery.ts';
 
 /**
  * The ingest writer's loop, run in the writer thread: reads a consumer group in batches,
  * inserts each batch with a token derived from its stream ids, and acknowledges only after
  * ClickHouse confirmed. The batch in flight is recorded in Redis first, so after a crash the
- * same entries are inserted again with the same token, and ClickHouse drops the duplicate.
- * Rows ClickHouse refuses are isolated (isolate-refused-rows.ts) and moved, with the entries
- * that make no row, to the stream's dead-letter store (dead-letters.ts); the rest land.
+ * same entries are inserted again with the same token, and ClickHouse drops the duplicate
+ * (writer-recovery.ts). Rows ClickHouse refuses are isolated (isolate-refused-rows.ts) and
+ * moved, with the entries that make no row, to the stream's dead-letter store
+ * (dead-letters.ts); the rest land.
  */
-export interface WriterLoopOptions {
-  redis: Redis;
-  stream: string;
-  consumer: string;
-  /** One attempt at inserting a JSONEachRow body; the loop retries with backoff. */
-  insert: TransactionBodySink;
-  group?: string;
-  batchSize?: number;
-  maxWaitMs?: number;
-  /** Pending entries of another consumer idle this long are taken over. */
-  claimIdleMs?: number;
-  retryMinMs?: number;
-  retryMaxMs?: number;
-  log?: WriterLog;
-  /**
-   * Fault-injection seam for tests: runs after ClickHouse confirmed, before the ack; for a
-   * batch split around refused rows, after each part that landed.
-   */
-  afterInsert?: (batch: { token: string; ids: string[] }) => void | Promise<void>;
-  /** Called whenever a figure changed, with a copy of them all. */
-  onStats?: (stats: WriterStats) => void;
-  /** Called once a batch moved entries to the dead-letter store (after the ack). */
-  onDeadLetters?: (notice: DeadLetterNotice) => void;
-  /** Turns a stream entry into its row; undefined (or a throw) dead-letters it as undecodable. Default: the transaction tap. */
-  rowOf?: (id: string, fields: string[]) => object | undefined;
-}
 
-const transactionRowOf = (id: string, fields: string[]): TransactionRow | undefined => {
-  const decoded = decodeTapEntry(id, fields);
-  return decoded ? transactionRow(decoded) : undefined;
-};
-
-export interface WriterLog {
-  info(o: object, m: string): void;
-  warn(o: object, m: string): void;
-  error(o: object, m: string): void;
-}
-
-export interface WriterStats {
-  rows: number;
-  batches: number;
-  failures: number;
-  deadLetters: number;
-  lastBatchRows: number;
-  lastBatchMs: number;
-  retrying: boolean;
-}
-
-export const DEFAULT_WRITER_GROUP = 'ingest';
-
-export const NO_WRITER_STATS: Readonly<WriterStats> = { rows: 0, batches: 0, failures: 0, deadLetters: 0, lastBatchRows: 0, lastBatchMs: 0, retrying: false };
-
-interface InFlight {
-  first: string;
-  last: string;
-  count: number;
-  token: string;
-}
-
-type Entry = [id: string, fields: string[]];
-
-/** A batch read and built. Without `token` it is not recorded in flight yet; with one, a writer before recorded it. */
-interface Batch {
-  ids: string[];
-  entries: Entry[];
-  /** The rows, in stream order, and their body. */
-  rows: BatchRow[];
-  body: string;
-  /** Entries that make no row, with why. */
-  undecodable: Array<{ id: string; message: string }>;
-  token: string | undefined;
-  inflightKey: string;
-  /** When it was read from the stream (or earlier): its entries have been pending at most since then. */
-  readAt: number;
-  prepareMs: number;
-}
-
-type Hooks = 'afterInsert' | 'log' | 'onStats' | 'onDeadLetters' | 'rowOf';
-type Settings = Required<Omit<WriterLoopOptions, Hooks>> & Pick<WriterLoopOptions, Hooks>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class WriterLoop {
-  private readonly o: Settings;
+  private readonly o: DefaultedWriterLoopOptions;
   private readonly blocking: Redis;
   private readonly inflightKey: string;
   private readonly deadStream: string;
@@ -110,15 +33,7 @@ export class WriterLoop {
   private readonly counters: WriterStats = { ...NO_WRITER_STATS };
 
   constructor(options: WriterLoopOptions) {
-    this.o = {
-      ...options,
-      group: options.group ?? DEFAULT_WRITER_GROUP,
-      batchSize: options.batchSize ?? 5000,
-      maxWaitMs: options.maxWaitMs ?? 1000,
-      claimIdleMs: options.claimIdleMs ?? 60_000,
-      retryMinMs: options.retryMinMs ?? 100,
-      retryMaxMs: options.retryMaxMs ?? 5000,
-    };
+    this.o = withDefaults(options);
     // XREADGROUP BLOCK holds its connection: it gets one of its own.
     this.blocking = options.redis.duplicate({ commandTimeout: undefined });
     // Its failures surface through the commands; without a listener ioredis prints each one.
@@ -131,7 +46,7 @@ export class WriterLoop {
       if (connected) this.pendingUnseen = true;
       connected = true;
     });
-    this.inflightKey = `${this.o.stream}:inflight:${this.o.consumer}`;
+    this.inflightKey = inflightKeyOf(this.o.stream, this.o.consumer);
     this.deadStream = deadLetterStream(this.o.stream);
   }
 
@@ -212,40 +127,12 @@ export class WriterLoop {
     }
   }
 
-  /** Finishes batches a crash interrupted, takes over dead consumers' entries, then our own pending ones. */
-  private async recover(): Promise<void> {
-    const redis = this.o.redis;
-    const keys = await scanKeys(redis, `${this.o.stream}:inflight:*`);
-    for (const key of keys) {
-      const consumer = key.slice(`${this.o.stream}:inflight:`.length);
-      const raw = await redis.get(key);
-      if (!raw) continue;
-      const inflight = JSON.parse(raw) as InFlight;
-      const owned = await redis.xpending(this.o.stream, this.o.group, inflight.first, inflight.last, inflight.count, consumer) as Array<[string, string, number, number]>;
-      if (consumer !== this.o.consumer) {
-        // Another writer's batch: only take it over when that writer has gone quiet.
-        if (owned.length > 0 && owned.some(([, , idle]) => idle < this.o.claimIdleMs)) continue;
-        if (owned.length > 0) await redis.xclaim(this.o.stream, this.o.group, this.o.consumer, 0, ...owned.map(([id]) => id));
-      }
-      const ids = new Set(owned.map(([id]) => id));
-      const entries = (await redis.xrange(this.o.stream, inflight.first, inflight.last)).filter(([id]) => ids.has(id)) as Entry[];
-      this.o.log?.info({ consumer, token: inflight.token, entries: entries.length }, 'ingest: finishing an interrupted batch');
-      await this.write(entries, inflight.token, key);
-    }
-    // Entries delivered to a writer that died before recording a batch were never inserted.
-    let cursor = '0-0';
-    do {
-      const [next, claimed] = (await redis.xautoclaim(
-        this.o.stream, this.o.group, this.o.consumer, this.o.claimIdleMs, cursor, 'COUNT', this.o.batchSize, 'JUSTID',
-      )) as [string, string[]];
-      cursor = next;
-      if (claimed.length === 0 && cursor === '0-0') break;
-    } while (cursor !== '0-0');
-    for (;;) {
-      const own = await this.readBatch('0', false);
-      if (own.length === 0) break;
-      await this.write(own);
-    }
+  private recover(): Promise<void> {
+    return recoverInterrupted({
+      ...this.o,
+      write: (entries, token, inflightKey) => this.write(entries, token, inflightKey),
+      readPending: () => this.readBatch('0', false),
+    });
   }
 
   private async readBatch(from: '>' | '0', block = true): Promise<Entry[]> {
@@ -272,34 +159,8 @@ export class WriterLoop {
     return this.commit(this.prepare(entries, { token, inflightKey }));
   }
 
-  /** Decodes a batch and builds its JSONEachRow body: this thread's CPU work, nothing written to Redis yet. */
   private prepare(entries: Entry[], at: { token?: string; inflightKey?: string; readAt?: number }): Batch {
-    const started = performance.now();
-    const ids = entries.map(([id]) => id);
-    const rows: BatchRow[] = [];
-    const undecodable: Batch['undecodable'] = [];
-    const rowOf = this.o.rowOf ?? transactionRowOf;
-    for (const [id, fields] of entries) {
-      // A builder that throws on an entry (a date past what Date holds) would stop the writer on every start.
-      try {
-        const row = rowOf(id, fields);
-        if (row) rows.push({ id, line: JSON.stringify(row) });
-        else undecodable.push({ id, message: 'no row can be made of this entry' });
-      } catch (e) {
-        undecodable.push({ id, message: `no row can be made of this entry: ${(e as Error).message}` });
-      }
-    }
-    return {
-      ids,
-      entries,
-      rows,
-      body: bodyOf(rows),
-      undecodable,
-      token: at.token,
-      inflightKey: at.inflightKey ?? this.inflightKey,
-      readAt: at.readAt ?? Date.now(),
-      prepareMs: performance.now() - started,
-    };
+    return prepareBatch(entries, this.o.rowOf ?? transactionRowOf, { ...at, inflightKey: at.inflightKey ?? this.inflightKey });
   }
 
   /**
@@ -403,13 +264,3 @@ export class WriterLoop {
   }
 }
 
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...found);
-  } while (cursor !== '0');
-  return keys;
-}

@@ -1,17 +1,10 @@
 import type { DeadLetterNotice } from './dead-letters.ts';
-import type { WriterStats } from './writer-loop.ts';
+import type { WriterLoopSettings, WriterStats } from './writer-options.ts';
 
 /** What the writer thread is started with (its `workerData`): plain values only. */
-export interface WriterThreadSettings {
+export interface WriterThreadSettings extends WriterLoopSettings {
+  /** The thread opens its own connections to this Redis. */
   redisUrl: string;
-  stream: string;
-  consumer: string;
-  group?: string;
-  batchSize?: number;
-  maxWaitMs?: number;
-  claimIdleMs?: number;
-  retryMinMs?: number;
-  retryMaxMs?: number;
   /** The main thread has an `afterInsert` hook: ask it to run it before every ack. */
   afterInsert: boolean;
 }

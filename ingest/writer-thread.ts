@@ -7,13 +7,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import type { FromWriterThread, ToWriterThread, WriterThreadSettings } from './writer-messages.ts';
-import { WriterLoop, type WriterLog } from './writer-loop.ts';
+import { WriterLoop } from './writer-loop.ts';
+import type { WriterLog } from './writer-options.ts';
 
 type Question = Extract<FromWriterThread, { id: number }>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const port = parentPort!;
-const settings = workerData as WriterThreadSettings;
+const { redisUrl, afterInsert, ...loopSettings } = workerData as WriterThreadSettings;
 const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 let lastQuestion = 0;
 let closing = false;
@@ -29,7 +30,7 @@ const logAt = (level: 'info' | 'warn' | 'error') => (fields: object, message: st
   post({ kind: 'log', level, fields: plainFields(fields), message });
 const log: WriterLog = { info: logAt('info'), warn: logAt('warn'), error: logAt('error') };
 
-const redis = new Redis(settings.redisUrl);
+const redis = new Redis(redisUrl);
 // ioredis reconnects by itself; one line per outage, not one per attempt.
 let redisDown = false;
 redis.on('error', (e: Error) => {
@@ -39,17 +40,10 @@ redis.on('error', (e: Error) => {
 redis.on('ready', () => (redisDown = false));
 
 const loop = new WriterLoop({
+  ...loopSettings,
   redis,
-  stream: settings.stream,
-  consumer: settings.consumer,
-  group: settings.group,
-  batchSize: settings.batchSize,
-  maxWaitMs: settings.maxWaitMs,
-  claimIdleMs: settings.claimIdleMs,
-  retryMinMs: settings.retryMinMs,
-  retryMaxMs: settings.retryMaxMs,
   insert: (body, token, options) => ask({ kind: 'insert', token, body, rowByRow: options?.rowByRow }),
-  afterInsert: settings.afterInsert ? ({ token, ids }) => ask({ kind: 'after-insert', token, ids }) : undefined,
+  afterInsert: afterInsert ? ({ token, ids }) => ask({ kind: 'after-insert', token, ids }) : undefined,
   onStats: (stats) => post({ kind: 'stats', stats }),
   onDeadLetters: (notice) => post({ kind: 'dead-letters', notice }),
   log,

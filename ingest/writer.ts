@@ -1,45 +1,25 @@
 import { Worker } from 'node:worker_threads';
-import type { Redis } from 'ioredis';
-import type { TransactionBodySink } from './clickhouse-sink.ts';
 import { streamLag, type WriterLag } from './stream-lag.ts';
-import type { DeadLetterNotice } from './dead-letters.ts';
-import { DEFAULT_WRITER_GROUP, NO_WRITER_STATS, type WriterLog, type WriterLoopOptions, type WriterStats } from './writer-loop.ts';
+import { supervise, type RestartBackoff, type Supervisor } from './supervisor.ts';
+import { DEFAULT_WRITER_GROUP, NO_WRITER_STATS, writerLoopSettings, type WriterLog, type WriterLoopOptions, type WriterStats } from './writer-options.ts';
 import type { FromWriterThread, ToWriterThread, WriterThreadSettings } from './writer-messages.ts';
 
 export type { WriterLag } from './stream-lag.ts';
-export type { WriterLog, WriterStats } from './writer-loop.ts';
+export type { WriterLog, WriterStats } from './writer-options.ts';
 
 /**
  * Moves the tap's stream into ClickHouse without taking the main thread's time: a worker
  * thread (writer-thread.ts) reads the stream, records each batch in flight, builds its
  * JSONEachRow body and acknowledges it; this thread only runs the ClickHouse insert the
  * worker asks for (embedded ClickHouse cannot be used from two threads) and answers. A
- * thread that dies is logged and started again with backoff; the stream grows meanwhile.
+ * thread that dies is logged and started again with backoff (supervisor.ts); the stream
+ * grows meanwhile.
+ *
+ * The loop's options, but `redis` is this thread's connection, for `lag()` (the thread opens
+ * its own to `redisUrl`), and `insert`, `afterInsert` and `onDeadLetters` run on this thread.
  */
-export interface WriterOptions {
-  /** This thread's connection, for `lag()`. */
-  redis: Redis;
-  /** The writer thread opens its own connections to this Redis. */
+export interface WriterOptions extends Omit<WriterLoopOptions, 'onStats' | 'rowOf'>, RestartBackoff {
   redisUrl: string;
-  stream: string;
-  consumer: string;
-  /** One attempt at inserting a prepared JSONEachRow body, run on this thread. */
-  insert: TransactionBodySink;
-  group?: string;
-  batchSize?: number;
-  maxWaitMs?: number;
-  /** Pending entries of another consumer idle this long are taken over. */
-  claimIdleMs?: number;
-  retryMinMs?: number;
-  retryMaxMs?: number;
-  /** A thread that died is started again after this, doubled on every death in a row up to `restartMaxMs`. */
-  restartMinMs?: number;
-  restartMaxMs?: number;
-  log?: WriterLog;
-  /** Fault-injection seam for tests: runs on this thread after ClickHouse confirmed, before the ack. */
-  afterInsert?: WriterLoopOptions['afterInsert'];
-  /** Called on this thread once a batch moved entries to the dead-letter store. */
-  onDeadLetters?: (notice: DeadLetterNotice) => void;
 }
 
 /** A thread that does not stop within its drain budget and this much more is terminated. */
@@ -49,10 +29,8 @@ export class IngestWriter {
   private readonly o: WriterOptions;
   private log: WriterLog | undefined;
   private worker: Worker | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  private closing = false;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private deathsInARow = 0;
+  private exited: Promise<number> = Promise.resolve(0);
+  private readonly threads: Supervisor;
   /** Figures of the threads that ended, and of the one running. */
   private ended: WriterStats = { ...NO_WRITER_STATS };
   private current: WriterStats = { ...NO_WRITER_STATS };
@@ -62,20 +40,23 @@ export class IngestWriter {
   constructor(options: WriterOptions) {
     this.o = options;
     this.log = options.log;
+    this.threads = supervise(() => this.spawn(), {
+      restartMinMs: options.restartMinMs,
+      restartMaxMs: options.restartMaxMs,
+      onRestart: (ending, restartInMs) =>
+        this.log?.error({ code: 'value' in ending ? ending.value : undefined, restartInMs }, 'ingest writer thread exited; starting a new one'),
+    });
   }
 
   /** Starts the writer thread; `log` (if given) replaces the constructor's. */
   start(log?: WriterLog): void {
     if (log) this.log = log;
-    if (this.worker || this.closing || this.restartTimer) return;
-    this.spawn();
+    this.threads.start();
   }
 
   /** The thread stops reading once drained (or after `drainMs`); what is left stays in the stream. */
   async close(drainMs = 5000): Promise<void> {
-    this.closing = true;
-    clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
+    this.threads.stop();
     const deadline = Date.now() + drainMs + CLOSE_GRACE_MS;
     const worker = this.worker;
     if (worker) {
@@ -107,18 +88,11 @@ export class IngestWriter {
     return streamLag(this.o.redis, this.o.stream, this.o.group ?? DEFAULT_WRITER_GROUP, now);
   }
 
-  private spawn(): void {
-    this.restartTimer = undefined;
+  /** Starts a writer thread; resolves with its exit code once it exited. */
+  private spawn(): Promise<number> {
     const settings: WriterThreadSettings = {
+      ...writerLoopSettings(this.o),
       redisUrl: this.o.redisUrl,
-      stream: this.o.stream,
-      consumer: this.o.consumer,
-      group: this.o.group,
-      batchSize: this.o.batchSize,
-      maxWaitMs: this.o.maxWaitMs,
-      claimIdleMs: this.o.claimIdleMs,
-      retryMinMs: this.o.retryMinMs,
-      retryMaxMs: this.o.retryMaxMs,
       afterInsert: this.o.afterInsert !== undefined,
     };
     const worker = startTypeScriptWorker(new URL('./writer-thread.ts', import.meta.url), settings);
@@ -128,10 +102,13 @@ export class IngestWriter {
     worker.on('error', (e) => this.log?.error({ err: e }, 'ingest writer thread failed'));
     this.exited = new Promise((resolve) => {
       worker.once('exit', (code) => {
-        this.onExit(code);
-        resolve();
+        this.ended = this.stats();
+        this.current = { ...NO_WRITER_STATS };
+        this.worker = undefined;
+        resolve(code);
       });
     });
+    return this.exited;
   }
 
   private onMessage(worker: Worker, message: FromWriterThread): void {
@@ -144,7 +121,7 @@ export class IngestWriter {
         return;
       case 'stats':
         this.current = message.stats;
-        if (message.stats.batches > 0) this.deathsInARow = 0;
+        if (message.stats.batches > 0) this.threads.progressed();
         return;
       case 'dead-letters':
         this.o.onDeadLetters?.(message.notice);
@@ -165,18 +142,6 @@ export class IngestWriter {
       // A thread that died meanwhile gets no answer; its successor finishes the batch with the same token.
       if (this.worker === worker) worker.postMessage({ kind: 'answer', id, ...failed } satisfies ToWriterThread);
     });
-  }
-
-  private onExit(code: number): void {
-    this.ended = this.stats();
-    this.current = { ...NO_WRITER_STATS };
-    this.worker = undefined;
-    if (this.closing) return;
-    const min = this.o.restartMinMs ?? 500;
-    const delay = Math.min(this.o.restartMaxMs ?? 30_000, min * 2 ** Math.min(this.deathsInARow, 16));
-    this.deathsInARow += 1;
-    this.log?.error({ code, restartInMs: delay }, 'ingest writer thread exited; starting a new one');
-    this.restartTimer = setTimeout(() => this.spawn(), delay);
   }
 }
 

@@ -38,7 +38,7 @@ import { logConnectionErrors } from './redis-errors.ts';
 import type { Role } from './roles.ts';
 import { clientAddress } from './client-address.ts';
 import { streamLag } from '../ingest/stream-lag.ts';
-import { DEFAULT_WRITER_GROUP } from '../ingest/writer-loop.ts';
+import { DEFAULT_WRITER_GROUP } from '../ingest/writer-options.ts';
 import { createDeadLetterTally, type DeadLetterNotice } from '../ingest/dead-letters.ts';
 import { raiseDeadLetterAlert } from '../analytics/alerts/dead-letter-alert.ts';
 

@@ -12,7 +12,7 @@ import type { PayableMerchant } from '../bench/traffic/payment-generator.ts';
 import { createSignedClient, type SignedClient } from '../bench/traffic/signed-client.ts';
 import { Redis } from 'ioredis';
 import { streamLag } from '../ingest/stream-lag.ts';
-import { DEFAULT_WRITER_GROUP } from '../ingest/writer-loop.ts';
+import { DEFAULT_WRITER_GROUP } from '../ingest/writer-options.ts';
 import { AUDIT_STREAM } from '../server/audit-stream.ts';
 import { openClickHouse } from '../server/clickhouse.ts';
 import { startRedisServer, type RedisProcess } from '../server/redis-process.ts';

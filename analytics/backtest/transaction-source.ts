@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Direction, MessageType, ParticipantKind, RiskDecisionKind, SwitchedMessage } from '../../domain/transaction.ts';
+import type { TransactionRow } from '../../domain/transaction-row.ts';
 
 /**
  * Reads the scored messages of a time range from `transactions` in received order, a page
@@ -97,44 +98,11 @@ export function planPages(histogram: readonly MinuteCount[], from: number, to: n
   return pages;
 }
 
-interface TransactionRowOut {
-  payment_id: string;
-  message_type: string;
-  original_payment_id: string;
-  participant: string;
-  participant_kind: string;
-  initiator: string;
-  txn_id: string;
-  direction: string;
-  corridor: string;
-  wallet_id: string;
-  user_id: string;
-  device_id: string;
-  ip: string;
-  payer_country: string;
-  lat: number | null;
-  lon: number | null;
-  merchant_id: string;
-  merchant_name: string;
-  mcc: string;
-  merchant_country: string;
-  merchant_city: string;
-  acquirer: string;
-  network: string;
-  amount: string;
-  currency: string;
-  amount_usd: string;
-  settlement_amount: string;
-  settlement_currency: string;
-  fx_rate: string;
-  status: string;
-  risk_score: number | string;
-  decision: string;
-  reason_rule_ids: string[];
-  shadow_rule_ids: string[];
-  rule_set_version: string;
-  received_ms: string;
-}
+/** The columns page() reads, as it selects them: the score as ClickHouse may quote it, the receive time in epoch ms. */
+type TransactionRowOut = Omit<
+  TransactionRow,
+  'payer_market' | 'decline_code' | 'reasons' | 'switch_latency_us' | 'risk_latency_us' | 'received_at' | 'decided_at' | 'stream_id' | 'risk_score'
+> & { risk_score: number | string; received_ms: string };
 
 /** The SwitchedMessage a row was made from (domain/transaction.ts), as the rules saw it. */
 export function replayRow(r: TransactionRowOut): ReplayRow {

@@ -1,7 +1,10 @@
 /**
  * The transaction as every folder sees it: what the switch decided about one message,
- * what the rules scored, and what the tap streams to ClickHouse. Imports nothing.
+ * what the rules scored, and what the tap streams to ClickHouse. Imports nothing but the
+ * error catalogue beside it.
  */
+
+import type { ErrorCode } from './error-codes.ts';
 
 export type ParticipantKind = 'overseas_wallet' | 'domestic_wallet' | 'acquirer';
 export type Direction = 'inbound' | 'outbound' | 'cross-market';
@@ -103,7 +106,7 @@ export interface RejectedMessage {
   initiator: string;
   txnId?: string;
   originalPaymentId?: string;
-  rejectCode: string;
+  rejectCode: ErrorCode;
   payer?: Payer;
   merchant?: MerchantRef;
   amount?: Money;

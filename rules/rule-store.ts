@@ -58,7 +58,6 @@ export interface RuleStore {
   ruleSetVersion(): Promise<string>;
   /** Seeds the default pack (and its lists) when Redis holds no rule; true when this call seeded. */
   seedDefaults(): Promise<boolean>;
-  /** Calls `onChange` on every rule change, and after a reconnection (a change may have been missed). Own connection. */
   /**
    * Calls `onChange` on every rule change (with the new version) and `onListsChange` on
    * every list change, on any node; both with undefined after a reconnection, when

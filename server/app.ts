@@ -3,14 +3,10 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { HelmetOptions } from 'helmet';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../analytics/audit-log.ts';
-import type { SwitchDeps } from '../switch/deps.ts';
-import type { Ledger } from '../switch/ledger.ts';
 import { clientErrorHandler } from './client-errors.ts';
-import { errorHandler } from './http-errors.ts';
-import { httpLimitsOf, serverTimeouts } from './http-timeouts.ts';
-import admission, { DEFAULT_MAX_IN_FLIGHT, type RiskPressure } from './plugins/admission.ts';
+import { errorHandler, sendError } from './http-errors.ts';
+import { httpLimitsOf, serverTimeouts, type HttpLimits } from './http-timeouts.ts';
 import connectionLimit from './plugins/connection-limit.ts';
-import consoleStatic from './plugins/console-static.ts';
 import metricsPlugin, { type PlatformMetrics } from './plugins/metrics.ts';
 import monitoringAccess from './plugins/monitoring-access.ts';
 import openapiUi from './plugins/openapi-ui.ts';
@@ -21,22 +17,11 @@ import rawJsonBody from './plugins/raw-json-body.ts';
 import wellFormedRequest from './plugins/well-formed-request.ts';
 import securityHeaders from './plugins/security-headers.ts';
 import type { Sessions } from './auth/sessions.ts';
-import type { HttpLimitsConfig, RateLimitsConfig, UserConfig } from './config/schema.ts';
-import authRoutes from './routes/auth.ts';
+import type { HttpLimitsConfig, RateLimitsConfig } from './config/schema.ts';
 import healthRoutes, { type HealthCheck } from './routes/health.ts';
-import merchantRoutes from './routes/merchants.ts';
-import operatorPaymentRoutes from './routes/operator-payments.ts';
-import paymentRoutes from './routes/payments.ts';
-import qrRoutes from './routes/qr.ts';
 import { ErrorBody } from './schemas/common.ts';
 
 export interface AppDeps {
-  /** The switch's wiring; without it (a process that is not a switch node) the participant payment API is not served. */
-  switchDeps?: SwitchDeps;
-  /** The operator console's own API (login, payment look-up, dashboards); absent on nodes that serve no console. */
-  operator?: { ledger: Ledger };
-  /** Serve operator login without the console (a node serving the ClickHouse API to operators). */
-  operatorLogin?: boolean;
   redis: Redis;
   metrics: PlatformMetrics;
   health: HealthCheck[];
@@ -45,20 +30,15 @@ export interface AppDeps {
   secretOf(participantId: string): string | undefined;
   maxClockSkewMs: number;
   bodyLimitBytes: number;
-  users: UserConfig[];
   sessions: Sessions;
   audit: AuditLog;
-  /** Extra route plugins registered after the built-in ones (rules, alerts, ...). */
+  /** The routes of the process's capabilities (server/capabilities/), registered after the platform's own. */
   routes?: Array<(app: FastifyInstance) => Promise<void>>;
   logger: FastifyServerOptions['logger'];
   /** Proxies whose X-Forwarded-For gives the client address (config `trustProxy`); none by default. */
   trustProxy?: string[];
   /** Requests per window per client address and per participant; DEFAULT_RATE_LIMITS (server/plugins/rate-limit.ts) for what is left out. */
   rateLimits?: RateLimitsConfig;
-  /** Authorisations this node works on at once (config `payments.maxInFlight`); DEFAULT_MAX_IN_FLIGHT when left out. */
-  maxInFlight?: number;
-  /** The risk engine's scored and late counts, which the admission bound adapts to (plugins/admission.ts). */
-  riskPressure?: () => RiskPressure;
   /** Timeouts and per-address connection bound (config `http`); DEFAULT_HTTP_LIMITS (server/http-timeouts.ts) for what is left out. */
   http?: HttpLimitsConfig;
   /** The bearer token monitoring sends for /metrics and /health's details (config `monitoring.token`). */
@@ -95,9 +75,20 @@ export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute
   return routesOf.get(app) ?? [];
 }
 
-/** What the application is: plugins, then routes, one error handler. Listening is server/main.ts's job. */
+/**
+ * What the application is, in fastify/demo's order: the server and its error handler, the
+ * external plugins, the platform's own plugins, then the routes. Listening is server/main.ts's job.
+ */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const httpLimits = httpLimitsOf(deps.http);
+  const app = createServer(deps, httpLimits);
+  await registerExternalPlugins(app, deps, httpLimits);
+  await registerPlatformPlugins(app, deps);
+  await registerRoutes(app, deps);
+  return app;
+}
+
+function createServer(deps: AppDeps, httpLimits: HttpLimits): FastifyInstance {
   const app = Fastify({
     logger: deps.logger,
     bodyLimit: deps.bodyLimitBytes,
@@ -113,11 +104,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // router's length limit) answer in the platform's error shape, without echoing the path.
     frameworkErrors: (error, _request, reply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      void (reply as FastifyReply).code(tooLong ? 414 : 400).send({
-        error: tooLong
-          ? { code: 'URL_TOO_LONG', message: 'a path segment of the URL is too long' }
-          : { code: 'URL_INVALID', message: 'the URL is not valid' },
-      });
+      void sendError(
+        reply as FastifyReply,
+        tooLong ? { code: 'URL_TOO_LONG', message: 'a path segment of the URL is too long' } : { code: 'URL_INVALID', message: 'the URL is not valid' },
+      );
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
@@ -127,11 +117,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) registered.push({ method, url: route.url });
   });
-
   // Before any route: a route takes the error handler set when it is added, and a refusal
   // from an onRequest hook (rate limit, connection bound) must answer in the platform's shape
   // on every route, the OpenAPI UI's and /metrics included.
   app.setErrorHandler(errorHandler);
+  return app;
+}
+
+/** The connection bound, security headers, no caching, and the OpenAPI document and UI. */
+async function registerExternalPlugins(app: FastifyInstance, deps: AppDeps, httpLimits: HttpLimits): Promise<void> {
   await app.register(connectionLimit, { maxPerAddress: httpLimits.maxConnectionsPerAddress, trustProxy: deps.trustProxy ?? [], registry: deps.metrics.registry });
   await app.register(securityHeaders, SECURITY_HEADERS);
   // Participant data, tokens and health figures stay out of every cache; static files
@@ -145,7 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       openapi: '3.1.0',
       info: {
         title: 'CPG monitoring and fraud analytics',
-        description: 'Participant and operator API of the cross-border QR payment gateway. See CONTRACT.md.',
+        description: 'Participant and operator API of the cross-border QR payment gateway. See docs/api.md in its repository.',
         version: '1',
       },
       components: {
@@ -165,43 +159,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(openapiUi, { securityHeaders: SECURITY_HEADERS });
   app.addSchema(ErrorBody);
+}
 
+/** Bodies, rate limits, well-formed requests, who is calling (participant, operator, monitoring), metrics. */
+async function registerPlatformPlugins(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await app.register(rawJsonBody);
   await app.register(rateLimit, { redis: deps.redis, limits: rateLimitsOf(deps.rateLimits), registry: deps.metrics.registry });
   await app.register(wellFormedRequest);
-  await app.register(participantAuth, {
-    secretOf: deps.secretOf,
-    maxSkewMs: deps.maxClockSkewMs,
-    now: deps.switchDeps?.now ?? Date.now,
-  });
+  await app.register(participantAuth, { secretOf: deps.secretOf, maxSkewMs: deps.maxClockSkewMs, now: Date.now });
   await app.register(operatorAuth, { sessions: deps.sessions, audit: deps.audit });
   await app.register(monitoringAccess, { ...(deps.monitoringToken ? { token: deps.monitoringToken } : {}), sessions: deps.sessions, audit: deps.audit });
   await app.register(metricsPlugin, { metrics: deps.metrics });
+}
 
+/** The platform's own routes (health, the OpenAPI document), then the capabilities'; one not-found answer. */
+async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: { code: 'NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} is not a route` } }),
+    sendError(reply, { code: 'NOT_FOUND', message: `${request.method} ${request.url.split('?')[0]} is not a route` }),
   );
-
   await app.register(healthRoutes, { checks: deps.health, details: deps.healthDetails });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  if (deps.switchDeps) {
-    await app.register(qrRoutes);
-    await app.register(merchantRoutes, { registry: deps.switchDeps.registry });
-    await app.register(admission, {
-      maxInFlight: deps.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
-      ...(deps.riskPressure ? { pressure: deps.riskPressure } : {}),
-      registry: deps.metrics.registry,
-    });
-    await app.register(paymentRoutes, { switchDeps: deps.switchDeps });
-  }
-  // Login where operators are served: sessions live in Redis, so a token from any such node works on all of them.
-  if (deps.operator || deps.operatorLogin) {
-    await app.register(authRoutes, { users: deps.users, sessions: deps.sessions, redis: deps.redis, audit: deps.audit });
-  }
-  if (deps.operator) {
-    await app.register(operatorPaymentRoutes, { ledger: deps.operator.ledger });
-    await app.register(consoleStatic);
-  }
   for (const routes of deps.routes ?? []) await app.register(routes);
-  return app;
 }

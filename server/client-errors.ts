@@ -1,13 +1,14 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
+import type { DomainError } from '../domain/result.ts';
 import { statusOf } from './http-errors.ts';
 import { registeredMetric } from './plugins/metrics.ts';
 
 /** Why Node's HTTP server gave up on a connection before fastify saw a whole request. */
 export type ClientErrorReason = 'headers_timeout' | 'body_timeout' | 'headers_too_large' | 'malformed';
 
-const ANSWERS: Record<ClientErrorReason, { code: string; message: string }> = {
+const ANSWERS: Record<ClientErrorReason, DomainError> = {
   headers_timeout: { code: 'REQUEST_TIMEOUT', message: 'the request headers did not arrive in time' },
   body_timeout: { code: 'REQUEST_TIMEOUT', message: 'the request body did not arrive in time' },
   headers_too_large: { code: 'HEADERS_TOO_LARGE', message: 'the request headers are too large' },

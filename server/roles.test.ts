@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planOf } from './platform.ts';
-import { ROLES } from './roles.ts';
+import { planOf, ROLES } from './roles.ts';
 
 describe('what each role runs', () => {
   it('splits the platform so that every part runs somewhere, and ClickHouse work runs where ClickHouse is', () => {

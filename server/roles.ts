@@ -25,3 +25,37 @@ export type Role = (typeof ROLES)[number];
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
+
+/** What one process runs: the capabilities server/platform.ts starts (server/capabilities/). */
+export interface Plan {
+  /** The participant API with the risk engine and the tap. */
+  switch: boolean;
+  /** The writers of the tap's streams into ClickHouse. */
+  ingest: boolean;
+  /** The operator console: dashboards, alerts, rules, payment look-up, the live feed's sockets. */
+  console: boolean;
+  /** The BullMQ worker that delivers alerts to participants' webhooks. */
+  webhookWorker: boolean;
+  /** The API that reads ClickHouse: participant analytics, reports and their schedules, backtests, jobs, SQL. */
+  clickhouseApi: boolean;
+  /** The BullMQ workers that read ClickHouse: minute monitors, scheduled reports, backtests. */
+  clickhouseJobs: boolean;
+  /** ClickHouse open (and migrated) in this process. */
+  clickhouse: boolean;
+}
+
+export function planOf(role: Role, serverClickHouse: boolean): Plan {
+  const runs = (r: Exclude<Role, 'all'>) => role === 'all' || role === r;
+  // Embedded ClickHouse has one process per data directory: the ingest node's.
+  const clickhouseApi = role === 'all' || (role === 'ingest' && !serverClickHouse) || (role === 'console' && serverClickHouse);
+  const clickhouseJobs = role === 'all' || (role === 'ingest' && !serverClickHouse) || (role === 'worker' && serverClickHouse);
+  return {
+    switch: runs('switch'),
+    ingest: runs('ingest'),
+    console: runs('console'),
+    webhookWorker: runs('worker'),
+    clickhouseApi,
+    clickhouseJobs,
+    clickhouse: runs('ingest') || clickhouseApi || clickhouseJobs,
+  };
+}

@@ -4,14 +4,14 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Payer, RiskAssessment } from '../domain/transaction.ts';
 import { createStreamTap } from '../ingest/tap-stream.ts';
-import { createApproveAllScorer } from '../rules/approve-all-scorer.ts';
+import { createApproveAllScorer } from '../rules/test-support/approve-all-scorer.ts';
 import { startTestRedis, type TestRedis } from '../rules/test-support/redis.ts';
 import type { ConfigFile } from '../server/config/schema.ts';
 import { authorize } from './authorize.ts';
 import type { SwitchDeps } from './deps.ts';
 import { createFxTable } from './fx.ts';
 import { createLedger, type Ledger } from './ledger.ts';
-import { merchantQr } from './merchant-qr.ts';
+import { merchantQr } from './issued-qr.ts';
 import { newPaymentId } from './payment-id.ts';
 import { createRegistry } from './registry.ts';
 

@@ -4,7 +4,7 @@ import { paymentAnswer, type PaymentAnswer } from './payment-view.ts';
 
 /**
  * How long a repeat waits for the first attempt of its txnId to finish. A participant that
- * timed out resends while the first attempt is still running; CONTRACT.md promises it the
+ * timed out resends while the first attempt is still running; docs/api.md promises it the
  * first answer, so it waits for that rather than being told to come back. A healthy attempt
  * takes milliseconds; one held up by a Redis outage (several round trips, each up to the
  * 1 s command timeout and its retries) can outlast this, and the repeat then gets 409

@@ -30,7 +30,3 @@ export function currencyByCode(code: string): Currency | undefined {
 export function currencyByNumeric(numeric: string): Currency | undefined {
   return byNumeric.get(numeric);
 }
-
-export function knownCurrencyCodes(): string[] {
-  return CURRENCIES.map((c) => c.code);
-}

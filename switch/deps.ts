@@ -2,6 +2,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import type { Scorer, Tap } from '../domain/ports.ts';
 import type { MessageType, SwitchedMessage, TransactionEvent } from '../domain/transaction.ts';
 import type { FxTable } from './fx.ts';
+import type { LateObserver } from './late-observer.ts';
 import type { Ledger } from './ledger.ts';
 import type { Registry } from './registry.ts';
 
@@ -20,6 +21,11 @@ export interface SwitchDeps {
    * throw or block: the participant's answer does not wait for it.
    */
   observe?(event: TransactionEvent): void;
+  /**
+   * Told of commits whose reply was lost, to observe those that ran once Redis answers
+   * again (late-observer.ts). Give one wherever `observe` is given; its owner closes it.
+   */
+  lateObserver?: LateObserver;
   /**
    * Redis commands issued right after the commit, on the same connection and in the same
    * tick, so they travel in the commit's write and run after it (the risk engine's

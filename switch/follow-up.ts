@@ -1,30 +1,19 @@
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
-import type { MessageType, SwitchedMessage, TapEvent } from '../domain/transaction.ts';
+import type { MessageType, SwitchedMessage } from '../domain/transaction.ts';
+import { arrivalOf, scoreAndCommit, tapRefusal, type Arrival } from './authorisation-sequence.ts';
+import { claimTxn } from './claim-txn.ts';
 import { currencyByCode, type Currency } from './currency.ts';
 import type { SwitchDeps } from './deps.ts';
 import type { StoredPayment } from './ledger.ts';
 import { amountInRange, convert, formatAmount, parseAmount, parseDecimal } from './money.ts';
 import { paymentAnswer, type PaymentAnswer } from './payment-view.ts';
-import { claimTxn } from './claim-txn.ts';
 import { requestHash } from './stable-json.ts';
-import { isStoreUnavailable, STORE_UNAVAILABLE } from './store-unavailable.ts';
-import { lateObserverOf } from './late-observer.ts';
 
 export interface FollowUpRequest {
   /** Idempotency key of the follow-up; a reversal without one can happen only once anyway. */
   txnId?: string;
   amount?: { value: string; currency: string };
 }
-
-const REJECTION_MESSAGES: Record<string, string> = {
-  PAYMENT_NOT_FOUND: 'no such payment',
-  ORIGINAL_NOT_APPROVED: 'only an approved payment can be refunded or reversed',
-  ALREADY_REVERSED: 'the payment was already reversed',
-  ALREADY_REFUNDED: 'a refunded payment cannot be reversed',
-  REVERSAL_WINDOW_CLOSED: 'the reversal window has closed; send a refund instead',
-  REFUND_EXCEEDS_PAYMENT: 'the refunds would exceed the payment',
-  SETTLEMENT_ROUNDS_TO_ZERO: "the refund is worth less than one minor unit of the wallet's currency",
-};
 
 /** Who may see a payment: the payer's wallet and the merchant's acquirer. */
 export function isPartyTo(participantId: string, p: StoredPayment): boolean {
@@ -42,40 +31,25 @@ export async function followUp(
   originalPaymentId: string,
   request: FollowUpRequest,
 ): Promise<Result<PaymentAnswer, DomainError>> {
-  const started = process.hrtime.bigint();
-  const receivedAt = deps.now();
-  try {
-    const outcome = await followUpChecked(deps, callerId, type, originalPaymentId, request, started, receivedAt);
-    if (!outcome.ok) {
-      await deps.tap.appendRejected({
-        paymentId: deps.newPaymentId(type),
-        messageType: 'rejected',
-        requested: type,
-        participant: callerId,
-        initiator: callerId,
-        originalPaymentId,
-        ...(request.txnId ? { txnId: request.txnId } : {}),
-        rejectCode: outcome.error.code,
-        ...(request.amount ? { amount: request.amount } : {}),
-        receivedAt,
-      });
-    }
-    return outcome;
-  } catch (e) {
-    // Redis gave no answer: refused as a whole, safe to send again (see STORE_UNAVAILABLE).
-    if (isStoreUnavailable(e)) return err(STORE_UNAVAILABLE);
-    throw e;
-  }
+  const arrival = arrivalOf(deps);
+  const refused = {
+    requested: type,
+    participant: callerId,
+    initiator: callerId,
+    originalPaymentId,
+    ...(request.txnId ? { txnId: request.txnId } : {}),
+    ...(request.amount ? { amount: request.amount } : {}),
+  };
+  return tapRefusal(deps, arrival, () => refused, () => followUpClaimed(deps, callerId, type, originalPaymentId, request, arrival));
 }
 
-async function followUpChecked(
+async function followUpClaimed(
   deps: SwitchDeps,
   callerId: string,
   type: Exclude<MessageType, 'payment'>,
   originalPaymentId: string,
   request: FollowUpRequest,
-  started: bigint,
-  receivedAt: number,
+  arrival: Arrival,
 ): Promise<Result<PaymentAnswer, DomainError>> {
   // The txnId is claimed before the payment is read: a repeat gets the first answer whatever
   // the payment has become since (refunded in full, reversed, expired), never a check of it.
@@ -84,74 +58,52 @@ async function followUpChecked(
   const paymentId = deps.newPaymentId(type);
   const claimed = await claimTxn(deps.ledger, callerId, txnId, bodyHash, paymentId);
   if ('answered' in claimed) return claimed.answered;
-  const claim = { token: claimed.claimed };
+  const claimToken = claimed.claimed;
 
   let checked: Result<CheckedFollowUp, DomainError>;
   try {
     checked = await checkFollowUp(deps, callerId, type, originalPaymentId, request);
     // Refused before anything was written: the txnId is free again, for a corrected request too.
-    if (!checked.ok) await deps.ledger.release(callerId, txnId, claim.token);
+    if (!checked.ok) await deps.ledger.release(callerId, txnId, claimToken);
   } catch (e) {
-    deps.ledger.releaseSoon(callerId, txnId, claim.token);
+    deps.ledger.releaseSoon(callerId, txnId, claimToken);
     throw e;
   }
   if (!checked.ok) return checked;
   const { original, amountCurrency, walletCurrency, usd, amountMinor, creditMinor, usdMinor } = checked.value;
-  const o = original.record;
+  const paid = original.record;
 
   const message: SwitchedMessage = {
-    ...o,
+    ...paid,
     paymentId,
     messageType: type,
-    originalPaymentId: o.paymentId,
+    originalPaymentId: paid.paymentId,
     initiator: callerId,
     txnId,
     amount: { value: formatAmount(amountMinor, amountCurrency), currency: amountCurrency.code },
     amountUsd: formatAmount(usdMinor, usd),
-    settlement: { value: formatAmount(creditMinor, walletCurrency), currency: walletCurrency.code, fxRate: o.settlement.fxRate },
-    receivedAt,
+    settlement: { value: formatAmount(creditMinor, walletCurrency), currency: walletCurrency.code, fxRate: paid.settlement.fxRate },
+    receivedAt: arrival.receivedAt,
   };
-  let outcome: Awaited<ReturnType<SwitchDeps['ledger']['commitFollowUp']>>;
-  let event: TapEvent;
-  try {
-    const riskStarted = process.hrtime.bigint();
-    const risk = await deps.scorer.score(message);
-    const riskLatencyUs = Number((process.hrtime.bigint() - riskStarted) / 1000n);
-    event = {
-      ...message,
-      risk,
-      riskLatencyUs,
-      switchLatencyUs: Number((process.hrtime.bigint() - started) / 1000n),
-      decidedAt: deps.now(),
-    };
-    outcome = await deps.ledger.commitFollowUp({
-      claimToken: claim.token,
+  const committed = await scoreAndCommit(deps, arrival, message, claimToken, (scored) =>
+    deps.ledger.commitFollowUp({
+      claimToken,
       bodyHash,
-      record: { ...message, risk, riskLatencyUs },
+      record: scored.event,
       original,
-      allowed: risk.decision !== 'decline',
+      allowed: scored.allowed,
       amountMinor,
       creditMinor,
-      reversalDeadline: o.receivedAt + deps.reversalWindowMs,
+      reversalDeadline: paid.receivedAt + deps.reversalWindowMs,
       walletMinorUnits: walletCurrency.minorUnits,
-      tap: { stream: deps.tap.stream, entry: deps.tap.encode(event) },
-      after: deps.recordOutcome ? (commands) => deps.recordOutcome!(commands, message) : undefined,
-    });
-  } catch (e) {
-    deps.ledger.releaseSoon(callerId, txnId, claim.token);
-    // The commit may have run with its reply lost: observed once Redis tells (late-observer.ts).
-    if (isStoreUnavailable(e)) lateObserverOf(deps)?.add(paymentId);
-    throw e;
-  }
-  if ('lost' in outcome) {
-    return err({ code: 'PROCESSING_TIMEOUT', message: 'the request took too long and was not committed; retry' });
-  }
-  if (outcome.status === 'REJECTED') {
-    return err({ code: outcome.code, message: REJECTION_MESSAGES[outcome.code] ?? outcome.code });
-  }
+      tap: scored.tap,
+      after: scored.after,
+    }),
+  );
+  if (!committed.ok) return committed;
+  // Read back: the commit decides what is credited (what is left of the payment).
   const stored = await deps.ledger.load(paymentId);
   if (!stored) throw new Error(`follow-up ${paymentId} committed but not readable`);
-  deps.observe?.({ ...event, status: outcome.status, ...(outcome.code ? { declineCode: outcome.code } : {}) });
   return ok(paymentAnswer(stored));
 }
 

@@ -37,4 +37,24 @@ describe('late observer', () => {
     expect(late.pending()).toBe(0);
     expect(observed).toEqual([]);
   });
+
+  it('once closed, forgets what waits, stops asking and observes nothing', async () => {
+    const observed: TransactionEvent[] = [];
+    let reads = 0;
+    const late = createLateObserver(
+      async () => {
+        reads++;
+        throw new Error('Connection is closed.');
+      },
+      (e) => observed.push(e),
+      { retryEveryMs: 5 },
+    );
+    late.add('pay_3');
+    await until(() => reads > 0);
+    late.close();
+    const readsAtClose = reads;
+    late.add('pay_4');
+    await new Promise((r) => setTimeout(r, 30));
+    expect([late.pending(), reads, observed]).toEqual([0, readsAtClose, []]);
+  });
 });

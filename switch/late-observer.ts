@@ -1,5 +1,5 @@
-import type { TapEvent, TransactionEvent } from '../domain/transaction.ts';
-import type { SwitchDeps } from './deps.ts';
+import type { TransactionEvent } from '../domain/transaction.ts';
+import type { StoredPayment } from './ledger.ts';
 
 /** How often Redis is asked again, and for how long at most. */
 const RETRY_EVERY_MS = 1000;
@@ -14,21 +14,29 @@ const GIVE_UP_MS = 10 * 60_000;
  * A read issued after the commit on the same connection runs after it (ioredis sends a
  * command it gave up on again, first, after reconnecting), so "not there" means it never
  * will be. Kept in this process only: a crash meanwhile loses it, as it would the answer.
+ * Whoever builds the switch creates it (with the switch's ledger and observer) and closes it.
  */
 export interface LateObserver {
   add(paymentId: string): void;
   /** paymentIds waiting for Redis (for tests and stats). */
   pending(): number;
+  /** Stops asking and forgets what waits: once no payment is switched here any more. */
+  close(): void;
 }
 
 export function createLateObserver(
-  load: SwitchDeps['ledger']['load'],
+  load: (paymentId: string) => Promise<StoredPayment | undefined>,
   observe: (event: TransactionEvent) => void,
   options: { retryEveryMs?: number } = {},
 ): LateObserver {
   const waiting = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
   let running = false;
+  let closed = false;
+  const stop = () => {
+    clearInterval(timer);
+    timer = undefined;
+  };
   const sweep = async () => {
     if (running) return;
     running = true;
@@ -38,45 +46,33 @@ export function createLateObserver(
           waiting.delete(paymentId);
           continue;
         }
-        let stored: Awaited<ReturnType<typeof load>>;
+        let stored: StoredPayment | undefined;
         try {
           stored = await load(paymentId);
         } catch {
           return; // Redis still not answering: the next sweep tries again.
         }
+        if (closed) return;
         waiting.delete(paymentId);
         if (!stored) continue;
-        // The stored record is the tap's entry: the whole event but its outcome.
-        const event = stored.record as unknown as TapEvent;
-        observe({ ...event, status: stored.status, ...(stored.declineCode ? { declineCode: stored.declineCode } : {}) });
+        observe({ ...stored.record, status: stored.status, ...(stored.declineCode ? { declineCode: stored.declineCode } : {}) });
       }
     } finally {
       running = false;
-      if (waiting.size === 0 && timer) {
-        clearInterval(timer);
-        timer = undefined;
-      }
+      if (waiting.size === 0) stop();
     }
   };
   return {
     add(paymentId) {
+      if (closed) return;
       waiting.set(paymentId, Date.now());
       timer ??= setInterval(() => void sweep(), options.retryEveryMs ?? RETRY_EVERY_MS).unref();
     },
     pending: () => waiting.size,
+    close() {
+      closed = true;
+      waiting.clear();
+      stop();
+    },
   };
-}
-
-const observers = new WeakMap<SwitchDeps, LateObserver>();
-
-/** The late observer of these deps (one per switch), or undefined when nothing observes. */
-export function lateObserverOf(deps: SwitchDeps): LateObserver | undefined {
-  if (!deps.observe) return undefined;
-  let late = observers.get(deps);
-  if (!late) {
-    const observe = deps.observe.bind(deps);
-    late = createLateObserver((id) => deps.ledger.load(id), observe);
-    observers.set(deps, late);
-  }
-  return late;
 }

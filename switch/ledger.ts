@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import type { PaymentStatus, RiskAssessment, SwitchedMessage } from '../domain/transaction.ts';
+import { defineScripts } from '../domain/redis-scripts.ts';
+import type { DomainError } from '../domain/result.ts';
+import type { PaymentStatus, TapEvent } from '../domain/transaction.ts';
 
 /**
  * The switch's operational store in Redis (AOF): txnId claims for idempotency, the
@@ -8,14 +9,9 @@ import type { PaymentStatus, RiskAssessment, SwitchedMessage } from '../domain/t
  * Each commit is one Lua script, so a payment is either fully recorded or not at all.
  */
 
-export interface PaymentRecord extends SwitchedMessage {
-  risk: RiskAssessment;
-  /** Microseconds the risk step took. */
-  riskLatencyUs: number;
-}
-
 export interface StoredPayment {
-  record: PaymentRecord;
+  /** The tap's entry of the message, stored as it was streamed: the event but its outcome. */
+  record: TapEvent;
   status: PaymentStatus;
   declineCode: string;
   amountMinor: bigint;
@@ -30,6 +26,24 @@ export type Claim =
   | { kind: 'conflict' }
   | { kind: 'in-progress' };
 
+/**
+ * What a commit did: decided the message's status, refused it with nothing written (a
+ * follow-up the payment no longer allows), or found its claim gone (taken after expiring).
+ */
+export type CommitOutcome = { status: PaymentStatus; declineCode: string } | { rejected: DomainError } | { lost: true };
+
+/** What commitFollowUp-5.lua refuses, in words. */
+const FOLLOW_UP_REFUSALS = {
+  PAYMENT_NOT_FOUND: 'no such payment',
+  ORIGINAL_NOT_APPROVED: 'only an approved payment can be refunded or reversed',
+  ALREADY_REVERSED: 'the payment was already reversed',
+  ALREADY_REFUNDED: 'a refunded payment cannot be reversed',
+  REVERSAL_WINDOW_CLOSED: 'the reversal window has closed; send a refund instead',
+  REFUND_EXCEEDS_PAYMENT: 'the refunds would exceed the payment',
+  SETTLEMENT_ROUNDS_TO_ZERO: "the refund is worth less than one minor unit of the wallet's currency",
+} as const;
+type FollowUpRefusal = keyof typeof FOLLOW_UP_REFUSALS;
+
 export interface LedgerOptions {
   idempotencyTtlMs: number;
   retentionMs: number;
@@ -37,17 +51,12 @@ export interface LedgerOptions {
   claimTtlMs?: number;
 }
 
-const SCRIPTS = {
-  commitPayment: { file: 'commitPayment-5.lua', keys: 5 },
-  commitFollowUp: { file: 'commitFollowUp-5.lua', keys: 5 },
-  releaseClaim: { file: 'releaseClaim-1.lua', keys: 1 },
-} as const;
-
-type ScriptedRedis = Redis & {
+/** The ledger's scripts (lua/): each commit, and the compare-and-delete of a claim. */
+interface LedgerScripts {
   commitPayment(...args: string[]): Promise<[string, string]>;
   commitFollowUp(...args: string[]): Promise<[string, string]>;
   releaseClaim(key: string, value: string): Promise<number>;
-};
+}
 
 /**
  * Runs a commit script with whatever must follow it. Both are issued in the same tick on
@@ -57,11 +66,11 @@ type ScriptedRedis = Redis & {
  * failed follower (a velocity counter) never fails the payment.
  */
 function commitWith(
-  redis: Redis,
-  commit: (r: ScriptedRedis) => Promise<[string, string]>,
+  redis: Redis & LedgerScripts,
+  commit: (scripted: LedgerScripts) => Promise<[string, string]>,
   after?: (commands: Redis) => void,
 ): Promise<[string, string]> {
-  const reply = commit(redis as ScriptedRedis);
+  const reply = commit(redis);
   try {
     after?.(redis);
   } catch {
@@ -69,14 +78,6 @@ function commitWith(
     // turn a committed payment into an error (deps.recordOutcome counts its own failures).
   }
   return reply;
-}
-
-export function defineLedgerScripts(redis: Redis): void {
-  for (const [name, script] of Object.entries(SCRIPTS)) {
-    if ((redis as unknown as Record<string, unknown>)[name]) continue;
-    const lua = readFileSync(new URL(`./lua/${script.file}`, import.meta.url), 'utf8');
-    redis.defineCommand(name, { numberOfKeys: script.keys, lua });
-  }
 }
 
 const txnKey = (participant: string, txnId: string) => `txn:${participant}:${txnId}`;
@@ -94,12 +95,12 @@ function holderOf(current: string, bodyHash: string): Holder {
   return { kind: 'in-progress' };
 }
 
-export function createLedger(redis: Redis, options: LedgerOptions) {
-  defineLedgerScripts(redis);
+export function createLedger(connection: Redis, options: LedgerOptions) {
+  const redis = defineScripts<LedgerScripts>(connection, new URL('./lua/', import.meta.url));
   const claimTtlMs = options.claimTtlMs ?? 30_000;
   const release = async (participant: string, txnId: string, token: string): Promise<void> => {
     // Compare and delete in one script: nothing can take the key in between.
-    await (redis as ScriptedRedis).releaseClaim(txnKey(participant, txnId), token);
+    await redis.releaseClaim(txnKey(participant, txnId), token);
   };
 
   // Claims to give back once Redis answers again (see releaseSoon), tried once a second
@@ -111,13 +112,13 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
   const retryReleases = () => {
     if (redis.status === 'end') unreleased.clear();
     if (redis.status === 'ready') {
-      for (const [id, r] of unreleased) {
-        if (Date.now() - r.since > RELEASE_GIVE_UP_MS) unreleased.delete(id);
-        if (r.trying || !unreleased.has(id)) continue;
-        r.trying = true;
-        release(r.participant, r.txnId, r.token).then(
+      for (const [id, claim] of unreleased) {
+        if (Date.now() - claim.since > RELEASE_GIVE_UP_MS) unreleased.delete(id);
+        if (claim.trying || !unreleased.has(id)) continue;
+        claim.trying = true;
+        release(claim.participant, claim.txnId, claim.token).then(
           () => unreleased.delete(id),
-          () => (r.trying = false),
+          () => (claim.trying = false),
         );
       }
     }
@@ -173,24 +174,24 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
     async commitPayment(args: {
       claimToken: string;
       bodyHash: string;
-      record: PaymentRecord;
+      record: TapEvent;
       allowed: boolean;
       amountMinor: bigint;
       settleMinor: bigint;
       issuer: { openingBalance: bigint; perPaymentLimit: bigint; dailyLimit: bigint };
       tap: { stream: string; entry: string };
       after?: (commands: Redis) => void;
-    }): Promise<{ status: PaymentStatus; declineCode: string } | { lost: true }> {
-      const r = args.record;
-      const day = new Date(r.receivedAt).toISOString().slice(0, 10).replaceAll('-', '');
-      const [status, declineCode] = await commitWith(redis, (p) => p.commitPayment(
-        txnKey(r.initiator, r.txnId),
-        paymentKey(r.paymentId),
-        walletKey(r.participant, r.payer.walletId),
-        `walletday:${r.participant}:${r.payer.walletId}:${day}`,
+    }): Promise<CommitOutcome> {
+      const { record } = args;
+      const day = new Date(record.receivedAt).toISOString().slice(0, 10).replaceAll('-', '');
+      const [status, declineCode] = await commitWith(redis, (scripted) => scripted.commitPayment(
+        txnKey(record.initiator, record.txnId),
+        paymentKey(record.paymentId),
+        walletKey(record.participant, record.payer.walletId),
+        `walletday:${record.participant}:${record.payer.walletId}:${day}`,
         args.tap.stream,
         args.claimToken,
-        `D|${args.bodyHash}|${r.paymentId}`,
+        `D|${args.bodyHash}|${record.paymentId}`,
         // The tap's entry is a superset of the record: serialised once, stored and streamed.
         args.tap.entry,
         args.allowed ? '1' : '0',
@@ -210,7 +211,7 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
     async commitFollowUp(args: {
       claimToken: string;
       bodyHash: string;
-      record: PaymentRecord;
+      record: TapEvent;
       original: StoredPayment;
       allowed: boolean;
       amountMinor: bigint;
@@ -219,49 +220,53 @@ export function createLedger(redis: Redis, options: LedgerOptions) {
       walletMinorUnits: number;
       tap: { stream: string; entry: string };
       after?: (commands: Redis) => void;
-    }): Promise<{ status: PaymentStatus | 'REJECTED'; code: string } | { lost: true }> {
-      const r = args.record;
-      const o = args.original.record;
-      const [status, code] = await commitWith(redis, (p) => p.commitFollowUp(
-        txnKey(r.initiator, r.txnId),
-        paymentKey(o.paymentId),
-        paymentKey(r.paymentId),
-        walletKey(o.participant, o.payer.walletId),
+    }): Promise<CommitOutcome> {
+      const { record } = args;
+      const original = args.original.record;
+      const [status, code] = await commitWith(redis, (scripted) => scripted.commitFollowUp(
+        txnKey(record.initiator, record.txnId),
+        paymentKey(original.paymentId),
+        paymentKey(record.paymentId),
+        walletKey(original.participant, original.payer.walletId),
         args.tap.stream,
         args.claimToken,
-        `D|${args.bodyHash}|${r.paymentId}`,
+        `D|${args.bodyHash}|${record.paymentId}`,
         args.tap.entry,
-        r.messageType,
+        record.messageType,
         args.allowed ? '1' : '0',
         args.amountMinor.toString(),
         args.creditMinor.toString(),
-        String(r.receivedAt),
+        String(record.receivedAt),
         String(args.reversalDeadline),
         String(options.retentionMs),
         String(options.idempotencyTtlMs),
         String(args.walletMinorUnits),
       ), args.after);
       if (status === 'LOST_CLAIM') return { lost: true };
-      return { status: status as PaymentStatus | 'REJECTED', code };
+      if (status === 'REJECTED') {
+        const refusal = code as FollowUpRefusal;
+        return { rejected: { code: refusal, message: FOLLOW_UP_REFUSALS[refusal] ?? code } };
+      }
+      return { status: status as PaymentStatus, declineCode: code };
     },
 
     async load(paymentId: string): Promise<StoredPayment | undefined> {
-      const h = await redis.hgetall(paymentKey(paymentId));
-      if (!h.record) return undefined;
+      const fields = await redis.hgetall(paymentKey(paymentId));
+      if (!fields.record) return undefined;
       return {
-        record: JSON.parse(h.record) as PaymentRecord,
-        status: h.status as PaymentStatus,
-        declineCode: h.declineCode ?? '',
-        amountMinor: BigInt(h.amountMinor ?? '0'),
-        settleMinor: BigInt(h.settleMinor ?? '0'),
-        refundedMinor: BigInt(h.refundedMinor ?? '0'),
-        reversed: h.reversed === '1',
+        record: JSON.parse(fields.record) as TapEvent,
+        status: fields.status as PaymentStatus,
+        declineCode: fields.declineCode ?? '',
+        amountMinor: BigInt(fields.amountMinor ?? '0'),
+        settleMinor: BigInt(fields.settleMinor ?? '0'),
+        refundedMinor: BigInt(fields.refundedMinor ?? '0'),
+        reversed: fields.reversed === '1',
       };
     },
 
     async walletBalance(participant: string, walletId: string): Promise<bigint | undefined> {
-      const v = await redis.hget(walletKey(participant, walletId), 'balance');
-      return v === null ? undefined : BigInt(v);
+      const balance = await redis.hget(walletKey(participant, walletId), 'balance');
+      return balance === null ? undefined : BigInt(balance);
     },
   };
 }

@@ -1,9 +1,9 @@
-import { err, ok, type DomainError, type Result } from '../domain/result.ts';
+import { ok, type DomainError } from '../domain/result.ts';
 import type { Direction, Payer } from '../domain/transaction.ts';
 import { currencyByCode, type Currency } from './currency.ts';
 import type { SwitchDeps } from './deps.ts';
 import type { FxQuote } from './fx.ts';
-import { resolveMerchant } from './merchant-qr.ts';
+import { resolveMerchant } from './issued-qr.ts';
 import { amountInRange, formatAmount, parseAmount } from './money.ts';
 import { createQrDecoder } from './qr/index.ts';
 import type { Merchant, Participant } from './registry.ts';
@@ -28,6 +28,12 @@ export interface PreparedPayment {
   amountUsd: string;
 }
 
+/**
+ * A payment checked, routed and priced, or refused before anything was written: then with
+ * the merchant it was checked against once its QR named one (the tap records it).
+ */
+export type Preparation = { ok: true; value: PreparedPayment } | { ok: false; error: DomainError; merchant?: Merchant };
+
 /** Static merchant QRs repeat: each distinct payload is decoded once (bounded memory). */
 const decodeQr = createQrDecoder();
 
@@ -35,18 +41,19 @@ export function preparePayment(
   deps: SwitchDeps,
   participantId: string,
   request: PaymentRequest,
-): Result<PreparedPayment, DomainError & { merchant?: Merchant }> {
+): Preparation {
+  const refuse = (error: DomainError): Preparation => ({ ok: false, error });
   const participant = deps.registry.participant(participantId);
-  if (!participant) return err({ code: 'PARTICIPANT_UNKNOWN', message: 'unknown participant' });
+  if (!participant) return refuse({ code: 'PARTICIPANT_UNKNOWN', message: 'unknown participant' });
   if (participant.kind === 'acquirer' || !participant.issuer) {
-    return err({ code: 'PARTICIPANT_NOT_A_WALLET', message: 'only wallets initiate payments' });
+    return refuse({ code: 'PARTICIPANT_NOT_A_WALLET', message: 'only wallets initiate payments' });
   }
   const qr = decodeQr(request.qr.payload);
-  if (!qr.ok) return err({ code: qr.error.code, message: qr.error.message });
+  if (!qr.ok) return refuse({ code: qr.error.code, message: qr.error.message });
   const resolved = resolveMerchant(deps.registry, qr.value);
-  if (!resolved.ok) return resolved;
+  if (!resolved.ok) return refuse(resolved.error);
   const merchant = resolved.value;
-  const rejectFor = (e: DomainError) => err({ ...e, merchant });
+  const rejectFor = (error: DomainError): Preparation => ({ ok: false, error, merchant });
   const direction = routeDirection(participant.kind, merchant.country, deps.registry.gateway.homeCountry);
   if (!direction.ok) return rejectFor(direction.error);
 

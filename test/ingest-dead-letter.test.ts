@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { sampleEvent } from '../bench/traffic/tap-events.ts';
 import { DEAD_LETTER_RULE_ID } from '../analytics/alerts/dead-letter-alert.ts';
 import { readDeadLetters } from '../ingest/dead-letters.ts';
-import { ALERT_EVENTS_STREAM } from '../server/alerting.ts';
+import { ALERT_EVENTS_STREAM } from '../server/capabilities/alerting.ts';
 import { AUDIT_STREAM, createStreamAuditLog } from '../server/audit-stream.ts';
 import { openClickHouse } from '../server/clickhouse.ts';
 import { startRedisServer, type RedisProcess } from '../server/redis-process.ts';

@@ -11,7 +11,7 @@ import { signedHeaders, type SignedOptions } from './support/signed-request.ts';
 import { eventually, scalar } from './support/traffic.ts';
 
 /*
- * Logs hold no secrets (STYLE.md: never a secret, a full wallet id or a full IP in a log
+ * Logs hold no secrets (docs/conventions.md: never a secret, a full wallet id or a full IP in a log
  * line). The platform runs in this process with the production logger options
  * (server/platform.ts loggerOptions) at level debug, writing to a captured stream, through a
  * realistic mix of traffic and its shutdown; then every captured line is searched for:

@@ -1,16 +1,9 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signed } from './support/signed-request.ts';
-import { repoRoot, startTestPlatform } from './support/platform.ts';
+import { startTestPlatform } from './support/platform.ts';
+import { readPublicVectors } from '../switch/qr/vectors/public-vectors.ts';
 
-const vectors = readFileSync(path.join(repoRoot, '..', 'shared', 'data', 'emvco-mpm-vectors.tsv'), 'utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '' && !line.startsWith('#'))
-  .map((line) => {
-    const [expected, payload] = line.split('\t');
-    return { expected: expected!.trim(), payload: payload!.trim() };
-  });
+const vectors = readPublicVectors();
 
 describe('POST /v1/qr/decode', () => {
   let platform: Awaited<ReturnType<typeof startTestPlatform>>;

@@ -15,7 +15,7 @@ import { createSignedClient } from '../bench/traffic/signed-client.ts';
 import { DEFAULT_TAP_STREAM } from '../ingest/tap-stream.ts';
 import { streamLag } from '../ingest/stream-lag.ts';
 import { DEFAULT_WRITER_GROUP } from '../ingest/writer-options.ts';
-import { ALERT_EVENTS_STREAM } from '../server/alerting.ts';
+import { ALERT_EVENTS_STREAM } from '../server/capabilities/alerting.ts';
 import { freeLoopbackPort } from '../server/redis-process.ts';
 import { devCredentials, startTestPlatform } from './support/platform.ts';
 import { signed } from './support/signed-request.ts';

@@ -107,7 +107,7 @@ const NO_RULE = 'matrix-no-such-rule';
 const NO_LIST = 'matrix-no-such-list';
 const NO_JOB = 'backtest-00000000-0000-0000-0000-000000000000';
 const NO_SCHEDULE = 'matrix-no-such-schedule';
-const DOCS = 'the OpenAPI UI (CONTRACT.md: GET /docs): describes the interface, holds no data';
+const DOCS = 'the OpenAPI UI (docs/api.md: GET /docs): describes the interface, holds no data';
 
 /**
  * The matrix. Keys are `METHOD URL` as registered; every GET's HEAD twin is expected too
@@ -116,10 +116,10 @@ const DOCS = 'the OpenAPI UI (CONTRACT.md: GET /docs): describes the interface, 
 const MATRIX: Record<string, Entry> = {
   /* public */
   // Public as a bare up/down; its details only with the monitoring token or an admin session (tested below).
-  'GET /health': { expect: publicRoute('liveness for load balancers (CONTRACT.md): up or down, naming what is down'), probe: at('/health') },
-  // The Prometheus scrape (CONTRACT.md): load, errors and refusals say how near its limits the node is.
+  'GET /health': { expect: publicRoute('liveness for load balancers (docs/api.md): up or down, naming what is down'), probe: at('/health') },
+  // The Prometheus scrape (docs/api.md): load, errors and refusals say how near its limits the node is.
   'GET /metrics': { expect: { ...(operators('admin') as Record<Caller, Outcome>), monitoring: 'allow' }, probe: at('/metrics') },
-  'GET /openapi.json': { expect: publicRoute('the interface description every caller needs (CONTRACT.md)'), probe: at('/openapi.json') },
+  'GET /openapi.json': { expect: publicRoute('the interface description every caller needs (docs/api.md)'), probe: at('/openapi.json') },
   'GET /docs': { expect: publicRoute(DOCS), probe: at('/docs') },
   // fastify reports the prefix route `/docs` once; only its HEAD twin reaches onRoute as `/docs/`.
   'HEAD /docs/': { expect: publicRoute(DOCS), probe: at('/docs/') },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { defineScripts } from '../../domain/redis-scripts.ts';
+import type { ErrorCode } from '../../domain/error-codes.ts';
 import { err, ok, type DomainError, type Result } from '../../domain/result.ts';
 import type { RiskReason, TransactionEvent } from '../../domain/transaction.ts';
 import { severityOf, type Alert, type AlertEvent, type AlertStatus, type Disposition, type Severity } from './alert.ts';
@@ -48,24 +49,20 @@ export interface MonitorAlertInput {
   details: unknown;
 }
 
-type ScriptedRedis = Redis & {
+/** Raising (and grouping) an alert, and changing one: one script each (lua/). */
+interface AlertScripts {
   raiseAlert(...args: string[]): Promise<string[]>;
   changeAlert(...args: string[]): Promise<string[]>;
-};
+}
 
 const INDEX = 'alerts:index';
 
+/** The codes changeAlert-1.lua refuses an action with (held beside the script by a test). */
+export const ALERT_REFUSALS = ['ALERT_NOT_FOUND', 'ALERT_ALREADY_RESOLVED', 'ALERT_ALREADY_ACKNOWLEDGED', 'ALERT_ACTION_UNKNOWN'] as const satisfies readonly ErrorCode[];
+
 export function createAlertStore(options: AlertStoreOptions) {
-  const redis = options.redis as ScriptedRedis;
+  const redis = defineScripts<AlertScripts>(options.redis, new URL('./lua/', import.meta.url));
   const now = options.now ?? Date.now;
-  for (const [name, file, keys] of [
-    ['raiseAlert', 'raiseAlert-3.lua', 3],
-    ['changeAlert', 'changeAlert-1.lua', 1],
-  ] as const) {
-    if (!(redis as unknown as Record<string, unknown>)[name]) {
-      redis.defineCommand(name, { numberOfKeys: keys, lua: readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8') });
-    }
-  }
 
   async function get(id: string): Promise<Alert | undefined> {
     const h = await redis.hgetall(`alert:${id}`);
@@ -215,7 +212,8 @@ export function createAlertStore(options: AlertStoreOptions) {
         `alert:${id}`, action, actor, String(now()), params.to ?? '', params.disposition ?? '', params.note ?? '',
       );
       if (outcome !== 'ok') {
-        return err({ code: value ?? 'ALERT_ACTION_FAILED', message: `${action} refused: ${(value ?? '').toLowerCase().replaceAll('_', ' ')}` });
+        const code = ALERT_REFUSALS.find((refusal) => refusal === value) ?? 'ALERT_ACTION_FAILED';
+        return err({ code, message: `${action} refused: ${(value ?? '').toLowerCase().replaceAll('_', ' ')}` });
       }
       const alert = await get(id);
       if (!alert) return err({ code: 'ALERT_NOT_FOUND', message: 'no such alert' });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { jobView, type JobView as GenericJobView } from '../jobs/job-view.ts';
 import { LIST_NAMES, type RuleStore, type Thresholds } from '../../rules/index.ts';
 import type { BacktestResult } from './backtest-tally.ts';
@@ -35,21 +35,23 @@ export interface BacktestJobs {
 /** Finished jobs are kept a week (at most this many), so their results can still be read. */
 const KEEP = { age: 7 * 24 * 3600, count: 500 };
 
-export function startBacktestJobs(options: {
-  redisUrl: string;
-  clickhouse: ClickHouseClient;
-  database: string;
-  store: Pick<RuleStore, 'lists'>;
-  thresholds: Thresholds;
-  cnyPerUsd: number;
-  /** Run the worker in this process (the platform does; a process that only serves the API may not). */
-  worker: boolean;
-  log: { warn(o: object, m: string): void; error(o: object, m: string): void };
-  pageSize?: number;
-}): BacktestJobs {
-  // BullMQ needs a connection that never gives up on a command.
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  connection.on('error', (e: Error) => options.log.warn({ err: e.message }, 'backtest queue connection error'));
+/** `connection`: one that never gives up on a command, as BullMQ needs; its owner closes it. */
+export function startBacktestJobs(
+  connection: Redis,
+  options: {
+    clickhouse: ClickHouseClient;
+    database: string;
+    store: Pick<RuleStore, 'lists'>;
+    thresholds: Thresholds;
+    /** CNY per USD as a decimal string, e.g. "7.12". */
+    cnyPerUsd: string;
+    /** Run the worker in this process (where the ClickHouse jobs run; a process that only serves the API does not). */
+    worker: boolean;
+    log: { warn(o: object, m: string): void; error(o: object, m: string): void };
+    pageSize?: number;
+  },
+): BacktestJobs {
+  const cnyPerUsd = Number(options.cnyPerUsd);
   const queue = new Queue<BacktestJobData, BacktestResult>(BACKTEST_QUEUE, { connection });
   const source = createTransactionSource(options.clickhouse, options.database);
   let closing = false;
@@ -69,7 +71,7 @@ export function startBacktestJobs(options: {
             dispositions: (ids, since) => alertDispositions(options.clickhouse, options.database, ids, since),
             lists: await lists(),
             thresholds: options.thresholds,
-            cnyPerUsd: options.cnyPerUsd,
+            cnyPerUsd,
             ...(options.pageSize ? { pageSize: options.pageSize } : {}),
             progress: (p) => job.updateProgress(p),
             cancelled: () => closing,
@@ -99,7 +101,6 @@ export function startBacktestJobs(options: {
       closing = true;
       await worker?.close();
       await queue.close();
-      await connection.quit().catch(() => undefined);
     },
   };
 }

@@ -4,7 +4,7 @@ import { parseError, type ClickHouseClient, type DataFormat } from '@clickhouse/
 import { err, ok, type Result } from '../../domain/result.ts';
 
 /**
- * The JSON result of reports and ad-hoc SQL (CONTRACT.md: `{ columns, rows, rowsRead,
+ * The JSON result of reports and ad-hoc SQL (docs/api.md: `{ columns, rows, rowsRead,
  * elapsedMs }`), read from the engine as it streams and written out as it was read. Rows
  * stay the bytes ClickHouse wrote: parsing and serialising a large answer again would hold
  * the event loop for seconds and the heap several times over. The answer is bounded in

@@ -27,7 +27,7 @@ export interface ReportContext {
 
 export type ReportFormat = 'json' | 'csv' | 'parquet';
 
-/** CONTRACT.md: the JSON result of reports and ad-hoc SQL, its rows as ClickHouse wrote them. */
+/** docs/api.md: the JSON result of reports and ad-hoc SQL, its rows as ClickHouse wrote them. */
 export type ReportResult = JsonResult;
 
 export interface ReportError {

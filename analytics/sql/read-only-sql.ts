@@ -34,7 +34,7 @@ export const DEFAULT_SQL_LIMITS: SqlLimits = {
   maxPending: 3,
 };
 
-/** CONTRACT.md: the JSON result shape shared with reports, its rows as the engine wrote them. */
+/** docs/api.md: the JSON result shape shared with reports, its rows as the engine wrote them. */
 export type SqlResult = JsonResult;
 
 export interface ReadOnlySql {

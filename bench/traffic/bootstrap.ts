@@ -63,7 +63,7 @@ async function call(
   return response.body;
 }
 
-/** The `{ error: { code, message } }` body of CONTRACT.md, or whatever came instead. */
+/** The `{ error: { code, message } }` body of docs/api.md, or whatever came instead. */
 export function errorCodeOf(body: unknown): string | undefined {
   if (!isRecord(body) || !isRecord(body.error)) return undefined;
   return typeof body.error.code === 'string' ? body.error.code : undefined;

@@ -19,7 +19,7 @@ export interface PayableMerchant {
   qrPayload: string;
 }
 
-/** The body of POST /v1/payments (CONTRACT.md). */
+/** The body of POST /v1/payments (docs/api.md). */
 export interface PaymentRequestBody {
   txnId: string;
   qr: { payload: string };

@@ -28,7 +28,7 @@ export interface SignedClient {
   close(): Promise<void>;
 }
 
-/** The participant API's authentication headers (CONTRACT.md), for one request. */
+/** The participant API's authentication headers (docs/api.md), for one request. */
 export function signedHeaders(
   signer: Signer,
   method: HttpMethod,

@@ -1,6 +1,6 @@
 /**
  * The operator API over fetch: bearer token on every call, JSON in and out, and every
- * failure turned into an ApiError carrying the `{ error: { code, message } }` of CONTRACT.md.
+ * failure turned into an ApiError carrying the `{ error: { code, message } }` of docs/api.md.
  */
 export class ApiError extends Error {
   constructor(status, code, message, details = {}) {

@@ -1,7 +1,7 @@
 import { io } from '/socket.io/socket.io.esm.min.js';
 
 /**
- * The live feed of CONTRACT.md: one socket per logged-in tab on namespace /console.
+ * The live feed of docs/api.md: one socket per logged-in tab on namespace /console.
  * It keeps the last five minutes of aggregates, so the overview has a history the moment
  * it opens, and fans events out to whichever page listens.
  */

@@ -1,6 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { SwitchedMessage } from '../../domain/transaction.ts';
-import { pipelineScript } from '../lua-scripts.ts';
+import { scriptCommand } from '../../domain/redis-scripts.ts';
+import type { RiskScripts } from '../lua-scripts.ts';
 import { amountInCny, isNearThreshold, usdCents } from './gather.ts';
 import { messageKeys, paymentKey } from './keys.ts';
 
@@ -16,7 +17,7 @@ export function appendRecordOutcome(commands: ChainableCommander | Redis, messag
   const cents = usdCents(message.amountUsd);
   const usd = cents / 100;
   const location = message.payer.location;
-  return pipelineScript(commands, 'recordRiskOutcome')(
+  return scriptCommand<RiskScripts>(commands, 'recordRiskOutcome')(
     paymentKey(message.paymentId),
     k.payerVelocity,
     k.deviceVelocity,

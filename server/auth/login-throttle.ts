@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { defineScripts } from '../../domain/redis-scripts.ts';
 
 /**
  * Login attempts per username (password guessing against one operator) and per client
@@ -29,26 +29,14 @@ export type LoginAdmission =
       retryAfterSeconds: number;
     };
 
-interface ScriptedRedis extends Redis {
+/** Counting an attempt against both limits, and taking one back (lua/). */
+interface LoginScripts {
   countLoginAttempt(userKey: string, addressKey: string, perUsername: number, perAddress: number, windowMs: number): Promise<number[]>;
   refundLoginAttempt(userKey: string, addressKey: string): Promise<number>;
 }
 
-const SCRIPTS = [
-  ['countLoginAttempt', 'countLoginAttempt-2.lua', 2],
-  ['refundLoginAttempt', 'refundLoginAttempt-2.lua', 2],
-] as const;
-
-function defineScripts(redis: Redis): ScriptedRedis {
-  for (const [name, file, keys] of SCRIPTS) {
-    if ((redis as unknown as Record<string, unknown>)[name]) continue;
-    redis.defineCommand(name, { numberOfKeys: keys, lua: readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8') });
-  }
-  return redis as ScriptedRedis;
-}
-
 export function createLoginThrottle(redis: Redis, limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
-  const scripted = defineScripts(redis);
+  const scripted = defineScripts<LoginScripts>(redis, new URL('./lua/', import.meta.url));
   const userKey = (username: string) => `login-attempts:user:${username}`;
   const addressKey = (address: string) => `login-attempts:address:${address}`;
   return {

@@ -79,23 +79,7 @@ export function createSessions(redis: Redis, ttlMs: number, users: readonly User
   }
 
   return {
-    async issue(operator: Operator, now = Date.now()): Promise<{ token: string; expiresAt: string }> {
-      const token = randomBytes(32).toString('base64url');
-      const id = sessionIdOf(token);
-      const expiresAt = now + ttlMs;
-      const index = sessionsOfKey(operator.username);
-      const replies = await redis
-        .multi()
-        .set(sessionKey(id), JSON.stringify({ ...operator, expiresAt } satisfies Issued), 'PX', ttlMs)
-        .zadd(index, expiresAt, id)
-        .zremrangebyscore(index, '-inf', now)
-        .pexpire(index, ttlMs)
-        .sadd(USERS_WITH_SESSIONS, operator.username)
-        .exec();
-      const failed = replies?.find(([e]) => e)?.[0];
-      if (!replies || failed) throw failed ?? new Error('session not stored');
-      return { token, expiresAt: new Date(expiresAt).toISOString() };
-    },
+    issue: (operator: Operator, now = Date.now()) => issueSession(redis, ttlMs, operator, now),
     /** The token's operator, as the config says now; undefined for an unknown, expired or ended token, or a user no longer configured. */
     async verify(token: string): Promise<Operator | undefined> {
       return (await open(token))?.operator;
@@ -118,18 +102,7 @@ export function createSessions(redis: Redis, ttlMs: number, users: readonly User
      * A changed user logs in again and gets a session, and a console, for what it is now.
      */
     async endStale(now = Date.now()): Promise<Array<{ username: string; reason: 'removed' | 'changed' }>> {
-      const stale: Array<{ id: string; username: string; reason: 'removed' | 'changed' }> = [];
-      for (const username of await redis.smembers(USERS_WITH_SESSIONS)) {
-        const ids = await redis.zrangebyscore(sessionsOfKey(username), now, '+inf');
-        if (ids.length === 0) continue;
-        const user = byName.get(username);
-        const raws = await redis.mget(ids.map(sessionKey));
-        raws.forEach((raw, i) => {
-          if (raw === null) return;
-          if (!user) stale.push({ id: ids[i]!, username, reason: 'removed' });
-          else if (changed(JSON.parse(raw) as Issued, operatorOf(user))) stale.push({ id: ids[i]!, username, reason: 'changed' });
-        });
-      }
+      const stale = await staleSessions(redis, byName, now);
       await end(stale);
       return stale.map(({ username, reason }) => ({ username, reason }));
     },
@@ -141,3 +114,42 @@ export function createSessions(redis: Redis, ttlMs: number, users: readonly User
 }
 
 export type Sessions = ReturnType<typeof createSessions>;
+
+async function issueSession(redis: Redis, ttlMs: number, operator: Operator, now: number): Promise<{ token: string; expiresAt: string }> {
+  const token = randomBytes(32).toString('base64url');
+  const id = sessionIdOf(token);
+  const expiresAt = now + ttlMs;
+  const index = sessionsOfKey(operator.username);
+  const replies = await redis
+    .multi()
+    .set(sessionKey(id), JSON.stringify({ ...operator, expiresAt } satisfies Issued), 'PX', ttlMs)
+    .zadd(index, expiresAt, id)
+    .zremrangebyscore(index, '-inf', now)
+    .pexpire(index, ttlMs)
+    .sadd(USERS_WITH_SESSIONS, operator.username)
+    .exec();
+  const failed = replies?.find(([e]) => e)?.[0];
+  if (!replies || failed) throw failed ?? new Error('session not stored');
+  return { token, expiresAt: new Date(expiresAt).toISOString() };
+}
+
+/** Live sessions of users gone from the config, or issued for what a user no longer is. */
+async function staleSessions(
+  redis: Redis,
+  byName: ReadonlyMap<string, UserConfig>,
+  now: number,
+): Promise<Array<{ id: string; username: string; reason: 'removed' | 'changed' }>> {
+  const stale: Array<{ id: string; username: string; reason: 'removed' | 'changed' }> = [];
+  for (const username of await redis.smembers(USERS_WITH_SESSIONS)) {
+    const ids = await redis.zrangebyscore(sessionsOfKey(username), now, '+inf');
+    if (ids.length === 0) continue;
+    const user = byName.get(username);
+    const raws = await redis.mget(ids.map(sessionKey));
+    raws.forEach((raw, i) => {
+      if (raw === null) return;
+      if (!user) stale.push({ id: ids[i]!, username, reason: 'removed' });
+      else if (changed(JSON.parse(raw) as Issued, operatorOf(user))) stale.push({ id: ids[i]!, username, reason: 'changed' });
+    });
+  }
+  return stale;
+}

@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { err, ok, type DomainError, type Result } from '../../domain/result.ts';
 
 /**
- * Participant request signing (CONTRACT.md): lowercase hex HMAC-SHA256 with the
+ * Participant request signing (docs/api.md): lowercase hex HMAC-SHA256 with the
  * participant's secret over METHOD \n PATH \n TIMESTAMP \n NONCE \n hex(sha256(BODY)).
  */
 export interface SignedRequest {

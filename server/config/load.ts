@@ -5,6 +5,7 @@ import Value from 'typebox/value';
 import { currencyByCode } from '../../switch/currency.ts';
 import { httpLimitsOf, httpLimitsProblem } from '../http-timeouts.ts';
 import { isRole, ROLES, type Role } from '../roles.ts';
+import { SESSION_TTL_MS, withDefaults, type Settings } from './defaults.ts';
 import { ConfigFileSchema, type ConfigFile } from './schema.ts';
 
 /** Everything the platform reads at start-up, validated once and passed down. */
@@ -25,8 +26,11 @@ export interface Config {
   ingestConsumer: string;
   redisServerBin: string;
   logLevel: string;
+  /** How long an operator's session lives. */
+  sessionTtlMs: number;
   configPath: string;
-  file: ConfigFile;
+  /** The config file's settings, every default filled in and the environment's overrides applied (./defaults.ts). */
+  file: Settings;
 }
 
 export class ConfigError extends Error {
@@ -34,10 +38,12 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_CONFIG_PATH = 'config/development.json';
-export const DEFAULT_RISK = { reviewAt: 400, declineAt: 700, alertScore: 300, deadlineMs: 20, fallback: { approveBelowUsd: 500, otherwise: 'review' as const } };
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** Reads environment and config file; throws ConfigError whose message is one line naming the bad field. */
+/**
+ * Reads environment and config file into a complete config: every default filled in, the
+ * file as read left unchanged. Throws ConfigError whose message is one line naming the bad field.
+ */
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd(), argv: readonly string[] = []): Config {
   const role = roleOf(env, argv);
   const port = Number(env.PORT ?? '8080');
@@ -68,16 +74,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(ingestConsumer)) throw new ConfigError('INGEST_CONSUMER: 1-64 of [A-Za-z0-9_.-]');
   const configPath = path.resolve(cwd, env.CONFIG || DEFAULT_CONFIG_PATH);
   const file = readConfigFile(configPath);
-  if (env.RISK_DEADLINE_MS !== undefined) {
-    const ms = Number(env.RISK_DEADLINE_MS);
-    if (!Number.isInteger(ms) || ms < 1 || ms > 5000) throw new ConfigError('RISK_DEADLINE_MS: an integer from 1 to 5000');
-    file.risk = { ...(file.risk ?? DEFAULT_RISK), deadlineMs: ms };
-  }
-  if (env.MAX_IN_FLIGHT !== undefined) {
-    const n = Number(env.MAX_IN_FLIGHT);
-    if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new ConfigError('MAX_IN_FLIGHT: an integer from 1 to 100000');
-    file.payments = { ...file.payments, maxInFlight: n };
-  }
+  const riskDeadlineMs = integerOf(env.RISK_DEADLINE_MS, 'RISK_DEADLINE_MS', 5000);
+  const maxInFlight = integerOf(env.MAX_IN_FLIGHT, 'MAX_IN_FLIGHT', 100_000);
   return {
     host: env.HOST || '127.0.0.1',
     port,
@@ -91,9 +89,18 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     ingestConsumer,
     redisServerBin: env.REDIS_SERVER_BIN || 'redis-server',
     logLevel,
+    sessionTtlMs: SESSION_TTL_MS,
     configPath,
-    file,
+    file: withDefaults(file, { riskDeadlineMs, maxInFlight }),
   };
+}
+
+/** An integer setting from the environment, 1 to `max`; undefined when unset. */
+function integerOf(value: string | undefined, name: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ConfigError(`${name}: an integer from 1 to ${max}`);
+  return n;
 }
 
 /**

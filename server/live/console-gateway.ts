@@ -8,7 +8,7 @@ import { aggregatesOf, liveKey } from './live-counters.ts';
 import { logConnectionErrors } from '../redis-errors.ts';
 
 /**
- * The live feed (CONTRACT.md): namespace /console, the token checked in io.use, rooms
+ * The live feed (docs/api.md): namespace /console, the token checked in io.use, rooms
  * chosen by the server from the verified identity. Alerts go through socket.io's Redis
  * streams adapter, so a node without sockets (a switch node) reaches every console node.
  * Aggregates are computed by each console node for its own sockets once a second.
@@ -45,15 +45,55 @@ export interface LiveFeed {
   close(): Promise<void>;
 }
 
-export function startLiveFeed(options: {
+interface LiveFeedOptions {
   redis: Redis;
   sessions: Sessions;
   ingestLagMs?: () => Promise<number>;
   log?: { warn(o: object, m: string): void };
-}): LiveFeed & { io: Server } {
+}
+
+export function startLiveFeed(options: LiveFeedOptions): LiveFeed & { io: Server } {
   // XREAD BLOCK holds its connection, and may wait longer than any command timeout.
   const adapterRedis = options.redis.duplicate({ commandTimeout: undefined });
   if (options.log) logConnectionErrors(adapterRedis, 'live feed', options.log);
+  const io = socketServer(adapterRedis);
+  const nsp: Namespace = io.of('/console');
+  const snapshot = () => lastSecond(options);
+  const endSessions = (ids: string[]) => {
+    // Through the adapter: every console node closes its own sockets of these sessions.
+    if (ids.length > 0) nsp.in(ids.map(sessionRoom)).disconnectSockets(true);
+  };
+  options.sessions.onEnded((ids) => endSessions(ids));
+  serveConsole(nsp, options, snapshot);
+
+  let ticker: NodeJS.Timeout | undefined;
+  let closed = false;
+  return {
+    io,
+    attach(httpServer, admit) {
+      io.attach(httpServer, admit ? { allowRequest: (request, callback) => (admit(request) ? callback(null, true) : callback('RATE_LIMITED', false)) } : {});
+      ticker = tickAggregates(nsp, snapshot, options.log);
+    },
+    alert(kind, alert) {
+      nsp.to([OPERATORS_ROOM, participantRoom(alert.participant)]).emit(kind === 'created' ? 'alert' : 'alert:update', alertPayload(alert));
+    },
+    endSessions,
+    /** Disconnects the sockets, leaving the HTTP server to its owner. */
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (ticker) clearInterval(ticker);
+      // Only this node's sockets: the adapter would otherwise disconnect every node's.
+      nsp.local.disconnectSockets(true);
+      io.engine?.close();
+      for (const n of [io.of('/'), nsp]) await n.adapter.close();
+      await adapterRedis.quit().catch(() => undefined);
+    },
+  };
+}
+
+/** The socket.io server on the Redis streams adapter; only /console is served, with its token check. */
+function socketServer(adapterRedis: Redis): Server {
   // A short block keeps shutdown short: the adapter's read loop ends after its current XREAD.
   const streamsAdapter = createAdapter(adapterRedis, { streamName: 'live:socket.io', maxLen: 10_000, blockTimeInMs: 500 });
   const io = new Server({
@@ -75,13 +115,20 @@ export function startLiveFeed(options: {
     },
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
   });
-  // socket.io always has the main namespace; only /console is served, with its token check.
+  // socket.io always has the main namespace.
   io.of('/').use((_socket, next) => next(new Error('NAMESPACE_NOT_SERVED')));
-  const nsp: Namespace = io.of('/console');
-  const tokenOf = (socket: { handshake: { auth?: unknown } }) => {
-    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    return typeof token === 'string' ? token : undefined;
-  };
+  return io;
+}
+
+const tokenOf = (socket: { handshake: { auth?: unknown } }) => {
+  const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+  return typeof token === 'string' ? token : undefined;
+};
+
+type Snapshot = () => Promise<{ fields: Record<string, string>; second: number; lag: number }>;
+
+/** The token check, and each accepted socket put in the rooms of its verified operator. */
+function serveConsole(nsp: Namespace, options: LiveFeedOptions, snapshot: Snapshot): void {
   nsp.use(async (socket, next) => {
     const token = tokenOf(socket);
     const session = token ? await options.sessions.open(token).catch(() => undefined) : undefined;
@@ -90,7 +137,6 @@ export function startLiveFeed(options: {
     socket.data.session = { id: session.id, expiresAt: session.expiresAt };
     next();
   });
-  options.sessions.onEnded((ids) => endSessions(ids));
   nsp.on('connection', (socket) => {
     const operator = socket.data.operator as Operator;
     const session = socket.data.session as { id: string; expiresAt: number };
@@ -124,73 +170,49 @@ export function startLiveFeed(options: {
       .then(({ fields, second, lag }) => socket.emit('aggregates', aggregatesOf(fields, scopeOf(operator), second, lag)))
       .catch((e: unknown) => options.log?.warn({ err: (e as Error).message }, 'live aggregates'));
   });
+}
 
-  /** The last complete second's live counters and the ingest lag. */
-  async function snapshot() {
-    const second = Math.floor(Date.now() / 1000) - 1;
-    const fields = await options.redis.hgetall(liveKey(second));
-    const lag = (await options.ingestLagMs?.().catch(() => -1)) ?? -1;
-    return { fields, second, lag };
-  }
+/** The last complete second's live counters and the ingest lag. */
+async function lastSecond(options: Pick<LiveFeedOptions, 'redis' | 'ingestLagMs'>) {
+  const second = Math.floor(Date.now() / 1000) - 1;
+  const fields = await options.redis.hgetall(liveKey(second));
+  const lag = (await options.ingestLagMs?.().catch(() => -1)) ?? -1;
+  return { fields, second, lag };
+}
 
-  function endSessions(ids: string[]) {
-    // Through the adapter: every console node closes its own sockets of these sessions.
-    if (ids.length > 0) nsp.in(ids.map(sessionRoom)).disconnectSockets(true);
-  }
-
-  let ticker: NodeJS.Timeout | undefined;
-  let closed = false;
-  const startTicker = () => {
-    const tick = async () => {
-      const { fields, second, lag } = await snapshot();
-      const sockets = await nsp.local.fetchSockets();
-      if (sockets.length === 0) return;
-      nsp.local.to(OPERATORS_ROOM).emit('aggregates', aggregatesOf(fields, 'all', second, lag));
-      const participants = new Set(
-        sockets.map((s) => (s.data.operator as Operator).participant).filter((p): p is string => typeof p === 'string'),
-      );
-      for (const p of participants) nsp.local.to(participantRoom(p)).emit('aggregates', aggregatesOf(fields, `p:${p}`, second, lag));
-    };
-    ticker = setInterval(() => void tick().catch((e: unknown) => options.log?.warn({ err: (e as Error).message }, 'live aggregates')), 1000);
-    ticker.unref();
+/** Once a second, this node's sockets get the aggregates of what they may see. */
+function tickAggregates(nsp: Namespace, snapshot: Snapshot, log: LiveFeedOptions['log']): NodeJS.Timeout {
+  const tick = async () => {
+    const { fields, second, lag } = await snapshot();
+    const sockets = await nsp.local.fetchSockets();
+    if (sockets.length === 0) return;
+    nsp.local.to(OPERATORS_ROOM).emit('aggregates', aggregatesOf(fields, 'all', second, lag));
+    const participants = new Set(
+      sockets.map((s) => (s.data.operator as Operator).participant).filter((p): p is string => typeof p === 'string'),
+    );
+    for (const p of participants) nsp.local.to(participantRoom(p)).emit('aggregates', aggregatesOf(fields, `p:${p}`, second, lag));
   };
+  const ticker = setInterval(() => void tick().catch((e: unknown) => log?.warn({ err: (e as Error).message }, 'live aggregates')), 1000);
+  ticker.unref();
+  return ticker;
+}
 
+/** What the consoles are told of an alert. */
+function alertPayload(alert: Alert) {
   return {
-    io,
-    attach(httpServer, admit) {
-      io.attach(httpServer, admit ? { allowRequest: (request, callback) => (admit(request) ? callback(null, true) : callback('RATE_LIMITED', false)) } : {});
-      startTicker();
-    },
-    alert(kind, alert) {
-      const payload = {
-        id: alert.id,
-        paymentId: alert.paymentId,
-        participant: alert.participant,
-        score: alert.score,
-        decision: alert.decision,
-        reasons: alert.reasons,
-        severity: alert.severity,
-        createdAt: alert.createdAt,
-        status: alert.status,
-        count: alert.count,
-        ruleId: alert.ruleId,
-        assignee: alert.assignee,
-        disposition: alert.disposition,
-        updatedAt: alert.updatedAt,
-      };
-      nsp.to([OPERATORS_ROOM, participantRoom(alert.participant)]).emit(kind === 'created' ? 'alert' : 'alert:update', payload);
-    },
-    endSessions,
-    /** Disconnects the sockets, leaving the HTTP server to its owner. */
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (ticker) clearInterval(ticker);
-      // Only this node's sockets: the adapter would otherwise disconnect every node's.
-      nsp.local.disconnectSockets(true);
-      io.engine?.close();
-      for (const n of [io.of('/'), nsp]) await n.adapter.close();
-      await adapterRedis.quit().catch(() => undefined);
-    },
+    id: alert.id,
+    paymentId: alert.paymentId,
+    participant: alert.participant,
+    score: alert.score,
+    decision: alert.decision,
+    reasons: alert.reasons,
+    severity: alert.severity,
+    createdAt: alert.createdAt,
+    status: alert.status,
+    count: alert.count,
+    ruleId: alert.ruleId,
+    assignee: alert.assignee,
+    disposition: alert.disposition,
+    updatedAt: alert.updatedAt,
   };
 }

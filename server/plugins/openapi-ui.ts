@@ -30,7 +30,7 @@ export function openapiUiStyleHashes(): string[] {
 }
 
 /**
- * The OpenAPI UI at /docs (CONTRACT.md), under the platform's CSP with one addition: the
+ * The OpenAPI UI at /docs (docs/api.md), under the platform's CSP with one addition: the
  * hashes of its own inline styles, on its routes only. Still no 'unsafe-inline' anywhere.
  */
 export default async function openapiUi(app: FastifyInstance, options: { securityHeaders: HelmetOptions }) {

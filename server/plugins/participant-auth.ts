@@ -27,7 +27,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
 }
 
 /**
- * Signed participant requests (CONTRACT.md): HMAC over method, path, timestamp, nonce and
+ * Signed participant requests (docs/api.md): HMAC over method, path, timestamp, nonce and
  * the hash of the body's bytes, whatever their content type; each nonce accepted once
  * within twice the allowed clock skew.
  */

@@ -64,7 +64,6 @@ describe('rate limits per address and per participant', () => {
     secretOf: (id) => SECRETS[id],
     maxClockSkewMs: 300_000,
     bodyLimitBytes: 16_384,
-    users: [],
     sessions: createSessions(redis, 60_000),
     audit: { record: async () => undefined },
     logger: false,

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
+import { defineScripts } from '../../domain/redis-scripts.ts';
 import type { RateLimitsConfig, WindowLimit } from '../config/schema.ts';
 import { HttpDomainError } from '../http-errors.ts';
 import { registeredMetric } from './metrics.ts';
@@ -25,7 +25,7 @@ export interface RateLimits {
 
 /**
  * Generous on purpose: one address or one participant may use all of a node's capacity
- * (>= 10,000 authorisations/s, ARCHITECTURE.md), no more. Participants are servers, often
+ * (it is built for >= 10,000 authorisations/s), no more. Participants are servers, often
  * sending everything from one egress address, and the benchmarks send everything from
  * loopback, which is counted like any other address: behind a reverse proxy every caller
  * would be the proxy, so exempting it would switch the limit off. With TRUST_PROXY naming
@@ -52,22 +52,10 @@ export interface ParticipantBudget {
   checkParticipant(participantId: string, count: number): void;
 }
 
-interface ScriptedRedis extends Redis {
+/** Adding to an address's shared count, and spending a nonce with its participant's request (lua/). */
+interface RateLimitScripts {
   countRequests(key: string, windowMs: number, requests: number): Promise<number>;
   spendNonce(nonceKey: string, counterKey: string, nonceTtlMs: number, windowMs: number): Promise<number>;
-}
-
-const SCRIPTS = [
-  ['countRequests', 'countRequests-1.lua', 1],
-  ['spendNonce', 'spendNonce-2.lua', 2],
-] as const;
-
-function defineScripts(redis: Redis): ScriptedRedis {
-  for (const [name, file, keys] of SCRIPTS) {
-    if ((redis as unknown as Record<string, unknown>)[name]) continue;
-    redis.defineCommand(name, { numberOfKeys: keys, lua: readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8') });
-  }
-  return redis as ScriptedRedis;
 }
 
 function counter(registry: Registry, name: string, help: string, labelNames: string[] = []): Counter<string> {
@@ -119,7 +107,7 @@ interface AddressCount {
  */
 export default fp(
   async function rateLimit(app: FastifyInstance, options: { redis: Redis; limits: RateLimits; registry: Registry; syncMs?: number }) {
-    const redis = defineScripts(options.redis);
+    const redis = defineScripts<RateLimitScripts>(options.redis, new URL('./lua/', import.meta.url));
     const { perIp, perParticipant } = options.limits;
     const limited = counter(options.registry, 'cpg_rate_limited_total', 'Requests refused with 429 RATE_LIMITED, by the limit they hit', ['scope']);
     const unavailable = counter(

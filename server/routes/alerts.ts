@@ -48,28 +48,37 @@ const ResolveBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** Alerts REST (CONTRACT.md). A participant analyst sees its own participant's alerts only. */
-export default async function alertRoutes(
-  app: FastifyInstance,
-  options: { alerts: AlertStore; live: LiveFeed; audit: AuditLog; usernames: Set<string> },
-) {
-  const readers = app.requireRole('risk_officer', 'compliance', 'participant_analyst', 'admin');
-  const workers = app.requireRole('risk_officer', 'admin');
+/** Alerts REST (docs/api.md). A participant analyst sees its own participant's alerts only. */
+export default async function alertRoutes(app: FastifyInstance, options: AlertRouteOptions) {
   const base = { tags: ['operator'], security: [{ operatorToken: [] }] };
+  alertReadRoutes(app, options, base);
+  alertActionRoutes(app, options, base);
+}
 
-  /** The participant a caller is confined to, or a 403 when it asks for another. */
-  function scope(request: FastifyRequest, reply: FastifyReply, asked?: string): { participant?: string } | undefined {
-    const op = request.operator!;
-    if (op.role !== 'participant_analyst') return { participant: asked };
-    if (asked && asked !== op.participant) {
-      sendError(reply, { code: 'FORBIDDEN_PARTICIPANT', message: 'you may only see your own participant' });
-      return undefined;
-    }
-    return { participant: op.participant };
+interface AlertRouteOptions {
+  alerts: AlertStore;
+  live: LiveFeed;
+  audit: AuditLog;
+  usernames: Set<string>;
+}
+
+/** The participant a caller is confined to, or a 403 when it asks for another. */
+function scope(request: FastifyRequest, reply: FastifyReply, asked?: string): { participant?: string } | undefined {
+  const op = request.operator!;
+  if (op.role !== 'participant_analyst') return { participant: asked };
+  if (asked && asked !== op.participant) {
+    sendError(reply, { code: 'FORBIDDEN_PARTICIPANT', message: 'you may only see your own participant' });
+    return undefined;
   }
-  const visible = (request: FastifyRequest, alert: Alert | undefined) =>
-    alert && (request.operator!.role !== 'participant_analyst' || alert.participant === request.operator!.participant);
+  return { participant: op.participant };
+}
 
+const visible = (request: FastifyRequest, alert: Alert | undefined) =>
+  alert && (request.operator!.role !== 'participant_analyst' || alert.participant === request.operator!.participant);
+
+/** Listing and reading alerts: every operator role, an analyst within its participant. */
+function alertReadRoutes(app: FastifyInstance, options: AlertRouteOptions, base: object): void {
+  const readers = app.requireRole('risk_officer', 'compliance', 'participant_analyst', 'admin');
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/v1/alerts',
     { preValidation: readers, schema: { ...base, summary: 'Alerts, newest first', querystring: ListQuery, response: { 200: Type.Object({ alerts: Type.Array(AlertSchema) }), ...errorResponses } } },
@@ -99,7 +108,11 @@ export default async function alertRoutes(
       return alert;
     },
   );
+}
 
+/** Acknowledging, assigning and resolving: risk officers and admins, each audited and pushed to the consoles. */
+function alertActionRoutes(app: FastifyInstance, options: AlertRouteOptions, base: object): void {
+  const workers = app.requireRole('risk_officer', 'admin');
   const action = async (
     request: FastifyRequest<{ Params: Static<typeof IdParams> }>,
     reply: FastifyReply,

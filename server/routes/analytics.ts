@@ -16,7 +16,7 @@ import {
   type Window,
 } from '../../analytics/participant/index.ts';
 import { err, ok, type DomainError, type Result } from '../../domain/result.ts';
-import { HttpDomainError } from '../http-errors.ts';
+import { HttpDomainError, sendError } from '../http-errors.ts';
 import { errorResponses, signedHeaders } from '../schemas/common.ts';
 
 /* ---- request schemas ---- */
@@ -133,19 +133,6 @@ const BreakdownSchema = Type.Object({
 
 /* ---- who is asking, and for whom ---- */
 
-const STATUS: Readonly<Record<string, number>> = {
-  ANALYTICS_FORBIDDEN: 403,
-  ANALYTICS_PARTICIPANT_REQUIRED: 400,
-  ANALYTICS_PARTICIPANT_UNKNOWN: 404,
-  ANALYTICS_WINDOW_INVALID: 400,
-  ANALYTICS_WINDOW_TOO_LONG: 400,
-  ANALYTICS_TOO_MANY_POINTS: 400,
-  ANALYTICS_BUCKET_INVALID: 400,
-  ANALYTICS_LIMIT_INVALID: 400,
-};
-const fail = (reply: FastifyReply, error: DomainError) =>
-  reply.code(STATUS[error.code] ?? 400).send({ error: { code: error.code, message: error.message } });
-
 const SIGNATURE_HEADERS = ['x-participant-id', 'x-timestamp', 'x-nonce', 'x-signature'];
 const PRIVILEGED = new Set(['risk_officer', 'compliance', 'admin']);
 
@@ -155,7 +142,7 @@ interface Caller {
 }
 
 /**
- * Participant analytics (CONTRACT.md `/v1/analytics/...`). One URL, two kinds of caller:
+ * Participant analytics (docs/api.md `/v1/analytics/...`). One URL, two kinds of caller:
  * a participant signs its request and sees only itself; an operator sends a bearer token
  * and names the participant in `participant` (a participant_analyst only its own). The
  * scope is decided here, from the verified identity, and reaches ClickHouse as a bound
@@ -165,81 +152,9 @@ export default async function analyticsRoutes(
   app: FastifyInstance,
   options: { clickhouse: ClickHouseClient; database: string; participants: ReadonlyArray<{ id: string; kind: string }>; audit: AuditLog },
 ) {
-  const { audit } = options;
   const analytics = createParticipantAnalytics(options.clickhouse, options.database);
-  const registry = new Map(options.participants.map((p) => [p.id, p]));
-  const operatorCheck = app.requireRole('risk_officer', 'compliance', 'participant_analyst', 'admin');
-
-  /** Dispatches on the headers: a bearer token to operator auth, signature headers to participant auth, never both. */
-  async function authenticate(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const bearer = request.headers.authorization !== undefined;
-    const signature = SIGNATURE_HEADERS.some((h) => request.headers[h] !== undefined);
-    if (bearer && signature) throw new HttpDomainError('AUTH_AMBIGUOUS', 'send either a participant signature or a bearer token, not both');
-    if (signature) return app.authenticateParticipant(request);
-    if (bearer) {
-      // requireRole's hook is an async function: its promise carries the refusal.
-      await (operatorCheck.call(this, request, reply, () => undefined) as unknown as Promise<void>);
-      return;
-    }
-    throw new HttpDomainError('AUTH_REQUIRED', 'sign the request as a participant, or send Authorization: Bearer <token>');
-  }
-
-  function callerOf(request: FastifyRequest): Caller {
-    const op = request.operator;
-    return op ? { actor: op.username, role: op.role } : { actor: request.participantId, role: 'participant' };
-  }
-
-  /** The scope a caller may see for the `participant` it asked for (or none). */
-  function scopeFor(request: FastifyRequest, asked: string | undefined): { ok: true; scope: Scope } | { ok: false; error: DomainError } {
-    const forbidden = { ok: false as const, error: { code: 'ANALYTICS_FORBIDDEN', message: 'you may only see your own participant' } };
-    const op = request.operator;
-    let target: string | undefined;
-    if (!op) target = request.participantId;
-    else if (op.role === 'participant_analyst') target = op.participant;
-    else {
-      if (!PRIVILEGED.has(op.role)) return forbidden;
-      if (!asked) return { ok: false, error: { code: 'ANALYTICS_PARTICIPANT_REQUIRED', message: 'name the participant in the participant parameter' } };
-      const p = registry.get(asked);
-      return p ? { ok: true, scope: scopeOf(p) } : { ok: false, error: { code: 'ANALYTICS_PARTICIPANT_UNKNOWN', message: 'no such participant' } };
-    }
-    // Anyone bound to a participant sees that one only, and learns nothing of others' existence.
-    if (!target || (asked !== undefined && asked !== target)) return forbidden;
-    const p = registry.get(target);
-    return p ? { ok: true, scope: scopeOf(p) } : forbidden;
-  }
-
-  /** Scope, window, then the query; every answer and every refusal of scope audited. */
-  async function answer<T>(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    action: string,
-    query: { from: string; to: string; participant?: string },
-    details: Record<string, unknown>,
-    plan: (window: Window) => Result<(scope: Scope) => Promise<T>, DomainError>,
-  ): Promise<T | FastifyReply> {
-    const caller = callerOf(request);
-    const record = (target: string, outcome: 'ok' | 'denied' | 'failed', extra: Record<string, unknown> = {}) =>
-      audit.record({ actor: caller.actor, actorRole: caller.role, action, target, outcome, details: { from: query.from, to: query.to, ...details, ...extra } });
-    const scoped = scopeFor(request, query.participant);
-    if (!scoped.ok) {
-      if (scoped.error.code === 'ANALYTICS_FORBIDDEN') await record(query.participant ?? '', 'denied', { code: scoped.error.code });
-      return fail(reply, scoped.error);
-    }
-    const window = parseWindow(query.from, query.to);
-    if (!window.ok) return fail(reply, window.error);
-    const run = plan(window.value);
-    if (!run.ok) return fail(reply, run.error);
-    let result: T;
-    try {
-      result = await run.value(scoped.scope);
-    } catch (e) {
-      // The query's own error is the one to report, whether or not its audit lands.
-      await record(scoped.scope.participant, 'failed').catch(() => undefined);
-      throw e;
-    }
-    await record(scoped.scope.participant, 'ok');
-    return result;
-  }
+  const authenticate = authenticatorOf(app);
+  const answer = answererOf(options.audit, new Map(options.participants.map((p) => [p.id, p])));
 
   const base = {
     tags: ['analytics'],
@@ -301,4 +216,84 @@ export default async function analyticsRoutes(
       );
     },
   );
+}
+
+/** Dispatches on the headers: a bearer token to operator auth, signature headers to participant auth, never both. */
+function authenticatorOf(app: FastifyInstance) {
+  const operatorCheck = app.requireRole('risk_officer', 'compliance', 'participant_analyst', 'admin');
+  return async function authenticate(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const bearer = request.headers.authorization !== undefined;
+    const signature = SIGNATURE_HEADERS.some((h) => request.headers[h] !== undefined);
+    if (bearer && signature) throw new HttpDomainError('AUTH_AMBIGUOUS', 'send either a participant signature or a bearer token, not both');
+    if (signature) return app.authenticateParticipant(request);
+    if (bearer) {
+      // requireRole's hook is an async function: its promise carries the refusal.
+      await (operatorCheck.call(this, request, reply, () => undefined) as unknown as Promise<void>);
+      return;
+    }
+    throw new HttpDomainError('AUTH_REQUIRED', 'sign the request as a participant, or send Authorization: Bearer <token>');
+  };
+}
+
+function callerOf(request: FastifyRequest): Caller {
+  const op = request.operator;
+  return op ? { actor: op.username, role: op.role } : { actor: request.participantId, role: 'participant' };
+}
+
+/** The scope a caller may see for the `participant` it asked for (or none). */
+function scopeFor(
+  request: FastifyRequest,
+  asked: string | undefined,
+  registry: ReadonlyMap<string, { id: string; kind: string }>,
+): { ok: true; scope: Scope } | { ok: false; error: DomainError } {
+  const forbidden = { ok: false as const, error: { code: 'ANALYTICS_FORBIDDEN' as const, message: 'you may only see your own participant' } };
+  const op = request.operator;
+  let target: string | undefined;
+  if (!op) target = request.participantId;
+  else if (op.role === 'participant_analyst') target = op.participant;
+  else {
+    if (!PRIVILEGED.has(op.role)) return forbidden;
+    if (!asked) return { ok: false, error: { code: 'ANALYTICS_PARTICIPANT_REQUIRED', message: 'name the participant in the participant parameter' } };
+    const p = registry.get(asked);
+    return p ? { ok: true, scope: scopeOf(p) } : { ok: false, error: { code: 'ANALYTICS_PARTICIPANT_UNKNOWN', message: 'no such participant' } };
+  }
+  // Anyone bound to a participant sees that one only, and learns nothing of others' existence.
+  if (!target || (asked !== undefined && asked !== target)) return forbidden;
+  const p = registry.get(target);
+  return p ? { ok: true, scope: scopeOf(p) } : forbidden;
+}
+
+/** Scope, window, then the query; every answer and every refusal of scope audited. */
+function answererOf(audit: AuditLog, registry: ReadonlyMap<string, { id: string; kind: string }>) {
+  return async function answer<T>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    action: string,
+    query: { from: string; to: string; participant?: string },
+    details: Record<string, unknown>,
+    plan: (window: Window) => Result<(scope: Scope) => Promise<T>, DomainError>,
+  ): Promise<T | FastifyReply> {
+    const caller = callerOf(request);
+    const record = (target: string, outcome: 'ok' | 'denied' | 'failed', extra: Record<string, unknown> = {}) =>
+      audit.record({ actor: caller.actor, actorRole: caller.role, action, target, outcome, details: { from: query.from, to: query.to, ...details, ...extra } });
+    const scoped = scopeFor(request, query.participant, registry);
+    if (!scoped.ok) {
+      if (scoped.error.code === 'ANALYTICS_FORBIDDEN') await record(query.participant ?? '', 'denied', { code: scoped.error.code });
+      return sendError(reply, scoped.error);
+    }
+    const window = parseWindow(query.from, query.to);
+    if (!window.ok) return sendError(reply, window.error);
+    const run = plan(window.value);
+    if (!run.ok) return sendError(reply, run.error);
+    let result: T;
+    try {
+      result = await run.value(scoped.scope);
+    } catch (e) {
+      // The query's own error is the one to report, whether or not its audit lands.
+      await record(scoped.scope.participant, 'failed').catch(() => undefined);
+      throw e;
+    }
+    await record(scoped.scope.participant, 'ok');
+    return result;
+  };
 }

@@ -21,10 +21,21 @@ const LoginBody = Type.Object(
 // Verifying against a hash of nothing costs the same as a real one: no username probing by timing.
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
-export default async function authRoutes(
-  app: FastifyInstance,
-  options: { users: UserConfig[]; sessions: Sessions; redis: Redis; audit: AuditLog },
-) {
+interface AuthRouteOptions {
+  users: UserConfig[];
+  sessions: Sessions;
+  redis: Redis;
+  audit: AuditLog;
+}
+
+/** Operator login, and the token's own routes (who am I, log out). */
+export default async function authRoutes(app: FastifyInstance, options: AuthRouteOptions) {
+  loginRoute(app, options);
+  sessionRoutes(app, options);
+}
+
+/** Throttled per username and address before scrypt runs; every refusal and success audited. */
+function loginRoute(app: FastifyInstance, options: AuthRouteOptions): void {
   const users = new Map(options.users.map((u) => [u.username, u]));
   const throttle = createLoginThrottle(options.redis);
   const refused = registeredMetric(
@@ -97,7 +108,9 @@ export default async function authRoutes(
       return { token: session.token, role: user.role, ...(user.participant ? { participant: user.participant } : {}), expiresAt: session.expiresAt };
     },
   );
+}
 
+function sessionRoutes(app: FastifyInstance, options: AuthRouteOptions): void {
   app.get(
     '/v1/auth/me',
     {

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
+import type { DomainError } from '../../domain/result.ts';
 import { currencyByCode } from '../../switch/currency.ts';
-import { merchantQr } from '../../switch/merchant-qr.ts';
+import { merchantQr } from '../../switch/issued-qr.ts';
 import { formatAmount, parseAmount } from '../../switch/money.ts';
 import type { Registry } from '../../switch/registry.ts';
 import { sendError } from '../http-errors.ts';
@@ -10,7 +11,7 @@ import { MerchantIdParams, MerchantQrBody, MerchantSchema } from '../schemas/qr.
 
 export default async function merchantRoutes(app: FastifyInstance, options: { registry: Registry }) {
   const { registry } = options;
-  const notAcquirer = { code: 'NOT_AN_ACQUIRER', message: 'only acquirers have merchants' };
+  const notAcquirer: DomainError = { code: 'NOT_AN_ACQUIRER', message: 'only acquirers have merchants' };
 
   app.get(
     '/v1/merchants',

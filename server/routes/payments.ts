@@ -47,31 +47,7 @@ export default async function paymentRoutes(app: FastifyInstance, options: { swi
     },
   );
 
-  app.get<{ Params: Static<typeof PaymentIdParams> }>(
-    '/v1/payments/:paymentId',
-    {
-      ...common,
-      schema: {
-        ...schemaBase,
-        summary: "Status of one of the caller's payments, refunds or reversals",
-        params: PaymentIdParams,
-        response: { 200: PaymentStateSchema, ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      let stored: Awaited<ReturnType<typeof deps.ledger.load>>;
-      try {
-        stored = await deps.ledger.load(request.params.paymentId);
-      } catch (e) {
-        if (isStoreUnavailable(e)) return sendError(reply, STORE_UNAVAILABLE);
-        throw e;
-      }
-      if (!stored || !isPartyTo(request.participantId, stored)) {
-        return sendError(reply, { code: 'PAYMENT_NOT_FOUND', message: 'no such payment' });
-      }
-      return paymentState(stored);
-    },
-  );
+  paymentStatusRoute(app, deps, schemaBase);
 
   for (const [path, type] of [
     ['refund', 'refund'],
@@ -101,4 +77,33 @@ export default async function paymentRoutes(app: FastifyInstance, options: { swi
       },
     );
   }
+}
+
+/** The status of a payment, refund or reversal, for the participants party to it only (404 for anyone else). */
+function paymentStatusRoute(app: FastifyInstance, deps: SwitchDeps, schemaBase: object): void {
+  app.get<{ Params: Static<typeof PaymentIdParams> }>(
+    '/v1/payments/:paymentId',
+    {
+      preValidation: app.authenticateParticipant,
+      schema: {
+        ...schemaBase,
+        summary: "Status of one of the caller's payments, refunds or reversals",
+        params: PaymentIdParams,
+        response: { 200: PaymentStateSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      let stored: Awaited<ReturnType<typeof deps.ledger.load>>;
+      try {
+        stored = await deps.ledger.load(request.params.paymentId);
+      } catch (e) {
+        if (isStoreUnavailable(e)) return sendError(reply, STORE_UNAVAILABLE);
+        throw e;
+      }
+      if (!stored || !isPartyTo(request.participantId, stored)) {
+        return sendError(reply, { code: 'PAYMENT_NOT_FOUND', message: 'no such payment' });
+      }
+      return paymentState(stored);
+    },
+  );
 }

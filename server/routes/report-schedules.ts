@@ -1,26 +1,14 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { ClickHouseClient } from '@clickhouse/client';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { AuditEntry, AuditLog } from '../../analytics/audit-log.ts';
-import { createReportRunner } from '../../analytics/reports/run-report.ts';
 import { CONTENT_TYPES, REPORT_FILE } from '../../analytics/reports/schedules/report-files.ts';
-import { SCHEDULE_ID, type ScheduleErrorCode } from '../../analytics/reports/schedules/schedule.ts';
-import { DEFAULT_RETENTION_DAYS, startScheduledReports } from '../../analytics/reports/schedules/scheduled-reports.ts';
+import { SCHEDULE_ID } from '../../analytics/reports/schedules/schedule.ts';
+import type { ScheduledReports } from '../../analytics/reports/schedules/scheduled-reports.ts';
+import type { ErrorCode } from '../../domain/error-codes.ts';
+import { sendError } from '../http-errors.ts';
 import { errorResponses } from '../schemas/common.ts';
-
-/** A scheduled run works in the background: it may take longer than one asked for over HTTP. */
-export const SCHEDULED_RUN_SECONDS = 300;
-
-const STATUS: Record<ScheduleErrorCode, number> = {
-  SCHEDULE_ID_INVALID: 400,
-  SCHEDULE_REPORT_UNKNOWN: 400,
-  SCHEDULE_WINDOW_INVALID: 400,
-  SCHEDULE_PARAMS_INVALID: 400,
-  SCHEDULE_CRON_INVALID: 400,
-  SCHEDULE_TIMEZONE_INVALID: 400,
-};
 
 const Format = Type.Enum(['csv', 'parquet', 'json']);
 
@@ -87,20 +75,9 @@ const FileParams = Type.Object({
 const FilesQuery = Type.Object({ scheduleId: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
 
 export interface ReportScheduleRouteOptions {
-  redisUrl: string;
-  clickhouse: ClickHouseClient;
-  database: string;
-  cnyPerUsd: string;
+  /** The schedules, their queue and their files (the jobs capability starts them). */
+  scheduled: ScheduledReports;
   audit: AuditLog;
-  dataDir: string;
-  /** Days report files are kept (config `reports.retentionDays`, default 30). */
-  retentionDays?: number;
-  /** Run the worker (and retention) in this process (default true). */
-  worker?: boolean;
-}
-
-function fail(reply: FastifyReply, status: number, code: string, message: string, path?: string) {
-  return reply.code(status).send({ error: { code, message, ...(path !== undefined ? { path } : {}) } });
 }
 
 /** A caller's text, bounded, for an audit entry or a message. */
@@ -112,31 +89,29 @@ const shown = (s: string) => s.slice(0, 200);
  * each run itself is audited by the worker as `scheduler:<id>`.
  */
 export default async function reportScheduleRoutes(app: FastifyInstance, options: ReportScheduleRouteOptions) {
-  const runner = createReportRunner({
-    client: options.clickhouse,
-    database: options.database,
-    context: { cnyPerUsd: options.cnyPerUsd },
-    maxExecutionSeconds: SCHEDULED_RUN_SECONDS,
-  });
-  const log = { info: (o: object, m: string) => app.log.info(o, m), warn: (o: object, m: string) => app.log.warn(o, m), error: (o: object, m: string) => app.log.error(o, m) };
-  const scheduled = startScheduledReports({
-    redisUrl: options.redisUrl,
-    runner,
-    dataDir: options.dataDir,
-    retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
-    audit: options.audit,
-    worker: options.worker ?? true,
-    log,
-  });
-  app.addHook('onClose', async () => scheduled.close());
-  await scheduled.ready;
+  const shared: Shared = {
+    scheduled: options.scheduled,
+    readers: app.requireRole('compliance', 'risk_officer', 'admin'),
+    editors: app.requireRole('compliance', 'admin'),
+    base: { tags: ['reports'], security: [{ operatorToken: [] }] },
+    audit: (request, action, target, outcome, details) =>
+      options.audit.record({ actor: request.operator!.username, actorRole: request.operator!.role, action, target: shown(target), outcome, details }),
+  };
+  scheduleRoutes(app, shared);
+  reportFileRoutes(app, shared);
+}
 
-  const readers = app.requireRole('compliance', 'risk_officer', 'admin');
-  const editors = app.requireRole('compliance', 'admin');
-  const base = { tags: ['reports'], security: [{ operatorToken: [] }] };
-  const audit = (request: FastifyRequest, action: string, target: string, outcome: AuditEntry['outcome'], details: Record<string, unknown>) =>
-    options.audit.record({ actor: request.operator!.username, actorRole: request.operator!.role, action, target: shown(target), outcome, details });
+/** What the schedule routes and the file routes share. */
+interface Shared {
+  scheduled: ScheduledReports;
+  readers: ReturnType<FastifyInstance['requireRole']>;
+  editors: ReturnType<FastifyInstance['requireRole']>;
+  base: { tags: string[]; security: Array<Record<string, never[]>> };
+  audit(request: FastifyRequest, action: string, target: string, outcome: AuditEntry['outcome'], details: Record<string, unknown>): Promise<void>;
+}
 
+/** The schedules: list, create or replace, delete, run now. */
+function scheduleRoutes(app: FastifyInstance, { scheduled, readers, editors, base, audit }: Shared): void {
   app.get('/v1/report-schedules', {
     preValidation: readers,
     schema: { ...base, summary: 'Every report schedule, with when it runs next', response: { 200: Type.Object({ schedules: Type.Array(ScheduleSchema) }), ...errorResponses } },
@@ -156,12 +131,12 @@ export default async function reportScheduleRoutes(app: FastifyInstance, options
     const body = request.body;
     if (!SCHEDULE_ID.test(id)) {
       await audit(request, 'report.schedule.put', `schedule:${id}`, 'denied', { error: 'SCHEDULE_ID_INVALID' });
-      return fail(reply, 400, 'SCHEDULE_ID_INVALID', `a schedule id matches ${SCHEDULE_ID.source}`);
+      return sendError(reply, { code: 'SCHEDULE_ID_INVALID', message: `a schedule id matches ${SCHEDULE_ID.source}` });
     }
     const put = await scheduled.put(id, { ...body, params: body.params as Record<string, unknown> }, request.operator!.username);
     if (!put.ok) {
       await audit(request, 'report.schedule.put', `schedule:${id}`, 'denied', { input: body, error: put.error.code, path: put.error.path });
-      return fail(reply, STATUS[put.error.code], put.error.code, put.error.message, put.error.path);
+      return sendError(reply, put.error);
     }
     const { schedule, created } = put.value;
     await audit(request, 'report.schedule.put', `schedule:${id}`, 'ok', { schedule, created });
@@ -181,7 +156,7 @@ export default async function reportScheduleRoutes(app: FastifyInstance, options
     const removed = SCHEDULE_ID.test(id) ? await scheduled.remove(id) : undefined;
     if (!removed) {
       await audit(request, 'report.schedule.delete', `schedule:${id}`, 'denied', { error: 'SCHEDULE_NOT_FOUND' });
-      return fail(reply, 404, 'SCHEDULE_NOT_FOUND', `no schedule ${shown(id)}`);
+      return sendError(reply, { code: 'SCHEDULE_NOT_FOUND', message: `no schedule ${shown(id)}` });
     }
     await audit(request, 'report.schedule.delete', `schedule:${id}`, 'ok', { schedule: removed });
     return { deleted: removed };
@@ -200,12 +175,15 @@ export default async function reportScheduleRoutes(app: FastifyInstance, options
     const queued = SCHEDULE_ID.test(id) ? await scheduled.runNow(id, request.operator!.username) : undefined;
     if (!queued?.ok) {
       await audit(request, 'report.schedule.run', `schedule:${id}`, 'denied', { error: 'SCHEDULE_NOT_FOUND' });
-      return fail(reply, 404, 'SCHEDULE_NOT_FOUND', `no schedule ${shown(id)}`);
+      return sendError(reply, { code: 'SCHEDULE_NOT_FOUND', message: `no schedule ${shown(id)}` });
     }
     await audit(request, 'report.schedule.run', `schedule:${id}`, 'ok', { jobId: queued.value });
     return reply.code(202).send({ jobId: queued.value });
   });
+}
 
+/** The files the runs wrote: listed, and downloaded one at a time. */
+function reportFileRoutes(app: FastifyInstance, { scheduled, readers, base, audit }: Shared): void {
   app.get<{ Querystring: Static<typeof FilesQuery> }>('/v1/report-files', {
     preValidation: readers,
     schema: {
@@ -216,7 +194,7 @@ export default async function reportScheduleRoutes(app: FastifyInstance, options
     },
   }, async (request, reply) => {
     const { scheduleId } = request.query;
-    if (scheduleId !== undefined && !SCHEDULE_ID.test(scheduleId)) return fail(reply, 400, 'SCHEDULE_ID_INVALID', `a schedule id matches ${SCHEDULE_ID.source}`);
+    if (scheduleId !== undefined && !SCHEDULE_ID.test(scheduleId)) return sendError(reply, { code: 'SCHEDULE_ID_INVALID', message: `a schedule id matches ${SCHEDULE_ID.source}` });
     return { files: await scheduled.files.list(scheduleId === undefined ? {} : { scheduleId }) };
   });
 
@@ -241,17 +219,17 @@ export default async function reportScheduleRoutes(app: FastifyInstance, options
   }, async (request, reply) => {
     const { scheduleId, file } = request.params;
     const target = `report-file:${scheduleId}/${file}`;
-    const refuse = async (status: number, code: string, message: string) => {
+    const refuse = async (code: ErrorCode, message: string) => {
       await audit(request, 'report.file.download', target, 'denied', { error: code });
-      return fail(reply, status, code, message);
+      return sendError(reply, { code, message });
     };
-    if (!SCHEDULE_ID.test(scheduleId)) return refuse(400, 'SCHEDULE_ID_INVALID', `a schedule id matches ${SCHEDULE_ID.source}`);
-    if (!REPORT_FILE.test(file)) return refuse(400, 'REPORT_FILE_NAME_INVALID', `a report file name matches ${REPORT_FILE.source}`);
+    if (!SCHEDULE_ID.test(scheduleId)) return refuse('SCHEDULE_ID_INVALID', `a schedule id matches ${SCHEDULE_ID.source}`);
+    if (!REPORT_FILE.test(file)) return refuse('REPORT_FILE_NAME_INVALID', `a report file name matches ${REPORT_FILE.source}`);
     const found = await scheduled.files.find(scheduleId, file);
-    if (!found) return refuse(404, 'REPORT_FILE_NOT_FOUND', `no report file ${scheduleId}/${file}; GET /v1/report-files lists them`);
+    if (!found) return refuse('REPORT_FILE_NOT_FOUND', `no report file ${scheduleId}/${file}; GET /v1/report-files lists them`);
     // O_NOFOLLOW: the listed name must be the file itself, never a link to elsewhere.
     const handle = await open(found.path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
-    if (!handle) return refuse(404, 'REPORT_FILE_NOT_FOUND', `no report file ${scheduleId}/${file}`);
+    if (!handle) return refuse('REPORT_FILE_NOT_FOUND', `no report file ${scheduleId}/${file}`);
     let size: number;
     try {
       size = (await handle.stat()).size;

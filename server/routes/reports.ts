@@ -1,19 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { AuditEntry, AuditLog } from '../../analytics/audit-log.ts';
 import { jsonResultBody } from '../../analytics/json-result/json-result.ts';
-import type { ReportError } from '../../analytics/reports/report.ts';
 import { createReportRunner } from '../../analytics/reports/run-report.ts';
+import { sendError } from '../http-errors.ts';
 import { errorResponses } from '../schemas/common.ts';
-
-const STATUS_BY_CODE: Record<ReportError['code'], number> = {
-  REPORT_UNKNOWN: 404,
-  REPORT_PARAMS_INVALID: 400,
-  REPORT_TIMEOUT: 503,
-  REPORT_FAILED: 500,
-  REPORT_TOO_LARGE: 422,
-};
 
 const CatalogEntry = Type.Object({
   name: Type.String(),
@@ -50,7 +42,7 @@ export interface ReportRouteOptions {
 }
 
 /**
- * The compliance report catalog (CONTRACT.md): list it, run a report as JSON, CSV or
+ * The compliance report catalog (docs/api.md): list it, run a report as JSON, CSV or
  * Parquet. Every run, refused or not, is written to the audit log with its parameters.
  */
 export default async function reportRoutes(app: FastifyInstance, options: ReportRouteOptions) {
@@ -62,19 +54,7 @@ export default async function reportRoutes(app: FastifyInstance, options: Report
   });
   const readers = app.requireRole('compliance', 'risk_officer', 'admin');
   const base = { tags: ['reports'], security: [{ operatorToken: [] }] };
-
-  const audit = (request: FastifyRequest, report: string, outcome: AuditEntry['outcome'], details: Record<string, unknown>) =>
-    options.audit.record({
-      actor: request.operator!.username,
-      actorRole: request.operator!.role,
-      action: 'report.run',
-      target: `report:${report.slice(0, 100)}`,
-      outcome,
-      details,
-    });
-
-  const fail = (reply: FastifyReply, error: ReportError) =>
-    reply.code(STATUS_BY_CODE[error.code]).send({ error: { code: error.code, message: error.message, ...(error.path ? { path: error.path } : {}) } });
+  const audit = runAuditOf(options.audit);
 
   app.get('/v1/reports', {
     preValidation: readers,
@@ -106,14 +86,14 @@ export default async function reportRoutes(app: FastifyInstance, options: Report
     const prepared = runner.prepare(name, request.body.params ?? {});
     if (!prepared.ok) {
       await audit(request, name, 'denied', { params: request.body.params ?? {}, format, error: prepared.error.code });
-      return fail(reply, prepared.error);
+      return sendError(reply, prepared.error);
     }
     const { report, params } = prepared.value;
     const ran = await runner.run(prepared.value, format);
     if (!ran.ok) {
       request.log.error({ report: report.name, code: ran.error.code, err: ran.error.detail }, 'report failed');
       await audit(request, report.name, 'failed', { params, format, error: ran.error.code });
-      return fail(reply, ran.error);
+      return sendError(reply, ran.error);
     }
     const out = ran.value;
     if (out.format === 'json') {
@@ -139,4 +119,17 @@ export default async function reportRoutes(app: FastifyInstance, options: Report
       .header('content-disposition', `attachment; filename="${report.name}.csv"`)
       .send(out.stream);
   });
+}
+
+/** Every run of a report, by whom, with its outcome. */
+function runAuditOf(log: AuditLog) {
+  return (request: FastifyRequest, report: string, outcome: AuditEntry['outcome'], details: Record<string, unknown>) =>
+    log.record({
+      actor: request.operator!.username,
+      actorRole: request.operator!.role,
+      action: 'report.run',
+      target: `report:${report.slice(0, 100)}`,
+      outcome,
+      details,
+    });
 }

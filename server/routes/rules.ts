@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AuditLog } from '../../analytics/audit-log.ts';
+import type { ErrorCode } from '../../domain/error-codes.ts';
 import { isListName, LIST_NAMES, type RuleMode, type RuleStore } from '../../rules/index.ts';
 import { sendError } from '../http-errors.ts';
 import { errorResponses } from '../schemas/common.ts';
@@ -12,20 +13,37 @@ const ListParams = Type.Object({ name: Type.String({ pattern: '^[a-z-]{1,40}$' }
 const ListValues = Type.Object({ values: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false });
 
 /**
- * Rule management (CONTRACT.md) and the risk lists. Changes are versioned in Redis, take
+ * Rule management (docs/api.md) and the risk lists. Changes are versioned in Redis, take
  * effect on every node through pub/sub, and are audited by the rule store; a refused change
  * (an invalid rule, an unknown list, a bad value) is audited here as denied, with its code.
  */
 export default async function ruleRoutes(app: FastifyInstance, options: { store: RuleStore; audit?: AuditLog }) {
-  const { store } = options;
-  const refused = async (request: FastifyRequest, action: string, target: string, code: string) =>
-    options.audit
-      ?.record({ actor: request.operator!.username, actorRole: request.operator!.role, action, target: target.slice(0, 200), outcome: 'denied', details: { code } })
-      .catch((e: unknown) => request.log.error({ err: (e as Error).message }, 'audit write failed'));
-  const readers = app.requireRole('risk_officer', 'compliance', 'admin');
-  const editors = app.requireRole('risk_officer', 'admin');
-  const base = { tags: ['rules'], security: [{ operatorToken: [] }] };
+  const shared: Shared = {
+    store: options.store,
+    refused: async (request, action, target, code) =>
+      options.audit
+        ?.record({ actor: request.operator!.username, actorRole: request.operator!.role, action, target: target.slice(0, 200), outcome: 'denied', details: { code } })
+        .catch((e: unknown) => request.log.error({ err: (e as Error).message }, 'audit write failed')),
+    readers: app.requireRole('risk_officer', 'compliance', 'admin'),
+    editors: app.requireRole('risk_officer', 'admin'),
+    base: { tags: ['rules'], security: [{ operatorToken: [] }] },
+  };
+  versionRoutes(app, shared);
+  listRoutes(app, shared);
+}
 
+/** What the rule routes and the list routes share. */
+interface Shared {
+  store: RuleStore;
+  /** Audits a refused change (the store audits those it makes). */
+  refused(request: FastifyRequest, action: string, target: string, code: ErrorCode): Promise<void>;
+  readers: ReturnType<FastifyInstance['requireRole']>;
+  editors: ReturnType<FastifyInstance['requireRole']>;
+  base: { tags: string[]; security: Array<Record<string, never[]>> };
+}
+
+/** Rules: read them, put a new version, change a rule's mode. */
+function versionRoutes(app: FastifyInstance, { store, refused, readers, editors, base }: Shared): void {
   app.get('/v1/rules', {
     preValidation: readers,
     schema: { ...base, summary: 'Every rule, current version and mode', response: { 200: Type.Object({ ruleSetVersion: Type.String(), rules: Type.Array(RuleView) }), ...errorResponses } },
@@ -74,7 +92,10 @@ export default async function ruleRoutes(app: FastifyInstance, options: { store:
       return changed.value;
     });
   }
+}
 
+/** Risk lists: read them, add and remove entries. */
+function listRoutes(app: FastifyInstance, { store, refused, readers, editors, base }: Shared): void {
   app.get('/v1/lists', {
     preValidation: readers,
     schema: { ...base, summary: 'The risk lists and their entries', response: { 200: Type.Object({ lists: Type.Record(Type.String(), Type.Array(Type.String())) }), ...errorResponses } },

@@ -6,7 +6,7 @@ import { ANALYTICS_TABLES, createReadOnlySql, type SqlLimits } from '../../analy
 import type { SqlErrorCode } from '../../analytics/sql/sql-error.ts';
 import type { Sessions } from '../auth/sessions.ts';
 import type { ClickHouse } from '../clickhouse.ts';
-import { HttpDomainError } from '../http-errors.ts';
+import { HttpDomainError, sendError } from '../http-errors.ts';
 import { bearerToken } from '../plugins/operator-auth.ts';
 import { errorResponses } from '../schemas/common.ts';
 
@@ -31,25 +31,13 @@ const SqlResultSchema = Type.Object({
   elapsedMs: Type.Number(),
 });
 
-/** The statement's own fault is 400, its reach 403, the limits 422, the process's load 429. */
-const STATUS: Record<SqlErrorCode, number> = {
-  SQL_INVALID: 400,
-  SQL_MULTIPLE_STATEMENTS: 400,
-  SQL_NOT_READ_ONLY: 400,
-  SQL_TABLE_FORBIDDEN: 403,
-  SQL_FUNCTION_FORBIDDEN: 403,
-  SQL_LIMIT_EXCEEDED: 422,
-  SQL_RESULT_TOO_LARGE: 422,
-  SQL_BUSY: 429,
-};
-
 /** Refusals by policy are `denied`; statements that could not run are `failed`. */
-const DENIED: ReadonlySet<string> = new Set(['SQL_NOT_READ_ONLY', 'SQL_TABLE_FORBIDDEN', 'SQL_FUNCTION_FORBIDDEN', 'FORBIDDEN_ROLE']);
+const DENIED: ReadonlySet<SqlErrorCode | 'FORBIDDEN_ROLE'> = new Set(['SQL_NOT_READ_ONLY', 'SQL_TABLE_FORBIDDEN', 'SQL_FUNCTION_FORBIDDEN', 'FORBIDDEN_ROLE']);
 
 type AsyncHook = (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 /**
- * `POST /v1/sql` (CONTRACT.md): read-only ad-hoc SQL for the compliance role over the
+ * `POST /v1/sql` (docs/api.md): read-only ad-hoc SQL for the compliance role over the
  * analytics tables. Every statement, run or refused, goes to the audit log with who sent
  * it, its text, the outcome, the rows and the time; an operator of another role is
  * refused and audited too. No answer leaves before its audit entry is written.
@@ -110,7 +98,7 @@ export default async function sqlRoutes(
       if (request.validationError) {
         const message = `body${request.validationError.message.replace(/^body/, '')}`;
         await audit(operator, (request.body as { query?: unknown } | undefined)?.query, 'failed', { code: 'VALIDATION_FAILED', rows: 0, rowsRead: 0, elapsedMs: since() });
-        return reply.code(400).send({ error: { code: 'VALIDATION_FAILED', message } });
+        return sendError(reply, { code: 'VALIDATION_FAILED', message });
       }
       const statement = request.body.query;
       const result = await sql.run(statement).catch(async (e: unknown) => {
@@ -120,7 +108,7 @@ export default async function sqlRoutes(
       if (!result.ok) {
         const { code, message } = result.error;
         await audit(operator, statement, DENIED.has(code) ? 'denied' : 'failed', { code, message, rows: 0, rowsRead: 0, elapsedMs: since() });
-        return reply.code(STATUS[code]).send({ error: { code, message } });
+        return sendError(reply, { code, message });
       }
       const { rowTexts, rowsRead, elapsedMs } = result.value;
       const body = jsonResultBody(result.value);

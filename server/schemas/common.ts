@@ -38,5 +38,5 @@ export const signedHeaders = Type.Object({
   'x-participant-id': Type.Optional(Type.String({ description: 'Participant id' })),
   'x-timestamp': Type.Optional(Type.String({ description: 'Unix time in ms' })),
   'x-nonce': Type.Optional(Type.String({ description: 'Unique per request, 8-128 of [A-Za-z0-9_-]' })),
-  'x-signature': Type.Optional(Type.String({ description: 'Lowercase hex HMAC-SHA256, see CONTRACT.md' })),
+  'x-signature': Type.Optional(Type.String({ description: "Lowercase hex HMAC-SHA256 with the participant's secret over METHOD, path with query, X-Timestamp, X-Nonce and hex(sha256(body)), joined by newlines; see docs/api.md" })),
 });

@@ -22,7 +22,7 @@ export const DecodedQrSchema = Type.Object(
     merchantCity: Type.Optional(Type.String()),
     crc: Type.String(),
   },
-  { additionalProperties: true, description: 'Decoded fields; see CONTRACT.md' },
+  { additionalProperties: true, description: 'Decoded fields; see docs/api.md' },
 );
 
 export const MerchantSchema = Type.Object({

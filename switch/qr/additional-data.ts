@@ -1,6 +1,6 @@
 import { ok, type Result } from '../../domain/result.ts';
 import type { QrError } from './errors.ts';
-import type { AdditionalData } from './merchant-qr.ts';
+import type { AdditionalData } from './decoded-qr.ts';
 import { parseTemplate, serialiseTlv, type TlvField } from './tlv.ts';
 
 /**

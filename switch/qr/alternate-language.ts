@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../../domain/result.ts';
 import { qrError, type QrError } from './errors.ts';
-import type { AlternateLanguage } from './merchant-qr.ts';
+import type { AlternateLanguage } from './decoded-qr.ts';
 import { characterCount, parseTemplate, serialiseTlv, type TlvField } from './tlv.ts';
 
 /**

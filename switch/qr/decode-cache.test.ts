@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createQrDecoder } from './decode-cache.ts';
 import { decodeQr } from './decode.ts';
+import { readPublicVectors } from './vectors/public-vectors.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const payloads = readFileSync(path.resolve(repoRoot, '..', 'shared', 'data', 'emvco-mpm-vectors.tsv'), 'utf8')
-  .split(/\r?\n/)
-  .filter((line) => line.trim() !== '' && !line.startsWith('#'))
-  .map((line) => line.split('\t')[1]!);
+const payloads = readPublicVectors().map((v) => v.payload);
 
 describe('createQrDecoder', () => {
   it('answers exactly what decodeQr answers, valid and invalid payloads alike, first and repeated', () => {

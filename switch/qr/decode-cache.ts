@@ -1,7 +1,7 @@
 import type { Result } from '../../domain/result.ts';
 import { decodeQr } from './decode.ts';
 import type { QrError } from './errors.ts';
-import type { DecodedQr } from './merchant-qr.ts';
+import type { DecodedQr } from './decoded-qr.ts';
 
 /**
  * decodeQr with a bounded memory of recent payloads. A static merchant QR is scanned over

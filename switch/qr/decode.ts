@@ -5,7 +5,7 @@ import { payloadCrc } from './crc.ts';
 import { qrError, type QrError } from './errors.ts';
 import { checkFieldFormat } from './field-formats.ts';
 import { decodeMerchantAccount, isMerchantAccountTag } from './merchant-account.ts';
-import type { DecodedQr, MerchantAccount, UnionPayAccount } from './merchant-qr.ts';
+import type { DecodedQr, MerchantAccount, UnionPayAccount } from './decoded-qr.ts';
 import { characterCount, firstDuplicateId, hasForbiddenCharacter, parseTlv, type TlvField } from './tlv.ts';
 import { parseUnionPayAccount } from './union-pay.ts';
 

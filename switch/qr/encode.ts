@@ -5,7 +5,7 @@ import { payloadCrc } from './crc.ts';
 import { decodeQr, MAX_PAYLOAD_CHARACTERS } from './decode.ts';
 import { qrError, type QrError } from './errors.ts';
 import { merchantAccountValue, type MerchantAccountInput } from './merchant-account.ts';
-import type { AdditionalData, AlternateLanguage, InitiationMethod } from './merchant-qr.ts';
+import type { AdditionalData, DecodedQr, InitiationMethod } from './decoded-qr.ts';
 import { characterCount, serialiseTlv, type TlvField } from './tlv.ts';
 
 /**
@@ -14,23 +14,19 @@ import { characterCount, serialiseTlv, type TlvField } from './tlv.ts';
  * encoder can never hand out a payload that the gateway itself would refuse.
  */
 
-export interface MerchantQrInput {
+/** What a payload is written from: the fields a decoded QR has, some of them required here. */
+export interface MerchantQrInput
+  extends Pick<
+    DecodedQr,
+    'currency' | 'amount' | 'tipIndicator' | 'convenienceFeeFixed' | 'convenienceFeePercentage' | 'countryCode' | 'postalCode' | 'alternateLanguage'
+  > {
   /** A dynamic QR is for one payment, so it must carry its amount. */
   initiation: InitiationMethod;
   merchantAccounts: MerchantAccountInput[];
   mcc: string;
-  currency: string;
-  amount?: string;
-  /** "01" prompts the payer for a tip, "02" adds `convenienceFeeFixed`, "03" adds `convenienceFeePercentage`. */
-  tipIndicator?: string;
-  convenienceFeeFixed?: string;
-  convenienceFeePercentage?: string;
-  countryCode: string;
   merchantName: string;
   merchantCity: string;
-  postalCode?: string;
   additionalData?: Partial<Omit<AdditionalData, 'fields'>>;
-  alternateLanguage?: AlternateLanguage;
 }
 
 export function encodeQr(input: MerchantQrInput): Result<string, QrError> {

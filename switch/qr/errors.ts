@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../../domain/error-codes.ts';
+
 /**
  * Why a merchant-presented QR payload was refused. Codes are stable: callers map them
  * (a scanner asks for a re-scan on CRC errors, an onboarding form points at `tag`).
@@ -11,7 +13,7 @@ export const QR_ERROR_CODES = [
   'QR_DUPLICATE_TAG',
   'QR_MISSING_FIELD',
   'QR_FIELD_INVALID',
-] as const;
+] as const satisfies readonly ErrorCode[];
 
 export type QrErrorCode = (typeof QR_ERROR_CODES)[number];
 

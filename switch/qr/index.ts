@@ -7,7 +7,7 @@ export type {
   InitiationMethod,
   MerchantAccount,
   UnionPayAccount,
-} from './merchant-qr.ts';
+} from './decoded-qr.ts';
 export { decodeQr } from './decode.ts';
 export { createQrDecoder } from './decode-cache.ts';
 export { encodeQr, type MerchantQrInput } from './encode.ts';

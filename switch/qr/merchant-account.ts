@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../../domain/result.ts';
 import { qrError, type QrError } from './errors.ts';
-import type { MerchantAccount } from './merchant-qr.ts';
+import type { MerchantAccount } from './decoded-qr.ts';
 import { characterCount, parseTemplate, serialiseTlv } from './tlv.ts';
 
 /**

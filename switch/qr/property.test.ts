@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { payloadCrc } from './crc.ts';
 import { decodeQr, encodeQr, QR_ERROR_CODES, type DecodedQr, type QrErrorCode } from './index.ts';
 import { inputOf, sampleMerchants } from './test-merchants.ts';
 import { parseTlv, type TlvField } from './tlv.ts';
+import { readPublicVectors } from './vectors/public-vectors.ts';
 
 /**
  * Mutation testing with a fixed seed: the same mutants every run, so a failure
@@ -29,13 +27,9 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const vectorFile = path.resolve(repoRoot, '..', 'shared', 'data', 'emvco-mpm-vectors.tsv');
-
-const validVectors = readFileSync(vectorFile, 'utf8')
-  .split(/\r?\n/)
-  .filter((line) => line.startsWith('valid\t'))
-  .map((line) => line.slice('valid\t'.length));
+const validVectors = readPublicVectors()
+  .filter((v) => v.expected === 'valid')
+  .map((v) => v.payload);
 
 const encoderOutputs = Object.values(sampleMerchants).map((input) => {
   const result = encodeQr(input);

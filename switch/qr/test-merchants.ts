@@ -1,5 +1,5 @@
 import type { MerchantQrInput } from './encode.ts';
-import type { DecodedQr } from './merchant-qr.ts';
+import type { DecodedQr } from './decoded-qr.ts';
 import { unionPayAccountValue } from './union-pay.ts';
 
 /** Merchants the codec's tests encode (one per shape of QR the gateway sees in its corridors), and the way back. */

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../../domain/result.ts';
 import { qrError, type QrError } from './errors.ts';
-import type { UnionPayAccount } from './merchant-qr.ts';
+import type { UnionPayAccount } from './decoded-qr.ts';
 
 /**
  * UnionPay's merchant account (ID 15): acquirer IIN (8 digits), forwarding IIN

@@ -1,35 +1,9 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { payloadCrc } from './crc.ts';
 import { decodeQr } from './index.ts';
+import { readPublicVectors } from './vectors/public-vectors.ts';
 
-// The vectors live beside the repository, in the shared data folder.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const vectorFile = path.resolve(repoRoot, '..', 'shared', 'data', 'emvco-mpm-vectors.tsv');
-
-interface Vector {
-  line: number;
-  expected: 'valid' | 'invalid';
-  payload: string;
-}
-
-function readVectors(): Vector[] {
-  return readFileSync(vectorFile, 'utf8')
-    .split(/\r?\n/)
-    .map((text, index) => ({ text, line: index + 1 }))
-    .filter(({ text }) => text.trim() !== '' && !text.startsWith('#'))
-    .map(({ text, line }) => {
-      const [expected, payload, ...rest] = text.split('\t');
-      if ((expected !== 'valid' && expected !== 'invalid') || payload === undefined || rest.length > 0) {
-        throw new Error(`${vectorFile}:${line} is not "valid|invalid<TAB>payload"`);
-      }
-      return { line, expected, payload };
-    });
-}
-
-const vectors = readVectors();
+const vectors = readPublicVectors();
 
 describe('public EMVCo MPM vectors', () => {
   it('has enough vectors that the verdicts below mean something', () => {

@@ -1,5 +1,4 @@
-import { Queue, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Job, Queue } from 'bullmq';
 import { jobView, type JobView } from '../../jobs/job-view.ts';
 import type { RunProgress, ScheduledRunResult } from './run-scheduled-report.ts';
 
@@ -43,18 +42,4 @@ export async function readReportJob(queue: Queue<ReportJobData, ScheduledRunResu
   const job = (await queue.getJob(jobId)) as Job<ReportJobData, ScheduledRunResult> | undefined;
   if (!job || state === 'unknown') return undefined;
   return reportJobView(job, state);
-}
-
-/** Reads report jobs from anywhere that has the Redis URL (the jobs route), on a connection of its own. */
-export function openReportJobReader(redisUrl: string, log?: { warn(o: object, m: string): void }) {
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  connection.on('error', (e: Error) => log?.warn({ err: e.message }, 'report job reader connection error'));
-  const queue = new Queue<ReportJobData, ScheduledRunResult>(REPORT_QUEUE, { connection });
-  return {
-    get: (jobId: string) => readReportJob(queue, jobId),
-    async close() {
-      await queue.close();
-      await connection.quit().catch(() => undefined);
-    },
-  };
 }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
+import type { ErrorCode } from '../../../domain/error-codes.ts';
 import type { AuditLog } from '../../audit-log.ts';
 import { jsonResultBody } from '../../json-result/json-result.ts';
 import type { ReportRunner } from '../run-report.ts';
@@ -44,7 +45,7 @@ export interface ScheduledRunRequest {
 
 /** A run that could not finish, with the code of why. */
 export class ScheduledRunError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: ErrorCode, message: string) {
     super(`${code}: ${message}`);
   }
 }

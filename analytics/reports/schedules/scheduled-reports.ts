@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { err, ok, type Result } from '../../../domain/result.ts';
 import type { AuditLog } from '../../audit-log.ts';
 import type { ReportRunner } from '../run-report.ts';
@@ -12,11 +12,10 @@ import { checkSchedule, type ReportSchedule, type ScheduleError, type ScheduleIn
 import { createScheduleStore } from './schedule-store.ts';
 
 const DAY_MS = 86_400_000;
-/** How long report files are kept when the config's `reports` block does not say. */
-export const DEFAULT_RETENTION_DAYS = 30;
+/** A scheduled run works in the background: it may take longer than one asked for over HTTP. */
+export const SCHEDULED_RUN_SECONDS = 300;
 
 export interface ScheduledReportsOptions {
-  redisUrl: string;
   runner: ReportRunner;
   /** Files go to `<dataDir>/reports/<scheduleId>/`. */
   dataDir: string;
@@ -38,11 +37,9 @@ export type ScheduleView = ReportSchedule & { nextRunAt?: string };
  * without a schedule removed, so Redis and BullMQ agree; old files are deleted at start and
  * after every run.
  */
-export function startScheduledReports(options: ScheduledReportsOptions) {
+export function startScheduledReports(connection: Redis, options: ScheduledReportsOptions) {
   const now = options.now ?? Date.now;
-  // BullMQ needs a connection that never gives up on a command; the store shares it.
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  connection.on('error', (e: Error) => options.log.warn({ err: e.message }, 'scheduled reports connection error'));
+  // `connection` never gives up on a command, as BullMQ needs; the store shares it, its owner closes it.
   const queue = new Queue<ReportJobData, ScheduledRunResult>(REPORT_QUEUE, { connection });
   const store = createScheduleStore(connection);
   const files: ReportFiles = createReportFiles(path.join(options.dataDir, 'reports'));
@@ -166,7 +163,6 @@ export function startScheduledReports(options: ScheduledReportsOptions) {
       await ready.catch(() => undefined);
       await worker?.close();
       await queue.close();
-      await connection.quit().catch(() => undefined);
     },
   };
 }

@@ -7,7 +7,7 @@ import { labelled, payment } from './steps.ts';
 /**
  * Geo-impossible travel: a payer pays in one city, walks to another shop nearby (an
  * ordinary move), then pays in a city hundreds of kilometres away a few minutes later.
- * The last payment implies a speed far above 900 km/h (ARCHITECTURE.md) and should be
+ * The last payment implies a speed far above 900 km/h (docs/rules.md) and should be
  * flagged; the first two should not.
  */
 

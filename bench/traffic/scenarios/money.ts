@@ -9,7 +9,7 @@ import type { Random } from '../random.ts';
  * payment meant to sit at 90% of a threshold does so after the gateway's rounding.
  */
 
-/** PBOC large-value reporting, natural person, cross-border (ARCHITECTURE.md): per payment or per day. */
+/** PBOC large-value reporting, natural person, cross-border (docs/rules.md): per payment or per day. */
 export const LARGE_VALUE_USD = 10_000;
 export const LARGE_VALUE_CNY = 200_000;
 /** Structuring: payments each at 80-99% of the threshold. */

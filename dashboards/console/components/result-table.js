@@ -1,7 +1,7 @@
 import { el } from '../dom.js';
 
 /**
- * A JSON result of CONTRACT.md (`{ columns: [{ name, type }], rows }`) as a table: the
+ * A JSON result of docs/api.md (`{ columns: [{ name, type }], rows }`) as a table: the
  * columns in the order the answer gives them, numbers right-aligned and shown exactly as
  * the server wrote them (decimals and 64-bit integers arrive as text, and stay exact).
  */

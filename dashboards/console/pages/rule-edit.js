@@ -68,13 +68,7 @@ export function render(view, context) {
       renderPage();
     } catch (e) {
       if (cancelled) return;
-      const title =
-        e.status === 404 && e.code === 'NOT_FOUND'
-          ? 'The rules API is not available on this platform yet.'
-          : e.status === 404
-            ? 'There is no such rule.'
-            : 'The rule could not be loaded.';
-      replace(body, errorBox(title, e));
+      replace(body, errorBox(e.code === 'RULE_NOT_FOUND' ? 'There is no such rule.' : 'The rule could not be loaded.', e));
     }
   }
 

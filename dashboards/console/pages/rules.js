@@ -41,7 +41,7 @@ export function render(view, context) {
     } catch (e) {
       if (cancelled) return;
       summary.textContent = '';
-      replace(content, errorBox(e.status === 404 ? 'The rules API is not available on this platform yet.' : 'The rules could not be loaded.', e));
+      replace(content, errorBox('The rules could not be loaded.', e));
     }
   }
 

@@ -3,6 +3,11 @@ import { currencyByCode, currencyByNumeric } from './currency.ts';
 import { encodeQr, unionPayAccountValue, type DecodedQr, type MerchantQrInput } from './qr/index.ts';
 import type { Merchant, Registry } from './registry.ts';
 
+/**
+ * The QR codes the gateway issues for its registered merchants, and the way back: the
+ * registered merchant a presented QR names. The codec itself is qr/ (decoded-qr.ts).
+ */
+
 /** The QR code the gateway issues for a merchant: static, or dynamic with an amount. */
 export function merchantQr(registry: Registry, merchant: Merchant, amount?: string): Result<string, DomainError> {
   const acquirer = registry.participant(merchant.acquirer);

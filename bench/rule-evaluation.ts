@@ -1,18 +1,18 @@
 /**
  * Micro-benchmark of rule evaluation alone (no Redis): the same compiled predicates run
  * through node-rules and through the plain loop, in microseconds per fact.
- *   npx tsx rules/bench-evaluate.ts [iterations]
+ *   npm run bench:rule-evaluation -- [iterations, default 50000]
  */
 import os from 'node:os';
 import type { SwitchedMessage } from '../domain/transaction.ts';
-import { compileRuleSet, type CompiledRuleSet } from './compile-rule.ts';
-import { createNodeRulesEvaluator } from './evaluate-node-rules.ts';
-import { evaluateDirect } from './evaluation.ts';
-import { VELOCITY_ENTITIES, VELOCITY_WINDOWS, type Facts } from './facts/catalog.ts';
-import { buildFacts } from './facts/derive.ts';
-import type { StoredFacts } from './facts/gather.ts';
-import { loadDefaultPack } from './rule-store.ts';
-import type { Rule } from './rule-schema.ts';
+import { compileRuleSet, type CompiledRuleSet } from '../rules/compile-rule.ts';
+import { createNodeRulesEvaluator } from '../rules/evaluate-node-rules.ts';
+import { evaluateDirect } from '../rules/evaluation.ts';
+import { VELOCITY_ENTITIES, VELOCITY_WINDOWS, type Facts } from '../rules/facts/catalog.ts';
+import { buildFacts } from '../rules/facts/derive.ts';
+import type { StoredFacts } from '../rules/facts/gather.ts';
+import { loadDefaultPack } from '../rules/rule-store.ts';
+import type { Rule } from '../rules/rule-schema.ts';
 
 const iterations = Number(process.argv[2] ?? 50_000);
 

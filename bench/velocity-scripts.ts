@@ -5,17 +5,17 @@
  * Redis (`INFO commandstats` usec_per_call of EVALSHA, and the median / p99 of each
  * script's calls from the SLOWLOG with a threshold of 0), then score() p50 / p99 run one
  * at a time and with 32 payments in flight, next to a PING round trip.
- *   node --import tsx rules/bench-facts.ts [payments=3000] [--no-slowlog]
+ *   npm run bench:velocity-scripts -- [payments, default 3000] [--no-slowlog]
  */
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import type { Redis } from 'ioredis';
 import type { SwitchedMessage } from '../domain/transaction.ts';
-import { defineRiskScripts } from './lua-scripts.ts';
-import { createRiskEngine, type RiskEngine } from './risk-engine.ts';
-import { ordinaryTraffic } from './test-support/ordinary-traffic.ts';
-import { commit } from './test-support/outcome.ts';
-import { startTestRedis } from './test-support/redis.ts';
+import { defineRiskScripts } from '../rules/lua-scripts.ts';
+import { createRiskEngine, type RiskEngine } from '../rules/risk-engine.ts';
+import { ordinaryTraffic } from '../rules/test-support/ordinary-traffic.ts';
+import { commit } from '../rules/test-support/outcome.ts';
+import { startTestRedis } from '../rules/test-support/redis.ts';
 
 const PAYMENTS = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 3000);
 /** `--no-slowlog`: commandstats only (the SLOWLOG at threshold 0 logs every command run inside the scripts too, which costs). */
@@ -106,7 +106,7 @@ async function main() {
     const admin = server.connect();
     await admin.config('SET', 'slowlog-log-slower-than', SLOWLOG ? '0' : '-1');
     await admin.config('SET', 'slowlog-max-len', '100000');
-    console.log(`bench-facts: ${PAYMENTS} payments, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(`velocity scripts: ${PAYMENTS} payments, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
     const ping: number[] = [];
     for (let i = 0; i < Math.min(PAYMENTS, 2000); i++) {

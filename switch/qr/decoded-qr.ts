@@ -50,6 +50,7 @@ export interface DecodedQr {
   currency: string;
   /** Exactly as in the QR: the amount is the merchant's words, not ours to reformat. */
   amount?: string;
+  /** "01" prompts the payer for a tip, "02" adds `convenienceFeeFixed`, "03" adds `convenienceFeePercentage`. */
   tipIndicator?: string;
   convenienceFeeFixed?: string;
   convenienceFeePercentage?: string;

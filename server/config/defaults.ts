@@ -1,0 +1,68 @@
+import { DEFAULT_MONITORS, type MonitorConfig } from '../../analytics/monitors/monitor-config.ts';
+import { httpLimitsOf, type HttpLimits } from '../http-timeouts.ts';
+import { DEFAULT_MAX_IN_FLIGHT } from '../plugins/admission.ts';
+import { rateLimitsOf, type RateLimits } from '../plugins/rate-limit.ts';
+import type { ConfigFile } from './schema.ts';
+
+/**
+ * What a block or field the config file leaves out takes. The defaults of the HTTP limits,
+ * rate limits, admission bound and monitors are written beside what they bound (their
+ * modules say why); this is the one place that fills them in.
+ */
+export const DEFAULT_RISK: RiskSettings = {
+  reviewAt: 400,
+  declineAt: 700,
+  alertScore: 300,
+  deadlineMs: 20,
+  fallback: { approveBelowUsd: 500, otherwise: 'review' },
+};
+export const DEFAULT_INGEST: IngestSettings = { batchSize: 5000, maxWaitMs: 1000 };
+/** How long scheduled report files are kept. */
+export const DEFAULT_REPORTS: ReportSettings = { retentionDays: 30 };
+/** How long an operator's bearer token lives: a working day. Not configurable. */
+export const SESSION_TTL_MS = 8 * 3600_000;
+
+export type RiskSettings = NonNullable<ConfigFile['risk']>;
+export type IngestSettings = NonNullable<ConfigFile['ingest']>;
+export type ReportSettings = NonNullable<ConfigFile['reports']>;
+
+/** The config file's settings with every default filled in: what the platform reads. */
+export type Settings = Omit<ConfigFile, 'fx' | 'payments' | 'risk' | 'ingest' | 'monitors' | 'reports' | 'rateLimits' | 'http'> & {
+  fx: ConfigFile['fx'] & {
+    /**
+     * CNY per US dollar as the exact decimal the file holds (`rates.CNY`; the base is USD):
+     * the risk engine, the reports' bound parameters and the backtests all take this one.
+     */
+    cnyPerUsd: string;
+  };
+  payments: Required<ConfigFile['payments']>;
+  risk: RiskSettings;
+  ingest: IngestSettings;
+  monitors: MonitorConfig;
+  reports: ReportSettings;
+  rateLimits: RateLimits;
+  http: HttpLimits;
+};
+
+/** Settings the environment may set over the file's (`RISK_DEADLINE_MS`, `MAX_IN_FLIGHT`). */
+export interface SettingOverrides {
+  riskDeadlineMs?: number;
+  maxInFlight?: number;
+}
+
+/** The file's settings completed with the defaults and the environment's overrides; `file` itself is left as it is. */
+export function withDefaults(file: ConfigFile, overrides: SettingOverrides = {}): Settings {
+  const risk = file.risk ?? DEFAULT_RISK;
+  return {
+    ...file,
+    // validateConfigFile checked that CNY has a rate.
+    fx: { ...file.fx, cnyPerUsd: file.fx.rates.CNY! },
+    payments: { ...file.payments, maxInFlight: overrides.maxInFlight ?? file.payments.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT },
+    risk: overrides.riskDeadlineMs === undefined ? risk : { ...risk, deadlineMs: overrides.riskDeadlineMs },
+    ingest: file.ingest ?? DEFAULT_INGEST,
+    monitors: file.monitors ?? DEFAULT_MONITORS,
+    reports: file.reports ?? DEFAULT_REPORTS,
+    rateLimits: rateLimitsOf(file.rateLimits),
+    http: httpLimitsOf(file.http),
+  };
+}

@@ -5,7 +5,7 @@ import { signed } from './support/signed-request.ts';
 import { eventually, merchantQrs } from './support/traffic.ts';
 
 /*
- * Who did what, in ClickHouse's audit_log (issue 7): each operator action leaves a row with
+ * Who did what, in ClickHouse's audit_log: each operator action leaves a row with
  * actor, role, action, target and outcome. Covered elsewhere, and not repeated here:
  * report runs (test/reports.test.ts, "writes every run to the audit log..."), SQL
  * (test/sql.test.ts, the sql.query rows), participant analytics (test/analytics.test.ts),

@@ -7,7 +7,7 @@ import { sign } from '../server/auth/signature.ts';
 import { devCredentials, secretOf, startTestPlatform } from './support/platform.ts';
 
 /*
- * The role x route matrix (issue 7, Security): every route the app registers has an
+ * The role x route matrix: every route the app registers has an
  * explicit decision for every kind of caller. A route added without a decision, a
  * decision for a route that is gone, or a caller let in (or kept out) against the
  * decision fails this file.

@@ -124,16 +124,11 @@ function createServer(deps: AppDeps, httpLimits: HttpLimits): FastifyInstance {
   return app;
 }
 
-/** The connection bound, security headers, no caching, and the OpenAPI document and UI. */
+/** The connection bound, security headers (no caching among them), and the OpenAPI document and UI. */
 async function registerExternalPlugins(app: FastifyInstance, deps: AppDeps, httpLimits: HttpLimits): Promise<void> {
   await app.register(connectionLimit, { maxPerAddress: httpLimits.maxConnectionsPerAddress, trustProxy: deps.trustProxy ?? [], registry: deps.metrics.registry });
+  // Helmet's headers and Cache-Control: no-store, in one hook.
   await app.register(securityHeaders, SECURITY_HEADERS);
-  // Participant data, tokens and health figures stay out of every cache; static files
-  // (console, OpenAPI UI) set their own caching, which replaces this.
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.header('cache-control', 'no-store');
-    done();
-  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

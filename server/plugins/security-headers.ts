@@ -29,11 +29,13 @@ export function helmetHeaders(options: HelmetOptions): Record<string, string> {
  * Security headers on every response (API, console, docs, errors and 404s alike): helmet's
  * headers for the given options, set in one onRequest hook. The same configuration through
  * @fastify/helmet rebuilt helmet's middleware (parsing the CSP directives) on every
- * request, which on the payment path cost as much as the HMAC check.
+ * request, which on the payment path cost as much as the HMAC check. With them
+ * `Cache-Control: no-store`: participant data, tokens and health figures stay out of every
+ * cache; static files (console, OpenAPI UI) set their own caching, which replaces it.
  */
 export default fp(
   async function securityHeaders(app: FastifyInstance, options: HelmetOptions) {
-    const headers = helmetHeaders(options);
+    const headers = { ...helmetHeaders(options), 'cache-control': 'no-store' };
     app.addHook('onRequest', (_request, reply, done) => {
       reply.headers(headers);
       done();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleEvent } from '../bench/traffic/tap-events.ts';
+import { createRandom } from '../bench/traffic/random.ts';
 import { readDeadLetters, UNDECODABLE } from '../ingest/dead-letters.ts';
 import { startTestPlatform } from './support/platform.ts';
 import { eventually, merchantQrs, scalar, sendPayments } from './support/traffic.ts';
@@ -36,16 +37,9 @@ const NUMBER = refused('CANNOT_PARSE_NUMBER');
 const DATETIME = refused('CANNOT_PARSE_DATETIME');
 const UNDECODED = refused(UNDECODABLE);
 
-/** mulberry32: small, seeded, good enough to spread values. */
+/** The simulator's seeded source (the same sequence for a seed), with what the fuzzing draws. */
 function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const { next } = createRandom(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
   const digits = (n: number) => (n === 0 ? '' : String(int(1, 9)) + Array.from({ length: n - 1 }, () => int(0, 9)).join(''));

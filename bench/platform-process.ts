@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { request } from 'undici';
-import { freeLoopbackPort } from '../server/redis-process.ts';
+import { freeLoopbackPort, startRedisServer, type RedisProcess } from '../server/redis-process.ts';
+import type { DurabilityMode } from '../switch/durability.ts';
 
 /**
  * The whole platform as a child process, started the way `npm start` does (`node --import
@@ -28,6 +30,8 @@ export interface PlatformProcess {
   kill(): Promise<PlatformExit>;
   /** The last few kilobytes of its stdout and stderr, for failure messages. */
   outputTail(): string;
+  /** With `durability: 'replica'`: the pids of the primary and replica started for it. */
+  redisPids?: { primary: number; replica: number };
 }
 
 export interface PlatformExit {
@@ -48,6 +52,11 @@ export interface StartPlatformOptions {
   keepDataDir?: boolean;
   /** Reuse this data directory (kept after stop) instead of a fresh one: a restart. */
   dataDir?: string;
+  /**
+   * The ledger's durability (REDIS_DURABILITY). `replica`: a primary and one replica of
+   * this process's making, under the data directory, given as REDIS_URL, stopped after it.
+   */
+  durability?: DurabilityMode;
 }
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -58,10 +67,15 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'cpg-platform-'));
   const keepDataDir = options.keepDataDir || options.dataDir !== undefined;
   const url = `http://127.0.0.1:${port}`;
+  const replicated = options.durability === 'replica' ? await startReplicatedRedis(dataDir) : undefined;
+  const durabilityEnv = {
+    ...(options.durability ? { REDIS_DURABILITY: options.durability } : {}),
+    ...(replicated ? { REDIS_URL: replicated.primary.url } : {}),
+  };
   // node --import tsx: one process, so signals reach the platform itself.
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: REPOSITORY_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...options.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...options.env, ...durabilityEnv, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so a platform that will not stop can be killed with its children.
     detached: true,
@@ -79,8 +93,9 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
   // Never leave a platform behind when the parent goes away unexpectedly.
   const killOnExit = () => killGroup(child, 'SIGKILL');
   process.once('exit', killOnExit);
-  const cleanUp = () => {
+  const cleanUp = async () => {
     process.off('exit', killOnExit);
+    await replicated?.stop();
     if (!keepDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
 
@@ -97,7 +112,7 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
       clearTimeout(timer);
     }
     const { code, signal } = await exited;
-    cleanUp();
+    await cleanUp();
     return { code, signal, elapsedMs: performance.now() - started, timedOut };
   };
   // SIGTERM to the platform only: it stops its own redis-server in order.
@@ -108,7 +123,7 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
     const started = performance.now();
     killGroup(child, 'SIGKILL');
     const { code, signal } = await exited;
-    cleanUp();
+    await cleanUp();
     return { code, signal, elapsedMs: performance.now() - started, timedOut: false };
   };
 
@@ -118,7 +133,32 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
     await stop(5000);
     throw e;
   }
-  return { url, port, dataDir, pid: child.pid as number, stop, interrupt, kill, outputTail: () => tail };
+  return { url, port, dataDir, pid: child.pid as number, stop, interrupt, kill, outputTail: () => tail, ...(replicated ? { redisPids: replicated.pids } : {}) };
+}
+
+/** A primary and one replica on loopback, the replica in sync before this returns. */
+async function startReplicatedRedis(dataDir: string): Promise<{ primary: RedisProcess; pids: { primary: number; replica: number }; stop(): Promise<void> }> {
+  const primary = await startRedisServer({ dir: path.join(dataDir, 'redis-primary') });
+  const replica = await startRedisServer({ dir: path.join(dataDir, 'redis-replica'), replicaOf: { port: primary.port, password: primary.password } });
+  const stop = async () => {
+    await replica.stop();
+    await primary.stop();
+  };
+  const pidOf = (dir: string) => Number(readFileSync(path.join(dataDir, dir, 'redis.pid'), 'utf8'));
+  const admin = new Redis(primary.url, { maxRetriesPerRequest: 1 });
+  try {
+    const deadline = Date.now() + 15_000;
+    while (!/slave0:.*state=online/.test(await admin.info('replication'))) {
+      if (Date.now() > deadline) throw new Error('the replica did not come online within 15 s');
+      await sleep(50);
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  } finally {
+    admin.disconnect();
+  }
+  return { primary, pids: { primary: pidOf('redis-primary'), replica: pidOf('redis-replica') }, stop };
 }
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number, tail: () => string): Promise<void> {

@@ -1,8 +1,14 @@
-import type { RejectedMessage, RiskAssessment, SwitchedMessage, TapEvent } from './transaction.ts';
+import type { PaymentStatus, RejectedMessage, RiskAssessment, SwitchedMessage, TapEvent } from './transaction.ts';
 
 /** Scores a switched message before authorisation. */
 export interface Scorer {
   score(message: SwitchedMessage): Promise<RiskAssessment>;
+  /**
+   * Told what the commit decided about a message it scored (undefined when the commit did
+   * not run or its answer was lost): the velocity state records approved amounts and
+   * profiles from it. Synchronous, in memory; must not throw.
+   */
+  settle?(message: SwitchedMessage, status: PaymentStatus | undefined): void;
 }
 
 /**

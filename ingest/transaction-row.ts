@@ -8,7 +8,8 @@ export function clickhouseTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 }
 
-const clampUInt32 = (n: number) => Math.max(0, Math.min(4_294_967_295, Math.round(n)));
+/** A latency as UInt32 takes it: whole, within range. */
+export const clampUInt32 = (n: number) => Math.max(0, Math.min(4_294_967_295, Math.round(n)));
 
 export function transactionRow(entry: TapEntry): TransactionRow {
   if (entry.kind === 'rejected') {

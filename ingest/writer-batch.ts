@@ -1,15 +1,28 @@
 import { bodyOf, type BatchRow } from './isolate-refused-rows.ts';
+import { ROW_FORM, rowLineOf } from './tap-row.ts';
 import { decodeTapEntry } from './tap-stream.ts';
-import { transactionRow, type TransactionRow } from './transaction-row.ts';
+import { transactionRow } from './transaction-row.ts';
 
 /** A stream entry as XREADGROUP and XRANGE return it. */
 export type Entry = [id: string, fields: string[]];
 
-/** Turns a stream entry into its row; undefined (or a throw) dead-letters it as undecodable. */
-export type RowOf = (id: string, fields: string[]) => object | undefined;
+/**
+ * Turns a stream entry into its row, or into the row's JSONEachRow line when the entry holds
+ * it already; undefined (or a throw) dead-letters it as undecodable.
+ */
+export type RowOf = (id: string, fields: string[]) => object | string | undefined;
 
-/** The transaction tap's rows: the default of every writer. */
-export const transactionRowOf = (id: string, fields: string[]): TransactionRow | undefined => {
+/**
+ * The transaction tap's rows: the default of every writer. An entry in row form becomes its
+ * line by a splice; an older one (the event as JSON) and a rejected request are decoded and
+ * built into a row.
+ */
+export const transactionRowOf: RowOf = (id, fields) => {
+  // The commit scripts write e, s, d and v in this order; anything else is looked up by name.
+  const e = fields[0] === 'e' ? fields[1] : undefined;
+  if (e !== undefined && e.startsWith(ROW_FORM) && fields[2] === 's' && fields[4] === 'd' && (fields.length === 6 || (fields.length === 8 && fields[6] === 'v'))) {
+    return rowLineOf(id, e, { status: fields[3]!, declineCode: fields[5]!, credited: fields[7] });
+  }
   const decoded = decodeTapEntry(id, fields);
   return decoded ? transactionRow(decoded) : undefined;
 };
@@ -40,7 +53,7 @@ export function prepareBatch(entries: Entry[], rowOf: RowOf, at: { token?: strin
     // A builder that throws on an entry (a date past what Date holds) would stop the writer on every start.
     try {
       const row = rowOf(id, fields);
-      if (row) rows.push({ id, line: JSON.stringify(row) });
+      if (row) rows.push({ id, line: typeof row === 'string' ? row : JSON.stringify(row) });
       else undecodable.push({ id, message: 'no row can be made of this entry' });
     } catch (e) {
       undecodable.push({ id, message: `no row can be made of this entry: ${(e as Error).message}` });

@@ -52,4 +52,31 @@ describe('the writer loop and a lost connection', () => {
     await loop.close(1000);
     await running;
   });
+
+  it('gathers entries appended one at a time into a few reads, not one read per entry', async () => {
+    const admin = server.connect();
+    const stream = 'test:one-at-a-time';
+    let landed = 0;
+    const loop = new WriterLoop({
+      redis: server.connect(),
+      stream,
+      consumer: 'c1',
+      batchSize: 1000,
+      maxWaitMs: 2000,
+      rowOf: (id) => ({ id }),
+      insert: async (body) => {
+        landed += body.split('\n').filter(Boolean).length;
+      },
+    });
+    const running = loop.run();
+    await eventually(() => admin.xinfo('GROUPS', stream).catch(() => []), (groups) => (groups as unknown[]).length === 1, 10_000);
+    const calls = async () => Number(/cmdstat_xreadgroup:calls=(\d+)/.exec((await admin.info('commandstats')) as string)?.[1] ?? 0);
+    const before = await calls();
+    // As the switch appends them: one entry per commit, each a round trip after the one before.
+    for (let i = 0; i < 300; i++) await admin.xadd(stream, '*', 'n', String(i));
+    await eventually(() => landed, (n) => n === 300, 10_000);
+    expect(await calls() - before).toBeLessThan(60);
+    await loop.close(1000);
+    await running;
+  });
 });

@@ -19,6 +19,12 @@ import { inflightKeyOf, recoverInterrupted, type InFlight } from './writer-recov
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Once a batch has entries, the next read waits this long for more: an XREADGROUP per
+ * entry (the switch appends one at a time) cost the writer more CPU than the entries did.
+ */
+const GATHER_MS = 50;
+
 export class WriterLoop {
   private readonly o: DefaultedWriterLoopOptions;
   private readonly blocking: Redis;
@@ -143,7 +149,11 @@ export class WriterLoop {
       const args: Array<string | number> = ['GROUP', this.o.group, this.o.consumer, 'COUNT', this.o.batchSize - batch.length];
       if (block && from === '>') {
         if (remaining <= 0 || this.stopping) break;
-        args.push('BLOCK', Math.max(1, remaining));
+        if (batch.length > 0) {
+          await sleep(Math.min(GATHER_MS, remaining));
+          if (this.stopping) break;
+        }
+        args.push('BLOCK', Math.max(1, deadline - Date.now()));
       }
       const reply = (await this.blocking.call('XREADGROUP', ...args, 'STREAMS', this.o.stream, from)) as
         | Array<[string, Entry[]]>

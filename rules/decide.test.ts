@@ -45,10 +45,10 @@ describe('degradedAssessment', () => {
   const policy = { approveBelowUsd: 50, otherwise: 'review' } as const;
 
   it('approves below the configured amount, with reason RISK_DEGRADED', () => {
-    expect(degradedAssessment(49.99, policy, thresholds, 'rs-4', 'redis')).toEqual({
+    expect(degradedAssessment(49.99, policy, thresholds, 'rs-4', 'warming')).toEqual({
       score: 0,
       decision: 'approve',
-      reasons: [{ ruleId: 'RISK_DEGRADED', ruleVersion: 0, message: 'risk not scored (velocity store unavailable); approved below USD 50', value: 49.99, threshold: 50 }],
+      reasons: [{ ruleId: 'RISK_DEGRADED', ruleVersion: 0, message: 'risk not scored (velocity state still being rebuilt); approved below USD 50', value: 49.99, threshold: 50 }],
       ruleSetVersion: 'rs-4',
       shadowHits: [],
     });

@@ -9,15 +9,14 @@ export interface FallbackPolicy {
   otherwise: 'review' | 'decline';
 }
 
-export type DegradedCause = 'redis' | 'deadline' | 'overload' | 'error';
+export type DegradedCause = 'deadline' | 'error' | 'warming';
 
 export const RISK_DEGRADED = 'RISK_DEGRADED';
 
 const CAUSE_TEXT: Record<DegradedCause, string> = {
-  redis: 'velocity store unavailable',
   deadline: 'risk deadline passed',
-  overload: 'velocity store overloaded',
   error: 'risk step failed',
+  warming: 'velocity state still being rebuilt',
 };
 
 /**

@@ -1,10 +1,8 @@
 import type { Redis } from 'ioredis';
 import { defineScripts } from '../domain/redis-scripts.ts';
 
-/** The risk engine's Lua scripts (lua/, shared pieces in lua/includes/). */
+/** The rule store's Lua scripts (lua/). */
 export interface RiskScripts {
-  gatherRiskFacts(...args: string[]): Promise<string[]>;
-  recordRiskOutcome(...args: string[]): Promise<number>;
   putRule(...args: string[]): Promise<[number, number]>;
   setRuleMode(...args: string[]): Promise<[number, string] | number>;
   seedRules(...args: string[]): Promise<number>;

@@ -1,6 +1,6 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Scorer } from '../domain/ports.ts';
-import type { RiskAssessment, SwitchedMessage } from '../domain/transaction.ts';
+import type { PaymentStatus, RiskAssessment, SwitchedMessage } from '../domain/transaction.ts';
 import { compileRuleSet, type CompiledRule, type CompiledRuleSet } from './compile-rule.ts';
 import { checkThresholds, decide, type RuleHit, type Thresholds } from './decide.ts';
 import { degradedAssessment, withLocalRules, type DegradedCause, type FallbackPolicy } from './degraded.ts';
@@ -8,33 +8,43 @@ import { createNodeRulesEvaluator } from './evaluate-node-rules.ts';
 import { createDirectEvaluator, evaluateDirect, type Evaluator, type EvaluatorKind } from './evaluation.ts';
 import { buildFacts } from './facts/derive.ts';
 import type { Facts } from './facts/catalog.ts';
-import { decodeStoredFacts, gatherArgs, localStoredFacts, usdCents } from './facts/gather.ts';
+import { listFacts, localStoredFacts, usdCents } from './facts/gather.ts';
 import { createListSnapshot } from './list-snapshot.ts';
-import { appendRecordOutcome } from './facts/record-outcome.ts';
 import { defineRiskScripts } from './lua-scripts.ts';
 import type { Audit, ListName } from './risk-lists.ts';
 import { createRuleStore, type RuleSet, type RuleStore, type RuleSubscription } from './rule-store.ts';
+import { observationOf, type Observation } from './state/observation.ts';
+import { replayHistory, type RecordedMessage } from './state/replay-history.ts';
+import { createRiskState, type RiskStateSize } from './state/risk-state.ts';
+import { createStateDeltas, type StateDeltasStats } from './state/state-deltas.ts';
+import { RECENT_MS, type StateSnapshot } from './state/state-snapshot.ts';
 
 export interface RiskEngineOptions {
-  /** The shared command connection; the engine duplicates it once for pub/sub. */
+  /** The shared command connection (rules, lists, deltas); the engine duplicates it for pub/sub and for reading deltas. */
   redis: Redis;
   thresholds: Thresholds;
-  /** Budget of the whole risk step (facts and rules), in ms. */
+  /** Budget of the rules' evaluation, in ms. */
   deadlineMs: number;
   fallback: FallbackPolicy;
   /** CNY per USD as a decimal string, e.g. "7.12". */
   cnyPerUsd: string;
-  /** Wall clock for the rule store's timestamps (velocity buckets use each message's receivedAt). */
+  /** Wall clock for the rule store's timestamps and the state's sweeps (velocity buckets use each message's receivedAt). */
   now?: () => number;
   audit?: Audit;
   /** How compiled rules run: through node-rules (default) or the plain loop. */
   evaluator?: EvaluatorKind;
   /**
-   * Fact look-ups given up at the deadline but still in Redis or ioredis's queues; at this
-   * many, payments fall back at once without sending more (default 256), so a stalled
-   * Redis is not buried under work nobody waits for.
+   * Share the velocity state with the other switch nodes on this Redis (state-deltas.ts):
+   * this node's id and how often it publishes. Without it the state is this node's alone.
    */
-  maxAbandonedInFlight?: number;
+  deltas?: { nodeId: string; intervalMs?: number; retentionMs?: number; stream?: string };
+  /**
+   * The state is rebuilt from history before it is trusted: until warmUp() has finished,
+   * payments are decided by the failure policy (cause `warming`), and still counted.
+   */
+  warming?: boolean;
+  /** Starts from this snapshot (state-snapshot.ts) instead of an empty state. */
+  restore?: StateSnapshot;
 }
 
 export interface RiskEngineStats {
@@ -43,38 +53,48 @@ export interface RiskEngineStats {
   conditionErrors: number;
   ruleSetVersion: string;
   degradedByCause: Record<DegradedCause, number>;
-  /** Fact look-ups given up at the deadline whose Redis reply has not come back yet. */
-  abandonedInFlight: number;
   /** Enforced and shadow rules in the running rule set. */
   rules: number;
   /** Stored rules that failed to compile and are left out, as "id@version". */
   rejectedRules: string[];
   ruleSetReloadErrors: number;
-  /** Post-decision updates whose Redis reply was an error (velocity amounts one payment short). */
-  recordOutcomeErrors: number;
   /** Degraded payments on which a local rule (lists, amount) still fired. */
   degradedWithRuleHits: number;
   /** Reloads of the in-memory lists that failed (the last copy stays in use). */
   listRefreshErrors: number;
-  /** Members per list in the in-memory copy the degraded path uses. */
+  /** Members per list in the in-memory copy. */
   listSizes: Record<ListName, number>;
   evaluator: EvaluatorKind;
+  /** The velocity state: entities held, whether it is still being rebuilt, and how. */
+  state: RiskStateSize & {
+    warming: boolean;
+    /** Messages applied from history by the warm-up, how long it took, and the snapshot it started from. */
+    warmUp?: { applied: number; ms: number; snapshotTakenAt?: string; error?: string };
+    deltas?: StateDeltasStats;
+  };
 }
 
 export interface RiskEngine extends Scorer {
   score(message: SwitchedMessage): Promise<RiskAssessment>;
-  /** Issues the post-decision update right after the ledger's commit, on the same connection (client or pipeline). */
-  recordOutcome(commands: ChainableCommander | Redis, message: SwitchedMessage): void;
+  settle(message: SwitchedMessage, status: PaymentStatus | undefined): void;
+  /**
+   * Rebuilds the state from recorded history (sources in order, each in received order):
+   * messages already applied (scored here or received from another node meanwhile) are
+   * skipped. Ends the warming period, also when a source fails (the error is in stats).
+   */
+  warmUp(sources: readonly (() => AsyncIterable<readonly RecordedMessage[]>)[]): Promise<void>;
+  /** The state as it is now, with the ids of its last RECENT_MS of messages (state-snapshot.ts). */
+  snapshot(): StateSnapshot;
   stats(): RiskEngineStats;
   /** The rule store on the same connection and audit callback, for the rules and lists routes. */
   readonly store: RuleStore;
+  /** Reads the lists again now (after a change made by this process, so its next payment sees it). */
+  refreshLists(): Promise<void>;
   /** Called after every swap to a new rule set, with its version; returns an unsubscribe function. */
   onRuleSetChange(listener: (ruleSetVersion: string) => void): () => void;
-  /** Stops listening for rule changes (the shared connection stays open: it is the caller's). */
+  /** Publishes what is queued for the other nodes and stops (the shared connection stays open: it is the caller's). */
   close(): Promise<void>;
 }
-
-class DeadlineError extends Error {}
 
 function hitsOf(fired: readonly CompiledRule[], facts: Facts): RuleHit[] {
   return fired.map((rule) => ({
@@ -98,6 +118,15 @@ function localRulesOf(ruleSet: CompiledRuleSet): CompiledRuleSet {
 }
 
 const RELOAD_RETRY_MS = 1000;
+/** How often entities no window can read any more are forgotten. */
+const SWEEP_EVERY_MS = 10 * 60_000;
+/**
+ * After a warm-up, ids of recent messages are kept this long, so another node's delta for
+ * a message the warm-up already read from history is not counted twice.
+ */
+const SEEN_AFTER_WARM_UP_MS = 30_000;
+/** Messages received this long before the engine started may arrive as deltas too. */
+const DELTA_OVERLAP_MS = 30_000;
 
 export async function createRiskEngine(options: RiskEngineOptions): Promise<RiskEngine> {
   checkThresholds(options.thresholds);
@@ -106,18 +135,35 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
   if (!(options.deadlineMs > 0)) throw new Error(`deadlineMs must be positive, got ${options.deadlineMs}`);
   if (!(options.fallback.approveBelowUsd >= 0)) throw new Error('fallback.approveBelowUsd must be >= 0');
   const kind: EvaluatorKind = options.evaluator ?? 'node-rules';
-  const maxAbandoned = options.maxAbandonedInFlight ?? 256;
+  const now = options.now ?? Date.now;
   const redis = defineRiskScripts(options.redis);
-  const store = createRuleStore(redis, options.audit, options.now ? { now: options.now } : {});
+  const shared = createRuleStore(redis, options.audit, options.now ? { now: options.now } : {});
+  // A list change made through this engine's store applies to this process's next payment;
+  // other processes hear of it on LISTS_CHANNEL.
+  const store: RuleStore = {
+    ...shared,
+    lists: {
+      get: (name) => shared.lists.get(name),
+      add: async (name, values, actor) => {
+        const done = await shared.lists.add(name, values, actor);
+        await lists.refresh().catch(() => counters.listRefreshErrors++);
+        return done;
+      },
+      remove: async (name, values, actor) => {
+        const done = await shared.lists.remove(name, values, actor);
+        await lists.refresh().catch(() => counters.listRefreshErrors++);
+        return done;
+      },
+    },
+  };
+  const startedAt = now();
 
   const counters = {
     scored: 0,
     degraded: 0,
     conditionErrors: 0,
-    degradedByCause: { redis: 0, deadline: 0, overload: 0, error: 0 } as Record<DegradedCause, number>,
-    abandonedInFlight: 0,
+    degradedByCause: { deadline: 0, error: 0, warming: 0 } as Record<DegradedCause, number>,
     ruleSetReloadErrors: 0,
-    recordOutcomeErrors: 0,
     degradedWithRuleHits: 0,
     listRefreshErrors: 0,
   };
@@ -125,6 +171,47 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
   let current: Evaluator | undefined;
   let closed = false;
   let retryTimer: NodeJS.Timeout | undefined;
+
+  // The velocity state, and while warming the ids of messages applied live (skipped by the warm-up).
+  const state = createRiskState(options.restore?.state);
+  let warming = options.warming ?? false;
+  let seen: Set<string> | undefined = warming ? new Set(options.restore?.recent) : undefined;
+  // Receipt time and id of the messages applied lately, oldest first, for snapshots.
+  let recentIds: string[] = [];
+  let recentAt: number[] = [];
+  const remember = (o: Observation) => {
+    recentIds.push(o.id);
+    recentAt.push(o.t);
+    if (recentIds.length > 4096 && recentAt[0]! < now() - 2 * RECENT_MS) {
+      const keepFrom = recentAt.findIndex((t) => t >= now() - RECENT_MS);
+      recentIds = keepFrom < 0 ? [] : recentIds.slice(keepFrom);
+      recentAt = keepFrom < 0 ? [] : recentAt.slice(keepFrom);
+    }
+  };
+  let warmUpResult: { applied: number; ms: number; snapshotTakenAt?: string; error?: string } | undefined;
+  const snapshotTakenAt = options.restore ? { snapshotTakenAt: new Date(options.restore.takenAt).toISOString() } : {};
+  const applyOnce = (o: Observation, apply: () => void) => {
+    if (seen) {
+      if (seen.has(o.id)) return;
+      seen.add(o.id);
+    }
+    apply();
+    remember(o);
+  };
+  const deltas = options.deltas
+    ? createStateDeltas({
+        redis: options.redis,
+        nodeId: options.deltas.nodeId,
+        apply: (o) => applyOnce(o, () => state.apply(o)),
+        ...(options.deltas.intervalMs !== undefined ? { intervalMs: options.deltas.intervalMs } : {}),
+        ...(options.deltas.retentionMs !== undefined ? { retentionMs: options.deltas.retentionMs } : {}),
+        ...(options.deltas.stream !== undefined ? { stream: options.deltas.stream } : {}),
+      })
+    : undefined;
+  // The observation of each message between its score and its settlement.
+  const scoring = new WeakMap<SwitchedMessage, Observation>();
+  const sweepTimer = setInterval(() => state.sweep(now()), SWEEP_EVERY_MS);
+  sweepTimer.unref();
 
   const build = (set: RuleSet): Evaluator => {
     const compiled = compileRuleSet(set.version, set.rules);
@@ -179,8 +266,11 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
   try {
     await reload();
     await lists.refresh();
+    await deltas?.start();
   } catch (e) {
+    clearInterval(sweepTimer);
     await subscription.close();
+    await deltas?.close();
     throw e;
   }
 
@@ -194,7 +284,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
       // An unreadable amount is never "small": the fallback's otherwise applies.
     }
     const fallback = degradedAssessment(usd, options.fallback, options.thresholds, evaluator.ruleSet.version, cause);
-    // The rules that need no velocity store still run, on the lists held in memory.
+    // The rules that need no history still run, on the lists held in memory.
     try {
       const local = localRulesOf(evaluator.ruleSet);
       if (local.rules.length === 0) return fallback;
@@ -207,46 +297,26 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     }
   };
 
-  const gather = (args: string[], budgetMs: number): Promise<string[]> => {
-    const reply = redis.gatherRiskFacts(...args);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        counters.abandonedInFlight++;
-        reply.then(
-          () => counters.abandonedInFlight--,
-          () => counters.abandonedInFlight--,
-        );
-        reject(new DeadlineError());
-      }, budgetMs);
-    });
-    return Promise.race([reply, deadline]).finally(() => clearTimeout(timer));
-  };
-
   return {
     store,
 
     async score(message) {
-      const started = performance.now();
-      const deadlineAt = started + options.deadlineMs;
+      const deadlineAt = performance.now() + options.deadlineMs;
       counters.scored++;
       // One rule set for the whole payment, even if a swap happens meanwhile.
       const evaluator = current!;
-      let args: string[];
+      let facts: Facts;
       try {
-        args = gatherArgs(message);
+        const o = observationOf(message, cnyPerUsd);
+        scoring.set(message, o);
+        let velocity: ReturnType<typeof state.observe> | undefined;
+        applyOnce(o, () => (velocity = state.observe(o)));
+        if (warming || !velocity) return degrade(message, evaluator, 'warming');
+        facts = buildFacts(message, { ...velocity, lists: listFacts(message, lists.has) }, cnyPerUsd);
       } catch {
         return degrade(message, evaluator, 'error');
       }
-      if (counters.abandonedInFlight >= maxAbandoned) return degrade(message, evaluator, 'overload');
-      let reply: string[];
       try {
-        reply = await gather(args, deadlineAt - performance.now());
-      } catch (e) {
-        return degrade(message, evaluator, e instanceof DeadlineError ? 'deadline' : 'redis');
-      }
-      try {
-        const facts = buildFacts(message, decodeStoredFacts(reply), cnyPerUsd);
         const evaluation = await evaluator.evaluate(facts, deadlineAt);
         counters.conditionErrors += evaluation.errors.length;
         if (evaluation.timedOut) return degrade(message, evaluator, 'deadline');
@@ -256,14 +326,39 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
       }
     },
 
-    recordOutcome(commands, message) {
-      // A failure leaves the payment as committed and the velocity store one payment
-      // short: counted, never thrown. On a client the reply is a promise.
+    settle(message, status) {
+      const o = scoring.get(message);
+      if (!o) return;
+      scoring.delete(message);
+      const decided: Observation = status ? { ...o, status } : o;
       try {
-        const reply = appendRecordOutcome(commands, message, cnyPerUsd);
-        if (reply instanceof Promise) reply.catch(() => counters.recordOutcomeErrors++);
+        state.record(decided, status);
       } catch {
-        counters.recordOutcomeErrors++;
+        // The state is one payment short; the payment stands as committed.
+      }
+      deltas?.publish(decided);
+    },
+
+    async warmUp(sources) {
+      const started = performance.now();
+      let applied = 0;
+      try {
+        for (const source of sources) {
+          applied += await replayHistory(state, source(), {
+            cnyPerUsd,
+            ...(seen ? { seen, rememberFrom: startedAt - DELTA_OVERLAP_MS } : {}),
+            applied: (o) => {
+              if (o.t >= now() - RECENT_MS) remember(o);
+            },
+            cancelled: () => closed,
+          });
+        }
+        warmUpResult = { applied, ms: Math.round(performance.now() - started), ...snapshotTakenAt };
+      } catch (e) {
+        warmUpResult = { applied, ms: Math.round(performance.now() - started), ...snapshotTakenAt, error: e instanceof Error ? e.message : String(e) };
+      } finally {
+        warming = false;
+        setTimeout(() => (seen = undefined), SEEN_AFTER_WARM_UP_MS).unref();
       }
     },
 
@@ -275,17 +370,30 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
         conditionErrors: counters.conditionErrors,
         ruleSetVersion: set.version,
         degradedByCause: { ...counters.degradedByCause },
-        abandonedInFlight: counters.abandonedInFlight,
         rules: set.rules.length,
         rejectedRules: set.rejected.map((r) => `${r.id}@${r.version}`),
         ruleSetReloadErrors: counters.ruleSetReloadErrors,
-        recordOutcomeErrors: counters.recordOutcomeErrors,
         degradedWithRuleHits: counters.degradedWithRuleHits,
         listRefreshErrors: counters.listRefreshErrors,
         listSizes: lists.sizes(),
         evaluator: kind,
+        state: {
+          ...state.size(),
+          warming,
+          ...(warmUpResult ? { warmUp: warmUpResult } : {}),
+          ...(deltas ? { deltas: deltas.stats() } : {}),
+        },
       };
     },
+
+    snapshot() {
+      const takenAt = now();
+      const recent: string[] = [];
+      for (let i = 0; i < recentIds.length; i++) if (recentAt[i]! >= takenAt - RECENT_MS) recent.push(recentIds[i]!);
+      return { takenAt, recent, state: state.exported() };
+    },
+
+    refreshLists: () => lists.refresh(),
 
     onRuleSetChange(listener) {
       listeners.add(listener);
@@ -294,9 +402,11 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
 
     async close() {
       closed = true;
+      clearInterval(sweepTimer);
       if (retryTimer) clearTimeout(retryTimer);
       listeners.clear();
       await subscription.close();
+      await deltas?.close();
     },
   };
 }

@@ -143,7 +143,7 @@ describe('engines sharing one Redis', () => {
     }
     const deviceId = 'shared-engines-device';
     const results = [];
-    for (let i = 0; i < 3; i++) results.push(await scoreAndCommit(b, redisOfB, testMessage({ walletId: `se-w-${i}`, deviceId, merchantId: `se-m-${i}`, at: T0 + i * 1000 })));
+    for (let i = 0; i < 3; i++) results.push(await scoreAndCommit(b, testMessage({ walletId: `se-w-${i}`, deviceId, merchantId: `se-m-${i}`, at: T0 + i * 1000 })));
     expect(results.map((r) => r.decision)).toEqual(['approve', 'approve', 'decline']);
     expect(results[2]!.reasons[0]).toMatchObject({ ruleId: 'velocity-device-burst', ruleVersion: put.value.rule.version, threshold: 2 });
     expect(results[2]!.ruleSetVersion).toBe(put.value.ruleSetVersion);
@@ -156,7 +156,7 @@ describe('engines sharing one Redis', () => {
     for (const swap of await Promise.all(swaps)) expect(swap.ms).toBeLessThan(1000);
     const deviceId = 'shadow-device';
     let last;
-    for (let i = 0; i < 3; i++) last = await scoreAndCommit(a, redisOfA, testMessage({ walletId: `sh-w-${i}`, deviceId, merchantId: `sh-m-${i}`, at: T0 + i * 1000 }));
+    for (let i = 0; i < 3; i++) last = await scoreAndCommit(a, testMessage({ walletId: `sh-w-${i}`, deviceId, merchantId: `sh-m-${i}`, at: T0 + i * 1000 }));
     expect(last).toMatchObject({ decision: 'approve', reasons: [], shadowHits: [{ ruleId: 'velocity-device-burst', value: 3 }] });
   });
 

@@ -37,8 +37,8 @@ const notInCatalogue = (found: ReadonlyArray<{ code: string; where: string }>) =
 
 /** A declined payment's `declineCode`, set by the commit scripts: an answer, not an error. */
 const DECLINE_CODES = ['RISK_DECLINED', 'INSUFFICIENT_FUNDS', 'ISSUER_LIMIT_PER_PAYMENT', 'ISSUER_LIMIT_DAILY'];
-/** The commit scripts' own reply when the txnId's claim ran out: the switch answers PROCESSING_TIMEOUT. */
-const SCRIPT_REPLIES = ['LOST_CLAIM'];
+/** The scripts' own replies, mapped by the switch: a claim that ran out (PROCESSING_TIMEOUT), a replayed nonce (AUTH_NONCE_REUSED), a participant over its budget (RATE_LIMITED). */
+const SCRIPT_REPLIES = ['LOST_CLAIM', 'NONCE_REUSED', 'OVER_BUDGET'];
 
 describe('the error catalogue', () => {
   it('names every code in UPPER_SNAKE with a one-line meaning', () => {

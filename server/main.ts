@@ -38,6 +38,11 @@ async function main(): Promise<void> {
       process.stderr.write(`${e.message}\n`);
       process.exit(1);
     }
+    // An external Redis that does not keep what redis.durability promises (server/redis-durability.ts).
+    if (e instanceof ConfigError) {
+      process.stderr.write(`config error: ${e.message}\n`);
+      process.exit(2);
+    }
     throw e;
   }
   const address = await platform.app.listen({ host: config.host, port: config.port });

@@ -42,7 +42,21 @@ export async function freeLoopbackPort(): Promise<number> {
 /** Where util-linux keeps setpriv, which makes redis-server stop when the platform dies. */
 const SETPRIV = '/usr/bin/setpriv';
 
-export async function startRedisServer(options: { dir: string; bin?: string; port?: number; password?: string }): Promise<RedisProcess> {
+export interface RedisServerOptions {
+  dir: string;
+  bin?: string;
+  port?: number;
+  password?: string;
+  /**
+   * How often the AOF is fsynced: `everysec` (default) or `always`, before every reply
+   * (switch/durability.ts). The platform starts it with its `redis.durability`.
+   */
+  appendfsync?: 'everysec' | 'always';
+  /** Run as a replica of this loopback primary: for tests and benchmarks of `replica` durability. */
+  replicaOf?: { port: number; password: string };
+}
+
+export async function startRedisServer(options: RedisServerOptions): Promise<RedisProcess> {
   const bin = options.bin ?? 'redis-server';
   // The AOF holds sessions, balances and rules: this user's alone.
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
@@ -62,7 +76,7 @@ export async function startRedisServer(options: { dir: string; bin?: string; por
     '--pidfile', pidFile,
     '--logfile', path.join(options.dir, 'redis.log'),
     '--appendonly', 'yes',
-    '--appendfsync', 'everysec',
+    '--appendfsync', options.appendfsync ?? 'everysec',
     // Every payment appends ~13 KB of script effects to the AOF; with the default 64 MB
     // floor the log was rewritten (a fork writing the whole dataset) every few seconds
     // under load. From 1 GB it is rewritten about once a minute at 1,000 payments/s.
@@ -83,7 +97,8 @@ export async function startRedisServer(options: { dir: string; bin?: string; por
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   child.stdin?.on('error', () => undefined); // a redis-server that exits at once: reported below
-  child.stdin?.end(`requirepass ${password}\n`);
+  const replicaOf = options.replicaOf ? `replicaof 127.0.0.1 ${options.replicaOf.port}\nmasterauth ${options.replicaOf.password}\n` : '';
+  child.stdin?.end(`requirepass ${password}\n${replicaOf}`);
   const spawned = await new Promise<boolean>((resolve) => {
     child.once('spawn', () => resolve(true));
     child.once('error', () => resolve(false));

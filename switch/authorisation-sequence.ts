@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import type { RejectedMessage, SwitchedMessage, TapEvent, TransactionEvent } from '../domain/transaction.ts';
 import type { SwitchDeps } from './deps.ts';
@@ -61,8 +60,6 @@ export interface ScoredMessage {
   /** Whether risk lets the issuer decide (anything but a decline). */
   allowed: boolean;
   tap: { stream: string; entry: string };
-  /** The risk engine's update, issued right after the commit on the same connection. */
-  after: ((commands: Redis) => void) | undefined;
 }
 
 /**
@@ -95,13 +92,14 @@ export async function scoreAndCommit(
       event,
       allowed: risk.decision !== 'decline',
       tap: { stream: deps.tap.stream, entry: deps.tap.encode(event) },
-      after: deps.recordOutcome && ((commands) => deps.recordOutcome?.(commands, message)),
     });
   } catch (e) {
+    deps.scorer.settle?.(message, undefined);
     deps.ledger.releaseSoon(message.initiator, message.txnId, claimToken);
     if (isStoreUnavailable(e)) deps.lateObserver?.add(message.paymentId);
     throw e;
   }
+  deps.scorer.settle?.(message, 'status' in outcome ? outcome.status : undefined);
   if ('lost' in outcome) {
     const what = message.messageType === 'payment' ? 'payment' : 'request';
     return err({ code: 'PROCESSING_TIMEOUT', message: `the ${what} took too long and was not committed; retry` });

@@ -52,7 +52,7 @@ describe('a payment sent again to a node that would refuse it', () => {
   beforeAll(async () => {
     server = await startTestRedis();
     redis = server.connect();
-    ledger = createLedger(redis, { idempotencyTtlMs: 3_600_000, retentionMs: 3_600_000 });
+    ledger = createLedger(redis, { idempotencyTtlMs: 3_600_000, retentionMs: 3_600_000, tapStream: 'tap:authorize-test' });
   });
   afterAll(async () => server?.stop());
 

@@ -1,13 +1,15 @@
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import type { MerchantRef, SwitchedMessage } from '../domain/transaction.ts';
 import { arrivalOf, scoreAndCommit, tapRefusal, type Arrival, type RefusedRequest } from './authorisation-sequence.ts';
-import { answeredBefore, claimTxn } from './claim-txn.ts';
+import { answeredBefore, arriveClaiming, arriveLookingUp, claimTxn } from './claim-txn.ts';
+import type { Claim } from './ledger.ts';
 import type { SwitchDeps } from './deps.ts';
 import { issuerLimits } from './issuer.ts';
 import { formatAmount } from './money.ts';
 import { paymentAnswer, type PaymentAnswer } from './payment-view.ts';
-import { preparePayment, type PaymentRequest, type Preparation } from './prepare-payment.ts';
+import { preparePayment, type PaymentRequest, type PreparedPayment } from './prepare-payment.ts';
 import type { Merchant } from './registry.ts';
+import type { RequestSpend } from './request-spend.ts';
 import { corridorOf } from './routing.ts';
 import { requestHash } from './stable-json.ts';
 
@@ -22,11 +24,14 @@ export function merchantRef(m: Merchant): MerchantRef {
  * the simulated issuer decide and commit, all before answering. The commit appends the
  * message to the tap's stream in the same script. A refused request is tapped as such.
  * Without an answer from Redis the request is refused as DEPENDENCY_DOWN (STORE_UNAVAILABLE).
+ * `spend`, the signed request's nonce and budget, is spent in the claim's call: two Redis
+ * calls per payment, that one before the decision and the commit after it.
  */
 export async function authorize(
   deps: SwitchDeps,
   participantId: string,
   request: PaymentRequest,
+  spend?: RequestSpend,
 ): Promise<Result<PaymentAnswer, DomainError>> {
   const arrival = arrivalOf(deps);
   const prepared = preparePayment(deps, participantId, request);
@@ -40,24 +45,33 @@ export async function authorize(
     ...(!prepared.ok && prepared.merchant && error === prepared.error ? { merchant: merchantRef(prepared.merchant) } : {}),
     ...(request.amount ? { amount: request.amount } : {}),
   });
-  return tapRefusal(deps, arrival, refusedAs, () => authorizePrepared(deps, participantId, request, prepared, arrival));
+  const bodyHash = requestHash(request);
+  if (!prepared.ok) {
+    // Checked against this node's configuration, not the one that may have taken the first
+    // attempt (another node, or before a change of rates or merchants): a repeat gets that answer.
+    const arrived = await arriveLookingUp(deps.ledger, spend, participantId, request.txnId, bodyHash);
+    if ('refused' in arrived) return err(arrived.refused);
+    return tapRefusal(deps, arrival, refusedAs, async () =>
+      (await answeredBefore(deps.ledger, participantId, request.txnId, bodyHash, arrived.first)) ?? err(prepared.error),
+    );
+  }
+  const paymentId = deps.newPaymentId('payment');
+  const arrived = await arriveClaiming(deps.ledger, spend, participantId, request.txnId, bodyHash, paymentId);
+  if ('refused' in arrived) return err(arrived.refused);
+  return tapRefusal(deps, arrival, refusedAs, () => authorizePrepared(deps, participantId, request, prepared.value, { bodyHash, paymentId, first: arrived.first }, arrival));
 }
 
 async function authorizePrepared(
   deps: SwitchDeps,
   participantId: string,
   request: PaymentRequest,
-  prepared: Preparation,
+  prepared: PreparedPayment,
+  claim: { bodyHash: string; paymentId: string; first: Claim },
   arrival: Arrival,
 ): Promise<Result<PaymentAnswer, DomainError>> {
-  const bodyHash = requestHash(request);
-  // Checked against this node's configuration, not the one that may have taken the first
-  // attempt (another node, or before a change of rates or merchants): a repeat gets that answer.
-  if (!prepared.ok) return (await answeredBefore(deps.ledger, participantId, request.txnId, bodyHash)) ?? err(prepared.error);
-  const { participant, merchant, merchantCurrency, walletCurrency, amountMinor, settlement } = prepared.value;
-
-  const paymentId = deps.newPaymentId('payment');
-  const claimed = await claimTxn(deps.ledger, participantId, request.txnId, bodyHash, paymentId);
+  const { participant, merchant, merchantCurrency, walletCurrency, amountMinor, settlement } = prepared;
+  const { bodyHash, paymentId } = claim;
+  const claimed = await claimTxn(deps.ledger, participantId, request.txnId, bodyHash, paymentId, claim.first);
   if ('answered' in claimed) return claimed.answered;
   const claimToken = claimed.claimed;
 
@@ -68,12 +82,12 @@ async function authorizePrepared(
     participantKind: participant.kind,
     initiator: participant.id,
     txnId: request.txnId,
-    direction: prepared.value.direction,
+    direction: prepared.direction,
     corridor: corridorOf(participant.country, merchant.country),
     payer: request.payer,
     merchant: merchantRef(merchant),
     amount: { value: formatAmount(amountMinor, merchantCurrency), currency: merchant.currency },
-    amountUsd: prepared.value.amountUsd,
+    amountUsd: prepared.amountUsd,
     settlement: { value: formatAmount(settlement.minor, walletCurrency), currency: walletCurrency.code, fxRate: settlement.rateText },
     receivedAt: arrival.receivedAt,
   };
@@ -87,7 +101,6 @@ async function authorizePrepared(
       settleMinor: settlement.minor,
       issuer: issuerLimits(participant, walletCurrency),
       tap: scored.tap,
-      after: scored.after,
     }),
   );
   if (!committed.ok) return committed;

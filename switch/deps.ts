@@ -1,6 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
 import type { Scorer, Tap } from '../domain/ports.ts';
-import type { MessageType, SwitchedMessage, TransactionEvent } from '../domain/transaction.ts';
+import type { MessageType, TransactionEvent } from '../domain/transaction.ts';
 import type { FxTable } from './fx.ts';
 import type { LateObserver } from './late-observer.ts';
 import type { Ledger } from './ledger.ts';
@@ -26,12 +25,4 @@ export interface SwitchDeps {
    * again (late-observer.ts). Give one wherever `observe` is given; its owner closes it.
    */
   lateObserver?: LateObserver;
-  /**
-   * Redis commands issued right after the commit, on the same connection and in the same
-   * tick, so they travel in the commit's write and run after it (the risk engine's
-   * velocity and profile updates, which read the committed status themselves). Given the
-   * auto-pipelined client in the switch, or a pipeline in tests. Must not throw; failures
-   * are the caller's to count.
-   */
-  recordOutcome?(commands: ChainableCommander | Redis, message: SwitchedMessage): void;
 }

@@ -1,12 +1,13 @@
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import type { MessageType, SwitchedMessage } from '../domain/transaction.ts';
 import { arrivalOf, scoreAndCommit, tapRefusal, type Arrival } from './authorisation-sequence.ts';
-import { claimTxn } from './claim-txn.ts';
+import { arriveClaiming, claimTxn } from './claim-txn.ts';
 import { currencyByCode, type Currency } from './currency.ts';
 import type { SwitchDeps } from './deps.ts';
-import type { StoredPayment } from './ledger.ts';
+import type { Claim, StoredPayment } from './ledger.ts';
 import { amountInRange, convert, formatAmount, parseAmount, parseDecimal } from './money.ts';
 import { paymentAnswer, type PaymentAnswer } from './payment-view.ts';
+import type { RequestSpend } from './request-spend.ts';
 import { requestHash } from './stable-json.ts';
 
 export interface FollowUpRequest {
@@ -23,6 +24,7 @@ export function isPartyTo(participantId: string, p: StoredPayment): boolean {
 /**
  * A refund (sent by the merchant's acquirer) or a reversal (sent by the payer's wallet)
  * of an approved payment: scored and tapped like a payment, credited to the wallet.
+ * `spend`, the signed request's nonce and budget, is spent in the claim's call.
  */
 export async function followUp(
   deps: SwitchDeps,
@@ -30,6 +32,7 @@ export async function followUp(
   type: Exclude<MessageType, 'payment'>,
   originalPaymentId: string,
   request: FollowUpRequest,
+  spend?: RequestSpend,
 ): Promise<Result<PaymentAnswer, DomainError>> {
   const arrival = arrivalOf(deps);
   const refused = {
@@ -40,7 +43,15 @@ export async function followUp(
     ...(request.txnId ? { txnId: request.txnId } : {}),
     ...(request.amount ? { amount: request.amount } : {}),
   };
-  return tapRefusal(deps, arrival, () => refused, () => followUpClaimed(deps, callerId, type, originalPaymentId, request, arrival));
+  // The txnId is claimed before the payment is read: a repeat gets the first answer whatever
+  // the payment has become since (refunded in full, reversed, expired), never a check of it.
+  const txnId = request.txnId ?? (type === 'reversal' ? `reversal:${originalPaymentId}` : deps.newPaymentId(type));
+  const bodyHash = requestHash({ type, originalPaymentId, ...request });
+  const paymentId = deps.newPaymentId(type);
+  const arrived = await arriveClaiming(deps.ledger, spend, callerId, txnId, bodyHash, paymentId);
+  if ('refused' in arrived) return err(arrived.refused);
+  const claim = { txnId, bodyHash, paymentId, first: arrived.first };
+  return tapRefusal(deps, arrival, () => refused, () => followUpClaimed(deps, callerId, type, originalPaymentId, request, claim, arrival));
 }
 
 async function followUpClaimed(
@@ -49,14 +60,11 @@ async function followUpClaimed(
   type: Exclude<MessageType, 'payment'>,
   originalPaymentId: string,
   request: FollowUpRequest,
+  claim: { txnId: string; bodyHash: string; paymentId: string; first: Claim },
   arrival: Arrival,
 ): Promise<Result<PaymentAnswer, DomainError>> {
-  // The txnId is claimed before the payment is read: a repeat gets the first answer whatever
-  // the payment has become since (refunded in full, reversed, expired), never a check of it.
-  const txnId = request.txnId ?? (type === 'reversal' ? `reversal:${originalPaymentId}` : deps.newPaymentId(type));
-  const bodyHash = requestHash({ type, originalPaymentId, ...request });
-  const paymentId = deps.newPaymentId(type);
-  const claimed = await claimTxn(deps.ledger, callerId, txnId, bodyHash, paymentId);
+  const { txnId, bodyHash, paymentId } = claim;
+  const claimed = await claimTxn(deps.ledger, callerId, txnId, bodyHash, paymentId, claim.first);
   if ('answered' in claimed) return claimed.answered;
   const claimToken = claimed.claimed;
 
@@ -97,7 +105,6 @@ async function followUpClaimed(
       reversalDeadline: paid.receivedAt + deps.reversalWindowMs,
       walletMinorUnits: walletCurrency.minorUnits,
       tap: scored.tap,
-      after: scored.after,
     }),
   );
   if (!committed.ok) return committed;
@@ -130,10 +137,12 @@ async function checkFollowUp(
   originalPaymentId: string,
   request: FollowUpRequest,
 ): Promise<Result<CheckedFollowUp, DomainError>> {
-  const original = await deps.ledger.load(originalPaymentId);
+  const original = await deps.ledger.load(originalPaymentId, { party: callerId });
   if (!original || !isPartyTo(callerId, original)) {
     return err({ code: 'PAYMENT_NOT_FOUND', message: 'no such payment' });
   }
+  // Only its record is left (the commit would refuse it as not found): refused before it is scored.
+  if (original.archived) return err({ code: 'PAYMENT_NOT_FOUND', message: 'the payment is past its follow-up window' });
   const o = original.record;
   const allowedSender = type === 'refund' ? o.merchant.acquirer : o.participant;
   if (callerId !== allowedSender) {

@@ -2,15 +2,24 @@ import type { Redis } from 'ioredis';
 import { defineScripts } from '../domain/redis-scripts.ts';
 import type { DomainError } from '../domain/result.ts';
 import type { PaymentStatus, TapEvent } from '../domain/transaction.ts';
+import type { ArchivedPayment, PaymentRecords } from '../domain/payment-records.ts';
+import { decodeTapEntry, DEFAULT_TAP_STREAM } from '../ingest/tap-stream.ts';
+import { currencyByCode } from './currency.ts';
+import { parseDecimal } from './money.ts';
+import { unpackState } from './payment-state.ts';
+import type { RequestSpend, SpendRefusal } from './request-spend.ts';
+import { durableCommits, type CommitDurability, type LedgerDurability } from './durability.ts';
 
 /**
  * The switch's operational store in Redis (AOF): txnId claims for idempotency, the
- * simulated issuer's wallets, and every payment for status queries and follow-ups.
- * Each commit is one Lua script, so a payment is either fully recorded or not at all.
+ * simulated issuer's wallets, and every payment's compact state for its follow-up window.
+ * Each commit is one Lua script, so a payment is either fully recorded or not at all. A
+ * payment's full record is written once, as its tap entry; once the ingest writer has
+ * moved that, it is read back from the analytics store (`records`).
  */
 
 export interface StoredPayment {
-  /** The tap's entry of the message, stored as it was streamed: the event but its outcome. */
+  /** The message as the tap streamed it: the event but its outcome. */
   record: TapEvent;
   status: PaymentStatus;
   declineCode: string;
@@ -18,6 +27,8 @@ export interface StoredPayment {
   settleMinor: bigint;
   refundedMinor: bigint;
   reversed: boolean;
+  /** Read from the analytics store alone: Redis no longer holds it, its follow-up window has passed. */
+  archived?: true;
 }
 
 export type Claim =
@@ -49,6 +60,14 @@ export interface LedgerOptions {
   retentionMs: number;
   /** How long an unfinished claim blocks retries of the same txnId. */
   claimTtlMs?: number;
+  /** How long a payment's compact state stays in Redis for follow-ups; retentionMs when left out. */
+  followUpWindowMs?: number;
+  /** Where records are read once they left Redis; without it a payment is known only while Redis holds its record. */
+  records?: PaymentRecords;
+  /** The tap's stream the commits append to (DEFAULT_TAP_STREAM when left out), read back by load(). */
+  tapStream?: string;
+  /** When a commit may be answered (durability.ts); Redis's reply alone when left out. */
+  durability?: LedgerDurability;
 }
 
 /** The ledger's scripts (lua/): each commit, and the compare-and-delete of a claim. */
@@ -56,38 +75,36 @@ interface LedgerScripts {
   commitPayment(...args: string[]): Promise<[string, string]>;
   commitFollowUp(...args: string[]): Promise<[string, string]>;
   releaseClaim(key: string, value: string): Promise<number>;
+  loadPayment(stateKey: string, stream: string, legacyKey: string): Promise<[] | ['S', string, string[]?] | ['H', string[]]>;
+  spendAndClaim(nonceKey: string, budgetKey: string, claimKey: string, ...args: string[]): Promise<[string, string?]>;
 }
 
 /**
- * Runs a commit script with whatever must follow it. Both are issued in the same tick on
- * the auto-pipelined connection, so ioredis writes them together (with other payments'
- * commands of that tick) in this order: one write for many payments instead of one
- * explicit pipeline, and one syscall, per payment. Only the commit's own reply decides: a
- * failed follower (a velocity counter) never fails the payment.
+ * Runs a commit script and, with `redis.durability: replica`, the WAIT its tick shares:
+ * both issued in the same tick on the auto-pipelined connection, so ioredis writes them
+ * together (with other payments' commands of that tick): one write for many payments.
+ * The commit is answered once both replied.
  */
 function commitWith(
   redis: Redis & LedgerScripts,
   commit: (scripted: LedgerScripts) => Promise<[string, string]>,
-  after?: (commands: Redis) => void,
+  durable?: CommitDurability,
 ): Promise<[string, string]> {
   const reply = commit(redis);
-  try {
-    after?.(redis);
-  } catch {
-    // The commit is already on its way: a follower that cannot even be issued must not
-    // turn a committed payment into an error (deps.recordOutcome counts its own failures).
-  }
-  return reply;
+  const replicated = durable?.(redis);
+  return replicated ? Promise.all([reply, replicated]).then(([committed]) => committed) : reply;
 }
 
 const txnKey = (participant: string, txnId: string) => `txn:${participant}:${txnId}`;
 /** A claim still not given back after this long is left to expire (ioredis gave up on its SET long before). */
 const RELEASE_GIVE_UP_MS = 10 * 60_000;
-const paymentKey = (paymentId: string) => `payment:${paymentId}`;
+const stateKey = (paymentId: string) => `paystate:${paymentId}`;
+/** Where a payment was kept, whole, before compact states: still read until those expire. */
+const legacyKey = (paymentId: string) => `payment:${paymentId}`;
 export const walletKey = (participant: string, walletId: string) => `wallet:${participant}:${walletId}`;
 
 /** A claim someone else holds, read from its value: `P|hash|token` in progress, `D|hash|paymentId` done. */
-type Holder = Exclude<Claim, { kind: 'claimed' }>;
+export type Holder = Exclude<Claim, { kind: 'claimed' }>;
 function holderOf(current: string, bodyHash: string): Holder {
   const [state, hash, value] = current.split('|');
   if (hash !== bodyHash) return { kind: 'conflict' };
@@ -95,9 +112,17 @@ function holderOf(current: string, bodyHash: string): Holder {
   return { kind: 'in-progress' };
 }
 
+/** spendAndClaim-3.lua's answer but a claim taken. */
+function spentHolder([outcome, current]: [string, string?], bodyHash: string): SpendRefusal | Holder | { kind: 'free' } {
+  if (outcome === 'NONCE_REUSED') return { kind: 'nonce-reused' };
+  if (outcome === 'OVER_BUDGET') return { kind: 'over-budget' };
+  return current === undefined ? { kind: 'free' } : holderOf(current, bodyHash);
+}
+
 export function createLedger(connection: Redis, options: LedgerOptions) {
   const redis = defineScripts<LedgerScripts>(connection, new URL('./lua/', import.meta.url));
   const claimTtlMs = options.claimTtlMs ?? 30_000;
+  const durable = options.durability && durableCommits(options.durability);
   const release = async (participant: string, txnId: string, token: string): Promise<void> => {
     // Compare and delete in one script: nothing can take the key in between.
     await redis.releaseClaim(txnKey(participant, txnId), token);
@@ -140,6 +165,18 @@ export function createLedger(connection: Redis, options: LedgerOptions) {
     });
   };
 
+  const spendThen = (spend: RequestSpend, participant: string, txnId: string, claim: string) =>
+    redis.spendAndClaim(
+      spend.nonceKey,
+      spend.budgetKey,
+      txnKey(participant, txnId),
+      String(spend.nonceTtlMs),
+      String(spend.budgetWindowMs),
+      String(spend.budgetMax),
+      claim,
+      String(claimTtlMs),
+    );
+
   return {
     /** Claims (participant, txnId) for this request, or says what already holds it. */
     async claim(participant: string, txnId: string, bodyHash: string, token: string): Promise<Claim> {
@@ -157,6 +194,33 @@ export function createLedger(connection: Redis, options: LedgerOptions) {
       const current = await redis.get(key);
       if (current === null) return this.claim(participant, txnId, bodyHash, token);
       return holderOf(current, bodyHash);
+    },
+
+    /**
+     * claim() with the request's nonce and its participant's budget spent in the same call
+     * (spendAndClaim-3.lua): a replay spends and claims nothing, a request over the budget
+     * claims nothing.
+     */
+    async spendAndClaim(spend: RequestSpend, participant: string, txnId: string, bodyHash: string, token: string): Promise<SpendRefusal | Claim> {
+      const mine = `P|${bodyHash}|${token}`;
+      let reply: [string, string?];
+      try {
+        reply = await spendThen(spend, participant, txnId, mine);
+      } catch (e) {
+        // As in claim(): the script may still run, and nothing of this attempt follows it.
+        releaseSoon(participant, txnId, mine);
+        throw e;
+      }
+      if (reply[0] === 'CLAIMED') return { kind: 'claimed', token: mine };
+      const held = spentHolder(reply, bodyHash);
+      // The script takes a free claim, atomically: a free one here would be a bug in it.
+      if (held.kind === 'free') throw new Error('spendAndClaim-3.lua neither claimed the txnId nor found it held');
+      return held;
+    },
+
+    /** lookup() with the request's nonce and its participant's budget spent in the same call. */
+    async spendAndLookup(spend: RequestSpend, participant: string, txnId: string, bodyHash: string): Promise<SpendRefusal | Holder | { kind: 'free' }> {
+      return spentHolder(await spendThen(spend, participant, txnId, ''), bodyHash);
     },
 
     /** What holds (participant, txnId) now, without claiming it; `free` when nothing does. */
@@ -180,30 +244,29 @@ export function createLedger(connection: Redis, options: LedgerOptions) {
       settleMinor: bigint;
       issuer: { openingBalance: bigint; perPaymentLimit: bigint; dailyLimit: bigint };
       tap: { stream: string; entry: string };
-      after?: (commands: Redis) => void;
     }): Promise<CommitOutcome> {
       const { record } = args;
       const day = new Date(record.receivedAt).toISOString().slice(0, 10).replaceAll('-', '');
       const [status, declineCode] = await commitWith(redis, (scripted) => scripted.commitPayment(
         txnKey(record.initiator, record.txnId),
-        paymentKey(record.paymentId),
+        stateKey(record.paymentId),
         walletKey(record.participant, record.payer.walletId),
         `walletday:${record.participant}:${record.payer.walletId}:${day}`,
         args.tap.stream,
         args.claimToken,
         `D|${args.bodyHash}|${record.paymentId}`,
-        // The tap's entry is a superset of the record: serialised once, stored and streamed.
+        // The record, written once: the tap's entry. Redis keeps it only until the writer moved it.
         args.tap.entry,
         args.allowed ? '1' : '0',
         args.settleMinor.toString(),
         args.issuer.openingBalance.toString(),
         args.issuer.perPaymentLimit.toString(),
         args.issuer.dailyLimit.toString(),
-        String(options.retentionMs),
+        String(options.followUpWindowMs ?? options.retentionMs),
         String(options.idempotencyTtlMs),
         String(2 * 24 * 3600 * 1000),
         args.amountMinor.toString(),
-      ), args.after);
+      ), durable);
       if (status === 'LOST_CLAIM') return { lost: true };
       return { status: status as PaymentStatus, declineCode };
     },
@@ -219,14 +282,13 @@ export function createLedger(connection: Redis, options: LedgerOptions) {
       reversalDeadline: number;
       walletMinorUnits: number;
       tap: { stream: string; entry: string };
-      after?: (commands: Redis) => void;
     }): Promise<CommitOutcome> {
       const { record } = args;
       const original = args.original.record;
       const [status, code] = await commitWith(redis, (scripted) => scripted.commitFollowUp(
         txnKey(record.initiator, record.txnId),
-        paymentKey(original.paymentId),
-        paymentKey(record.paymentId),
+        stateKey(original.paymentId),
+        stateKey(record.paymentId),
         walletKey(original.participant, original.payer.walletId),
         args.tap.stream,
         args.claimToken,
@@ -238,10 +300,10 @@ export function createLedger(connection: Redis, options: LedgerOptions) {
         args.creditMinor.toString(),
         String(record.receivedAt),
         String(args.reversalDeadline),
-        String(options.retentionMs),
+        String(options.followUpWindowMs ?? options.retentionMs),
         String(options.idempotencyTtlMs),
         String(args.walletMinorUnits),
-      ), args.after);
+      ), durable);
       if (status === 'LOST_CLAIM') return { lost: true };
       if (status === 'REJECTED') {
         const refusal = code as FollowUpRefusal;
@@ -250,17 +312,30 @@ export function createLedger(connection: Redis, options: LedgerOptions) {
       return { status: status as PaymentStatus, declineCode: code };
     },
 
-    async load(paymentId: string): Promise<StoredPayment | undefined> {
-      const fields = await redis.hgetall(paymentKey(paymentId));
-      if (!fields.record) return undefined;
+    /**
+     * A payment, refund or reversal as it is now: its compact state while Redis holds it,
+     * with its record from the tap's stream until the ingest writer has moved it and from
+     * `records` after; once the state has expired, all of it from `records` (refunds and
+     * reversal from the follow-ups' rows). `party` limits what `records` is asked for to
+     * the messages that participant is party to.
+     */
+    async load(paymentId: string, { party }: { party?: string } = {}): Promise<StoredPayment | undefined> {
+      const found = await redis.loadPayment(stateKey(paymentId), options.tapStream ?? DEFAULT_TAP_STREAM, legacyKey(paymentId));
+      if (found[0] === 'H') return legacyPayment(found[1]);
+      const state = found[0] === 'S' ? unpackState(found[1]) : undefined;
+      if (!state) return archivedPayment(await options.records?.find(paymentId, party === undefined ? {} : { party }));
+      const entry = found[2] && decodeTapEntry(state.entryId, found[2]);
+      const event = entry?.kind === 'transaction' ? entry.event : (await options.records?.find(paymentId, party === undefined ? {} : { party }))?.event;
+      if (!event) return undefined;
+      const { status: _status, declineCode = '', ...record } = event;
       return {
-        record: JSON.parse(fields.record) as TapEvent,
-        status: fields.status as PaymentStatus,
-        declineCode: fields.declineCode ?? '',
-        amountMinor: BigInt(fields.amountMinor ?? '0'),
-        settleMinor: BigInt(fields.settleMinor ?? '0'),
-        refundedMinor: BigInt(fields.refundedMinor ?? '0'),
-        reversed: fields.reversed === '1',
+        record,
+        status: state.status,
+        declineCode,
+        amountMinor: state.amountMinor,
+        settleMinor: state.settleMinor,
+        refundedMinor: state.refundedMinor,
+        reversed: state.reversed,
       };
     },
 
@@ -272,3 +347,44 @@ export function createLedger(connection: Redis, options: LedgerOptions) {
 }
 
 export type Ledger = ReturnType<typeof createLedger>;
+
+/** A payment whose Redis state has expired, from its landed row and its follow-ups' rows. */
+function archivedPayment(archived: ArchivedPayment | undefined): StoredPayment | undefined {
+  if (!archived) return undefined;
+  const { status, declineCode = '', ...record } = archived.event;
+  const minor = (value: string, code: string) => minorUnits(value, currencyByCode(code)?.minorUnits ?? 0);
+  return {
+    record,
+    status,
+    declineCode,
+    amountMinor: minor(record.amount.value, record.amount.currency),
+    settleMinor: minor(record.settlement.value, record.settlement.currency),
+    refundedMinor: minor(archived.refunded, record.amount.currency),
+    reversed: archived.reversed,
+    archived: true,
+  };
+}
+
+/** A stored decimal in minor units; the store never holds more places than the currency has. */
+function minorUnits(value: string, digits: number): bigint {
+  const d = parseDecimal(value);
+  if (!d) return 0n;
+  return d.scale <= digits ? d.units * 10n ** BigInt(digits - d.scale) : d.units / 10n ** BigInt(d.scale - digits);
+}
+
+/** A payment kept whole in a hash, as commits did before compact states. */
+function legacyPayment(pairs: string[]): StoredPayment | undefined {
+  const fields = new Map<string, string>();
+  for (let i = 0; i + 1 < pairs.length; i += 2) fields.set(pairs[i]!, pairs[i + 1]!);
+  const record = fields.get('record');
+  if (!record) return undefined;
+  return {
+    record: JSON.parse(record) as TapEvent,
+    status: fields.get('status') as PaymentStatus,
+    declineCode: fields.get('declineCode') ?? '',
+    amountMinor: BigInt(fields.get('amountMinor') ?? '0'),
+    settleMinor: BigInt(fields.get('settleMinor') ?? '0'),
+    refundedMinor: BigInt(fields.get('refundedMinor') ?? '0'),
+    reversed: fields.get('reversed') === '1',
+  };
+}

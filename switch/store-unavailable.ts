@@ -24,6 +24,8 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'
 export function isStoreUnavailable(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
   if (e.name === 'ReplyError') return NOT_SERVING.test(e.message);
+  // Committed on the primary but not on its replicas in time (durability.ts): not done either.
+  if (e.name === 'UnreplicatedCommitError') return true;
   const code = (e as { code?: unknown }).code;
   // AbortError: a pipelined command whose reply never came (MaxRetriesPerRequestError is one).
   return e.name === 'AbortError' || e.name === 'MaxRetriesPerRequestError' || NO_ANSWER.test(e.message) || (typeof code === 'string' && SOCKET_CODES.has(code));

@@ -128,9 +128,9 @@ describe('the largest amounts, from the API to a report', () => {
         amount: { value: formatAmount(e.amount, e.currency), currency: e.currency.code },
         settlement: { amount: formatAmount(e.settle, SGD), currency: 'SGD' },
       });
-      // The ledger's hash, written by its Lua script.
+      // The ledger's compact state, written by its Lua script: status, amount, settlement, ...
       const paymentId = e.answer.body.paymentId as string;
-      expect(await platform.redis.hmget(`payment:${paymentId}`, 'amountMinor', 'settleMinor', 'status')).toEqual([String(e.amount), String(e.settle), 'APPROVED']);
+      expect((await platform.redis.get(`paystate:${paymentId}`))?.split('|').slice(0, 3)).toEqual(['A', String(e.amount), String(e.settle)]);
       // The ClickHouse row.
       const r = await row(paymentId);
       expect({ ...r, amount: unitsAt(r.amount!, 2), amount_usd: unitsAt(r.amount_usd!, 2), settlement_amount: unitsAt(r.settlement_amount!, 2) }).toEqual({
@@ -145,8 +145,9 @@ describe('the largest amounts, from the API to a report', () => {
     }
     // The wallet was debited exactly, in Lua's HINCRBY.
     expect(BigInt((await platform.redis.hget(`wallet:merlion-pay:${walletId}`, 'balance'))!)).toBe(OPENING_SGD - expected[0]!.settle);
-    // The risk facts' payer profile holds the payment's US cents as a Lua number: exact.
-    expect(await platform.redis.hget(`risk:p:w:merlion-pay:${walletId}`, 'm:30d')).toBe(String(expected[0]!.usd));
+    // The velocity state's payer profile holds the payment's US cents as a double: exact.
+    const profile = platform.risk.snapshot().state.payerProfiles.get(`merlion-pay:${walletId}`);
+    expect(Math.max(...[...profile!.days.values()].map((d) => d.m))).toBe(Number(expected[0]!.usd));
 
     const report = await platform.app.inject({
       method: 'POST',

@@ -156,7 +156,7 @@ describe('Redis restarted under load', () => {
 
   it('kept every acknowledged payment through the restart (AOF), and lands each in ClickHouse exactly once', async () => {
     const acknowledged = sent.filter((x) => x.status === 200).map((x) => x.body!.paymentId as string);
-    expect(await platform.redis.exists(...acknowledged.map((id) => `payment:${id}`))).toBe(acknowledged.length);
+    expect(await platform.redis.exists(...acknowledged.map((id) => `paystate:${id}`))).toBe(acknowledged.length);
     await eventually(() => platform.writer!.lag(), (l) => l.pending === 0 && l.lagMs === 0, 60_000);
     const rows = await (
       await ch().query({

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeTapEntry, DEFAULT_TAP_STREAM } from '../ingest/tap-stream.ts';
 import { participantHttp, type Exchange, type ParticipantHttp } from './support/participant-http.ts';
 import { startTestPlatform } from './support/platform.ts';
 import { eventually, merchantQrs } from './support/traffic.ts';
@@ -124,7 +125,7 @@ describe('a participant retrying every request after a timeout', () => {
   it('answers every attempt of a txnId with its first answer, never 409, 500 or a second payment', () => {
     for (const p of payments) {
       const answers = p.senders.map(answerOf);
-      expect(answers.map((a) => a.status), p.txnId).toEqual(p.senders.map(() => 200));
+      expect(answers.map((a) => a.status), `${p.txnId} ${JSON.stringify(answers.map((a) => a.body))}`).toEqual(p.senders.map(() => 200));
       const first = answers[0]!.body!;
       expect(first).toMatchObject({ txnId: p.txnId, type: 'payment', status: 'APPROVED' });
       for (const a of answers) expect(a.body).toEqual(first);
@@ -140,11 +141,15 @@ describe('a participant retrying every request after a timeout', () => {
     const recordsByTxn = new Map<string, string[]>();
     let cursor = '0';
     do {
-      const [next, keys] = await platform.redis.scan(cursor, 'MATCH', 'payment:*', 'COUNT', 1000);
+      const [next, keys] = await platform.redis.scan(cursor, 'MATCH', 'paystate:*', 'COUNT', 1000);
       cursor = next;
       for (const key of keys) {
-        const record = await platform.redis.hget(key, 'record');
-        const { txnId, paymentId } = JSON.parse(record!) as { txnId: string; paymentId: string };
+        // A compact state names its record: the tap's entry.
+        const entryId = (await platform.redis.get(key))!.split('|').at(-1)!;
+        const [[id, fields]] = (await platform.redis.xrange(DEFAULT_TAP_STREAM, entryId, entryId)) as [[string, string[]]];
+        const entry = decodeTapEntry(id, fields);
+        if (entry?.kind !== 'transaction') throw new Error(`${key} names no transaction entry`);
+        const { txnId, paymentId } = entry.event;
         recordsByTxn.set(txnId, [...(recordsByTxn.get(txnId) ?? []), paymentId]);
       }
     } while (cursor !== '0');

@@ -94,7 +94,7 @@ describe('follow-ups repeated with the same txnId', () => {
     expect(credited).toBe(OPENING_THB);
     // A follow-up sent late in its payment's retention outlives it: the payment's record
     // expires while the follow-up's first answer is still owed to repeats.
-    await platform.redis.del(`payment:${refundedPayment}`, `payment:${reversedPayment}`);
+    await platform.redis.del(`paystate:${refundedPayment}`, `paystate:${reversedPayment}`);
     for (const [i, s] of sent.entries()) {
       const again = await s.send(s.txnId);
       expect([again.status, again.body], firsts[i]!.body.type).toEqual([200, firsts[i]!.body]);

@@ -36,7 +36,8 @@ describe('production mode at start-up', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cpg-production-mode-'));
-    redis = await startRedisServer({ dir: path.join(dir, 'redis') });
+    // As production's default durability wants it: the AOF fsynced before each answer.
+    redis = await startRedisServer({ dir: path.join(dir, 'redis'), appendfsync: 'always' });
     const production = developmentConfig();
     production.mode = 'production';
     replaceSecrets(production);
@@ -81,6 +82,25 @@ describe('production mode at start-up', () => {
     expect(open.status).toBe(2);
     expect(open.lines).toEqual([expect.stringMatching(/^config error: production mode: REDIS_URL: no password/)]);
   }, 30_000);
+
+  it('refuses a Redis that fsyncs its AOF once a second, unless everysec is chosen in so many words', async () => {
+    const everysec = await startRedisServer({ dir: path.join(dir, 'redis-everysec') });
+    try {
+      const r = run({ CONFIG: productionPath, REDIS_URL: everysec.url });
+      expect(r.status).toBe(2);
+      expect(r.lines).toEqual([
+        'config error: production mode: REDIS_URL: redis.durability "always": the Redis fsyncs its AOF with appendfsync everysec, so a host crash loses answered payments; set appendfsync always',
+      ]);
+      const chosen = await startPlatform({ env: { CONFIG: productionPath, REDIS_URL: everysec.url, REDIS_DURABILITY: 'everysec' } });
+      try {
+        expect(chosen.outputTail()).toContain('redis.durability \"everysec\" in production mode: a host crash loses the last second or two of answered payments');
+      } finally {
+        expect((await chosen.stop(15_000)).code).toBe(0);
+      }
+    } finally {
+      await everysec.stop();
+    }
+  }, 120_000);
 
   it("stops the Docker image's start without a mounted config in one line: no fallback to the development config", () => {
     const imageConfig = /CONFIG=(\S+)/.exec(readFileSync(path.join(REPOSITORY_ROOT, 'Dockerfile'), 'utf8'))?.[1];

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { jobView, type JobView as GenericJobView } from '../jobs/job-view.ts';
 import { LIST_NAMES, type RuleStore, type Thresholds } from '../../rules/index.ts';
 import type { BacktestResult } from './backtest-tally.ts';
-import type { ListSnapshot } from './replay-facts.ts';
+import type { ListSnapshot } from './run-backtest.ts';
 import { runBacktest, type BacktestParams } from './run-backtest.ts';
 import { alertDispositions, createTransactionSource } from './transaction-source.ts';
 

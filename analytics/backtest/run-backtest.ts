@@ -1,13 +1,20 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { buildFacts, decide, evaluateDirect, type CompiledRuleSet, type Rule, type RuleHit, type Thresholds } from '../../rules/index.ts';
+import { listFacts } from '../../rules/facts/gather.ts';
+import type { ListName } from '../../rules/facts/keys.ts';
+import { recordedObservation, replayHistory } from '../../rules/state/replay-history.ts';
+import { createRiskState, type RiskState } from '../../rules/state/risk-state.ts';
+import type { Observation } from '../../rules/state/observation.ts';
 import { createTally, type BacktestResult } from './backtest-tally.ts';
 import { candidateRuleSet, type BaseRuleSet } from './candidate-rules.ts';
-import { createReplayFacts, type ListSnapshot, type ReplayFacts } from './replay-facts.ts';
-import { planPages, type Disposition, type PagePlan, type ReplayRow, type TransactionSource } from './transaction-source.ts';
+import { planPages, readPage, type Disposition, type ReplayRow, type TransactionSource } from './transaction-source.ts';
+
+/** The risk lists as they were when the backtest was asked for. */
+export type ListSnapshot = Readonly<Record<ListName, ReadonlySet<string>>>;
 
 /**
  * Replays [from - warm-up, to) of `transactions` in received order: the warm-up only
- * builds the in-memory velocity store (so the first payments of the window are not seen
+ * builds the velocity state (rules/state/, the live one's implementation) (so the first payments of the window are not seen
  * as new payers), the window is scored again with the candidate rules and compared with
  * what was decided live. The history is the one that happened: approved amounts,
  * profiles and refunds follow each row's recorded status, not the candidate's decision.
@@ -52,44 +59,46 @@ export async function runBacktest(params: BacktestParams, deps: BacktestDeps): P
   let processed = 0;
   await deps.progress({ processed, total });
 
-  const facts = createReplayFacts({ lists: deps.lists, cnyPerUsd: deps.cnyPerUsd });
+  const state = createRiskState();
   const { ruleSet, changes } = candidateRuleSet(params.base, params.candidates);
   const tally = createTally(params.maxExamples);
   let lastSweep = warmFrom;
 
-  const each = async (rows: ReplayRow[], handle: (row: ReplayRow) => void) => {
-    for (let i = 0; i < rows.length; i++) {
-      if (i % CHUNK === 0 && i > 0) {
-        if (deps.cancelled?.()) throw new Error('backtest stopped: the platform is shutting down; run it again');
-        await yieldToEventLoop();
-      }
-      handle(rows[i]!);
-    }
-    processed += rows.length;
-    total = Math.max(total, processed);
-    const at = rows[rows.length - 1]?.message.receivedAt;
-    if (at !== undefined && at - lastSweep >= SWEEP_EVERY_MS) {
-      facts.sweep(at);
-      lastSweep = at;
-    }
-    await deps.progress({ processed, total });
-  };
-
-  for (const page of planPages(warmHistogram, warmFrom, params.from, pageSize)) {
-    for await (const rows of readPage(deps.source, page, pageSize)) {
-      await each(rows, (row) => {
-        facts.gather(row.message);
-        facts.record(row.message, row.status);
-      });
-    }
+  const cancelled = () => deps.cancelled?.() ?? false;
+  const stopped = () => new Error('backtest stopped: the platform is shutting down; run it again');
+  async function* warmPages() {
+    for (const page of planPages(warmHistogram, warmFrom, params.from, pageSize)) yield* readPage(deps.source, page, pageSize);
   }
+  let warmed = 0;
+  try {
+    await replayHistory(state, warmPages(), {
+      cnyPerUsd: deps.cnyPerUsd,
+      cancelled,
+      progress: async (applied) => {
+        processed += applied - warmed;
+        warmed = applied;
+        total = Math.max(total, processed);
+        await deps.progress({ processed, total });
+      },
+    });
+  } catch (e) {
+    if (cancelled()) throw stopped();
+    throw e;
+  }
+
   for (const page of planPages(windowHistogram, params.from, params.to, pageSize)) {
     for await (const rows of readPage(deps.source, page, pageSize)) {
       const payments = rows.filter((r) => r.message.messageType === 'payment').map((r) => r.message.paymentId);
       const alerts = await deps.dispositions(payments, page.from);
-      await each(rows, (row) => {
-        const candidate = score(ruleSet, facts, row, deps);
-        facts.record(row.message, row.status);
+      for (let i = 0; i < rows.length; i++) {
+        if (i % CHUNK === 0 && i > 0) {
+          if (cancelled()) throw stopped();
+          await yieldToEventLoop();
+        }
+        const row = rows[i]!;
+        const observation = recordedObservation(row, deps.cnyPerUsd);
+        const candidate = score(ruleSet, state, observation, row, deps);
+        state.record(observation, observation.status);
         const disposition = alerts.get(row.message.paymentId)?.disposition;
         tally.add({
           paymentId: row.message.paymentId,
@@ -99,7 +108,15 @@ export async function runBacktest(params: BacktestParams, deps: BacktestDeps): P
           candidate,
           ...(disposition ? { disposition } : {}),
         });
-      });
+      }
+      processed += rows.length;
+      total = Math.max(total, processed);
+      const at = rows[rows.length - 1]?.message.receivedAt;
+      if (at !== undefined && at - lastSweep >= SWEEP_EVERY_MS) {
+        state.sweep(at);
+        lastSweep = at;
+      }
+      await deps.progress({ processed, total });
     }
   }
   return tally.result({
@@ -110,21 +127,9 @@ export async function runBacktest(params: BacktestParams, deps: BacktestDeps): P
   });
 }
 
-/** The page's rows in chunks of at most `pageSize`; a single minute above that is read with LIMIT/OFFSET. */
-async function* readPage(source: TransactionSource, page: PagePlan, pageSize: number): AsyncGenerator<ReplayRow[]> {
-  if (page.rows <= pageSize) {
-    yield await source.page(page.from, page.to);
-    return;
-  }
-  for (let offset = 0; ; offset += pageSize) {
-    const rows = await source.page(page.from, page.to, { rows: pageSize, offset });
-    if (rows.length > 0) yield rows;
-    if (rows.length < pageSize) return;
-  }
-}
-
-function score(ruleSet: CompiledRuleSet, replay: ReplayFacts, row: ReplayRow, deps: BacktestDeps) {
-  const f = buildFacts(row.message, replay.gather(row.message), deps.cnyPerUsd);
+function score(ruleSet: CompiledRuleSet, state: RiskState, observation: Observation, row: ReplayRow, deps: BacktestDeps) {
+  const stored = { ...state.observe(observation), lists: listFacts(row.message, (list, member) => deps.lists[list].has(member)) };
+  const f = buildFacts(row.message, stored, deps.cnyPerUsd);
   const { fired } = evaluateDirect(ruleSet, f, Infinity);
   const hits: RuleHit[] = fired.map((rule) => ({
     mode: rule.mode,

@@ -152,6 +152,24 @@ export function replayRow(r: TransactionRowOut): ReplayRow {
   };
 }
 
+/** The page's rows in chunks of at most `pageSize`; a single minute above that is read with LIMIT/OFFSET. */
+export async function* readPage(source: TransactionSource, page: PagePlan, pageSize: number): AsyncGenerator<ReplayRow[]> {
+  if (page.rows <= pageSize) {
+    yield await source.page(page.from, page.to);
+    return;
+  }
+  for (let offset = 0; ; offset += pageSize) {
+    const rows = await source.page(page.from, page.to, { rows: pageSize, offset });
+    if (rows.length > 0) yield rows;
+    if (rows.length < pageSize) return;
+  }
+}
+
+/** Every scored message received in [from, to), in received order, a page at a time. */
+export async function* historyPages(source: TransactionSource, from: number, to: number, pageSize: number): AsyncGenerator<ReplayRow[]> {
+  for (const page of planPages(await source.histogram(from, to), from, to, pageSize)) yield* readPage(source, page, pageSize);
+}
+
 export type Disposition = 'fraud' | 'legitimate' | 'open';
 
 /**

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { migrate } from '../../analytics/schema/migrate.ts';
 import { clickhouseTransactionBodySink, clickhouseTransactionSink } from '../../ingest/clickhouse-sink.ts';
-import { decodeTapEntry } from '../../ingest/tap-stream.ts';
+import { createStreamTap, decodeTapEntry } from '../../ingest/tap-stream.ts';
 import { transactionRow, type TransactionRow } from '../../ingest/transaction-row.ts';
 import { IngestWriter } from '../../ingest/writer.ts';
 import { openClickHouse } from '../../server/clickhouse.ts';
@@ -21,18 +21,24 @@ const ROWS = 100_000;
 const BATCH = 5000;
 const FRESHNESS_TPS = 2000;
 const STREAM = 'tap:transactions';
+/** The offered rate at which CPU per row is measured, and the stream it is offered on. */
+const STEADY_TPS = 500;
+const STEADY_STREAM = 'tap:steady';
 
 /**
  * The ingest writer: rows/s from the tap stream into embedded ClickHouse next to a raw
- * insert of the same rows in the same batches, and freshness (decision to row in
- * ClickHouse) with the platform under an offered load of 2,000 payments/s.
+ * insert of the same rows in the same batches; the CPU per row of the whole process (writer
+ * thread, main thread, embedded ClickHouse) at a steady offered rate, next to a raw insert
+ * of the same rows at the same cadence; and freshness (decision to row in ClickHouse) with
+ * the platform under an offered load of 2,000 payments/s.
  */
 export const ingestSuite: Suite = {
   name: 'ingest',
   description: `ingest writer rows/s vs raw ClickHouse insert of the same ${ROWS.toLocaleString('en')} rows; freshness at ${FRESHNESS_TPS}/s offered`,
   async run(settings) {
-    const measurements = await writerVersusRawInsert(settings);
+    const { measurements, cpu } = await writerVersusRawInsert(settings);
     const notes = await freshness(settings);
+    notes.lines.unshift(...cpu);
     return {
       suite: 'ingest',
       description: ingestSuite.description,
@@ -51,7 +57,7 @@ export const ingestSuite: Suite = {
   },
 };
 
-async function writerVersusRawInsert(settings: BenchSettings): Promise<Measurement[]> {
+async function writerVersusRawInsert(settings: BenchSettings): Promise<{ measurements: Measurement[]; cpu: string[] }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cpg-bench-ingest-'));
   const redisServer = await startScratchRedis();
   const redis = new Redis({ host: '127.0.0.1', port: redisServer.port });
@@ -59,12 +65,15 @@ async function writerVersusRawInsert(settings: BenchSettings): Promise<Measureme
   try {
     await migrate(clickhouse.client, 'cpg');
     await migrate(clickhouse.client, 'raw');
+    const steady = await steadyCpu(settings, redis, redisServer.port, clickhouse.client);
     settings.log(`ingest: appending ${ROWS.toLocaleString('en')} events to the tap stream`);
     const start = Date.now();
+    // Entries as the switch writes them.
+    const tap = createStreamTap(redis, STREAM);
     for (let i = 0; i < ROWS; i += BATCH) {
       const pipeline = redis.pipeline();
       for (let j = i; j < Math.min(ROWS, i + BATCH); j++) {
-        pipeline.xadd(STREAM, '*', 'e', JSON.stringify(sampleEvent(j, start + j)), 's', 'APPROVED', 'd', '');
+        pipeline.xadd(STREAM, '*', 'e', tap.encode(sampleEvent(j, start + j)), 's', 'APPROVED', 'd', '');
       }
       await pipeline.exec();
     }
@@ -74,6 +83,7 @@ async function writerVersusRawInsert(settings: BenchSettings): Promise<Measureme
     const rows: TransactionRow[] = entries.map(([id, fields]) => transactionRow(decodeTapEntry(id, fields)!));
     const rawSink = clickhouseTransactionSink(clickhouse.client, 'raw');
     const rawBatchMs: number[] = [];
+    const rawCpu = process.cpuUsage();
     const rawStarted = performance.now();
     for (let i = 0; i < rows.length; i += BATCH) {
       const t = performance.now();
@@ -81,6 +91,7 @@ async function writerVersusRawInsert(settings: BenchSettings): Promise<Measureme
       rawBatchMs.push(performance.now() - t);
     }
     const rawMs = performance.now() - rawStarted;
+    const rawCpuUs = cpuUsSince(rawCpu);
 
     settings.log('ingest: draining the stream with the writer');
     const writer = new IngestWriter({
@@ -93,6 +104,7 @@ async function writerVersusRawInsert(settings: BenchSettings): Promise<Measureme
       maxWaitMs: 1000,
     });
     const writerBatchMs: number[] = [];
+    const writerCpu = process.cpuUsage();
     const writerStarted = performance.now();
     writer.start();
     let lastBatches = 0;
@@ -105,18 +117,116 @@ async function writerVersusRawInsert(settings: BenchSettings): Promise<Measureme
       }
     }
     const writerMs = performance.now() - writerStarted;
+    const writerCpuUs = cpuUsSince(writerCpu);
     await writer.close();
-    const counted = await (await clickhouse.client.query({ query: 'SELECT toUInt32(count()) AS n FROM cpg.transactions', format: 'JSONEachRow' })).json<{ n: number }>();
+    const counted = await (await clickhouse.client.query({ query: 'SELECT toUInt32(count()) AS n FROM cpg.transactions WHERE payment_id < {first:String}', query_params: { first: sampleEvent(1_000_000).paymentId }, format: 'JSONEachRow' })).json<{ n: number }>();
     if (Number(counted[0]?.n) !== ROWS) throw new Error(`writer landed ${counted[0]?.n} rows, expected ${ROWS}`);
-    return [
-      batchMeasurement('ingest writer (stream -> ClickHouse)', 'subject', ROWS, writerMs, writerBatchMs),
-      batchMeasurement('raw ClickHouse insert, same rows (baseline)', 'baseline', ROWS, rawMs, rawBatchMs),
-    ];
+    return {
+      measurements: [
+        batchMeasurement('ingest writer (stream -> ClickHouse)', 'subject', ROWS, writerMs, writerBatchMs),
+        batchMeasurement('raw ClickHouse insert, same rows (baseline)', 'baseline', ROWS, rawMs, rawBatchMs),
+      ],
+      cpu: [
+        `CPU per row, whole process (writer thread, main thread, embedded ClickHouse):`,
+        `  draining ${ROWS.toLocaleString('en')} entries in batches of ${BATCH}: writer ${(writerCpuUs / ROWS).toFixed(1)} us, raw insert of the same rows ${(rawCpuUs / ROWS).toFixed(1)} us (${(writerCpuUs / rawCpuUs).toFixed(2)}x)`,
+        `  at ${STEADY_TPS}/s offered, batches as they come (one a second): writer ${steady.writerUs.toFixed(1)} us over ${steady.writerRows} rows, raw insert of the same rows at the same cadence ${steady.rawUs.toFixed(1)} us (${(steady.writerUs / steady.rawUs).toFixed(2)}x)`,
+      ],
+    };
   } finally {
     await clickhouse.close();
     redis.disconnect();
     await redisServer.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const cpuUsSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+};
+
+/**
+ * Entries appended one by one as the switch commits them, from a process of its own so that
+ * only the writer's work is counted here.
+ */
+const STEADY_FEEDER = `
+import { Redis } from 'ioredis';
+const [tapStream, tapEvents, port, stream, tps, seconds] = process.argv.slice(1);
+const { createStreamTap } = await import(tapStream);
+const { sampleEvent } = await import(tapEvents);
+const redis = new Redis({ host: '127.0.0.1', port: Number(port) });
+const tap = createStreamTap(redis, stream);
+const started = Date.now();
+let sent = 0;
+while (Date.now() - started < Number(seconds) * 1000) {
+  for (const due = ((Date.now() - started) / 1000) * Number(tps); sent < due; sent++) {
+    void redis.xadd(stream, '*', 'e', tap.encode(sampleEvent(1_000_000 + sent)), 's', 'APPROVED', 'd', '');
+  }
+  await new Promise((r) => setTimeout(r, 2));
+}
+await redis.quit();
+`;
+
+/**
+ * CPU per row of the whole process at STEADY_TPS offered: the writer moving entries as they
+ * come, then a raw insert of rows of the same kind in batches of one second's worth, once a
+ * second: what the embedded ClickHouse alone costs at that cadence.
+ */
+async function steadyCpu(settings: BenchSettings, redis: Redis, port: number, client: Parameters<typeof clickhouseTransactionSink>[0]) {
+  settings.log(`ingest: the writer at ${STEADY_TPS}/s offered, ${settings.measureS} s after ${settings.warmupS} s of warm-up`);
+  const writer = new IngestWriter({
+    redis,
+    redisUrl: `redis://127.0.0.1:${port}`,
+    stream: STEADY_STREAM,
+    consumer: 'steady',
+    insert: clickhouseTransactionBodySink(client, 'cpg'),
+  });
+  writer.start();
+  const feeder = spawn(
+    process.execPath,
+    [
+      '--import', 'tsx', '--input-type=module', '-e', STEADY_FEEDER,
+      new URL('../../ingest/tap-stream.ts', import.meta.url).href,
+      new URL('../traffic/tap-events.ts', import.meta.url).href,
+      String(port), STEADY_STREAM, String(STEADY_TPS), String(settings.warmupS + settings.measureS + 1),
+    ],
+    { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const fed = new Promise((resolve) => feeder.once('exit', resolve));
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  let writing = true;
+  try {
+    await sleep(settings.warmupS * 1000);
+    const rows0 = writer.stats().rows;
+    const cpu0 = process.cpuUsage();
+    await sleep(settings.measureS * 1000);
+    const writerUs = cpuUsSince(cpu0);
+    const writerRows = writer.stats().rows - rows0;
+    await fed;
+    await writer.close();
+    writing = false;
+
+    settings.log(`ingest: a raw insert of ${STEADY_TPS} rows once a second, ${settings.measureS} s`);
+    const rawSink = clickhouseTransactionSink(client, 'raw');
+    const batchOf = (second: number) =>
+      Array.from({ length: STEADY_TPS }, (_, i) => {
+        const n = 2_000_000 + second * STEADY_TPS + i;
+        return transactionRow({ kind: 'transaction', streamId: `${n}-0`, event: { ...sampleEvent(n), status: 'APPROVED' } });
+      });
+    const seconds = Math.max(1, Math.round(settings.measureS));
+    const batches = Array.from({ length: seconds + 1 }, (_, s) => batchOf(s));
+    await rawSink(batches[0]!, 'steady-raw-0');
+    const cpu1 = process.cpuUsage();
+    for (let s = 1; s <= seconds; s++) {
+      const next = Date.now() + 1000;
+      await rawSink(batches[s]!, `steady-raw-${s}`);
+      await sleep(Math.max(0, next - Date.now()));
+    }
+    const rawUs = cpuUsSince(cpu1);
+    return { writerUs: writerUs / Math.max(1, writerRows), writerRows, rawUs: rawUs / (seconds * STEADY_TPS) };
+  } finally {
+    feeder.kill();
+    if (writing) await writer.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
+import { DURABILITY_MODES, type DurabilityMode } from '../../switch/durability.ts';
 import { startEchoServer } from '../baselines/fastify-echo.ts';
 import { startScratchRedis } from '../baselines/redis-server.ts';
 import { runClosedLoop, type Outcome } from '../load/closed-loop.ts';
@@ -33,16 +34,15 @@ export const paymentsSuite: Suite = {
     // With the ingest writer in the process (as npm start runs it), then without it: what
     // moving the stream into ClickHouse costs the authorisation path.
     let merchants: PayableMerchant[] = [];
-    for (const [name, env] of [
-      ['platform POST /v1/payments', {}],
-      ['platform POST /v1/payments, ingest writer off', { INGEST_WRITER: 'off' }],
-    ] as const) {
+    for (const { name, env, durability } of platformVariants(process.env.BENCH_DURABILITY)) {
       settings.log(`${name}: starting server/main.ts`);
-      const platform = await startPlatform({ env });
+      const platform = await startPlatform({ env, durability });
       try {
         merchants = await bootstrap(platform.url, participants);
         const generator = generatorFor(participants, homeCountry, merchants);
-        const processes = { platform: platform.pid, 'its redis-server': findChildProcess(platform.pid, 'redis-server') };
+        const processes = platform.redisPids
+          ? { platform: platform.pid, 'its redis primary': platform.redisPids.primary, 'its redis replica': platform.redisPids.replica }
+          : { platform: platform.pid, 'its redis-server': findChildProcess(platform.pid, 'redis-server') };
         const measured = await measureHttp(name, 'subject', platform.url, '/v1/payments', generator, settings, processes, cpuNotes);
         measurements.push(measured);
         if (measured.failures > 0) {
@@ -89,6 +89,24 @@ export const paymentsSuite: Suite = {
 };
 
 type Participants = ReturnType<typeof loadParticipants>['participants'];
+
+/**
+ * The platforms measured: as npm start runs it, then without its ingest writer; or, with
+ * BENCH_DURABILITY (e.g. `everysec,always,replica,always,everysec`: alternate them, the
+ * machine drifts), one platform per ledger durability mode, in that order.
+ */
+function platformVariants(durabilities: string | undefined): Array<{ name: string; env: Record<string, string>; durability?: DurabilityMode }> {
+  if (!durabilities) {
+    return [
+      { name: 'platform POST /v1/payments', env: {} },
+      { name: 'platform POST /v1/payments, ingest writer off', env: { INGEST_WRITER: 'off' } },
+    ];
+  }
+  return durabilities.split(',').map((mode, i) => {
+    if (!(DURABILITY_MODES as readonly string[]).includes(mode)) throw new Error(`BENCH_DURABILITY: "${mode}" is not one of ${DURABILITY_MODES.join(', ')}`);
+    return { name: `platform POST /v1/payments, durability ${mode} (#${i + 1})`, env: {}, durability: mode as DurabilityMode };
+  });
+}
 
 async function bootstrap(url: string, participants: Participants): Promise<PayableMerchant[]> {
   const client = createSignedClient(url, { connections: 4 });

@@ -1,20 +1,19 @@
 import { performance } from 'node:perf_hooks';
 import { createRiskEngine, createRuleStore } from '../../rules/index.ts';
 import { ordinaryTraffic } from '../../rules/test-support/ordinary-traffic.ts';
-import { commit } from '../../rules/test-support/outcome.ts';
 import { startTestRedis } from '../../rules/test-support/redis.ts';
 import type { Measurement, Suite } from '../suite.ts';
 
 const PAYMENTS = 3000;
 
 /**
- * The risk step alone: facts in one Redis round trip plus the default rule pack (22 rules)
- * through node-rules, then the post-decision update in a pipeline, as the switch does it;
- * next to a Redis PING on the same redis-server (AOF on, as the platform runs it).
+ * The risk step alone: facts from the in-process velocity state plus the default rule pack
+ * (22 rules) through node-rules, then the settlement of the decision, as the switch does it;
+ * next to a Redis PING on a redis-server (AOF on, as the platform runs it).
  */
 export const riskSuite: Suite = {
   name: 'risk',
-  description: `risk step alone (facts + default rule pack + post-decision update), ${PAYMENTS} ordinary payments, vs one Redis PING`,
+  description: `risk step alone (in-process facts + default rule pack + settlement), ${PAYMENTS} ordinary payments, vs one Redis PING`,
   async run(settings) {
     const redis = await startTestRedis();
     try {
@@ -34,7 +33,7 @@ export const riskSuite: Suite = {
           const started = performance.now();
           const risk = await engine.score(message);
           const scoredMs = performance.now() - started;
-          await commit(engine, conn, message, risk.decision === 'decline' ? 'DECLINED' : 'APPROVED');
+          engine.settle(message, risk.decision === 'decline' ? 'DECLINED' : 'APPROVED');
           return scoredMs;
         };
         settings.log(`risk: ${engine.stats().rules} rules, ${PAYMENTS} payments one at a time, then ${settings.concurrency} in flight`);
@@ -70,7 +69,7 @@ export const riskSuite: Suite = {
           ],
           ratios: [],
           warnings: stats.degraded > 0 ? [`${stats.degraded} payments fell back (RISK_DEGRADED): ${JSON.stringify(stats.degradedByCause)}`] : [],
-          notes: [`rules in the running set: ${stats.rules}; evaluator: ${stats.evaluator}; per second counts the whole step (score + post-decision update)`],
+          notes: [`rules in the running set: ${stats.rules}; evaluator: ${stats.evaluator}; per second counts the whole step (score + settlement)`],
         };
       } finally {
         await engine.close();

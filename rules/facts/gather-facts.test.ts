@@ -1,40 +1,38 @@
-import type { Redis } from 'ioredis';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PaymentStatus, SwitchedMessage } from '../../domain/transaction.ts';
-import { defineRiskScripts, type RiskScripts } from '../lua-scripts.ts';
+import { observationOf } from '../state/observation.ts';
+import { createRiskState } from '../state/risk-state.ts';
 import { testMessage, T0 } from '../test-support/messages.ts';
-import { startTestRedis, type TestRedis } from '../test-support/redis.ts';
 import { buildFacts } from './derive.ts';
-import { gatherStoredFacts } from './gather.ts';
-import { listKey } from './keys.ts';
-import { appendRecordOutcome } from './record-outcome.ts';
+import { listFacts } from './gather.ts';
+import type { ListName } from './keys.ts';
 
-let server: TestRedis;
-let redis: Redis & RiskScripts;
+const state = createRiskState();
+const lists: Record<ListName, Set<string>> = {
+  'sanctioned-countries': new Set(),
+  'high-risk-mccs': new Set(),
+  'blocked-devices': new Set(),
+  'blocked-wallets': new Set(),
+};
 let unique = 0;
 const id = (prefix: string) => `${prefix}-${++unique}`;
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = defineRiskScripts(server.connect());
+const gather = (message: SwitchedMessage) => ({
+  ...state.observe(observationOf(message, 7.12)),
+  lists: listFacts(message, (list, member) => lists[list].has(member)),
 });
-afterAll(async () => server?.stop());
 
-/** Gathers (counting the attempt), then commits with `status` and records the outcome, as the switch does. */
+/** Observes (counting the attempt), then settles with `status`, as the risk engine does around the commit. */
 async function pay(message: SwitchedMessage, status: PaymentStatus = 'APPROVED') {
-  const facts = buildFacts(message, await gatherStoredFacts(redis, message), 7.12);
-  const pipeline = redis.multi();
-  pipeline.hset(`payment:${message.paymentId}`, 'status', status);
-  appendRecordOutcome(pipeline, message, 7.12);
-  await pipeline.exec();
+  const facts = buildFacts(message, gather(message), 7.12);
+  state.record(observationOf(message, 7.12), status);
   return facts;
 }
 
-const look = async (message: SwitchedMessage) =>
-  buildFacts(message, await gatherStoredFacts(redis, { ...message, messageType: 'refund' }), 7.12);
+const look = async (message: SwitchedMessage) => buildFacts(message, gather({ ...message, messageType: 'refund' }), 7.12);
 
-describe('gatherRiskFacts and recordRiskOutcome against a real Redis', () => {
+describe('the facts of the in-process velocity state', () => {
   it('counts attempts including the current one, over sliding windows of 1m, 10m, 1h and 24h', async () => {
     const walletId = id('w');
     const at = (ms: number) => testMessage({ walletId, at: T0 + ms, merchantId: id('m') });
@@ -54,11 +52,6 @@ describe('gatherRiskFacts and recordRiskOutcome against a real Redis', () => {
   it('keeps a bounded ring of buckets per window, whatever the traffic', async () => {
     const walletId = id('w');
     for (let minute = 0; minute < 30; minute++) await pay(testMessage({ walletId, at: T0 + minute * 60_000, merchantId: 'm-cn-0001' }));
-    const key = `risk:v:w:siam-wallet:${walletId}`;
-    // One field: the rings of the four windows, 8 bucket ids and 8 values per series each
-    // (attempts and cents, plus near-threshold payments in the 24h ring), as doubles.
-    expect(await redis.hkeys(key)).toEqual(['r']);
-    expect(await redis.hstrlen(key, 'r')).toBe((3 * 8 * 3 + 8 * 4) * 8);
     const last = await look(testMessage({ walletId, at: T0 + 29 * 60_000 }));
     expect(last['velocity.payer.count.1m']).toBeGreaterThanOrEqual(1);
     expect(last['velocity.payer.count.1m']).toBeLessThanOrEqual(2);
@@ -79,19 +72,15 @@ describe('gatherRiskFacts and recordRiskOutcome against a real Redis', () => {
     expect(facts['payer.profile.count']).toBe(1);
   });
 
-  it('records an outcome once even if the pipeline is sent twice, and nothing when the commit did not happen', async () => {
+  it('records nothing for a payment whose commit did not happen', async () => {
     const walletId = id('w');
-    const message = testMessage({ walletId, usd: 50, at: T0 });
-    await pay(message);
-    const again = redis.pipeline();
-    appendRecordOutcome(again, message, 7.12);
-    expect(await again.exec()).toEqual([[null, 0]]);
+    await pay(testMessage({ walletId, usd: 50, at: T0 }));
     const lost = testMessage({ walletId, usd: 70, at: T0 + 10 });
-    await gatherStoredFacts(redis, lost);
-    const noCommit = redis.pipeline();
-    appendRecordOutcome(noCommit, lost, 7.12);
-    expect(await noCommit.exec()).toEqual([[null, 0]]);
-    expect((await look(testMessage({ walletId, at: T0 + 20 })))['velocity.payer.amountUsd.1m']).toBe(50);
+    gather(lost);
+    state.record(observationOf(lost, 7.12), undefined);
+    const facts = await look(testMessage({ walletId, at: T0 + 20 }));
+    expect(facts['velocity.payer.amountUsd.1m']).toBe(50);
+    expect(facts['velocity.payer.count.1m']).toBe(2);
   });
 
   it('keeps the payer profile over 30 days: count, mean, standard deviation, maximum', async () => {
@@ -169,10 +158,10 @@ describe('gatherRiskFacts and recordRiskOutcome against a real Redis', () => {
   });
 
   it('looks up the lists, scoping wallets and devices by participant', async () => {
-    await redis.sadd(listKey('sanctioned-countries'), 'KP');
-    await redis.sadd(listKey('high-risk-mccs'), '7995');
-    await redis.sadd(listKey('blocked-wallets'), 'siam-wallet:w-bad');
-    await redis.sadd(listKey('blocked-devices'), 'siam-wallet:d-bad');
+    lists['sanctioned-countries'].add('KP');
+    lists['high-risk-mccs'].add('7995');
+    lists['blocked-wallets'].add('siam-wallet:w-bad');
+    lists['blocked-devices'].add('siam-wallet:d-bad');
     const bad = await look(testMessage({ walletId: 'w-bad', deviceId: 'd-bad', merchantCountry: 'KP', mcc: '7995' }));
     expect(bad['merchant.country.sanctioned']).toBe(true);
     expect(bad['payer.country.sanctioned']).toBe(false);
@@ -193,37 +182,18 @@ describe('gatherRiskFacts and recordRiskOutcome against a real Redis', () => {
   });
 
   it('handles messages without device, IP or location', async () => {
+    const before = state.size().velocity;
     const facts = await pay(testMessage({ walletId: id('w'), deviceId: null, ip: null, location: null }));
     expect(facts['payer.hasDevice']).toBe(false);
     expect(facts['velocity.device.count.1m']).toBe(0);
     expect(facts['velocity.ip.count.1m']).toBe(0);
-    expect(await redis.exists('risk:v:d:-', 'risk:v:i:-')).toBe(0);
+    expect(state.size().velocity).toMatchObject({ device: before.device, ip: before.ip });
   });
 
-  it('gathers in one round trip: a single EVALSHA per message, everything else inside the script', async () => {
-    await gatherStoredFacts(redis, testMessage({ walletId: id('w') })); // the script is loaded by now
-    const monitor = await server.connect().monitor();
-    const seen: Array<{ command: string; source: string }> = [];
-    const sentinel = new Promise<void>((resolve) =>
-      monitor.on('monitor', (_time: string, args: string[], source: string) => {
-        if (args[0]?.toLowerCase() === 'echo' && args[1] === 'gathered') resolve();
-        else seen.push({ command: args[0]!.toLowerCase(), source });
-      }),
-    );
-    await gatherStoredFacts(redis, testMessage({ walletId: id('w') }));
-    await redis.echo('gathered');
-    await sentinel;
-    monitor.disconnect();
-    const fromClient = seen.filter((s) => s.source !== 'lua').map((s) => s.command);
-    expect(fromClient).toEqual(['evalsha']);
-    expect(seen.filter((s) => s.source === 'lua').length).toBeGreaterThan(10);
-  });
-
-  it('leaves no risk key without an expiry (lists aside)', async () => {
-    const keys = await redis.keys('risk:*');
-    const withoutTtl: string[] = [];
-    for (const key of keys) if (!key.startsWith('risk:list:') && (await redis.pttl(key)) < 0) withoutTtl.push(key);
-    expect(keys.length).toBeGreaterThan(20);
-    expect(withoutTtl).toEqual([]);
+  it('forgets what no window can read any more', async () => {
+    const sweeping = createRiskState();
+    sweeping.apply({ ...observationOf(testMessage({ walletId: id('w'), deviceId: id('d'), at: T0 }), 7.12), status: 'APPROVED' });
+    expect(sweeping.sweep(T0 + 3600_000)).toBeGreaterThan(0);
+    expect(sweeping.sweep(T0 + 33 * 86_400_000)).toBe(0);
   });
 });

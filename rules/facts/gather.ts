@@ -1,11 +1,11 @@
 import type { SwitchedMessage } from '../../domain/transaction.ts';
-import type { RiskScripts } from '../lua-scripts.ts';
-import { VELOCITY_ENTITIES, VELOCITY_WINDOWS, type VelocityEntity, type VelocityWindow } from './catalog.ts';
-import { listKey, messageKeys, scopedMember, type ListName } from './keys.ts';
+import { VELOCITY_ENTITIES, type VelocityEntity, type VelocityWindow } from './catalog.ts';
+import { scopedMember, type ListName } from './keys.ts';
 
 /**
- * The stored half of the facts: one call of gatherRiskFacts (one round trip), decoded.
- * The rest (ratios, z-score, travel speed...) is computed from it in derive.ts.
+ * The stored half of the facts: what the velocity state (rules/state/) and the lists hold
+ * about a message. The rest (ratios, z-score, travel speed...) is computed from it in
+ * derive.ts.
  */
 
 /** Payments below this many US dollars count as small (what probing looks for). */
@@ -74,57 +74,26 @@ export function isNearThreshold(usd: number, cny: number): boolean {
   return usd >= NEAR_THRESHOLD_SHARE * LARGE_VALUE_USD || cny >= NEAR_THRESHOLD_SHARE * LARGE_VALUE_CNY;
 }
 
-export function gatherArgs(message: SwitchedMessage): string[] {
-  const k = messageKeys(message);
-  const device = message.payer.deviceId ?? '';
-  const usd = usdCents(message.amountUsd) / 100;
-  return [
-    k.payerVelocity,
-    k.deviceVelocity,
-    k.ipVelocity,
-    k.merchantVelocity,
-    k.pairVelocity,
-    k.payerMerchants,
-    k.merchantPayers,
-    k.walletDevices,
-    k.payerProfile,
-    k.merchantProfile,
-    listKey('sanctioned-countries'),
-    listKey('high-risk-mccs'),
-    listKey('blocked-devices'),
-    listKey('blocked-wallets'),
-    String(message.receivedAt),
-    message.messageType === 'payment' ? '1' : '0',
-    device ? '1' : '0',
-    message.payer.ip ? '1' : '0',
-    usd < SMALL_PAYMENT_USD ? '1' : '0',
-    message.merchant.id,
-    scopedMember(message.participant, message.payer.walletId),
-    device,
-    payerCountry(message),
-    message.merchant.country,
-    message.merchant.mcc,
-    device ? scopedMember(message.participant, device) : '',
-    scopedMember(message.participant, message.payer.walletId),
-  ];
+/** The lists' facts of a message, from `has` (the in-memory copy of the lists). */
+export function listFacts(message: SwitchedMessage, has: (list: ListName, member: string) => boolean): StoredFacts['lists'] {
+  const device = message.payer.deviceId;
+  return {
+    payerCountrySanctioned: has('sanctioned-countries', payerCountry(message)),
+    merchantCountrySanctioned: has('sanctioned-countries', message.merchant.country),
+    mccHighRisk: has('high-risk-mccs', message.merchant.mcc),
+    deviceBlocked: device ? has('blocked-devices', scopedMember(message.participant, device)) : false,
+    walletBlocked: has('blocked-wallets', scopedMember(message.participant, message.payer.walletId)),
+  };
 }
-
-export async function gatherStoredFacts(redis: RiskScripts, message: SwitchedMessage): Promise<StoredFacts> {
-  return decodeStoredFacts(await redis.gatherRiskFacts(...gatherArgs(message)));
-}
-
-export const GATHER_REPLY_LENGTH = 62;
 
 /**
- * Stored facts as they are when the velocity store cannot be asked: no history (zero
- * counts, empty profile), list membership from `has` (the in-memory copy of the lists),
- * with the same members gatherArgs passes to the facts script.
+ * Stored facts without history (zero counts, empty profile), for the degraded path: the
+ * lists still apply.
  */
 export function localStoredFacts(message: SwitchedMessage, has: (list: ListName, member: string) => boolean): StoredFacts {
   const zero = () => ({ '1m': 0, '10m': 0, '1h': 0, '24h': 0 });
   const velocity = {} as StoredFacts['velocity'];
   for (const entity of VELOCITY_ENTITIES) velocity[entity] = { count: zero(), amountCents: zero() };
-  const device = message.payer.deviceId;
   return {
     velocity,
     deviceSmall10m: 0,
@@ -136,56 +105,6 @@ export function localStoredFacts(message: SwitchedMessage, has: (list: ListName,
     deviceNew: false,
     profile: { count: 0, sumCents: 0, sumSquaresUsd: 0, maxCents: 0, refunds: 0 },
     merchant: { sales: 0, refunds: 0 },
-    lists: {
-      payerCountrySanctioned: has('sanctioned-countries', payerCountry(message)),
-      merchantCountrySanctioned: has('sanctioned-countries', message.merchant.country),
-      mccHighRisk: has('high-risk-mccs', message.merchant.mcc),
-      deviceBlocked: device ? has('blocked-devices', scopedMember(message.participant, device)) : false,
-      walletBlocked: has('blocked-wallets', scopedMember(message.participant, message.payer.walletId)),
-    },
-  };
-}
-
-export function decodeStoredFacts(reply: readonly string[]): StoredFacts {
-  if (reply.length !== GATHER_REPLY_LENGTH) throw new Error(`gatherRiskFacts returned ${reply.length} values, expected ${GATHER_REPLY_LENGTH}`);
-  const n = (i: number) => Number(reply[i]) || 0;
-  const velocity = {} as StoredFacts['velocity'];
-  VELOCITY_ENTITIES.forEach((entity, e) => {
-    const count = {} as Record<VelocityWindow, number>;
-    const amountCents = {} as Record<VelocityWindow, number>;
-    VELOCITY_WINDOWS.forEach((w, i) => {
-      count[w] = n(e * 8 + i);
-      amountCents[w] = n(e * 8 + 4 + i);
-    });
-    velocity[entity] = { count, amountCents };
-  });
-  const lat = reply[52];
-  const lon = reply[53];
-  const at = reply[54];
-  return {
-    velocity,
-    deviceSmall10m: n(40),
-    ipSmall10m: n(41),
-    nearThreshold24h: n(42),
-    merchantsPerPayer24h: n(43),
-    payersPerMerchant1h: n(44),
-    devicesPerWallet24h: n(45),
-    deviceNew: n(46) === 1,
-    profile: {
-      count: n(47),
-      sumCents: n(48),
-      sumSquaresUsd: n(49),
-      maxCents: n(50),
-      refunds: n(51),
-      ...(lat && lon && at ? { last: { lat: Number(lat), lon: Number(lon), at: Number(at) } } : {}),
-    },
-    merchant: { sales: n(55), refunds: n(56) },
-    lists: {
-      payerCountrySanctioned: n(57) === 1,
-      merchantCountrySanctioned: n(58) === 1,
-      mccHighRisk: n(59) === 1,
-      deviceBlocked: n(60) === 1,
-      walletBlocked: n(61) === 1,
-    },
+    lists: listFacts(message, has),
   };
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { createAuditLog, type AuditLog } from '../../analytics/audit-log.ts';
+import { createPaymentRecords } from '../../analytics/payments/payment-records.ts';
 import { migrate } from '../../analytics/schema/migrate.ts';
 import type { Tap } from '../../domain/ports.ts';
 import { createStreamTap } from '../../ingest/tap-stream.ts';
@@ -13,6 +14,7 @@ import { openClickHouse, type ClickHouse } from '../clickhouse.ts';
 import type { Config } from '../config/load.ts';
 import { createMetrics, type PlatformMetrics } from '../plugins/metrics.ts';
 import { logConnectionErrors } from '../redis-errors.ts';
+import { checkRedisDurability } from '../redis-durability.ts';
 import { startRedisServer } from '../redis-process.ts';
 import type { Plan } from '../roles.ts';
 import { opening, type Capability } from './capability.ts';
@@ -49,7 +51,9 @@ export function openContext(config: Config, plan: Plan): Promise<PlatformContext
     const log = createPlatformLog();
     let redisUrl = config.redisUrl;
     if (!redisUrl) {
-      const child = await startRedisServer({ dir: path.join(config.dataDir, 'redis'), bin: config.redisServerBin });
+      const { durability } = config.file.redis;
+      const appendfsync = durability.mode === 'always' ? 'always' : 'everysec';
+      const child = await startRedisServer({ dir: path.join(config.dataDir, 'redis'), bin: config.redisServerBin, appendfsync });
       closers.add(() => child.stop());
       redisUrl = child.url;
     }
@@ -59,6 +63,8 @@ export function openContext(config: Config, plan: Plan): Promise<PlatformContext
     logConnectionErrors(redis, 'shared', log);
     await redis.connect();
     closers.add(() => redis.quit());
+    // Someone else runs an external Redis: the nodes that commit payments check it keeps what redis.durability promises.
+    if (config.redisUrl && plan.switch) await checkRedisDurability(redis, config.file.redis.durability, config.file.mode === 'production', log);
 
     let clickhouse: ClickHouse | undefined;
     if (plan.clickhouse) {
@@ -87,6 +93,9 @@ export function openContext(config: Config, plan: Plan): Promise<PlatformContext
       ledger: createLedger(redis, {
         idempotencyTtlMs: file.payments.idempotencyTtlHours * 3600_000,
         retentionMs: file.payments.retentionDays * 24 * 3600_000,
+        followUpWindowMs: file.payments.followUpWindowMinutes * 60_000,
+        ...(clickhouse ? { records: createPaymentRecords(clickhouse.client, config.clickhouseDatabase, { retentionMs: file.payments.retentionDays * 24 * 3600_000 }) } : {}),
+        durability: file.redis.durability,
       }),
       metrics: createMetrics(),
       audit,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { RiskEngine } from '../../rules/index.ts';
 import { buildApp } from '../app.ts';
+import { admissionState } from '../plugins/admission.ts';
 import type { Capability, RoutePlugin } from './capability.ts';
 import type { PlatformContext } from './context.ts';
 import type { Ingest } from './ingest.ts';
@@ -32,9 +33,11 @@ export async function startHttp(
       role: config.role,
       clickhouseMode: clickhouse?.mode ?? 'not in this process',
       risk: risk
-        ? (({ ruleSetVersion, scored, degraded, degradedByCause, rules }) => ({ ruleSetVersion, scored, degraded, degradedByCause, rules }))(risk.stats())
+        ? (({ ruleSetVersion, scored, degraded, degradedByCause, rules, state }) => ({ ruleSetVersion, scored, degraded, degradedByCause, rules, state }))(risk.stats())
         : 'not in this process',
       ingest: await options.ingest.health(),
+      // The switch's admission limit and what it is found from (server/plugins/admission-limit.ts).
+      admission: admissionState(ctx.metrics.registry) ?? 'not in this process',
     }),
     maxClockSkewMs: file.auth.maxClockSkewMs,
     bodyLimitBytes: file.auth.bodyLimitBytes,

@@ -1,4 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import path from 'node:path';
+import { DEFAULT_DELTA_INTERVAL_MS } from '../../rules/state/state-deltas.ts';
+import { readSnapshot, RECENT_MS, writeSnapshot } from '../../rules/state/state-snapshot.ts';
 import { createRiskEngine, createRuleStore, type RiskEngine, type RuleStore } from '../../rules/index.ts';
 import type { SwitchDeps } from '../../switch/deps.ts';
 import { createFxTable } from '../../switch/fx.ts';
@@ -12,6 +17,44 @@ import qrRoutes from '../routes/qr.ts';
 import type { Capability } from './capability.ts';
 import type { PlatformContext } from './context.ts';
 import type { Alerting } from './alerting.ts';
+import { riskHistory } from './risk-history.ts';
+
+/** Days of history a switch node replays on start: the profiles' 30 days and the one being read. */
+const DEFAULT_HISTORY_DAYS = 31;
+/** How long a starting node waits for its state to be rebuilt before it takes payments anyway. */
+const DEFAULT_WARM_UP_WAIT_MS = 30_000;
+const DEFAULT_SNAPSHOT_EVERY_MS = 5 * 60_000;
+
+/**
+ * Writes the engine's state to `file` every `everyMs` once it is rebuilt, and once more on
+ * close. Taking a snapshot serialises the state on the event loop (measured in
+ * docs/scaling.md); writing it is asynchronous.
+ */
+function startSnapshots(risk: RiskEngine, file: string, everyMs: number, warmedUp: Promise<void>, log: PlatformContext['log']) {
+  let writing: Promise<void> = Promise.resolve();
+  let ready = false;
+  void warmedUp.then(() => (ready = true));
+  const take = () => {
+    if (!ready) return writing;
+    writing = writing
+      .then(async () => {
+        const started = performance.now();
+        const snapshot = risk.snapshot();
+        const bytes = await writeSnapshot(file, snapshot);
+        log.info({ bytes, ms: Math.round(performance.now() - started), recent: snapshot.recent.length }, 'risk state snapshot written');
+      })
+      .catch((e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'risk state snapshot failed; the next restart replays more history'));
+    return writing;
+  };
+  const timer = setInterval(() => void take(), everyMs);
+  timer.unref();
+  return {
+    close() {
+      clearInterval(timer);
+      return take();
+    },
+  };
+}
 
 export interface SwitchNode {
   risk: RiskEngine;
@@ -25,6 +68,9 @@ export interface SwitchNode {
  */
 export async function startSwitch(ctx: PlatformContext, alerting: Pick<Alerting, 'observe'>): Promise<SwitchNode & Capability> {
   const { file } = ctx.config;
+  const stateSettings = file.risk.state ?? {};
+  const snapshotFile = path.join(ctx.config.dataDir, 'risk-state', 'snapshot.v8');
+  const restore = await readSnapshot(snapshotFile);
   // The engine seeds the default pack before it starts, so the first payment is scored by it.
   const risk = await createRiskEngine({
     redis: ctx.redis,
@@ -33,14 +79,32 @@ export async function startSwitch(ctx: PlatformContext, alerting: Pick<Alerting,
     fallback: file.risk.fallback,
     cnyPerUsd: file.fx.cnyPerUsd,
     audit: ctx.auditRule,
+    deltas: { nodeId: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`, intervalMs: stateSettings.deltaIntervalMs ?? DEFAULT_DELTA_INTERVAL_MS },
+    warming: true,
+    ...(restore ? { restore } : {}),
   });
+  const lookbackFrom = Date.now() - (stateSettings.historyDays ?? DEFAULT_HISTORY_DAYS) * 24 * 3600_000;
+  // A short history is replayed before the node takes payments; past warmUpWaitMs the node
+  // takes them anyway, decided by the failure policy until the state is rebuilt (/health says so).
+  const warmedUp = risk.warmUp([
+    riskHistory({
+      redis: ctx.redis,
+      tapStream: ctx.tap.stream,
+      ...(ctx.clickhouse ? { clickhouse: { client: ctx.clickhouse.client, database: ctx.config.clickhouseDatabase } } : {}),
+      from: restore ? Math.max(lookbackFrom, restore.takenAt - RECENT_MS) : lookbackFrom,
+      now: () => Date.now(),
+    }),
+  ]);
+  let waited: NodeJS.Timeout | undefined;
+  await Promise.race([warmedUp, new Promise((resolve) => (waited = setTimeout(resolve, stateSettings.warmUpWaitMs ?? DEFAULT_WARM_UP_WAIT_MS)))]);
+  clearTimeout(waited);
+  const snapshots = startSnapshots(risk, snapshotFile, stateSettings.snapshotEveryMs ?? DEFAULT_SNAPSHOT_EVERY_MS, warmedUp, ctx.log);
   const observe = (event: Parameters<Alerting['observe']>[0]) => alerting.observe(event);
   const deps: SwitchDeps = {
     registry: createRegistry({ gateway: file.gateway, participants: file.participants, merchants: file.merchants }),
     fx: createFxTable(file.fx.rates),
     ledger: ctx.ledger,
     scorer: risk,
-    recordOutcome: (commands, message) => risk.recordOutcome(commands, message),
     tap: ctx.tap,
     now: () => Date.now(),
     newPaymentId: (type) => newPaymentId(type),
@@ -58,6 +122,9 @@ export async function startSwitch(ctx: PlatformContext, alerting: Pick<Alerting,
     ],
     async close() {
       deps.lateObserver?.close();
+      await warmedUp;
+      // The last snapshot, so a clean restart replays only what comes after it.
+      await snapshots.close();
       await risk.close();
     },
   };

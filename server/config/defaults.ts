@@ -1,4 +1,5 @@
 import { DEFAULT_MONITORS, type MonitorConfig } from '../../analytics/monitors/monitor-config.ts';
+import type { DurabilityMode, LedgerDurability } from '../../switch/durability.ts';
 import { httpLimitsOf, type HttpLimits } from '../http-timeouts.ts';
 import { DEFAULT_MAX_IN_FLIGHT } from '../plugins/admission.ts';
 import { rateLimitsOf, type RateLimits } from '../plugins/rate-limit.ts';
@@ -19,6 +20,14 @@ export const DEFAULT_RISK: RiskSettings = {
 export const DEFAULT_INGEST: IngestSettings = { batchSize: 5000, maxWaitMs: 1000 };
 /** How long scheduled report files are kept. */
 export const DEFAULT_REPORTS: ReportSettings = { retentionDays: 30 };
+/**
+ * The ledger's durability when the file names none: production loses no answered payment to
+ * a host crash (`always`, measured in BENCHMARKS.md); development keeps the cheaper
+ * `everysec`. One replica acknowledging within 250 ms when `replica` is chosen.
+ */
+export const DEFAULT_DURABILITY: Record<ConfigFile['mode'], DurabilityMode> = { production: 'always', development: 'everysec' };
+export const DEFAULT_REPLICAS = 1;
+export const DEFAULT_REPLICA_TIMEOUT_MS = 250;
 /** How long an operator's bearer token lives: a working day. Not configurable. */
 export const SESSION_TTL_MS = 8 * 3600_000;
 
@@ -27,7 +36,7 @@ export type IngestSettings = NonNullable<ConfigFile['ingest']>;
 export type ReportSettings = NonNullable<ConfigFile['reports']>;
 
 /** The config file's settings with every default filled in: what the platform reads. */
-export type Settings = Omit<ConfigFile, 'fx' | 'payments' | 'risk' | 'ingest' | 'monitors' | 'reports' | 'rateLimits' | 'http'> & {
+export type Settings = Omit<ConfigFile, 'fx' | 'payments' | 'risk' | 'ingest' | 'monitors' | 'reports' | 'rateLimits' | 'http' | 'redis'> & {
   fx: ConfigFile['fx'] & {
     /**
      * CNY per US dollar as the exact decimal the file holds (`rates.CNY`; the base is USD):
@@ -42,12 +51,15 @@ export type Settings = Omit<ConfigFile, 'fx' | 'payments' | 'risk' | 'ingest' | 
   reports: ReportSettings;
   rateLimits: RateLimits;
   http: HttpLimits;
+  redis: { durability: LedgerDurability };
 };
 
-/** Settings the environment may set over the file's (`RISK_DEADLINE_MS`, `MAX_IN_FLIGHT`). */
+/** Settings the environment may set over the file's (`RISK_DEADLINE_MS`, `MAX_IN_FLIGHT`, `REDIS_DURABILITY`). */
 export interface SettingOverrides {
   riskDeadlineMs?: number;
   maxInFlight?: number;
+  /** `REDIS_DURABILITY`: over the file's `redis.durability`. */
+  durability?: DurabilityMode;
 }
 
 /** The file's settings completed with the defaults and the environment's overrides; `file` itself is left as it is. */
@@ -57,12 +69,23 @@ export function withDefaults(file: ConfigFile, overrides: SettingOverrides = {})
     ...file,
     // validateConfigFile checked that CNY has a rate.
     fx: { ...file.fx, cnyPerUsd: file.fx.rates.CNY! },
-    payments: { ...file.payments, maxInFlight: overrides.maxInFlight ?? file.payments.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT },
+    payments: {
+      ...file.payments,
+      maxInFlight: overrides.maxInFlight ?? file.payments.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      followUpWindowMinutes: file.payments.followUpWindowMinutes ?? file.payments.retentionDays * 24 * 60,
+    },
     risk: overrides.riskDeadlineMs === undefined ? risk : { ...risk, deadlineMs: overrides.riskDeadlineMs },
     ingest: file.ingest ?? DEFAULT_INGEST,
     monitors: file.monitors ?? DEFAULT_MONITORS,
     reports: file.reports ?? DEFAULT_REPORTS,
     rateLimits: rateLimitsOf(file.rateLimits),
     http: httpLimitsOf(file.http),
+    redis: {
+      durability: {
+        mode: overrides.durability ?? file.redis?.durability ?? DEFAULT_DURABILITY[file.mode],
+        replicas: file.redis?.replicas ?? DEFAULT_REPLICAS,
+        replicaTimeoutMs: file.redis?.replicaTimeoutMs ?? DEFAULT_REPLICA_TIMEOUT_MS,
+      },
+    },
   };
 }

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import Value from 'typebox/value';
 import { currencyByCode } from '../../switch/currency.ts';
+import { DURABILITY_MODES, type DurabilityMode } from '../../switch/durability.ts';
 import { httpLimitsOf, httpLimitsProblem } from '../http-timeouts.ts';
 import { isRole, ROLES, type Role } from '../roles.ts';
 import { SESSION_TTL_MS, withDefaults, type Settings } from './defaults.ts';
@@ -76,6 +77,11 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   const file = readConfigFile(configPath);
   const riskDeadlineMs = integerOf(env.RISK_DEADLINE_MS, 'RISK_DEADLINE_MS', 5000);
   const maxInFlight = integerOf(env.MAX_IN_FLIGHT, 'MAX_IN_FLIGHT', 100_000);
+  const durability = durabilityOf(env.REDIS_DURABILITY);
+  // The platform's own redis-server has no replica to wait for: every commit would fail.
+  if ((durability ?? file.redis?.durability) === 'replica' && !env.REDIS_URL) {
+    throw new ConfigError(`${env.REDIS_DURABILITY ? 'REDIS_DURABILITY' : 'redis.durability'}: replica needs REDIS_URL, a Redis with replicas; the platform's own redis-server has none`);
+  }
   return {
     host: env.HOST || '127.0.0.1',
     port,
@@ -91,7 +97,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     logLevel,
     sessionTtlMs: SESSION_TTL_MS,
     configPath,
-    file: withDefaults(file, { riskDeadlineMs, maxInFlight }),
+    file: withDefaults(file, { riskDeadlineMs, maxInFlight, durability }),
   };
 }
 
@@ -101,6 +107,13 @@ function integerOf(value: string | undefined, name: string, max: number): number
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > max) throw new ConfigError(`${name}: an integer from 1 to ${max}`);
   return n;
+}
+
+/** `REDIS_DURABILITY`, over the file's `redis.durability`; undefined when unset. */
+function durabilityOf(value: string | undefined): DurabilityMode | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!(DURABILITY_MODES as readonly string[]).includes(value)) throw new ConfigError(`REDIS_DURABILITY: "${value}" is not one of ${DURABILITY_MODES.join(', ')}`);
+  return value as DurabilityMode;
 }
 
 /**
@@ -181,6 +194,12 @@ function checkReferences(file: ConfigFile, source: string): void {
   if (file.fx.rates[file.fx.base] === undefined) fail('fx.rates', `no rate for the base currency ${file.fx.base}`);
   if (!file.fx.rates.CNY || !file.fx.rates.USD) fail('fx.rates', 'the risk engine needs USD and CNY rates');
   if (file.risk && file.risk.reviewAt >= file.risk.declineAt) fail('risk.reviewAt', 'must be below risk.declineAt');
+  if (file.redis && file.redis.durability !== 'replica') {
+    // A replica count set for another mode would be read by nothing: say so rather than ignore it.
+    for (const field of ['replicas', 'replicaTimeoutMs'] as const) {
+      if (file.redis[field] !== undefined) fail(`redis.${field}`, `only redis.durability "replica" waits for replicas (it is ${file.redis.durability ?? 'left to its default'})`);
+    }
+  }
   const httpProblem = file.http && httpLimitsProblem(httpLimitsOf(file.http));
   if (httpProblem) fail(`http.${httpProblem.field}`, httpProblem.message);
   const participants = new Map<string, ConfigFile['participants'][number]>();

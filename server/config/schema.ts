@@ -133,9 +133,14 @@ export const ConfigFileSchema = Type.Object(
         /** How long payments stay queryable through GET /v1/payments/{id} from the switch's store. */
         retentionDays: Type.Integer({ minimum: 1, maximum: 400 }),
         /**
+         * How long Redis keeps a payment's compact state, so that it can be refunded or
+         * reversed; past it the payment is answered from ClickHouse only. Default: the retention.
+         */
+        followUpWindowMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 400 * 24 * 60 })),
+        /**
          * The most authorisations (payments, refunds, reversals) one node works on at once;
-         * more are answered 503 OVERLOADED at once. The node's bound adapts below it to the
-         * risk deadline (server/plugins/admission.ts). Default 64.
+         * more are answered 503 OVERLOADED at once. The node's limit adapts below it to the
+         * latency of its answers (server/plugins/admission-limit.ts). Default 64.
          */
         maxInFlight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
       },
@@ -164,6 +169,22 @@ export const ConfigFileSchema = Type.Object(
               otherwise: Type.Union([Type.Literal('review'), Type.Literal('decline')]),
             },
             { additionalProperties: false },
+          ),
+          /** The in-process velocity state (docs/scaling.md). */
+          state: Type.Optional(
+            Type.Object(
+              {
+                /** History replayed from ClickHouse on start (profiles and devices look back 30 days). Default 31. */
+                historyDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 60 })),
+                /** How often a node publishes what it observed to the other switch nodes. Default 50. */
+                deltaIntervalMs: Type.Optional(Type.Integer({ minimum: 5, maximum: 1000 })),
+                /** How long a starting node waits for the rebuild before it takes payments (by the failure policy). Default 30000. */
+                warmUpWaitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+                /** How often the state is written to DATA_DIR/risk-state/ (and on a clean stop). Default 300000. */
+                snapshotEveryMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 24 * 3600_000 })),
+              },
+              { additionalProperties: false },
+            ),
           ),
         },
         { additionalProperties: false },
@@ -214,6 +235,23 @@ export const ConfigFileSchema = Type.Object(
       Type.Object(
         {
           token: Type.String({ minLength: 32, maxLength: 256, pattern: '^[A-Za-z0-9._~+/-]+=*$' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /**
+     * When a payment's commit may be answered (switch/durability.ts): `everysec` (the AOF
+     * fsynced about once a second; the development default), `always` (fsynced before the
+     * answer; the production default) or `replica` (`replicas` replicas acknowledged it within
+     * `replicaTimeoutMs`; needs REDIS_URL).
+     */
+    redis: Type.Optional(
+      Type.Object(
+        {
+          durability: Type.Optional(Type.Union([Type.Literal('everysec'), Type.Literal('always'), Type.Literal('replica')])),
+          replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
+          // Below the shared connection's 1 s command timeout, which the commands queued behind a WAIT also count against.
+          replicaTimeoutMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 800 })),
         },
         { additionalProperties: false },
       ),

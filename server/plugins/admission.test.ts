@@ -3,67 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSlowClient, type SlowClient } from '../../test/support/slow-client.ts';
-import admission, { createAdmissionLimit, MAX_LATE_SHARE } from './admission.ts';
-
-/** The adaptive bound alone (pure logic); test/admission.test.ts runs it in the platform. */
-describe('admission bound', () => {
-  const enter = (limit: ReturnType<typeof createAdmissionLimit>, n: number) => Array.from({ length: n }, () => limit.tryEnter());
-
-  it('admits up to the bound and refuses past it until a place is left', () => {
-    const limit = createAdmissionLimit({ maxInFlight: 3 });
-    expect(enter(limit, 5)).toEqual([true, true, true, false, false]);
-    expect(limit.inFlight).toBe(3);
-    limit.leave();
-    expect(enter(limit, 2)).toEqual([true, false]);
-  });
-
-  it('shrinks by a quarter when too many scored payments missed the risk deadline, not below the minimum', () => {
-    const limit = createAdmissionLimit({ maxInFlight: 64, minInFlight: 16 });
-    limit.adjust({ scored: 0, late: 0 });
-    const late = Math.floor(MAX_LATE_SHARE * 1000) + 1;
-    limit.adjust({ scored: 1000, late });
-    expect(limit.limit).toBe(48);
-    limit.adjust({ scored: 2000, late: 2 * late });
-    expect(limit.limit).toBe(36);
-    for (let i = 3; i < 10; i++) limit.adjust({ scored: i * 1000, late: i * late });
-    expect(limit.limit).toBe(16);
-  });
-
-  it('does not shrink for misses at or under the share, nor on too few payments to tell', () => {
-    const limit = createAdmissionLimit({ maxInFlight: 64 });
-    limit.adjust({ scored: 0, late: 0 });
-    limit.adjust({ scored: 1000, late: MAX_LATE_SHARE * 1000 });
-    expect(limit.limit).toBe(64);
-    limit.adjust({ scored: 1010, late: MAX_LATE_SHARE * 1000 + 10 });
-    expect(limit.limit).toBe(64);
-  });
-
-  it('grows back by two per period in which the whole bound was used without misses, up to the maximum', () => {
-    const limit = createAdmissionLimit({ maxInFlight: 40, minInFlight: 4 });
-    limit.adjust({ scored: 0, late: 0 });
-    limit.adjust({ scored: 100, late: 100 });
-    expect(limit.limit).toBe(30);
-    // Used, but never full: no reason to grow.
-    enter(limit, 10);
-    limit.adjust({ scored: 200, late: 100 });
-    expect(limit.limit).toBe(30);
-    // Full during the period (even if places were left since): grows.
-    enter(limit, 25);
-    for (let i = 0; i < 20; i++) limit.leave();
-    limit.adjust({ scored: 300, late: 100 });
-    expect(limit.limit).toBe(32);
-    for (let i = 0; i < 20; i++) {
-      enter(limit, 100);
-      limit.adjust({ scored: 400 + i * 100, late: 100 });
-    }
-    expect(limit.limit).toBe(40);
-  });
-
-  it('rejects a bound that is not a whole number >= 1', () => {
-    expect(() => createAdmissionLimit({ maxInFlight: 0 })).toThrow(/maxInFlight/);
-    expect(() => createAdmissionLimit({ maxInFlight: 2.5 })).toThrow(/maxInFlight/);
-  });
-});
+import admission from './admission.ts';
 
 /**
  * The plugin on a real HTTP server, with a route that holds every admitted request until
@@ -80,7 +20,7 @@ describe('admission hooks on a route', () => {
   let arrived: number;
   let admitted: number;
   let onArrival: () => void;
-  /** Held before admission, as authentication holds a request while Redis is slow. */
+  /** Held after admission, as authentication holds a request while Redis is slow. */
   let authenticated: Promise<void>;
   let authenticate: () => void;
   let waitingForAuth: number;
@@ -101,7 +41,7 @@ describe('admission hooks on a route', () => {
       waitingForAuth++;
       await authenticated;
     };
-    app.post('/pay', { onRequest: app.refuseWhenFull, preValidation, preHandler: app.admitAuthorisation }, async () => {
+    app.post('/pay', { onRequest: app.refuseWhenFull, preValidation: [app.admitAuthorisation, preValidation] }, async () => {
       admitted++;
       await gate;
       return { ok: true };
@@ -142,7 +82,7 @@ describe('admission hooks on a route', () => {
     expect((await Promise.all(answers)).map((r) => r.status)).toEqual([200, 200]);
   });
 
-  it('keeps no place for a request whose caller left before it was admitted', async () => {
+  it('gives the place back at once when the caller leaves while its request is authenticated', async () => {
     await start();
     authenticated = new Promise((r) => (authenticate = r));
     // A whole request, then its caller gives up while it is still being authenticated.
@@ -161,6 +101,21 @@ describe('admission hooks on a route', () => {
     await expect.poll(() => admitted).toBe(1 + MAX);
     release();
     expect((await Promise.all(answers)).map((r) => r.status)).toEqual([200, 200]);
+  });
+
+  it('refuses a request that became whole while the node was full, without authenticating it', async () => {
+    await start();
+    // Its headers came while places were free; its body arrives once they are taken.
+    const late = await partial();
+    await arrivals(1);
+    const held = [pay(), pay()];
+    await expect.poll(() => admitted).toBe(MAX);
+    late.send('ount":1}'.padEnd(100 - 4, ' '));
+    await expect.poll(() => late.received()).toMatch(/^HTTP\/1\.1 503 /);
+    expect(late.received()).toContain('"code":"OVERLOADED"');
+    expect(waitingForAuth).toBe(MAX);
+    release();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
   });
 
   it('refuses on arrival, before the body is read, while the node is full', async () => {

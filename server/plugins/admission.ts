@@ -1,8 +1,13 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { statusOf } from '../http-errors.ts';
+import { createAdmissionLimit, type AdmissionLimit, type AdmissionState, type RiskPressure } from './admission-limit.ts';
 import { registeredMetric } from './metrics.ts';
+
+export { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MIN_IN_FLIGHT, type AdmissionState, type RiskPressure } from './admission-limit.ts';
+
+type AdmissionHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,163 +15,123 @@ declare module 'fastify' {
      * onRequest hook of the routes that authorise money (payments, refunds, reversals): refuses
      * at once, before the body is read, while the node has its bound in flight already.
      */
-    refuseWhenFull: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+    refuseWhenFull: AdmissionHook;
     /**
-     * preHandler hook of the same routes: takes a place for the whole, authenticated, valid
-     * request, or refuses it. Only an admitted request is authorised.
+     * First preValidation hook of the same routes, before authentication: takes a place for
+     * the request, whole now, or refuses it. Only an admitted request is authenticated and authorised.
      */
-    admitAuthorisation: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+    admitAuthorisation: AdmissionHook;
   }
 }
 
 /**
- * How many authorisations one node works on at once. Past its capacity a node only queues:
- * every request waits longer in the event loop and in Redis, the risk step misses its
- * deadline and the failure policy decides instead of the rules (RISK_DEGRADED). Bounding the
- * requests in flight keeps that queue short: the ones admitted are scored in full, the
- * others are refused at once with a retryable 503 OVERLOADED before their txnId is claimed,
- * so the same request can simply be sent again (with a fresh nonce, as always).
+ * At most `limit` authorisations in flight per node (server/plugins/admission-limit.ts finds
+ * the limit from the answers' latency). Past its capacity a node only queues: every request
+ * waits longer in the event loop and in Redis, the risk step misses its deadline and the
+ * failure policy decides instead of the rules. The others are refused at once with a
+ * retryable 503 OVERLOADED before anything of theirs is spent (nonce, txnId), so the same
+ * request can simply be sent again (with a fresh nonce, as always).
  *
- * A place is taken only for a whole request, authenticated and valid: one whose body is still
- * arriving holds none, so slow or unauthenticated clients cannot fill the node. A request that
- * arrives while the node is full is refused before its body is read (a flood is shed at the
- * cost of its headers); one that finds the node full only once it is whole is refused then.
+ * A place is taken once the whole body has arrived, before authentication: one whose body is
+ * still arriving holds none, so slow clients cannot fill the node, and a request that passed
+ * the first check never does the work of authentication only to be refused after it. A
+ * request that arrives while the node is full is refused before its body is read.
  *
- * The bound adapts to what the node can do (additive increase, multiplicative decrease, as
- * TCP does with its window): when more than MAX_LATE_SHARE of the payments scored in the
- * last ADJUST_EVERY_MS missed the risk deadline, the bound shrinks by a quarter (not below
- * `minInFlight`); when the node used its whole bound without such misses, it grows by
- * GROW_BY (up to `maxInFlight`). The bound is per node; more switch nodes admit more.
+ * Refusals come in floods when clients ignore Retry-After, and each one costs the node what
+ * an admitted payment could use: the answer is one prepared buffer (no Error, no error
+ * handler, no serialiser), and the connection is kept, as a closed one would be opened again
+ * at once at a higher cost (accept, a new parser).
  */
-export const DEFAULT_MAX_IN_FLIGHT = 64;
-export const DEFAULT_MIN_IN_FLIGHT = 16;
-export const ADJUST_EVERY_MS = 1000;
-export const MAX_LATE_SHARE = 0.05;
-const SHRINK_TO = 0.75;
-const GROW_BY = 2;
-/** Fewer scored payments than this in a period say nothing about lateness. */
-const MIN_SAMPLE = 20;
-
-/** Cumulative counts from the risk engine: payments scored, and those that missed the deadline. */
-export interface RiskPressure {
-  scored: number;
-  late: number;
-}
-
-export interface AdmissionLimit {
-  /** Takes a place if one is free. */
-  tryEnter(): boolean;
-  /** Whether a place is free now, without taking it; counts as a refusal for the bound's growth when none is. */
-  hasRoom(): boolean;
-  leave(): void;
-  /** One adjustment period ended: looks at the risk engine's counts since the last one. */
-  adjust(pressure: RiskPressure): void;
-  readonly inFlight: number;
-  readonly limit: number;
-}
-
-export function createAdmissionLimit(options: { maxInFlight: number; minInFlight?: number }): AdmissionLimit {
-  const max = options.maxInFlight;
-  const min = Math.min(options.minInFlight ?? DEFAULT_MIN_IN_FLIGHT, max);
-  if (!(Number.isInteger(max) && max >= 1)) throw new Error(`maxInFlight must be a whole number >= 1, got ${max}`);
-  if (!(Number.isInteger(min) && min >= 1)) throw new Error(`minInFlight must be a whole number >= 1, got ${min}`);
-  let limit = max;
-  let inFlight = 0;
-  let full = false;
-  let last: RiskPressure | undefined;
-  return {
-    tryEnter() {
-      if (inFlight >= limit) {
-        full = true;
-        return false;
-      }
-      inFlight++;
-      if (inFlight >= limit) full = true;
-      return true;
-    },
-    hasRoom() {
-      if (inFlight < limit) return true;
-      full = true;
-      return false;
-    },
-    leave() {
-      inFlight--;
-    },
-    adjust(pressure) {
-      const scored = pressure.scored - (last?.scored ?? pressure.scored);
-      const late = pressure.late - (last?.late ?? pressure.late);
-      last = { ...pressure };
-      if (scored >= MIN_SAMPLE && late > MAX_LATE_SHARE * scored) {
-        limit = Math.max(min, Math.floor(limit * SHRINK_TO));
-      } else if (full) {
-        limit = Math.min(max, limit + GROW_BY);
-      }
-      full = inFlight >= limit;
-    },
-    get inFlight() {
-      return inFlight;
-    },
-    get limit() {
-      return limit;
-    },
-  };
-}
-
 export interface AdmissionOptions {
   maxInFlight: number;
   minInFlight?: number;
-  /** The risk engine's counts, where this node scores payments; without it the bound stays at maxInFlight. */
+  /** The risk engine's counts, where this node scores payments: misses of its deadline shrink the limit too. */
   pressure?: () => RiskPressure;
   registry: Registry;
 }
 
+export const ADJUST_EVERY_MS = 1000;
 const OVERLOADED_STATUS = statusOf('OVERLOADED');
+const limits = new WeakMap<Registry, AdmissionLimit>();
+
+/** The admission limit of the node whose metrics are `registry`, for /health; undefined where no authorisation routes run. */
+export function admissionState(registry: Registry): AdmissionState | undefined {
+  return limits.get(registry)?.state();
+}
+
+/** The body of a refusal at `limit`, built once per limit value. */
+function refusalBodies(): (limit: number) => Buffer {
+  let cached = { limit: -1, body: Buffer.alloc(0) };
+  return (limit) => {
+    if (cached.limit !== limit) {
+      const message = `this node is working on ${limit} authorisations already; retry shortly`;
+      cached = { limit, body: Buffer.from(JSON.stringify({ error: { code: 'OVERLOADED', message } })) };
+    }
+    return cached.body;
+  };
+}
 
 export default fp(
   async function admission(app: FastifyInstance, options: AdmissionOptions) {
     const admission = createAdmissionLimit(options);
     const { registry } = options;
+    limits.set(registry, admission);
     const refused = registeredMetric(registry, 'cpg_admission_refused_total', () =>
       new Counter({
         name: 'cpg_admission_refused_total',
-        help: 'Authorisations refused with 503 OVERLOADED: the node had its bound in flight (on arrival, or once the request was whole)',
+        help: 'Authorisations refused with 503 OVERLOADED: the node had its limit in flight (on arrival, or once the body was whole)',
         registers: [registry],
       }),
     );
-    registeredMetric(registry, 'cpg_authorisations_in_flight', () =>
-      new Gauge({ name: 'cpg_authorisations_in_flight', help: 'Authorisations this node is working on (admitted, not yet answered)', registers: [registry], collect() { this.set(admission.inFlight); } }),
+    const gauge = (name: string, help: string, value: (s: AdmissionState) => number | undefined) =>
+      registeredMetric(registry, name, () =>
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            const v = value(admission.state());
+            if (v !== undefined) this.set(v);
+          },
+        }),
+      );
+    gauge('cpg_authorisations_in_flight', 'Authorisations this node is working on (admitted, not yet answered)', (s) => s.inFlight);
+    gauge('cpg_admission_limit', 'Authorisations this node admits at once, as found from the latency of its answers', (s) => s.limit);
+    gauge('cpg_admission_rtt_noload_seconds', 'Slow average of the time admitted authorisations take: the node without a queue', (s) =>
+      s.rttNoloadMs === undefined ? undefined : s.rttNoloadMs / 1000,
     );
-    registeredMetric(registry, 'cpg_admission_limit', () =>
-      new Gauge({ name: 'cpg_admission_limit', help: 'Authorisations this node admits at once, as adapted to the risk deadline', registers: [registry], collect() { this.set(admission.limit); } }),
-    );
+    gauge('cpg_admission_rtt_seconds', 'Mean time the admitted authorisations of the last window took', (s) => (s.rttMs === undefined ? undefined : s.rttMs / 1000));
+    gauge('cpg_admission_gradient', 'No-load time over the last window\'s time, in [0.5, 1]: below 1, a queue showed and the limit shrinks', (s) => s.gradient);
     if (options.pressure) {
       const pressure = options.pressure;
       const timer = setInterval(() => admission.adjust(pressure()), ADJUST_EVERY_MS).unref();
       app.addHook('onClose', async () => clearInterval(timer));
     }
 
-    // Refusals come in floods when the node is past its capacity: each is answered here,
-    // without building an Error (its stack) and going through the error handler.
+    const bodyAt = refusalBodies();
     const refuse = (reply: FastifyReply) => {
       refused.inc();
-      return reply
-        .code(OVERLOADED_STATUS)
-        .header('retry-after', '1')
-        .send({ error: { code: 'OVERLOADED', message: `this node is working on ${admission.limit} authorisations already; retry shortly` } });
+      void reply.code(OVERLOADED_STATUS).header('retry-after', '1').type('application/json; charset=utf-8').send(bodyAt(admission.limit));
     };
-    app.decorate('refuseWhenFull', async (_request: FastifyRequest, reply: FastifyReply) => (admission.hasRoom() ? undefined : refuse(reply)));
-    app.decorate('admitAuthorisation', async (_request: FastifyRequest, reply: FastifyReply) => {
-      // A caller that left while its request was being authenticated: 'close' has come
-      // already and would never give a place back. It holds none, as a caller that leaves
-      // later gives its place back at once; its payment still finishes.
-      if (reply.raw.closed) return undefined;
+    app.decorate('refuseWhenFull', ((_request, reply, done) => {
+      if (admission.hasRoom()) done();
+      else refuse(reply);
+    }) satisfies AdmissionHook);
+    app.decorate('admitAuthorisation', ((_request, reply, done) => {
+      const response = reply.raw;
+      // A caller that left while its body was being parsed: 'close' has come already and
+      // would never give a place back. It takes none; its request goes on to be refused or
+      // answered into the void, as any whose caller left.
+      if (response.closed) return done();
       if (!admission.tryEnter()) return refuse(reply);
+      const admittedAt = admission.now();
       // 'close' comes once, when the answer was sent or the caller went away. A caller that
       // goes away frees its place at once, though its payment finishes (within the risk
-      // deadline and Redis's command timeout): the bound is on the queue, not exact.
-      reply.raw.once('close', () => admission.leave());
-      return undefined;
-    });
+      // deadline and Redis's command timeout): the limit is on the queue, not exact. Only a
+      // successful answer measures the node: a refusal (bad signature) takes no time.
+      response.once('close', () => admission.leave(response.writableFinished && response.statusCode < 300 ? admittedAt : undefined));
+      done();
+    }) satisfies AdmissionHook);
   },
   { name: 'admission' },
 );

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 import { defineScripts } from '../../domain/redis-scripts.ts';
+import type { RequestSpend } from '../../switch/request-spend.ts';
 import type { RateLimitsConfig, WindowLimit } from '../config/schema.ts';
 import { HttpDomainError } from '../http-errors.ts';
 import { registeredMetric } from './metrics.ts';
@@ -50,6 +51,10 @@ export interface ParticipantBudget {
   spendNonce(nonceKey: string, participantId: string, nonceTtlMs: number): Promise<number>;
   /** Throws RATE_LIMITED when `count` (from spendNonce) is past the participant's limit. */
   checkParticipant(participantId: string, count: number): void;
+  /** The nonce and the budget's counter of this window, for a call that spends them with more (the switch's claim). */
+  spendOf(nonceKey: string, participantId: string, nonceTtlMs: number): RequestSpend;
+  /** RATE_LIMITED for a participant found over its limit by such a call, counted as the limiter's own refusals. */
+  refusal(participantId: string): HttpDomainError;
 }
 
 /** Adding to an address's shared count, and spending a nonce with its participant's request (lua/). */
@@ -94,7 +99,8 @@ interface AddressCount {
  * requests once their signature and nonce are accepted, so nobody without the secret can
  * spend a participant's budget.
  *
- * The participant is counted by the script that spends the nonce, in the same round trip.
+ * The participant is counted by the script that spends the nonce, in the same round trip:
+ * lua/spendNonce-2.lua, or for an authorisation the switch's call that also claims its txnId.
  * The address is counted on the node, and every ADDRESS_SYNC_MS the node adds what it
  * counted to the address's shared counter in Redis and reads back the total: one command
  * per active address per sync instead of one per request, on the payment path. A request
@@ -173,17 +179,22 @@ export default fp(
       }
       done();
     });
+    const budgetKey = (participantId: string) => `ratelimit:participant:${participantId}:${Math.floor(Date.now() / perParticipant.windowMs)}`;
+    const participantRefusal = (participantId: string) => {
+      limited.inc({ scope: 'participant' });
+      return refusal(perParticipant, `participant ${participantId}`);
+    };
     app.decorate('participantBudget', {
       spendNonce(nonceKey, participantId, nonceTtlMs) {
-        const key = `ratelimit:participant:${participantId}:${Math.floor(Date.now() / perParticipant.windowMs)}`;
-        return redis.spendNonce(nonceKey, key, nonceTtlMs, perParticipant.windowMs);
+        return redis.spendNonce(nonceKey, budgetKey(participantId), nonceTtlMs, perParticipant.windowMs);
       },
       checkParticipant(participantId, count) {
-        if (count > perParticipant.max) {
-          limited.inc({ scope: 'participant' });
-          throw refusal(perParticipant, `participant ${participantId}`);
-        }
+        if (count > perParticipant.max) throw participantRefusal(participantId);
       },
+      spendOf(nonceKey, participantId, nonceTtlMs) {
+        return { nonceKey, nonceTtlMs, budgetKey: budgetKey(participantId), budgetWindowMs: perParticipant.windowMs, budgetMax: perParticipant.max };
+      },
+      refusal: participantRefusal,
     } satisfies ParticipantBudget);
   },
   { name: 'rate-limit' },

@@ -33,8 +33,8 @@ export default async function operatorPaymentRoutes(app: FastifyInstance, option
       },
     },
     async (request, reply) => {
-      const stored = await options.ledger.load(request.params.paymentId);
       const op = request.operator!;
+      const stored = await options.ledger.load(request.params.paymentId, op.role === 'participant_analyst' ? { party: op.participant ?? '' } : {});
       const mine = stored && (op.role !== 'participant_analyst' || stored.record.participant === op.participant || stored.record.merchant.acquirer === op.participant);
       if (!stored || !mine) return sendError(reply, { code: 'PAYMENT_NOT_FOUND', message: 'no such payment' });
       return {

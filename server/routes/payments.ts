@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import type { DomainError, Result } from '../../domain/result.ts';
 import { authorize } from '../../switch/authorize.ts';
@@ -7,22 +7,27 @@ import { followUp, isPartyTo } from '../../switch/follow-up.ts';
 import { paymentState, type PaymentAnswer } from '../../switch/payment-view.ts';
 import { isStoreUnavailable, STORE_UNAVAILABLE } from '../../switch/store-unavailable.ts';
 import { sendError } from '../http-errors.ts';
+import { takeRequestSpend } from '../plugins/participant-auth.ts';
 import { errorResponses, signedHeaders } from '../schemas/common.ts';
 import { FollowUpBody, PaymentAnswerSchema, PaymentBody, PaymentIdParams, PaymentStateSchema } from '../schemas/payments.ts';
 
 export default async function paymentRoutes(app: FastifyInstance, options: { switchDeps: SwitchDeps }) {
   const deps = options.switchDeps;
-  const common = {
-    preValidation: app.authenticateParticipant,
-  };
   // Payments and follow-ups run the risk step: admitted only while the node has room
-  // (plugins/admission.ts), refused on arrival when it has none, else once whole and valid.
-  const admission = { onRequest: app.refuseWhenFull, preHandler: app.admitAuthorisation };
-  const authorising = { ...common, ...admission };
+  // (plugins/admission.ts), refused on arrival when it has none, else once whole, before
+  // the work of authenticating it.
+  const admission = { onRequest: app.refuseWhenFull };
+  // Their nonce and budget are spent in the switch's one call before the decision, with the claim.
+  const authorising = { ...admission, preValidation: [app.admitAuthorisation, app.authenticateAuthorisation] };
   const schemaBase = { tags: ['participant'], security: [{ participantSignature: [] }], headers: signedHeaders };
 
-  function answer(reply: FastifyReply, result: Result<PaymentAnswer, DomainError>, started: number) {
-    if (!result.ok) return sendError(reply, result.error);
+  function answer(request: FastifyRequest, reply: FastifyReply, result: Result<PaymentAnswer, DomainError>, started: number) {
+    if (!result.ok) {
+      // Refused on arrival by the switch's first call, as authentication would have refused it.
+      if (result.error.code === 'RATE_LIMITED') throw app.participantBudget.refusal(request.participantId);
+      if (result.error.code === 'AUTH_NONCE_REUSED') request.log.info({ code: result.error.code, participant: request.participantId }, 'participant request rejected');
+      return sendError(reply, result.error);
+    }
     const a = result.value;
     app.metrics.messages.inc({ type: a.type, status: a.status, direction: a.direction });
     app.metrics.authorizeSeconds.observe({ type: a.type }, (performance.now() - started) / 1000);
@@ -43,7 +48,7 @@ export default async function paymentRoutes(app: FastifyInstance, options: { swi
     },
     async (request, reply) => {
       const started = performance.now();
-      return answer(reply, await authorize(deps, request.participantId, request.body), started);
+      return answer(request, reply, await authorize(deps, request.participantId, request.body, takeRequestSpend(request)), started);
     },
   );
 
@@ -58,7 +63,7 @@ export default async function paymentRoutes(app: FastifyInstance, options: { swi
       {
         ...admission,
         // A follow-up may come with no body at all: that means "everything, no txnId".
-        preValidation: [app.authenticateParticipant, async (request) => void (request.body ??= {})],
+        preValidation: [app.admitAuthorisation, app.authenticateAuthorisation, async (request) => void (request.body ??= {})],
         schema: {
           ...schemaBase,
           summary:
@@ -72,8 +77,8 @@ export default async function paymentRoutes(app: FastifyInstance, options: { swi
       },
       async (request, reply) => {
         const started = performance.now();
-        const result = await followUp(deps, request.participantId, type, request.params.paymentId, request.body ?? {});
-        return answer(reply, result, started);
+        const result = await followUp(deps, request.participantId, type, request.params.paymentId, request.body ?? {}, takeRequestSpend(request));
+        return answer(request, reply, result, started);
       },
     );
   }
@@ -95,7 +100,7 @@ function paymentStatusRoute(app: FastifyInstance, deps: SwitchDeps, schemaBase: 
     async (request, reply) => {
       let stored: Awaited<ReturnType<typeof deps.ledger.load>>;
       try {
-        stored = await deps.ledger.load(request.params.paymentId);
+        stored = await deps.ledger.load(request.params.paymentId, { party: request.participantId });
       } catch (e) {
         if (isStoreUnavailable(e)) return sendError(reply, STORE_UNAVAILABLE);
         throw e;

@@ -1,23 +1,26 @@
 --[[
   Commits one authorised payment atomically: checks the caller still holds the txnId
   claim, asks the simulated issuer (opening balance, per-payment and daily limits),
-  debits the wallet, stores the payment, marks the txnId done and appends the message to
-  the ingest tap's stream, so an acknowledged payment is always in the stream.
+  debits the wallet, appends the message to the ingest tap's stream (so an acknowledged
+  payment is always in the stream), keeps the payment's compact state for its follow-up
+  window and marks the txnId done. The full record is only in the stream entry; the
+  compact state names that entry (includes/paymentState.lua).
 
   KEYS[1] txn claim key       txn:{participant}:{txnId}
-  KEYS[2] payment key         payment:{paymentId}
+  KEYS[2] payment state key   paystate:{paymentId}
   KEYS[3] wallet key          wallet:{participant}:{walletId}
   KEYS[4] wallet day key      walletday:{participant}:{walletId}:{yyyymmdd}
   KEYS[5] tap stream
   ARGV[1] claim token held    ARGV[2] done marker
-  ARGV[3] record JSON, also the tap entry (the event without its status)
+  ARGV[3] the tap entry (the event without its status)
   ARGV[4] '1' when risk allows the payment
   ARGV[5] settlement minor units (integer string, wallet currency)
   ARGV[6] opening balance     ARGV[7] per-payment limit   ARGV[8] daily limit (minor units)
-  ARGV[9] payment retention ms   ARGV[10] txnId retention ms   ARGV[11] day key ttl ms
+  ARGV[9] follow-up window ms   ARGV[10] txnId retention ms   ARGV[11] day key ttl ms
   ARGV[12] original amount minor units
   Returns {status, declineCode} or {'LOST_CLAIM', ''}.
 ]]
+--@include paymentState
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return {'LOST_CLAIM', ''}
 end
@@ -46,11 +49,7 @@ else
     status = 'APPROVED'
   end
 end
-redis.call('HSET', KEYS[2],
-  'record', ARGV[3], 'status', status, 'declineCode', code,
-  'amountMinor', ARGV[12], 'settleMinor', ARGV[5],
-  'refundedMinor', '0', 'refundedSettleMinor', '0', 'reversed', '0')
-redis.call('PEXPIRE', KEYS[2], ARGV[9])
+local entry = redis.call('XADD', KEYS[5], '*', 'e', ARGV[3], 's', status, 'd', code)
+redis.call('SET', KEYS[2], packState(status, ARGV[12], ARGV[5], '0', '0', '0', entry), 'PX', ARGV[9])
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[10])
-redis.call('XADD', KEYS[5], '*', 'e', ARGV[3], 's', status, 'd', code)
 return {status, code}

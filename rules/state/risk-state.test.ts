@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { PaymentStatus, SwitchedMessage } from '../../domain/transaction.ts';
-import { buildFacts } from '../../rules/facts/derive.ts';
-import { testMessage, T0, type MessageSpec } from '../../rules/test-support/messages.ts';
-import { createReplayFacts, type ListSnapshot } from './replay-facts.ts';
+import type { ListSnapshot } from '../../analytics/backtest/run-backtest.ts';
+import { buildFacts } from '../facts/derive.ts';
+import { listFacts } from '../facts/gather.ts';
+import { testMessage, T0, type MessageSpec } from '../test-support/messages.ts';
+import { observationOf } from './observation.ts';
+import { createRiskState } from './risk-state.ts';
 
 const CNY = 7.12;
 const noLists: ListSnapshot = {
@@ -18,22 +21,26 @@ const DAY = 24 * HOUR;
 
 /** A fresh in-memory store and `pay`, which gathers (counting the attempt), derives the fact, then records the outcome. */
 function replay(lists: ListSnapshot = noLists) {
-  const facts = createReplayFacts({ lists, cnyPerUsd: CNY });
+  const facts = createRiskState();
+  const gather = (message: SwitchedMessage) => ({
+    ...facts.observe(observationOf(message, CNY)),
+    lists: listFacts(message, (list, member) => lists[list].has(member)),
+  });
   const pay = (spec: MessageSpec, status: PaymentStatus = 'APPROVED') => {
     const message: SwitchedMessage = testMessage(spec);
-    const f = buildFacts(message, facts.gather(message), CNY);
-    facts.record(message, status);
+    const f = buildFacts(message, gather(message), CNY);
+    facts.record(observationOf(message, CNY), status);
     return f;
   };
   /** The facts a message would see, without counting it (as a refund reads them). */
   const look = (spec: MessageSpec) => {
     const message = testMessage({ ...spec, messageType: 'refund' });
-    return buildFacts(message, facts.gather(message), CNY);
+    return buildFacts(message, gather(message), CNY);
   };
   return { facts, pay, look };
 }
 
-describe('the in-memory velocity store of a backtest', () => {
+describe('the in-process velocity state', () => {
   // T0 is 06:00:00 UTC: a bucket boundary of the 1m (10 s), 10m (100 s) and 1h (10 min) rings.
   it('reads a window over the last W to W + W/6, bucket by bucket, as the live rings do', () => {
     const { pay } = replay();

@@ -1,0 +1,161 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { STORED_RATE } from '../../domain/amount-limits.ts';
+import type { ArchivedPayment, PaymentRecords } from '../../domain/payment-records.ts';
+import type { Direction, MessageType, ParticipantKind, RiskDecisionKind, RiskReason, TransactionEvent } from '../../domain/transaction.ts';
+
+/**
+ * A payment's record read back from `transactions` once its Redis state has gone or its tap
+ * entry has been moved: the switch's status queries and repeat answers for the whole
+ * retention period. One row per message is the ingest writer's promise; LIMIT 1 BY and the
+ * GROUP BY of follow-ups hold even if a row landed twice. Only rows received within the
+ * retention are read, as only those were ever answered for.
+ */
+export function createPaymentRecords(client: ClickHouseClient, database: string, options: { retentionMs: number; now?: () => number }): PaymentRecords {
+  const now = options.now ?? Date.now;
+  return {
+    async find(paymentId, { party } = {}) {
+      const params = { paymentId, since: now() - options.retentionMs, ...(party === undefined ? {} : { party }) };
+      const partyOnly = party === undefined ? '' : 'AND (participant = {party:String} OR acquirer = {party:String})';
+      const [rows, followUps] = await Promise.all([
+        select<RecordRow>(client, params, `SELECT ${RECORD_COLUMNS} FROM ${database}.transactions
+          WHERE payment_id = {paymentId:String} AND message_type IN ('payment', 'refund', 'reversal')
+            AND received_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') ${partyOnly}
+          LIMIT 1 BY payment_id`),
+        // A follow-up shares its payment's participant and acquirer, so the payment's scope is its scope.
+        select<FollowUpRow>(client, params, `SELECT toString(sumIf(amount, type = 'refund')) AS refunded, toUInt8(countIf(type = 'reversal') > 0) AS reversed
+          FROM (
+            SELECT payment_id, any(message_type) AS type, any(amount) AS amount FROM ${database}.transactions
+            WHERE original_payment_id = {paymentId:String} AND status = 'APPROVED' AND message_type IN ('refund', 'reversal')
+              AND received_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') ${partyOnly}
+            GROUP BY payment_id
+          )`),
+      ]);
+      const row = rows[0];
+      if (!row) return undefined;
+      const totals = followUps[0];
+      const archived: ArchivedPayment = {
+        event: eventOf(row),
+        refunded: totals?.refunded ?? '0',
+        reversed: Number(totals?.reversed ?? 0) === 1,
+      };
+      return archived;
+    },
+  };
+}
+
+async function select<T>(client: ClickHouseClient, params: Record<string, unknown>, query: string): Promise<T[]> {
+  const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return result.json<T>();
+}
+
+const RECORD_COLUMNS = `payment_id, message_type, original_payment_id, participant, participant_kind, initiator, txn_id,
+  direction, corridor, wallet_id, user_id, device_id, ip, payer_country, lat, lon,
+  merchant_id, merchant_name, mcc, merchant_country, merchant_city, acquirer, network,
+  toString(amount) AS amount, currency, toString(amount_usd) AS amount_usd,
+  toString(settlement_amount) AS settlement_amount, settlement_currency, toString(fx_rate) AS fx_rate,
+  status, decline_code, toUInt32(risk_score) AS risk_score, decision, reasons, rule_set_version, shadow_rule_ids,
+  toUInt32(switch_latency_us) AS switch_latency_us, toUInt32(risk_latency_us) AS risk_latency_us,
+  toString(toUnixTimestamp64Milli(received_at)) AS received_ms, toString(toUnixTimestamp64Milli(decided_at)) AS decided_ms`;
+
+interface RecordRow {
+  payment_id: string;
+  message_type: string;
+  original_payment_id: string;
+  participant: string;
+  participant_kind: string;
+  initiator: string;
+  txn_id: string;
+  direction: string;
+  corridor: string;
+  wallet_id: string;
+  user_id: string;
+  device_id: string;
+  ip: string;
+  payer_country: string;
+  lat: number | null;
+  lon: number | null;
+  merchant_id: string;
+  merchant_name: string;
+  mcc: string;
+  merchant_country: string;
+  merchant_city: string;
+  acquirer: string;
+  network: string;
+  amount: string;
+  currency: string;
+  amount_usd: string;
+  settlement_amount: string;
+  settlement_currency: string;
+  fx_rate: string;
+  status: string;
+  decline_code: string;
+  risk_score: number | string;
+  decision: string;
+  reasons: string;
+  rule_set_version: string;
+  shadow_rule_ids: string[];
+  switch_latency_us: number | string;
+  risk_latency_us: number | string;
+  received_ms: string;
+  decided_ms: string;
+}
+
+interface FollowUpRow {
+  refunded: string;
+  reversed: number | string;
+}
+
+/** The rate as the switch quotes it: every decimal place of the column, which ClickHouse prints without trailing zeros. */
+function quotedRate(text: string): string {
+  const [units = '0', fraction = ''] = text.split('.');
+  return `${units}.${fraction.padEnd(STORED_RATE.scale, '0')}`;
+}
+
+/** The event the tap streamed, from its row. Shadow hits keep only their rule ids: the row holds no more of them. */
+function eventOf(r: RecordRow): TransactionEvent {
+  const location = r.lat !== null && r.lon !== null ? { lat: Number(r.lat), lon: Number(r.lon) } : undefined;
+  return {
+    paymentId: r.payment_id,
+    messageType: r.message_type as MessageType,
+    ...(r.original_payment_id ? { originalPaymentId: r.original_payment_id } : {}),
+    participant: r.participant,
+    participantKind: r.participant_kind as ParticipantKind,
+    initiator: r.initiator,
+    txnId: r.txn_id,
+    direction: r.direction as Direction,
+    corridor: r.corridor,
+    payer: {
+      walletId: r.wallet_id,
+      ...(r.user_id ? { userId: r.user_id } : {}),
+      ...(r.device_id ? { deviceId: r.device_id } : {}),
+      ...(r.ip ? { ip: r.ip } : {}),
+      ...(r.payer_country ? { country: r.payer_country } : {}),
+      ...(location ? { location } : {}),
+    },
+    merchant: {
+      id: r.merchant_id,
+      name: r.merchant_name,
+      mcc: r.mcc,
+      country: r.merchant_country,
+      city: r.merchant_city,
+      acquirer: r.acquirer,
+      network: r.network,
+    },
+    amount: { value: r.amount, currency: r.currency },
+    amountUsd: r.amount_usd,
+    settlement: { value: r.settlement_amount, currency: r.settlement_currency, fxRate: quotedRate(r.fx_rate) },
+    receivedAt: Number(r.received_ms),
+    status: r.status === 'APPROVED' ? 'APPROVED' : 'DECLINED',
+    ...(r.decline_code ? { declineCode: r.decline_code } : {}),
+    risk: {
+      score: Number(r.risk_score),
+      decision: r.decision as RiskDecisionKind,
+      reasons: JSON.parse(r.reasons) as RiskReason[],
+      ruleSetVersion: r.rule_set_version,
+      shadowHits: r.shadow_rule_ids.map((ruleId) => ({ ruleId, ruleVersion: 0, message: '' })),
+    },
+    switchLatencyUs: Number(r.switch_latency_us),
+    riskLatencyUs: Number(r.risk_latency_us),
+    decidedAt: Number(r.decided_ms),
+  };
+}

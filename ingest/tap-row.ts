@@ -1,0 +1,194 @@
+import type { PaymentStatus, RiskReason, TapEvent, TransactionEvent } from '../domain/transaction.ts';
+import { clickhouseTime, clampUInt32 } from './transaction-row.ts';
+
+/**
+ * The tap entry in row form: the `transactions` row of an event as its JSONEachRow text,
+ * written once by the switch, so the writer inserts it without parsing and rebuilding it.
+ * What the commit decides after the entry was made (status, decline code, the credited
+ * settlement value of a follow-up) and the entry's stream id are spliced in by the writer:
+ *
+ *   {"payment_id":...,"decided_at":"...","settlement_amount":"50.28"[,"shadow_hits":"[...]"]}
+ *   -> {"payment_id":...,"decided_at":"...","settlement_amount":"50.28","status":"APPROVED","decline_code":"","stream_id":"1-0"}
+ *
+ * `settlement_amount` is the last column so that a credited value replaces it with a cut,
+ * not a search; `shadow_hits` (only when a shadow rule fired) keeps what the row's
+ * shadow_rule_ids drop, so the event reads back whole, and is cut off before the insert.
+ * Both keys are found from the end: every string value before them is JSON-escaped, so
+ * their quoted names cannot occur inside one.
+ */
+
+/** How an entry in row form starts; an older entry (the event as JSON) never does. */
+export const ROW_FORM = '{"payment_id":';
+const SETTLEMENT = ',"settlement_amount":';
+const SHADOW_HITS = ',"shadow_hits":';
+
+/** The entry of an event: its row but the columns the commit and the stream decide. */
+export function tapRowOf(event: TapEvent): string {
+  const risk = event.risk;
+  const payer = event.payer;
+  const merchant = event.merchant;
+  const text = JSON.stringify({
+    payment_id: event.paymentId,
+    message_type: event.messageType,
+    original_payment_id: event.originalPaymentId ?? '',
+    participant: event.participant,
+    participant_kind: event.participantKind,
+    initiator: event.initiator,
+    txn_id: event.txnId,
+    direction: event.direction,
+    corridor: event.corridor,
+    payer_market: event.corridor.split('-')[0] ?? '',
+    wallet_id: payer.walletId,
+    user_id: payer.userId ?? '',
+    device_id: payer.deviceId ?? '',
+    ip: payer.ip ?? '',
+    payer_country: payer.country ?? '',
+    lat: payer.location?.lat ?? null,
+    lon: payer.location?.lon ?? null,
+    merchant_id: merchant.id,
+    merchant_name: merchant.name,
+    mcc: merchant.mcc,
+    merchant_country: merchant.country,
+    merchant_city: merchant.city,
+    acquirer: merchant.acquirer,
+    network: merchant.network,
+    amount: event.amount.value,
+    currency: event.amount.currency,
+    amount_usd: event.amountUsd,
+    settlement_currency: event.settlement.currency,
+    fx_rate: event.settlement.fxRate,
+    risk_score: risk.score,
+    decision: risk.decision,
+    reason_rule_ids: risk.reasons.map((r) => r.ruleId),
+    reasons: JSON.stringify(risk.reasons),
+    rule_set_version: risk.ruleSetVersion,
+    shadow_rule_ids: risk.shadowHits.map((r) => r.ruleId),
+    switch_latency_us: clampUInt32(event.switchLatencyUs),
+    risk_latency_us: clampUInt32(event.riskLatencyUs),
+    received_at: clickhouseTime(event.receivedAt),
+    decided_at: clickhouseTime(event.decidedAt),
+    settlement_amount: event.settlement.value,
+  });
+  return risk.shadowHits.length === 0 ? text : `${text.slice(0, -1)}${SHADOW_HITS}${JSON.stringify(JSON.stringify(risk.shadowHits))}}`;
+}
+
+/** The commit's fields of an entry, as the commit scripts write them. */
+export interface Settled {
+  status: string;
+  declineCode: string;
+  /** The settlement value credited (follow-ups). */
+  credited: string | undefined;
+}
+
+/**
+ * The JSONEachRow line of an entry in row form: string cuts and concatenation only.
+ * Undefined when the text is not one `tapRowOf` wrote or the status is none a commit
+ * writes: the entry makes no row.
+ */
+export function rowLineOf(streamId: string, text: string, settled: Settled): string | undefined {
+  const { status, declineCode, credited } = settled;
+  if (status !== 'APPROVED' && status !== 'DECLINED') return undefined;
+  if (!text.startsWith(ROW_FORM) || text.charCodeAt(text.length - 1) !== 0x7d) return undefined;
+  const at = text.lastIndexOf(SETTLEMENT);
+  if (at < 0) return undefined;
+  const extra = text.indexOf(SHADOW_HITS, at);
+  const settlement = credited !== undefined ? JSON.stringify(credited) : text.slice(at + SETTLEMENT.length, extra < 0 ? -1 : extra);
+  const code = declineCode === '' ? '""' : JSON.stringify(declineCode);
+  return `${text.slice(0, at)}${SETTLEMENT}${settlement},"status":"${status}","decline_code":${code},"stream_id":"${streamId}"}`;
+}
+
+interface RowForm {
+  payment_id: string;
+  message_type: TransactionEvent['messageType'];
+  original_payment_id: string;
+  participant: string;
+  participant_kind: TransactionEvent['participantKind'];
+  initiator: string;
+  txn_id: string;
+  direction: TransactionEvent['direction'];
+  corridor: string;
+  wallet_id: string;
+  user_id: string;
+  device_id: string;
+  ip: string;
+  payer_country: string;
+  lat: number | null;
+  lon: number | null;
+  merchant_id: string;
+  merchant_name: string;
+  mcc: string;
+  merchant_country: string;
+  merchant_city: string;
+  acquirer: string;
+  network: string;
+  amount: string;
+  currency: string;
+  amount_usd: string;
+  settlement_currency: string;
+  fx_rate: string;
+  risk_score: number;
+  decision: TransactionEvent['risk']['decision'];
+  reasons: string;
+  rule_set_version: string;
+  switch_latency_us: number;
+  risk_latency_us: number;
+  received_at: string;
+  decided_at: string;
+  settlement_amount: string;
+  shadow_hits?: string;
+}
+
+/** Unix ms of a time `clickhouseTime` wrote. */
+const unixMs = (time: string) => Date.parse(`${time.replace(' ', 'T')}Z`);
+
+/**
+ * The event an entry in row form records, as the older entries read back: optional text the
+ * API never takes empty is left out when empty, as it was absent from the event; latencies
+ * are what the row holds (whole microseconds within UInt32).
+ */
+export function eventOfRow(text: string, status: PaymentStatus, declineCode: string | undefined, credited: string | undefined): TransactionEvent {
+  const r = JSON.parse(text) as RowForm;
+  const payer: TransactionEvent['payer'] = { walletId: r.wallet_id };
+  if (r.user_id !== '') payer.userId = r.user_id;
+  if (r.device_id !== '') payer.deviceId = r.device_id;
+  if (r.ip !== '') payer.ip = r.ip;
+  if (r.payer_country !== '') payer.country = r.payer_country;
+  if (r.lat !== null && r.lon !== null) payer.location = { lat: r.lat, lon: r.lon };
+  return {
+    paymentId: r.payment_id,
+    messageType: r.message_type,
+    ...(r.original_payment_id !== '' ? { originalPaymentId: r.original_payment_id } : {}),
+    participant: r.participant,
+    participantKind: r.participant_kind,
+    initiator: r.initiator,
+    txnId: r.txn_id,
+    direction: r.direction,
+    corridor: r.corridor,
+    payer,
+    merchant: {
+      id: r.merchant_id,
+      name: r.merchant_name,
+      mcc: r.mcc,
+      country: r.merchant_country,
+      city: r.merchant_city,
+      acquirer: r.acquirer,
+      network: r.network,
+    },
+    amount: { value: r.amount, currency: r.currency },
+    amountUsd: r.amount_usd,
+    settlement: { value: credited ?? r.settlement_amount, currency: r.settlement_currency, fxRate: r.fx_rate },
+    receivedAt: unixMs(r.received_at),
+    status,
+    ...(declineCode ? { declineCode } : {}),
+    risk: {
+      score: r.risk_score,
+      decision: r.decision,
+      reasons: JSON.parse(r.reasons) as RiskReason[],
+      ruleSetVersion: r.rule_set_version,
+      shadowHits: r.shadow_hits === undefined ? [] : (JSON.parse(r.shadow_hits) as RiskReason[]),
+    },
+    switchLatencyUs: r.switch_latency_us,
+    riskLatencyUs: r.risk_latency_us,
+    decidedAt: unixMs(r.decided_at),
+  };
+}

@@ -54,10 +54,15 @@ t0 = performance.now();
 const bytes = serialize({ takenAt: now, recent: [], state: state.exported() });
 const serializeMs = performance.now() - t0;
 
+// A day and a half later: the rings (28 h) are forgotten, profiles and device sets (30 days) stay.
+const remaining = state.sweep(now + 36 * 3_600_000);
+const idle = heap();
+
 const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 console.log(`payers ${payers} (each: own device, own IP, ${PAYMENTS_PER_PAYER} payments to ${PAYMENTS_PER_PAYER} of ${merchants} merchants), node ${process.version}`);
 console.log(`entities: ${JSON.stringify(size)}`);
 console.log(`memory: ${mb(after - before)} MiB, ${((after - before) / payers).toFixed(0)} bytes per active payer (with its device, IP, pairs, sets and profile)`);
+console.log(`after 36 h without payments: ${remaining} entries, ${((idle - before) / payers).toFixed(0)} bytes per payer (profile and devices kept 30 days)`);
 console.log(`apply (another node's message or a replayed row): ${applyUs.toFixed(2)} us per message`);
 console.log(`observe + record (the risk step's facts and its settlement): ${observeUs.toFixed(2)} us per payment`);
 console.log(`snapshot: serialised in ${serializeMs.toFixed(0)} ms on the event loop, ${mb(bytes.length)} MiB, ${(bytes.length / payers).toFixed(0)} bytes per payer`);

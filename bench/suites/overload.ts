@@ -18,7 +18,8 @@ const SEED = 7;
 /** Offered rates, as multiples of the capacity measured first. */
 const OVERLOAD_FACTORS = [2, 5] as const;
 /** Connections of the open-loop clients: enough that refusals, answered at once, never run them out. */
-const OPEN_LOOP_CONNECTIONS = 256;
+/** Past the node's largest limit (256) and within its connections per address (512): the limit, not the client, decides. */
+const OPEN_LOOP_CONNECTIONS = 500;
 /** 2xx/s under overload must stay at least this share of the capacity. */
 const GOODPUT_FLOOR = 0.8;
 /** A worker of the capacity run refused 503 OVERLOADED sends again after this long. */

@@ -15,7 +15,7 @@ import type { Observation } from './observation.ts';
 
 export const DELTA_STREAM = 'risk:deltas';
 export const DEFAULT_DELTA_INTERVAL_MS = 50;
-export const DEFAULT_DELTA_RETENTION_MS = 60_000;
+export const DEFAULT_DELTA_RETENTION_MS = 15_000;
 const READ_BLOCK_MS = 1000;
 const READ_COUNT = 200;
 

@@ -140,7 +140,7 @@ export const ConfigFileSchema = Type.Object(
         /**
          * The most authorisations (payments, refunds, reversals) one node works on at once;
          * more are answered 503 OVERLOADED at once. The node's limit adapts below it to the
-         * latency of its answers (server/plugins/admission-limit.ts). Default 64.
+         * latency of its answers, not below 64 (server/plugins/admission-limit.ts). Default 256.
          */
         maxInFlight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
       },

@@ -91,7 +91,8 @@ export function createStateDeltas(options: StateDeltasOptions): StateDeltas {
   const intervalMs = options.intervalMs ?? DEFAULT_DELTA_INTERVAL_MS;
   const retentionMs = options.retentionMs ?? DEFAULT_DELTA_RETENTION_MS;
   const redis = options.redis;
-  const reader = redis.duplicate({ enableAutoPipelining: false, maxRetriesPerRequest: null });
+  // A blocking read waits up to READ_BLOCK_MS: the shared connection's command timeout must not cut it.
+  const reader = redis.duplicate({ enableAutoPipelining: false, maxRetriesPerRequest: null, commandTimeout: READ_BLOCK_MS + 5000 });
   let queued: Encoded[] = [];
   let timer: NodeJS.Timeout | undefined;
   let sending: Promise<void> = Promise.resolve();

@@ -33,7 +33,8 @@ const DEFAULT_SNAPSHOT_EVERY_MS = 5 * 60_000;
 function startSnapshots(risk: RiskEngine, file: string, everyMs: number, warmedUp: Promise<void>, log: PlatformContext['log']) {
   let writing: Promise<void> = Promise.resolve();
   let ready = false;
-  void warmedUp.then(() => (ready = true));
+  // A state whose rebuild failed or was cut short is not written: the next start rebuilds again.
+  void warmedUp.then(() => (ready = risk.stats().state.warmUp?.error === undefined));
   const take = () => {
     if (!ready) return writing;
     writing = writing
@@ -122,10 +123,12 @@ export async function startSwitch(ctx: PlatformContext, alerting: Pick<Alerting,
     ],
     async close() {
       deps.lateObserver?.close();
+      // Closing the engine stops a warm-up still running (at its next chunk) and publishes
+      // what is queued for the other nodes; its state stays readable for the last snapshot.
+      await risk.close();
       await warmedUp;
       // The last snapshot, so a clean restart replays only what comes after it.
       await snapshots.close();
-      await risk.close();
     },
   };
 }

@@ -13,8 +13,12 @@ import { DEFAULT_CONFIG_PATH, DEFAULT_CREDENTIALS_PATH, loadParticipants } from 
 import { createPaymentGenerator, type PayableMerchant, type PaymentGenerator } from '../traffic/payment-generator.ts';
 import { createSignedClient, type SignedClient } from '../traffic/signed-client.ts';
 
-/** Enough payers that per-device velocity rules stay quiet at benchmark rates. */
-const PAYERS_PER_WALLET = 2000;
+/**
+ * Payers per simulated wallet (BENCH_PAYERS_PER_WALLET). With 2,000 (16,000 payers) at
+ * ~3,000 payments/s each payer pays every few seconds and the velocity rules decline most
+ * payments, so the run measures declines and alerts as much as authorisations.
+ */
+const PAYERS_PER_WALLET = Number(process.env.BENCH_PAYERS_PER_WALLET ?? 2000);
 const SEED = 42;
 
 /**

@@ -1,7 +1,8 @@
 import { VELOCITY_ENTITIES, type VelocityEntity } from '../facts/catalog.ts';
 import type { StoredFacts } from '../facts/gather.ts';
 import type { Observation } from './observation.ts';
-import { addToRings, allocRings, BUCKET_MS, createRingPool, emptySums, freeRings, lastWriteOf, readRings, RINGS_IDLE_MS, type ExtraWindow, type RingPool, type RingSums } from './velocity-rings.ts';
+import { addToWindows, freeWindows, lastWriteOfWindows, readWindows, type EntityWindows } from './entity-windows.ts';
+import { BUCKET_MS, createRingPool, emptySums, RINGS_IDLE_MS, type ExtraWindow, type RingPool, type RingSums } from './velocity-rings.ts';
 
 /**
  * The velocity, distinct-count and profile state the rules read, in the memory of the
@@ -73,7 +74,7 @@ export interface RiskState {
 export interface ExportedRiskState {
   version: 1;
   pool: RingPool;
-  velocity: Record<VelocityEntity, Map<string, number>>;
+  velocity: Record<VelocityEntity, Map<string, EntityWindows>>;
   payerMerchants: Map<string, DistinctSet>;
   merchantPayers: Map<string, DistinctSet>;
   walletDevices: Map<string, DistinctSet>;
@@ -86,8 +87,8 @@ const EXTRA_OF: Record<VelocityEntity, ExtraWindow> = { payer: 3, device: 1, ip:
 /** A state, empty or as `from` exported it (taken over, not copied). */
 export function createRiskState(from?: ExportedRiskState): RiskState {
   const pool = from?.pool ?? createRingPool();
-  // Entity key -> index of its rings in the pool.
-  const velocity: Record<VelocityEntity, Map<string, number>> = from?.velocity ?? {
+  // Entity key -> its windows: the messages of a quiet entity, or the index of its rings in the pool.
+  const velocity: Record<VelocityEntity, Map<string, EntityWindows>> = from?.velocity ?? {
     payer: new Map(), device: new Map(), ip: new Map(), merchant: new Map(), pair: new Map(),
   };
   const payerMerchants = from?.payerMerchants ?? new Map<string, DistinctSet>();
@@ -106,10 +107,12 @@ export function createRiskState(from?: ExportedRiskState): RiskState {
     }
   };
 
-  function rings(entity: VelocityEntity, key: string): number {
-    let at = velocity[entity].get(key);
-    if (at === undefined) velocity[entity].set(key, (at = allocRings(pool)));
-    return at;
+  function addTo(entity: VelocityEntity, key: string, t: number, add: { attempts?: number; cents?: number; extra?: number }) {
+    const map = velocity[entity];
+    const before = map.get(key);
+    const added = addToWindows(pool, before, EXTRA_OF[entity], t, add);
+    if (added.entry !== before) map.set(key, added.entry);
+    return added;
   }
 
   /**
@@ -222,17 +225,14 @@ export function createRiskState(from?: ExportedRiskState): RiskState {
         continue;
       }
       const extraWindow = EXTRA_OF[entity];
-      let r: number | undefined;
       if (counting) {
-        r = rings(entity, key);
         const extra = (entity === 'device' || entity === 'ip') && o.small ? 1 : undefined;
-        const fresh = addToRings(pool, r, extraWindow, t, { attempts: 1, ...(extra !== undefined ? { extra } : {}) });
+        const fresh = addTo(entity, key, t, { attempts: 1, ...(extra !== undefined ? { extra } : {}) });
         if (entity === 'payer') payerNewDay = fresh.new24h;
         if (entity === 'merchant') merchantNewHour = fresh.new1h;
-      } else {
-        r = velocity[entity].get(key);
       }
-      if (sums) sums[entity] = r !== undefined ? readRings(pool, r, extraWindow, t) : emptySums();
+      const r = velocity[entity].get(key);
+      if (sums) sums[entity] = r !== undefined ? readWindows(pool, r, extraWindow, t) : emptySums();
     }
     const merchants = distinct(payerMerchants, o.payer, counting ? o.merchant : undefined, t, { windowMs: DAY, keepMs: DAY, slackMs: BUCKET_MS[3]!, renew: payerNewDay, read });
     const payers = distinct(merchantPayers, o.merchant, counting ? o.payer : undefined, t, { windowMs: HOUR, keepMs: HOUR, slackMs: BUCKET_MS[2]!, renew: merchantNewHour, read });
@@ -274,11 +274,11 @@ export function createRiskState(from?: ExportedRiskState): RiskState {
     }
     const cents = o.cents;
     const usd = cents / 100;
-    addToRings(pool, rings('payer', o.payer), EXTRA_OF.payer, t, { cents, ...(o.near ? { extra: 1 } : {}) });
-    if (o.device) addToRings(pool, rings('device', o.device), EXTRA_OF.device, t, { cents });
-    if (o.ip) addToRings(pool, rings('ip', o.ip), EXTRA_OF.ip, t, { cents });
-    addToRings(pool, rings('merchant', o.merchant), EXTRA_OF.merchant, t, { cents });
-    addToRings(pool, rings('pair', `${o.payer}|${o.merchant}`), EXTRA_OF.pair, t, { cents });
+    addTo('payer', o.payer, t, { cents, ...(o.near ? { extra: 1 } : {}) });
+    if (o.device) addTo('device', o.device, t, { cents });
+    if (o.ip) addTo('ip', o.ip, t, { cents });
+    addTo('merchant', o.merchant, t, { cents });
+    addTo('pair', `${o.payer}|${o.merchant}`, t, { cents });
     addProfile(payerProfiles, o.payer, t, { n: 1, s: cents, q: usd * usd, m: cents }, o.location);
     addProfile(merchantProfiles, o.merchant, t, { n: 1 });
   }
@@ -294,10 +294,10 @@ export function createRiskState(from?: ExportedRiskState): RiskState {
     sweep(t) {
       let remaining = 0;
       for (const entity of VELOCITY_ENTITIES) {
-        for (const [key, at] of velocity[entity]) {
-          if (lastWriteOf(pool, at) <= t - RINGS_IDLE_MS) {
+        for (const [key, entry] of velocity[entity]) {
+          if (lastWriteOfWindows(pool, entry) <= t - RINGS_IDLE_MS) {
             velocity[entity].delete(key);
-            freeRings(pool, at);
+            freeWindows(pool, entry);
           }
         }
         remaining += velocity[entity].size;

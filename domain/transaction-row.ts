@@ -1,7 +1,10 @@
+import type { Direction, MessageType, ParticipantKind, SwitchedMessage } from './transaction.ts';
+
 /**
  * One row of `transactions` (analytics/schema/migrations.ts) in the JSONEachRow shape
- * ClickHouse reads: the ingest writer builds it (ingest/transaction-row.ts), the backtest
- * reads its columns back (analytics/backtest/transaction-source.ts). Imports nothing.
+ * ClickHouse reads: the ingest writer builds it (ingest/transaction-row.ts), the backtest,
+ * the payment look-up and the tap's row-form entries read its columns back. Imports only
+ * the domain's types.
  */
 export interface TransactionRow {
   payment_id: string;
@@ -47,4 +50,52 @@ export interface TransactionRow {
   received_at: string;
   decided_at: string;
   stream_id: string;
+}
+
+/** The columns a scored message is read back from; the rest of a row is what was decided about it. */
+export type MessageColumns = Pick<
+  TransactionRow,
+  | 'payment_id' | 'message_type' | 'original_payment_id' | 'participant' | 'participant_kind' | 'initiator' | 'txn_id'
+  | 'direction' | 'corridor' | 'wallet_id' | 'user_id' | 'device_id' | 'ip' | 'payer_country' | 'lat' | 'lon'
+  | 'merchant_id' | 'merchant_name' | 'mcc' | 'merchant_country' | 'merchant_city' | 'acquirer' | 'network'
+  | 'amount' | 'currency' | 'amount_usd' | 'settlement_amount' | 'settlement_currency' | 'fx_rate'
+>;
+
+/**
+ * The switched message a row records, as the switch built it: optional text the API never
+ * takes empty was absent from the message when the row holds it empty. `receivedAt` in unix
+ * ms (each reader reads that column in its own form), the rate as the reader quotes it.
+ */
+export function messageOfRow(r: MessageColumns, receivedAt: number, fxRate: string = r.fx_rate): SwitchedMessage {
+  const payer: SwitchedMessage['payer'] = { walletId: r.wallet_id };
+  if (r.user_id) payer.userId = r.user_id;
+  if (r.device_id) payer.deviceId = r.device_id;
+  if (r.ip) payer.ip = r.ip;
+  if (r.payer_country) payer.country = r.payer_country;
+  if (r.lat !== null && r.lon !== null) payer.location = { lat: Number(r.lat), lon: Number(r.lon) };
+  return {
+    paymentId: r.payment_id,
+    messageType: r.message_type as MessageType,
+    ...(r.original_payment_id ? { originalPaymentId: r.original_payment_id } : {}),
+    participant: r.participant,
+    participantKind: r.participant_kind as ParticipantKind,
+    initiator: r.initiator,
+    txnId: r.txn_id,
+    direction: r.direction as Direction,
+    corridor: r.corridor,
+    payer,
+    merchant: {
+      id: r.merchant_id,
+      name: r.merchant_name,
+      mcc: r.mcc,
+      country: r.merchant_country,
+      city: r.merchant_city,
+      acquirer: r.acquirer,
+      network: r.network,
+    },
+    amount: { value: r.amount, currency: r.currency },
+    amountUsd: r.amount_usd,
+    settlement: { value: r.settlement_amount, currency: r.settlement_currency, fxRate },
+    receivedAt,
+  };
 }

@@ -1,4 +1,5 @@
 import type { PaymentStatus, RiskReason, TapEvent, TransactionEvent } from '../domain/transaction.ts';
+import { messageOfRow, type MessageColumns } from '../domain/transaction-row.ts';
 import { clickhouseTime, clampUInt32 } from './transaction-row.ts';
 
 /**
@@ -97,35 +98,8 @@ export function rowLineOf(streamId: string, text: string, settled: Settled): str
   return `${text.slice(0, at)}${SETTLEMENT}${settlement},"status":"${status}","decline_code":${code},"stream_id":"${streamId}"}`;
 }
 
-interface RowForm {
-  payment_id: string;
-  message_type: TransactionEvent['messageType'];
-  original_payment_id: string;
-  participant: string;
-  participant_kind: TransactionEvent['participantKind'];
-  initiator: string;
-  txn_id: string;
-  direction: TransactionEvent['direction'];
-  corridor: string;
-  wallet_id: string;
-  user_id: string;
-  device_id: string;
-  ip: string;
-  payer_country: string;
-  lat: number | null;
-  lon: number | null;
-  merchant_id: string;
-  merchant_name: string;
-  mcc: string;
-  merchant_country: string;
-  merchant_city: string;
-  acquirer: string;
-  network: string;
-  amount: string;
-  currency: string;
-  amount_usd: string;
-  settlement_currency: string;
-  fx_rate: string;
+/** An entry's row as `tapRowOf` writes it: the message's columns and what was decided. */
+type RowForm = MessageColumns & {
   risk_score: number;
   decision: TransactionEvent['risk']['decision'];
   reasons: string;
@@ -134,50 +108,22 @@ interface RowForm {
   risk_latency_us: number;
   received_at: string;
   decided_at: string;
-  settlement_amount: string;
   shadow_hits?: string;
-}
+};
 
 /** Unix ms of a time `clickhouseTime` wrote. */
 const unixMs = (time: string) => Date.parse(`${time.replace(' ', 'T')}Z`);
 
 /**
- * The event an entry in row form records, as the older entries read back: optional text the
- * API never takes empty is left out when empty, as it was absent from the event; latencies
- * are what the row holds (whole microseconds within UInt32).
+ * The event an entry in row form records, as the older entries read back (messageOfRow);
+ * latencies are what the row holds (whole microseconds within UInt32).
  */
 export function eventOfRow(text: string, status: PaymentStatus, declineCode: string | undefined, credited: string | undefined): TransactionEvent {
   const r = JSON.parse(text) as RowForm;
-  const payer: TransactionEvent['payer'] = { walletId: r.wallet_id };
-  if (r.user_id !== '') payer.userId = r.user_id;
-  if (r.device_id !== '') payer.deviceId = r.device_id;
-  if (r.ip !== '') payer.ip = r.ip;
-  if (r.payer_country !== '') payer.country = r.payer_country;
-  if (r.lat !== null && r.lon !== null) payer.location = { lat: r.lat, lon: r.lon };
+  const message = messageOfRow(r, unixMs(r.received_at));
   return {
-    paymentId: r.payment_id,
-    messageType: r.message_type,
-    ...(r.original_payment_id !== '' ? { originalPaymentId: r.original_payment_id } : {}),
-    participant: r.participant,
-    participantKind: r.participant_kind,
-    initiator: r.initiator,
-    txnId: r.txn_id,
-    direction: r.direction,
-    corridor: r.corridor,
-    payer,
-    merchant: {
-      id: r.merchant_id,
-      name: r.merchant_name,
-      mcc: r.mcc,
-      country: r.merchant_country,
-      city: r.merchant_city,
-      acquirer: r.acquirer,
-      network: r.network,
-    },
-    amount: { value: r.amount, currency: r.currency },
-    amountUsd: r.amount_usd,
-    settlement: { value: credited ?? r.settlement_amount, currency: r.settlement_currency, fxRate: r.fx_rate },
-    receivedAt: unixMs(r.received_at),
+    ...message,
+    settlement: { ...message.settlement, value: credited ?? r.settlement_amount },
     status,
     ...(declineCode ? { declineCode } : {}),
     risk: {

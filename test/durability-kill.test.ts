@@ -1,14 +1,13 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { monitoringHeaders } from '../bench/monitoring.ts';
 import { startPlatform } from '../bench/platform-process.ts';
 import { bootstrapMerchants } from '../bench/traffic/bootstrap.ts';
 import { DEFAULT_CONFIG_PATH, DEFAULT_CREDENTIALS_PATH, loadParticipants, type SimulatedParticipant } from '../bench/traffic/participants.ts';
 import { createPaymentGenerator } from '../bench/traffic/payment-generator.ts';
 import { createSignedClient } from '../bench/traffic/signed-client.ts';
 import { openClickHouse } from '../server/clickhouse.ts';
-import { eventually } from './support/traffic.ts';
+import { eventually, ingestDrained } from './support/traffic.ts';
 
 /*
  * `redis.durability: always`, the platform and its redis-server both killed with SIGKILL
@@ -71,11 +70,7 @@ describe('the platform and its redis-server killed with SIGKILL, durability alwa
         }),
       );
       await client.close();
-      await eventually(
-        async () => ((await (await fetch(`${second.url}/health`, { headers: monitoringHeaders() })).json()) as { ingest: { pending: number; lagMs: number } }).ingest,
-        (i) => i.pending === 0 && i.lagMs === 0,
-        60_000,
-      );
+      await ingestDrained(second.url);
     } finally {
       expect((await second.stop()).code).toBe(0);
     }

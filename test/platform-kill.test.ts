@@ -1,13 +1,12 @@
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { monitoringHeaders } from '../bench/monitoring.ts';
 import { startPlatform } from '../bench/platform-process.ts';
 import { bootstrapMerchants } from '../bench/traffic/bootstrap.ts';
 import { DEFAULT_CONFIG_PATH, DEFAULT_CREDENTIALS_PATH, loadParticipants } from '../bench/traffic/participants.ts';
 import { createPaymentGenerator } from '../bench/traffic/payment-generator.ts';
 import { createSignedClient } from '../bench/traffic/signed-client.ts';
 import { openClickHouse } from '../server/clickhouse.ts';
-import { eventually } from './support/traffic.ts';
+import { eventually, ingestDrained } from './support/traffic.ts';
 
 describe('the platform killed with SIGKILL under load', () => {
   it('has every payment that got a 200 in ClickHouse exactly once after a restart', async () => {
@@ -47,11 +46,7 @@ describe('the platform killed with SIGKILL under load', () => {
 
     const second = await startPlatform({ dataDir });
     try {
-      await eventually(
-        async () => ((await (await fetch(`${second.url}/health`, { headers: monitoringHeaders() })).json()) as { ingest: { pending: number; lagMs: number } }).ingest,
-        (i) => i.pending === 0 && i.lagMs === 0,
-        60_000,
-      );
+      await ingestDrained(second.url);
     } finally {
       expect((await second.stop()).code).toBe(0);
     }

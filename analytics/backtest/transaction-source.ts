@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Direction, MessageType, ParticipantKind, RiskDecisionKind, SwitchedMessage } from '../../domain/transaction.ts';
-import type { TransactionRow } from '../../domain/transaction-row.ts';
+import type { RiskDecisionKind, SwitchedMessage } from '../../domain/transaction.ts';
+import { messageOfRow, type TransactionRow } from '../../domain/transaction-row.ts';
 
 /**
  * Reads the scored messages of a time range from `transactions` in received order, a page
@@ -106,39 +106,7 @@ type TransactionRowOut = Omit<
 
 /** The SwitchedMessage a row was made from (domain/transaction.ts), as the rules saw it. */
 export function replayRow(r: TransactionRowOut): ReplayRow {
-  const location = r.lat !== null && r.lon !== null ? { lat: Number(r.lat), lon: Number(r.lon) } : undefined;
-  const message: SwitchedMessage = {
-    paymentId: r.payment_id,
-    messageType: r.message_type as MessageType,
-    ...(r.original_payment_id ? { originalPaymentId: r.original_payment_id } : {}),
-    participant: r.participant,
-    participantKind: r.participant_kind as ParticipantKind,
-    initiator: r.initiator,
-    txnId: r.txn_id,
-    direction: r.direction as Direction,
-    corridor: r.corridor,
-    payer: {
-      walletId: r.wallet_id,
-      ...(r.user_id ? { userId: r.user_id } : {}),
-      ...(r.device_id ? { deviceId: r.device_id } : {}),
-      ...(r.ip ? { ip: r.ip } : {}),
-      ...(r.payer_country ? { country: r.payer_country } : {}),
-      ...(location ? { location } : {}),
-    },
-    merchant: {
-      id: r.merchant_id,
-      name: r.merchant_name,
-      mcc: r.mcc,
-      country: r.merchant_country,
-      city: r.merchant_city,
-      acquirer: r.acquirer,
-      network: r.network,
-    },
-    amount: { value: r.amount, currency: r.currency },
-    amountUsd: r.amount_usd,
-    settlement: { value: r.settlement_amount, currency: r.settlement_currency, fxRate: r.fx_rate },
-    receivedAt: Number(r.received_ms),
-  };
+  const message = messageOfRow(r, Number(r.received_ms));
   return {
     message,
     status: r.status,

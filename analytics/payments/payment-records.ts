@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { STORED_RATE } from '../../domain/amount-limits.ts';
 import type { ArchivedPayment, PaymentRecords } from '../../domain/payment-records.ts';
-import type { Direction, MessageType, ParticipantKind, RiskDecisionKind, RiskReason, TransactionEvent } from '../../domain/transaction.ts';
+import { messageOfRow, type MessageColumns } from '../../domain/transaction-row.ts';
+import type { RiskDecisionKind, RiskReason, TransactionEvent } from '../../domain/transaction.ts';
 
 /**
  * A payment's record read back from `transactions` once its Redis state has gone or its tap
@@ -57,36 +58,8 @@ const RECORD_COLUMNS = `payment_id, message_type, original_payment_id, participa
   toUInt32(switch_latency_us) AS switch_latency_us, toUInt32(risk_latency_us) AS risk_latency_us,
   toString(toUnixTimestamp64Milli(received_at)) AS received_ms, toString(toUnixTimestamp64Milli(decided_at)) AS decided_ms`;
 
-interface RecordRow {
-  payment_id: string;
-  message_type: string;
-  original_payment_id: string;
-  participant: string;
-  participant_kind: string;
-  initiator: string;
-  txn_id: string;
-  direction: string;
-  corridor: string;
-  wallet_id: string;
-  user_id: string;
-  device_id: string;
-  ip: string;
-  payer_country: string;
-  lat: number | null;
-  lon: number | null;
-  merchant_id: string;
-  merchant_name: string;
-  mcc: string;
-  merchant_country: string;
-  merchant_city: string;
-  acquirer: string;
-  network: string;
-  amount: string;
-  currency: string;
-  amount_usd: string;
-  settlement_amount: string;
-  settlement_currency: string;
-  fx_rate: string;
+/** The columns read: the message's, and what was decided about it. */
+type RecordRow = MessageColumns & {
   status: string;
   decline_code: string;
   risk_score: number | string;
@@ -98,7 +71,7 @@ interface RecordRow {
   risk_latency_us: number | string;
   received_ms: string;
   decided_ms: string;
-}
+};
 
 interface FollowUpRow {
   refunded: string;
@@ -113,38 +86,8 @@ function quotedRate(text: string): string {
 
 /** The event the tap streamed, from its row. Shadow hits keep only their rule ids: the row holds no more of them. */
 function eventOf(r: RecordRow): TransactionEvent {
-  const location = r.lat !== null && r.lon !== null ? { lat: Number(r.lat), lon: Number(r.lon) } : undefined;
   return {
-    paymentId: r.payment_id,
-    messageType: r.message_type as MessageType,
-    ...(r.original_payment_id ? { originalPaymentId: r.original_payment_id } : {}),
-    participant: r.participant,
-    participantKind: r.participant_kind as ParticipantKind,
-    initiator: r.initiator,
-    txnId: r.txn_id,
-    direction: r.direction as Direction,
-    corridor: r.corridor,
-    payer: {
-      walletId: r.wallet_id,
-      ...(r.user_id ? { userId: r.user_id } : {}),
-      ...(r.device_id ? { deviceId: r.device_id } : {}),
-      ...(r.ip ? { ip: r.ip } : {}),
-      ...(r.payer_country ? { country: r.payer_country } : {}),
-      ...(location ? { location } : {}),
-    },
-    merchant: {
-      id: r.merchant_id,
-      name: r.merchant_name,
-      mcc: r.mcc,
-      country: r.merchant_country,
-      city: r.merchant_city,
-      acquirer: r.acquirer,
-      network: r.network,
-    },
-    amount: { value: r.amount, currency: r.currency },
-    amountUsd: r.amount_usd,
-    settlement: { value: r.settlement_amount, currency: r.settlement_currency, fxRate: quotedRate(r.fx_rate) },
-    receivedAt: Number(r.received_ms),
+    ...messageOfRow(r, Number(r.received_ms), quotedRate(r.fx_rate)),
     status: r.status === 'APPROVED' ? 'APPROVED' : 'DECLINED',
     ...(r.decline_code ? { declineCode: r.decline_code } : {}),
     risk: {

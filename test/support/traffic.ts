@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { signed } from './signed-request.ts';
+import { monitoringHeaders } from '../../bench/monitoring.ts';
 
 /** Static QR codes of a few merchants, fetched the way an acquirer would. */
 export async function merchantQrs(app: FastifyInstance): Promise<Record<string, string>> {
@@ -106,4 +107,13 @@ export function pacedTraffic(rate: number, workers: number, send: (i: number) =>
       await Promise.all(loops);
     },
   };
+}
+
+/** Waits until a running platform's ingest writer has written everything (/health: nothing pending, no lag). */
+export async function ingestDrained(url: string, timeoutMs = 60_000): Promise<void> {
+  await eventually(
+    async () => ((await (await fetch(`${url}/health`, { headers: monitoringHeaders() })).json()) as { ingest: { pending: number; lagMs: number } }).ingest,
+    (i) => i.pending === 0 && i.lagMs === 0,
+    timeoutMs,
+  );
 }

@@ -43,7 +43,7 @@ describe('defineScripts', () => {
 
   it('reads the command name and the key count from the file name', () => {
     expect(scriptFileName('commitPayment-5.lua')).toEqual({ name: 'commitPayment', numberOfKeys: 5 });
-    expect(scriptFileName('gatherRiskFacts-14.lua')).toEqual({ name: 'gatherRiskFacts', numberOfKeys: 14 });
+    expect(scriptFileName('spendAndClaim-3.lua')).toEqual({ name: 'spendAndClaim', numberOfKeys: 3 });
     expect(scriptFileName('commitPayment.lua')).toBeUndefined();
   });
 

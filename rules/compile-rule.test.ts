@@ -98,7 +98,7 @@ describe('local rules', () => {
   });
   const local = (when: Condition) => compileRuleSet('rs-1', [{ ...rule(when), version: 1 }]).rules[0]!.local;
 
-  it('are those naming only facts known without the velocity store, on either side of a comparison', () => {
+  it('are those naming only facts known without the velocity state, on either side of a comparison', () => {
     expect(local({ any: [{ fact: 'payer.country.sanctioned', eq: true }, { fact: 'merchant.country.sanctioned', eq: true }] })).toBe(true);
     expect(local({ all: [{ fact: 'amount.usd', gte: 10_000 }, { not: { fact: 'merchant.mcc', in: ['5411'] } }] })).toBe(true);
     expect(local({ all: [{ fact: 'amount.usd', gte: 10 }, { fact: 'velocity.payer.count.1m', gt: 5 }] })).toBe(false);

@@ -56,8 +56,8 @@ export function degradedAssessment(
 
 /**
  * The fallback made at least as strict as the rules that could still run without the
- * velocity store (lists from memory, the amount, the corridor): a sanctioned country or a
- * blocked wallet is declined even while Redis is slow or gone. The stricter side's reasons
+ * velocity state (lists from memory, the amount, the corridor): a sanctioned country or a
+ * blocked wallet is declined even while the state is being rebuilt. The stricter side's reasons
  * come first; RISK_DEGRADED is always among them.
  */
 export function withLocalRules(fallback: RiskAssessment, local: RiskAssessment): RiskAssessment {

@@ -1,6 +1,6 @@
 /**
- * The risk engine: rules as data, compiled and run on facts gathered in one Redis round
- * trip, a decision in a hard time budget. See docs/rules.md.
+ * The risk engine: rules as data, compiled and run on facts from the velocity state held
+ * in the process (rules/state/), a decision in a hard time budget. See docs/rules.md.
  */
 export { createRiskEngine, type RiskEngine, type RiskEngineOptions, type RiskEngineStats } from './risk-engine.ts';
 export {

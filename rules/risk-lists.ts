@@ -3,8 +3,9 @@ import { err, ok, type Result } from '../domain/result.ts';
 import { LIST_NAMES, listKey, type ListName } from './facts/keys.ts';
 
 /**
- * The lists rules look up (as Redis sets, read live by gatherRiskFacts, so a change applies
- * to the next payment; lists do not change the rule-set version). Members are normalised:
+ * The lists rules look up: Redis sets, held in memory by every risk engine and reloaded on
+ * every change announced on LISTS_CHANNEL (in the changing process before its call returns);
+ * lists do not change the rule-set version. Members are normalised:
  * countries ISO 3166 alpha-2 upper case, MCCs four digits, devices and wallets
  * `participant:id` because their ids are unique only within a participant.
  */

@@ -125,7 +125,7 @@ export const FACTS = {
 export type FactName = keyof typeof FACTS;
 
 /**
- * Facts known without the velocity store: the message's own fields, what is derived from
+ * Facts known without the velocity state: the message's own fields, what is derived from
  * it alone, and list membership (the engine keeps a copy of the lists in memory). Rules
  * that name only these still run when the risk step degrades. A test checks that none of
  * them depends on the stored facts.

@@ -19,7 +19,7 @@ const VELOCITY_FACT_NAMES = VELOCITY_ENTITIES.flatMap((entity) =>
 );
 
 /**
- * The flat fact every rule runs on: the message's own fields, what the velocity store
+ * The flat fact every rule runs on: the message's own fields, what the velocity state
  * returned, and what is computed from both (z-score, travel speed, ratios, totals).
  * Pure: the same message and stored facts always give the same fact.
  */

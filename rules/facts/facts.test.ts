@@ -42,7 +42,7 @@ function busyStored(): StoredFacts {
 }
 
 describe('LOCAL_FACTS', () => {
-  it('are the same whatever the velocity store holds: only the message and the lists decide them', () => {
+  it('are the same whatever the velocity state holds: only the message and the lists decide them', () => {
     const message = testMessage({ usd: 640, location: { lat: 13.75, lon: 100.5 } });
     const lists = { payerCountrySanctioned: true, merchantCountrySanctioned: false, mccHighRisk: true, deviceBlocked: false, walletBlocked: true };
     const empty = { ...emptyStored(), lists };

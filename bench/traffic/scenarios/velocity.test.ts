@@ -7,7 +7,7 @@ import { countBy, mostInWindow } from './test-support/windows.ts';
 import { deviceBurst, payerBurst } from './velocity.ts';
 
 const limits = pack.limits;
-/** What the velocity store may count as one minute: its buckets look back up to 70 s. */
+/** What the velocity state may count as one minute: its buckets look back up to 70 s. */
 const VELOCITY_MINUTE_MS = 70_000;
 const generate = (variant: typeof payerBurst, seed: number) => variant.generate(testContext(seed)) as ScenarioPayment[];
 const positions = (steps: ScenarioPayment[]) => steps.flatMap((s, i) => (s.label.shouldFlag ? [i + 1] : []));

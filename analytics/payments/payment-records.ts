@@ -12,6 +12,7 @@ import type { RiskDecisionKind, RiskReason, TransactionEvent } from '../../domai
  * retention are read, as only those were ever answered for.
  */
 export function createPaymentRecords(client: ClickHouseClient, database: string, options: { retentionMs: number; now?: () => number }): PaymentRecords {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Error(`not a database name: ${database}`);
   const now = options.now ?? Date.now;
   return {
     async find(paymentId, { party } = {}) {

@@ -2,7 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { buildFacts, decide, evaluateDirect, type CompiledRuleSet, type Rule, type RuleHit, type Thresholds } from '../../rules/index.ts';
 import { listFacts } from '../../rules/facts/gather.ts';
 import type { ListName } from '../../rules/facts/keys.ts';
-import { recordedObservation, replayHistory } from '../../rules/state/replay-history.ts';
+import { recordedObservation, REPLAY_CHUNK, REPLAY_SWEEP_EVERY_MS, replayHistory } from '../../rules/state/replay-history.ts';
 import { createRiskState, type RiskState } from '../../rules/state/risk-state.ts';
 import type { Observation } from '../../rules/state/observation.ts';
 import { createTally, type BacktestResult } from './backtest-tally.ts';
@@ -40,10 +40,6 @@ export interface BacktestDeps {
   /** Checked between chunks: true stops the run with an error (the platform is shutting down). */
   cancelled?(): boolean;
 }
-
-/** Rows handled between two yields to the event loop: payments keep flowing while a backtest runs. */
-const CHUNK = 256;
-const SWEEP_EVERY_MS = 3600_000;
 
 export const DEFAULT_PAGE_SIZE = 5000;
 
@@ -91,7 +87,7 @@ export async function runBacktest(params: BacktestParams, deps: BacktestDeps): P
       const payments = rows.filter((r) => r.message.messageType === 'payment').map((r) => r.message.paymentId);
       const alerts = await deps.dispositions(payments, page.from);
       for (let i = 0; i < rows.length; i++) {
-        if (i % CHUNK === 0 && i > 0) {
+        if (i % REPLAY_CHUNK === 0 && i > 0) {
           if (cancelled()) throw stopped();
           await yieldToEventLoop();
         }
@@ -112,7 +108,7 @@ export async function runBacktest(params: BacktestParams, deps: BacktestDeps): P
       processed += rows.length;
       total = Math.max(total, processed);
       const at = rows[rows.length - 1]?.message.receivedAt;
-      if (at !== undefined && at - lastSweep >= SWEEP_EVERY_MS) {
+      if (at !== undefined && at - lastSweep >= REPLAY_SWEEP_EVERY_MS) {
         state.sweep(at);
         lastSweep = at;
       }

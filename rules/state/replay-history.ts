@@ -18,7 +18,8 @@ export interface RecordedMessage {
 
 /** Rows handled between two yields to the event loop: payments keep flowing while history replays. */
 export const REPLAY_CHUNK = 256;
-const SWEEP_EVERY_MS = 3600_000;
+/** Replayed history between two sweeps of what no window can read any more. */
+export const REPLAY_SWEEP_EVERY_MS = 3600_000;
 
 export function recordedObservation(row: RecordedMessage, cnyPerUsd: number): Observation {
   const o = observationOf(row.message, cnyPerUsd);
@@ -62,7 +63,7 @@ export async function replayHistory(state: RiskState, pages: AsyncIterable<reado
       applied++;
     }
     const at = rows[rows.length - 1]?.message.receivedAt;
-    if (at !== undefined && at - lastSweep >= SWEEP_EVERY_MS) {
+    if (at !== undefined && at - lastSweep >= REPLAY_SWEEP_EVERY_MS) {
       if (lastSweep !== -Infinity) state.sweep(at);
       lastSweep = at;
     }

@@ -137,6 +137,7 @@ export async function startSwitch(ctx: PlatformContext, alerting: Pick<Alerting,
 async function authorisationRoutes(app: FastifyInstance, ctx: PlatformContext, deps: SwitchDeps, risk: RiskEngine): Promise<void> {
   await app.register(admission, {
     maxInFlight: ctx.config.file.payments.maxInFlight,
+    queueMs: ctx.config.file.payments.admissionQueueMs,
     // The bound adapts to how many payments miss the risk deadline.
     pressure: () => {
       const stats = risk.stats();

@@ -1,7 +1,7 @@
 import { DEFAULT_MONITORS, type MonitorConfig } from '../../analytics/monitors/monitor-config.ts';
 import type { DurabilityMode, LedgerDurability } from '../../switch/durability.ts';
 import { httpLimitsOf, type HttpLimits } from '../http-timeouts.ts';
-import { DEFAULT_MAX_IN_FLIGHT } from '../plugins/admission.ts';
+import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_QUEUE_MS } from '../plugins/admission.ts';
 import { rateLimitsOf, type RateLimits } from '../plugins/rate-limit.ts';
 import type { ConfigFile } from './schema.ts';
 
@@ -72,6 +72,7 @@ export function withDefaults(file: ConfigFile, overrides: SettingOverrides = {})
     payments: {
       ...file.payments,
       maxInFlight: overrides.maxInFlight ?? file.payments.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      admissionQueueMs: file.payments.admissionQueueMs ?? DEFAULT_QUEUE_MS,
       followUpWindowMinutes: file.payments.followUpWindowMinutes ?? file.payments.retentionDays * 24 * 60,
     },
     risk: overrides.riskDeadlineMs === undefined ? risk : { ...risk, deadlineMs: overrides.riskDeadlineMs },

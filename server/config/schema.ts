@@ -139,10 +139,16 @@ export const ConfigFileSchema = Type.Object(
         followUpWindowMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 400 * 24 * 60 })),
         /**
          * The most authorisations (payments, refunds, reversals) one node works on at once;
-         * more are answered 503 OVERLOADED at once. The node's limit adapts below it to the
+         * more wait in line (admissionQueueMs) or are answered 503 OVERLOADED. The node's limit adapts below it to the
          * latency of its answers, not below 64 (server/plugins/admission-limit.ts). Default 256.
          */
         maxInFlight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+        /**
+         * How long an authorisation that finds the node full may wait in line for a place
+         * before 503 OVERLOADED (at most as many waiting as the limit); 0 refuses at once.
+         * Default 250.
+         */
+        admissionQueueMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
       },
       { additionalProperties: false },
     ),

@@ -3,11 +3,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSlowClient, type SlowClient } from '../../test/support/slow-client.ts';
-import admission from './admission.ts';
+import admission, { LINE_PER_PLACE } from './admission.ts';
 
 /**
  * The plugin on a real HTTP server, with a route that holds every admitted request until
- * the test lets it go: which requests take a place, and when the others are refused.
+ * the test lets it go: which requests take a place, which wait in line, and when the others
+ * are refused. Without a line (queueMs 0) a full node refuses at once.
  */
 describe('admission hooks on a route', () => {
   const MAX = 2;
@@ -25,14 +26,14 @@ describe('admission hooks on a route', () => {
   let authenticate: () => void;
   let waitingForAuth: number;
 
-  async function start() {
+  async function start(queueMs = 0) {
     arrived = 0;
     admitted = 0;
     waitingForAuth = 0;
     gate = new Promise((r) => (release = r));
     authenticated = Promise.resolve();
     app = Fastify();
-    await app.register(admission, { maxInFlight: MAX, registry: new Registry() });
+    await app.register(admission, { maxInFlight: MAX, queueMs, registry: new Registry() });
     app.addHook('onRequest', async () => {
       arrived++;
       onArrival?.();
@@ -131,5 +132,63 @@ describe('admission hooks on a route', () => {
     // Places are given back once answered.
     gate = Promise.resolve();
     expect((await pay()).status).toBe(200);
+  });
+
+  it('lets a request wait in line while the node is full, and admits it when a place frees', async () => {
+    await start(10_000);
+    const held = [pay(), pay()];
+    await expect.poll(() => admitted).toBe(MAX);
+    const waiting = pay();
+    await arrivals(MAX + 1);
+    // Whole and waiting: neither refused nor let through to authentication.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(waitingForAuth).toBe(MAX);
+    release();
+    expect((await Promise.all([...held, waiting])).map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(admitted).toBe(MAX + 1);
+  });
+
+  it('refuses a request that waited in line for queueMs', async () => {
+    await start(100);
+    const held = [pay(), pay()];
+    await expect.poll(() => admitted).toBe(MAX);
+    const startedAt = performance.now();
+    const waited = await pay();
+    expect(waited.status).toBe(503);
+    expect(((await waited.json()) as { error: { code: string } }).error.code).toBe('OVERLOADED');
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(90);
+    expect(waitingForAuth).toBe(MAX);
+    release();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
+  });
+
+  it('refuses on arrival once the line is full', async () => {
+    await start(10_000);
+    const held = [pay(), pay()];
+    await expect.poll(() => admitted).toBe(MAX);
+    const inLine = Array.from({ length: LINE_PER_PLACE * MAX }, () => pay());
+    await arrivals(MAX + LINE_PER_PLACE * MAX);
+    const late = await partial();
+    await expect.poll(() => late.received()).toMatch(/^HTTP\/1\.1 503 /);
+    release();
+    expect((await Promise.all([...held, ...inLine])).map((r) => r.status)).toEqual(Array(MAX + LINE_PER_PLACE * MAX).fill(200));
+  });
+
+  it('gives up the place in line of a caller that leaves, and serves the next one', async () => {
+    await start(10_000);
+    const held = [pay(), pay()];
+    await expect.poll(() => admitted).toBe(MAX);
+    const leaver = await partial();
+    leaver.send('ount":1}'.padEnd(100 - 4, ' '));
+    await arrivals(MAX + 1);
+    await new Promise((r) => setTimeout(r, 20));
+    leaver.close();
+    await leaver.ended;
+    const next = pay();
+    await arrivals(MAX + 2);
+    release();
+    expect((await Promise.all([...held, next])).map((r) => r.status)).toEqual([200, 200, 200]);
+    // The leaver was never admitted: two held and the next one.
+    expect(admitted).toBe(MAX + 1);
   });
 });

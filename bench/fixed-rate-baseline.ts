@@ -1,6 +1,6 @@
 /**
  * The fastify + one Redis round trip baseline at a fixed offered rate (open loop), with the
- * CPU per request of its server process read from /proc: what the platform's CPU per payment
+ * CPU per request of its server process and of its redis-server read from /proc: what the platform's CPU per payment
  * at the same rate (`npm run bench:soak -- --tps N`, /proc of the platform) is set against.
  * At low rates little is shared between requests (a write per command and per answer), so
  * both cost more per request than at saturation. `npm run bench:fixed-rate-baseline -- [tps] [seconds]`.
@@ -47,12 +47,13 @@ const offer = async (s: number) => {
 };
 try {
   await offer(5);
-  const before = { cpu: cpuSeconds(server.pid!), answered };
+  const before = { cpu: cpuSeconds(server.pid!), redisCpu: cpuSeconds(redis.pid!), answered };
   await offer(seconds);
   const n = answered - before.answered;
   const ms = ((cpuSeconds(server.pid!) - before.cpu) * 1000) / n;
+  const redisMs = ((cpuSeconds(redis.pid!) - before.redisCpu) * 1000) / n;
   if (failed > 0) throw new Error(`${failed} requests were not answered 200: the baseline is not measuring what it says`);
-  console.log(`fastify + one Redis round trip, ${tps}/s offered for ${seconds} s: ${n} answered 200, server ${ms.toFixed(3)} ms of CPU per request`);
+  console.log(`fastify + one Redis round trip, ${tps}/s offered for ${seconds} s: ${n} answered 200, server ${ms.toFixed(3)} ms and its redis-server ${redisMs.toFixed(3)} ms of CPU per request`);
 } finally {
   await agent.close();
   await server.stop();

@@ -72,8 +72,10 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
     ...(options.durability ? { REDIS_DURABILITY: options.durability } : {}),
     ...(replicated ? { REDIS_URL: replicated.primary.url } : {}),
   };
-  // node --import tsx: one process, so signals reach the platform itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  // node --import tsx: one process, so signals reach the platform itself. BENCH_PLATFORM_NODE_ARGS
+  // (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles it: node refuses --cpu-prof in NODE_OPTIONS.
+  const nodeArgs = (process.env.BENCH_PLATFORM_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
     cwd: REPOSITORY_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...options.env, ...durabilityEnv, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -99,6 +99,13 @@ export const ERROR_CODES = {
   LIST_NOT_FOUND: 'no risk list with this name',
   LIST_VALUE_INVALID: "a value does not have the list's format; `path` points at it",
 
+  // Screening lists.
+  SCREENING_LIST_NOT_UTF8: 'a line of the screening list is not UTF-8 text; `line` points at it',
+  SCREENING_LIST_INVALID_JSON: 'a line of the screening list is not one JSON object; `line` points at it',
+  SCREENING_LIST_ENTITY_INVALID: 'a list entity lacks its id, schema or name, repeats an id, or has a property not a list of strings; `line` points at it',
+  SCREENING_LIST_TOO_LARGE: 'the screening list passes a bound: its bytes, a line, its entities or the names of one entity',
+  SCREENING_LIST_EMPTY: 'the screening list holds no entity of a screened schema (Person, Organization, Company, LegalEntity, ...)',
+
   // Backtests and jobs.
   BACKTEST_WINDOW_INVALID: '`to` is not after `from`',
   BACKTEST_WINDOW_TOO_LONG: 'the window is longer than a backtest replays (31 days)',

@@ -194,4 +194,46 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE {db}.transactions ADD INDEX IF NOT EXISTS original_payment_id_bloom original_payment_id TYPE bloom_filter(0.001) GRANULARITY 4`,
     ],
   },
+  {
+    version: 6,
+    name: 'screening: names in transactions, list versions and their entities',
+    statements: [
+      // The parties' names as screened (FATF recommendation 16 originator information; the
+      // merchant's from the registry), and the screening lists and versions the decision
+      // used ("sample:3,ofac:12"), so a backtest replays the versions of the time.
+      `ALTER TABLE {db}.transactions ADD COLUMN IF NOT EXISTS payer_name String DEFAULT ''`,
+      `ALTER TABLE {db}.transactions ADD COLUMN IF NOT EXISTS merchant_name String DEFAULT ''`,
+      `ALTER TABLE {db}.transactions ADD COLUMN IF NOT EXISTS screening_lists LowCardinality(String) DEFAULT ''`,
+      // One row per uploaded version of a screening list: who, when, what it held.
+      `CREATE TABLE IF NOT EXISTS {db}.screening_list_versions
+      (
+        name LowCardinality(String),
+        version UInt32,
+        uploaded_at DateTime64(3, 'UTC'),
+        uploaded_by String,
+        entities UInt32,
+        names UInt32,
+        sha256 String
+      )
+      ENGINE = ReplacingMergeTree
+      ORDER BY (name, version)`,
+      // The entities of every version, as parsed: what a backtest rebuilds the index of a
+      // past version from. Kept as long as the transactions screened against them.
+      `CREATE TABLE IF NOT EXISTS {db}.screening_list_entities
+      (
+        name LowCardinality(String),
+        version UInt32,
+        entity_id String,
+        schema LowCardinality(String),
+        kind LowCardinality(String),
+        topics Array(String),
+        names Array(String),
+        weak_aliases Array(String),
+        birth_years Array(UInt16),
+        countries Array(String)
+      )
+      ENGINE = ReplacingMergeTree
+      ORDER BY (name, version, entity_id)`,
+    ],
+  },
 ];

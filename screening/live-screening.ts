@@ -1,0 +1,125 @@
+import type { ListEntity } from './list-entity.ts';
+import { createMatchIndex, DEFAULT_MATCH_OPTIONS, type Candidate, type MatchIndex, type ProbeFacts } from './match-index.ts';
+
+/**
+ * The screening lists a process matches names against right now: one index per list name,
+ * each of one version, swapped whole when a new version is installed (a decision in flight
+ * keeps the index it started with). No Redis and no ClickHouse: screening runs on the
+ * degraded path too. Who installs versions (at start, from an upload, from another node's
+ * announcement) and who keeps the allowances is the caller's business.
+ */
+
+export interface ListVersion {
+  name: string;
+  version: number;
+  entities: number;
+  names: number;
+  /** Unix ms when this process installed it. */
+  installedAt: number;
+  /** The index's arrays, estimated. */
+  memoryBytes: number;
+}
+
+/** A candidate and the list version it came from. */
+export interface ScreeningHit extends Candidate {
+  list: string;
+  version: number;
+}
+
+/** The best sanction and the best PEP hit of one party (payer or merchant), if any. */
+export interface PartyScreening {
+  sanction?: ScreeningHit;
+  pep?: ScreeningHit;
+}
+
+/**
+ * Whether an officer allowed this entity for this subject (a hit judged a false positive),
+ * at `at`. Subjects: `payer:<participant>:<walletId>`, `merchant:<merchantId>`.
+ */
+export type IsAllowed = (subject: string, entityId: string, at: number) => boolean;
+
+export interface ScreenProbe extends ProbeFacts {
+  /** The party's subject, for allowances; without one no allowance applies. */
+  subject?: string;
+  /** Unix ms of the decision (allowances expire); default now. */
+  at?: number;
+}
+
+export interface LiveScreening {
+  /** Builds the index of a list version and makes it the live one of its name. Synchronous: the caller decides where it runs. */
+  install(name: string, version: number, entities: readonly ListEntity[]): ListVersion;
+  /** The live version of every list, by name. */
+  versions(): ListVersion[];
+  /** The lists and versions a decision uses, e.g. "sample:3,ofac:12" ("" with none): recorded with the decision. */
+  versionTag(): string;
+  /** The best sanction and PEP hits of one party's name over every live list, allowances applied. */
+  screenParty(name: string | undefined, probe?: ScreenProbe): PartyScreening;
+  /** Every candidate over every live list, best first (the console's test box); allowances not applied. */
+  check(name: string, probe?: ProbeFacts): ScreeningHit[];
+  /** Replaces the allowance check (an officer's false-positive decisions, kept current by the caller). */
+  setAllowances(isAllowed: IsAllowed): void;
+}
+
+export interface LiveScreeningOptions {
+  /** Score at or above which a candidate is a hit, 0..1. Default DEFAULT_MATCH_OPTIONS.threshold (0.85). */
+  threshold?: number;
+  now?: () => number;
+}
+
+const isSanction = (hit: ScreeningHit) => hit.kind === 'sanction' || hit.kind === 'both';
+const isPep = (hit: ScreeningHit) => hit.kind === 'pep' || hit.kind === 'both';
+
+export function createLiveScreening(options: LiveScreeningOptions = {}): LiveScreening {
+  const threshold = options.threshold ?? DEFAULT_MATCH_OPTIONS.threshold;
+  const now = options.now ?? Date.now;
+  const live = new Map<string, { version: ListVersion; index: MatchIndex }>();
+  let isAllowed: IsAllowed = () => false;
+  let tag = '';
+
+  const candidates = (name: string, probe: ProbeFacts): ScreeningHit[] => {
+    const hits: ScreeningHit[] = [];
+    for (const { version, index } of live.values()) {
+      for (const c of index.screen(name, probe).candidates) hits.push({ ...c, list: version.name, version: version.version });
+    }
+    return hits.sort((a, b) => b.score - a.score);
+  };
+
+  return {
+    install(name, version, entities) {
+      const index = createMatchIndex(entities, { threshold });
+      const installed: ListVersion = {
+        name,
+        version,
+        entities: index.size.entities,
+        names: index.size.names,
+        installedAt: now(),
+        memoryBytes: index.memoryBytes,
+      };
+      live.set(name, { version: installed, index });
+      tag = [...live.values()]
+        .map((l) => `${l.version.name}:${l.version.version}`)
+        .sort()
+        .join(',');
+      return installed;
+    },
+    versions: () => [...live.values()].map((l) => l.version),
+    versionTag: () => tag,
+    screenParty(name, probe = {}) {
+      if (!name || live.size === 0) return {};
+      const at = probe.at ?? now();
+      const { subject, at: _at, ...facts } = probe;
+      const result: PartyScreening = {};
+      for (const hit of candidates(name, facts)) {
+        if (subject !== undefined && isAllowed(subject, hit.entityId, at)) continue;
+        if (!result.sanction && isSanction(hit)) result.sanction = hit;
+        if (!result.pep && isPep(hit)) result.pep = hit;
+        if (result.sanction && result.pep) break;
+      }
+      return result;
+    },
+    check: (name, probe = {}) => candidates(name, probe),
+    setAllowances(fn) {
+      isAllowed = fn;
+    },
+  };
+}

@@ -1,0 +1,299 @@
+import { createPostingsBuilder, hashPair, type HashedPostings } from './hashed-postings.ts';
+import type { EntityKind, ListEntity, ScreenedSchema } from './list-entity.ts';
+import { LEFT_OVER_PROBE, probeLookup, scoreName } from './name-score.ts';
+import { normaliseName } from './normalise-name.ts';
+import { probeVariants, type ProbeVariant } from './probe-variants.ts';
+import { createVocabularyBuilder, type TokenVocabulary } from './token-vocabulary.ts';
+
+/**
+ * A screening list ready to match names against, built once per list version and never
+ * changed (a new version is a new index). Candidates come from pairs of tokens: each list
+ * name is filed under every pair of its rarest tokens (a one-token name under that token),
+ * and a probe looks up the pairs of the list tokens its own tokens may stand for. A probe is
+ * so compared with the names sharing two of its tokens, typos allowed, never with the list.
+ */
+export interface MatchIndex {
+  screen(name: string, probe?: ProbeFacts): ScreeningResult;
+  /** Entities, names (aliases included) and distinct tokens indexed. */
+  readonly size: { entities: number; names: number; tokens: number };
+  /** The index's own arrays, estimated; the entities it holds are the caller's. */
+  readonly memoryBytes: number;
+}
+
+/** What the message says of the party besides its name; each strengthens or weakens a match when the entity has it too. */
+export interface ProbeFacts {
+  birthYear?: number;
+  /** ISO 3166 alpha-2, either case. */
+  country?: string;
+  /** Overrides the index's threshold for this call (a console's test box may look lower). */
+  threshold?: number;
+  limit?: number;
+}
+
+export interface ScreeningResult {
+  /** At or above the threshold, best first, one per entity. */
+  candidates: Candidate[];
+  /** List names scored for this probe: what retrieval let through, far below the list's size. */
+  compared: number;
+}
+
+export interface Candidate {
+  entityId: string;
+  schema: ScreenedSchema;
+  kind: EntityKind;
+  /** The list name (or alias) that matched best, as the list writes it. */
+  matchedName: string;
+  /** The name's score with the strengtheners applied, 0..1. */
+  score: number;
+  /** The name's score alone. */
+  nameScore: number;
+  birthYear?: 'agrees' | 'contradicts';
+  country?: 'agrees' | 'contradicts';
+}
+
+export interface MatchIndexOptions {
+  threshold: number;
+  limit: number;
+  /** List names scored per probe at most; rarer token pairs are looked at first. */
+  maxCandidates: number;
+  /** The score of a weak alias matched exactly (a weak alias matches only exactly): below the threshold, so "John Lee" alone is no hit, above it with a birth year agreeing. */
+  weakAliasScore: number;
+  /** Share of the gap to 1 an agreeing birth year closes, and the factor a contradicting one (more than a year apart) applies. */
+  birthYearAgrees: number;
+  birthYearContradicts: number;
+  countryAgrees: number;
+  countryContradicts: number;
+}
+
+export const DEFAULT_MATCH_OPTIONS: MatchIndexOptions = {
+  threshold: 0.85,
+  limit: 10,
+  maxCandidates: 500,
+  weakAliasScore: 0.8,
+  birthYearAgrees: 0.5,
+  birthYearContradicts: 0.75,
+  countryAgrees: 0.2,
+  countryContradicts: 0.9,
+};
+
+/** Tokens of a long name that are paired: the rarest ones, enough for any probe naming most of it. */
+const PAIRED_TOKENS = 8;
+const SYLLABIC = /[\p{Script=Han}\p{Script=Hangul}]/u;
+/** Tokens of a probe that are read; a longer probe is cut (no party's name is longer). */
+const MAX_PROBE_TOKENS = 12;
+
+export function createMatchIndex(entities: readonly ListEntity[], options: Partial<MatchIndexOptions> = {}): MatchIndex {
+  const settings = { ...DEFAULT_MATCH_OPTIONS, ...options };
+  const vocabularyBuilder = createVocabularyBuilder();
+  const nameEntity: number[] = [];
+  const nameOrdinal: number[] = [];
+  const nameOmits: number[] = [];
+  const tokenStarts: number[] = [0];
+  const tokenIds: number[] = [];
+  entities.forEach((entity, entityIndex) => {
+    [...entity.names, ...entity.weakAliases].forEach((name, ordinal) => {
+      const tokens = normaliseName(name);
+      if (tokens.length === 0) return;
+      tokenIds.push(...vocabularyBuilder.addName(tokens));
+      tokenStarts.push(tokenIds.length);
+      nameEntity.push(entityIndex);
+      nameOrdinal.push(ordinal);
+      nameOmits.push(entity.schema === 'Person' && !SYLLABIC.test(name) ? 1 : 0);
+    });
+  });
+  const vocabulary = vocabularyBuilder.build();
+  const names = {
+    entity: Uint32Array.from(nameEntity),
+    ordinal: Uint32Array.from(nameOrdinal),
+    middlesOmittable: Uint8Array.from(nameOmits),
+    tokenStarts: Uint32Array.from(tokenStarts),
+    tokenIds: Uint32Array.from(tokenIds),
+  };
+  const pairs = filePairs(names.tokenStarts, names.tokenIds, vocabulary);
+  const memoryBytes =
+    names.entity.byteLength + names.ordinal.byteLength + names.middlesOmittable.byteLength + names.tokenStarts.byteLength + names.tokenIds.byteLength + vocabulary.bytes + pairs.bytes;
+  const scratch: Scratch = { stamp: new Uint32Array(nameEntity.length), hits: new Uint16Array(nameEntity.length), generation: 0 };
+  const nameTokens = {
+    nameLength: (nameIndex: number) => names.tokenStarts[nameIndex + 1]! - names.tokenStarts[nameIndex]!,
+    holds(nameIndex: number, a: number, b: number) {
+      const own = names.tokenIds.subarray(names.tokenStarts[nameIndex]!, names.tokenStarts[nameIndex + 1]!);
+      return own.includes(a) && own.includes(b);
+    },
+  };
+
+  const screen = (name: string, probe: ProbeFacts = {}): ScreeningResult => {
+    const tokens = normaliseName(name).slice(0, MAX_PROBE_TOKENS);
+    if (tokens.length === 0) return { candidates: [], compared: 0 };
+    const variants = probeVariants(tokens, vocabulary).map((variant) => ({ variant, lookup: probeLookup(variant) }));
+    const threshold = probe.threshold ?? settings.threshold;
+    const found = candidateNames(variants.map((v) => v.variant), pairs, scratch, threshold, settings.maxCandidates, nameTokens);
+    const best = new Map<number, { nameIndex: number; score: number }>();
+    for (const nameIndex of found) {
+      const entityIndex = names.entity[nameIndex]!;
+      const entity = entities[entityIndex]!;
+      const weak = names.ordinal[nameIndex]! >= entity.names.length;
+      let score = 0;
+      for (const { variant, lookup } of variants) {
+        const s = scoreName(names.tokenIds, names.tokenStarts[nameIndex]!, names.tokenStarts[nameIndex + 1]!, variant, lookup, vocabulary, weak, names.middlesOmittable[nameIndex] === 1);
+        score = Math.max(score, weak ? s * settings.weakAliasScore : s);
+      }
+      const previous = best.get(entityIndex);
+      if (score > 0 && (previous === undefined || score > previous.score)) best.set(entityIndex, { nameIndex, score });
+    }
+    const candidates: Candidate[] = [];
+    for (const [entityIndex, { nameIndex, score }] of best) {
+      const entity = entities[entityIndex]!;
+      const candidate = strengthened(entity, score, probe, settings);
+      if (candidate.score < threshold) continue;
+      const ordinal = names.ordinal[nameIndex]!;
+      candidates.push({
+        entityId: entity.id,
+        schema: entity.schema,
+        kind: entity.kind,
+        matchedName: ordinal < entity.names.length ? entity.names[ordinal]! : entity.weakAliases[ordinal - entity.names.length]!,
+        ...candidate,
+      });
+    }
+    candidates.sort((a, b) => b.score - a.score || a.entityId.localeCompare(b.entityId));
+    return { candidates: candidates.slice(0, probe.limit ?? settings.limit), compared: found.length };
+  };
+
+  return {
+    screen,
+    size: { entities: entities.length, names: nameEntity.length, tokens: vocabulary.size },
+    memoryBytes,
+  };
+}
+
+function filePairs(tokenStarts: Uint32Array, tokenIds: Uint32Array, vocabulary: TokenVocabulary): HashedPostings {
+  const builder = createPostingsBuilder();
+  for (let nameIndex = 0; nameIndex + 1 < tokenStarts.length; nameIndex++) {
+    const distinct = [...new Set(tokenIds.subarray(tokenStarts[nameIndex]!, tokenStarts[nameIndex + 1]!))];
+    if (distinct.length === 1) {
+      builder.add(hashPair(distinct[0]!, distinct[0]!), nameIndex);
+      continue;
+    }
+    const paired = distinct.length <= PAIRED_TOKENS ? distinct : distinct.sort((a, b) => vocabulary.weight(b) - vocabulary.weight(a)).slice(0, PAIRED_TOKENS);
+    for (let i = 0; i < paired.length; i++) {
+      for (let j = i + 1; j < paired.length; j++) builder.add(hashPair(paired[i]!, paired[j]!), nameIndex);
+    }
+  }
+  return builder.build();
+}
+
+/** Scratch arrays of one index, reused by every probe (screening is synchronous). */
+interface Scratch {
+  stamp: Uint32Array;
+  hits: Uint16Array;
+  generation: number;
+}
+
+/**
+ * The list names filed under the pairs a probe's tokens can form, each once, those that can
+ * still reach the threshold. A name hit by h pairs shares at most m tokens with the probe,
+ * m(m-1)/2 <= h; if even the probe's m heaviest tokens matched and the rest were left over,
+ * it would score below the threshold, it is not scored. Most hits first, at most `maxCandidates`.
+ *
+ * A name that can reach the threshold shares at least `least` tokens, so it is under at
+ * least least(least-1)/2 of the pairs: the most crowded pairs but one of those ("kim" with
+ * "ji" in a list of Korean names) are not walked; the names found elsewhere are only asked
+ * whether they hold them.
+ */
+function candidateNames(
+  variants: readonly ProbeVariant[],
+  pairs: HashedPostings,
+  scratch: Scratch,
+  threshold: number,
+  maxCandidates: number,
+  names: { nameLength(nameIndex: number): number; holds(nameIndex: number, a: number, b: number): boolean },
+): number[] {
+  const reachable = reachableScores(variants);
+  let least = 1;
+  while (least < MAX_PROBE_TOKENS && reachable(least) < threshold) least += 1;
+  const byKey = new Map<number, { a: number; b: number; count: number }>();
+  for (const variant of variants) {
+    for (let i = 0; i < variant.length; i++) {
+      for (const { id: a } of variant[i]!.alternatives) {
+        if (least === 1) byKey.set(hashPair(a, a), { a, b: a, count: 0 });
+        for (let j = i + 1; j < variant.length; j++) {
+          for (const { id: b } of variant[j]!.alternatives) if (a !== b) byKey.set(hashPair(a, b), { a, b, count: 0 });
+        }
+      }
+    }
+  }
+  const keys = [...byKey].map(([key, pair]) => ({ key, ...pair, count: pairs.count(key) })).filter((k) => k.count > 0);
+  keys.sort((x, y) => x.count - y.count);
+  // Counted on three shared tokens at most: a long name is filed under its rarest tokens only.
+  const sharedSurely = Math.min(least, 3);
+  const crowded = keys.splice(keys.length - Math.min(keys.length, Math.max(0, (sharedSurely * (sharedSurely - 1)) / 2 - 1)));
+  scratch.generation += 1;
+  if (scratch.generation === 0xffffffff) {
+    scratch.stamp.fill(0);
+    scratch.generation = 1;
+  }
+  const generation = scratch.generation;
+  const hit: number[] = [];
+  for (const { key } of keys) {
+    pairs.forEach(key, (nameIndex) => {
+      if (scratch.stamp[nameIndex] !== generation) {
+        scratch.stamp[nameIndex] = generation;
+        scratch.hits[nameIndex] = 1;
+        hit.push(nameIndex);
+      } else if (scratch.hits[nameIndex]! < 0xffff) {
+        scratch.hits[nameIndex]! += 1;
+      }
+    });
+  }
+  const kept = hit.filter((nameIndex) => {
+    if (names.nameLength(nameIndex) > PAIRED_TOKENS) return true;
+    let h = scratch.hits[nameIndex]!;
+    for (const { a, b } of crowded) if (names.holds(nameIndex, a, b)) h += 1;
+    scratch.hits[nameIndex] = Math.min(h, 0xffff);
+    const shared = Math.floor((1 + Math.sqrt(1 + 8 * h)) / 2);
+    return reachable(shared) >= threshold;
+  });
+  if (kept.length <= maxCandidates) return kept;
+  return kept.sort((a, b) => scratch.hits[b]! - scratch.hits[a]!).slice(0, maxCandidates);
+}
+
+/** The best score a name sharing m tokens with the probe could reach, over the probe's readings. */
+function reachableScores(variants: readonly ProbeVariant[]): (shared: number) => number {
+  const table = new Float64Array(MAX_PROBE_TOKENS + 2);
+  for (const variant of variants) {
+    const weights = variant.map((t) => t.weight).sort((a, b) => b - a);
+    const total = weights.reduce((sum, w) => sum + w, 0);
+    let top = 0;
+    for (let m = 1; m < table.length; m++) {
+      top += weights[m - 1] ?? 0;
+      const reach = top === 0 ? 0 : top / (top + LEFT_OVER_PROBE * (total - top));
+      if (reach > table[m]!) table[m] = reach;
+    }
+  }
+  return (shared) => table[Math.min(shared, table.length - 1)]!;
+}
+
+function strengthened(entity: ListEntity, nameScore: number, probe: ProbeFacts, settings: MatchIndexOptions) {
+  let score = nameScore;
+  const out: Pick<Candidate, 'score' | 'nameScore' | 'birthYear' | 'country'> = { score, nameScore };
+  if (probe.birthYear !== undefined && entity.birthYears.length > 0) {
+    const gap = Math.min(...entity.birthYears.map((year) => Math.abs(year - probe.birthYear!)));
+    if (gap === 0) {
+      score += (1 - score) * settings.birthYearAgrees;
+      out.birthYear = 'agrees';
+    } else if (gap > 1) {
+      score *= settings.birthYearContradicts;
+      out.birthYear = 'contradicts';
+    }
+  }
+  if (probe.country !== undefined && entity.countries.length > 0) {
+    if (entity.countries.includes(probe.country.toLowerCase())) {
+      score += (1 - score) * settings.countryAgrees;
+      out.country = 'agrees';
+    } else {
+      score *= settings.countryContradicts;
+      out.country = 'contradicts';
+    }
+  }
+  out.score = score;
+  return out;
+}

@@ -68,7 +68,7 @@ export interface MatchIndexOptions {
 export const DEFAULT_MATCH_OPTIONS: MatchIndexOptions = {
   threshold: 0.85,
   limit: 10,
-  maxCandidates: 500,
+  maxCandidates: 100,
   weakAliasScore: 0.8,
   birthYearAgrees: 0.5,
   birthYearContradicts: 0.75,
@@ -81,6 +81,8 @@ const PAIRED_TOKENS = 8;
 const SYLLABIC = /[\p{Script=Han}\p{Script=Hangul}]/u;
 /** Tokens of a probe that are read; a longer probe is cut (no party's name is longer). */
 const MAX_PROBE_TOKENS = 12;
+/** Names walked per probe through its rarer pairs at most (see candidateNames). */
+const WALK_BUDGET = 8192;
 
 export function createMatchIndex(entities: readonly ListEntity[], options: Partial<MatchIndexOptions> = {}): MatchIndex {
   const settings = { ...DEFAULT_MATCH_OPTIONS, ...options };
@@ -112,9 +114,16 @@ export function createMatchIndex(entities: readonly ListEntity[], options: Parti
   const pairs = filePairs(names.tokenStarts, names.tokenIds, vocabulary);
   const memoryBytes =
     names.entity.byteLength + names.ordinal.byteLength + names.middlesOmittable.byteLength + names.tokenStarts.byteLength + names.tokenIds.byteLength + vocabulary.bytes + pairs.bytes;
-  const scratch: Scratch = { stamp: new Uint32Array(nameEntity.length), hits: new Uint16Array(nameEntity.length), generation: 0 };
+  const scratch: Scratch = {
+    stamp: new Uint32Array(nameEntity.length),
+    hits: new Uint16Array(nameEntity.length),
+    generation: 0,
+    tokenBit: new Int8Array(vocabulary.size).fill(-1),
+  };
   const nameTokens = {
     nameLength: (nameIndex: number) => names.tokenStarts[nameIndex + 1]! - names.tokenStarts[nameIndex]!,
+    tokenStarts: names.tokenStarts,
+    tokenIds: names.tokenIds,
     holds(nameIndex: number, a: number, b: number) {
       const own = names.tokenIds.subarray(names.tokenStarts[nameIndex]!, names.tokenStarts[nameIndex + 1]!);
       return own.includes(a) && own.includes(b);
@@ -186,6 +195,8 @@ interface Scratch {
   stamp: Uint32Array;
   hits: Uint16Array;
   generation: number;
+  /** Per token id: its bit among a probe's crowded pairs' tokens, -1 otherwise (see crowdedPairs). */
+  tokenBit: Int8Array;
 }
 
 /**
@@ -205,7 +216,7 @@ function candidateNames(
   scratch: Scratch,
   threshold: number,
   maxCandidates: number,
-  names: { nameLength(nameIndex: number): number; holds(nameIndex: number, a: number, b: number): boolean },
+  names: { nameLength(nameIndex: number): number; tokenStarts: Uint32Array; tokenIds: Uint32Array; holds(nameIndex: number, a: number, b: number): boolean },
 ): number[] {
   const reachable = reachableScores(variants);
   let least = 1;
@@ -226,6 +237,16 @@ function candidateNames(
   // Counted on three shared tokens at most: a long name is filed under its rarest tokens only.
   const sharedSurely = Math.min(least, 3);
   const crowded = keys.splice(keys.length - Math.min(keys.length, Math.max(0, (sharedSurely * (sharedSurely - 1)) / 2 - 1)));
+  // Past WALK_BUDGET names, the more crowded pairs are only asked of the names already found:
+  // a name sharing nothing rarer with the probe than pairs of its most common syllables
+  // ("shang hai", "mao yi" in a list of Chinese companies) cannot reach the threshold on
+  // weights of such common tokens, and walking them cost milliseconds per probe.
+  let cut = 1;
+  let walked = keys[0]?.count ?? 0;
+  while (cut < keys.length && walked + keys[cut]!.count <= WALK_BUDGET) walked += keys[cut++]!.count;
+  // Only when a name sharing every token of the pairs left unwalked would still score below
+  // the threshold ("liu hao" alone is a whole name: its one pair is always walked).
+  if (cut < keys.length && reachableOnly(variants, keys.slice(cut)) < threshold) crowded.unshift(...keys.splice(cut));
   scratch.generation += 1;
   if (scratch.generation === 0xffffffff) {
     scratch.stamp.fill(0);
@@ -244,16 +265,80 @@ function candidateNames(
       }
     });
   }
+  const crowdedHeld = crowdedPairs(crowded, names, scratch.tokenBit);
   const kept = hit.filter((nameIndex) => {
     if (names.nameLength(nameIndex) > PAIRED_TOKENS) return true;
-    let h = scratch.hits[nameIndex]!;
-    for (const { a, b } of crowded) if (names.holds(nameIndex, a, b)) h += 1;
+    const h = scratch.hits[nameIndex]! + crowdedHeld.held(nameIndex);
     scratch.hits[nameIndex] = Math.min(h, 0xffff);
     const shared = Math.floor((1 + Math.sqrt(1 + 8 * h)) / 2);
     return reachable(shared) >= threshold;
   });
+  crowdedHeld.done();
   if (kept.length <= maxCandidates) return kept;
-  return kept.sort((a, b) => scratch.hits[b]! - scratch.hits[a]!).slice(0, maxCandidates);
+  // More shared pairs first; among equals the shorter name, which has less left over and so
+  // scores higher (a two-syllable name among thousands of longer names sharing its pair).
+  return kept.sort((a, b) => scratch.hits[b]! - scratch.hits[a]! || names.nameLength(a) - names.nameLength(b)).slice(0, maxCandidates);
+}
+
+/**
+ * How many of the crowded pairs a name holds both tokens of: one pass over the name's tokens
+ * reading each one's bit (at most 32 distinct tokens, from a per-index table indexed by token
+ * id, so no hashing), then a mask test per pair. `done` clears the table for the next probe.
+ */
+function crowdedPairs(
+  crowded: ReadonlyArray<{ a: number; b: number }>,
+  names: { tokenStarts: Uint32Array; tokenIds: Uint32Array; holds(nameIndex: number, a: number, b: number): boolean },
+  tokenBit: Int8Array,
+): { held(nameIndex: number): number; done(): void } {
+  if (crowded.length === 0) return { held: () => 0, done: () => undefined };
+  const ids: number[] = [];
+  for (const { a, b } of crowded) {
+    for (const id of [a, b]) {
+      if (tokenBit[id] === -1 && ids.length < 32) {
+        tokenBit[id] = ids.length;
+        ids.push(id);
+      }
+    }
+  }
+  const done = () => {
+    for (const id of ids) tokenBit[id] = -1;
+  };
+  if (crowded.some(({ a, b }) => tokenBit[a] === -1 || tokenBit[b] === -1)) {
+    return { held: (nameIndex) => crowded.reduce((n, { a, b }) => n + (names.holds(nameIndex, a, b) ? 1 : 0), 0), done };
+  }
+  const masks = Uint32Array.from(crowded, ({ a, b }) => ((1 << tokenBit[a]!) | (1 << tokenBit[b]!)) >>> 0);
+  const { tokenStarts, tokenIds } = names;
+  return {
+    held(nameIndex) {
+      let bits = 0;
+      for (let at = tokenStarts[nameIndex]!, end = tokenStarts[nameIndex + 1]!; at < end; at++) {
+        const bit = tokenBit[tokenIds[at]!]!;
+        if (bit >= 0) bits |= 1 << bit;
+      }
+      let n = 0;
+      for (let m = 0; m < masks.length; m++) if (((bits & masks[m]!) >>> 0) === masks[m]) n += 1;
+      return n;
+    },
+    done,
+  };
+}
+
+/** The best score a name could reach sharing with the probe only the tokens of `pairs`, over the probe's readings. */
+function reachableOnly(variants: readonly ProbeVariant[], pairs: ReadonlyArray<{ a: number; b: number }>): number {
+  const ids = new Set<number>();
+  for (const { a, b } of pairs) ids.add(a).add(b);
+  let best = 0;
+  for (const variant of variants) {
+    let top = 0;
+    let total = 0;
+    for (const token of variant) {
+      total += token.weight;
+      if (token.alternatives.some(({ id }) => ids.has(id))) top += token.weight;
+    }
+    const reach = top === 0 ? 0 : top / (top + LEFT_OVER_PROBE * (total - top));
+    if (reach > best) best = reach;
+  }
+  return best;
 }
 
 /** The best score a name sharing m tokens with the probe could reach, over the probe's readings. */

@@ -75,6 +75,7 @@ export const ERROR_CODES = {
   TXN_IN_PROGRESS: 'the first attempt with this txnId is still running after 3 s; send it again shortly',
   PROCESSING_TIMEOUT: 'the attempt took so long its txnId claim ran out before the commit: nothing was committed; send it again',
   PAYMENT_NOT_FOUND: 'no such payment among those the caller is party to (or its record has expired)',
+  PAYER_NAME_REQUIRED: "the paying wallet's configuration requires the payer's name (payer.name) in every payment",
 
   // Refunds and reversals.
   FOLLOW_UP_NOT_ALLOWED: "refunds come from the merchant's acquirer, reversals from the payer's wallet",
@@ -105,6 +106,8 @@ export const ERROR_CODES = {
   SCREENING_LIST_ENTITY_INVALID: 'a list entity lacks its id, schema or name, repeats an id, or has a property not a list of strings; `line` points at it',
   SCREENING_LIST_TOO_LARGE: 'the screening list passes a bound: its bytes, a line, its entities or the names of one entity',
   SCREENING_LIST_EMPTY: 'the screening list holds no entity of a screened schema (Person, Organization, Company, LegalEntity, ...)',
+  SCREENING_ALLOWANCE_INVALID: 'a false-positive allowance names no payer or merchant subject, or its expiry is past or more than 365 days ahead',
+  SCREENING_ALLOWANCE_NOT_FOUND: 'no false-positive allowance with this id',
 
   // Backtests and jobs.
   BACKTEST_WINDOW_INVALID: '`to` is not after `from`',

@@ -18,6 +18,8 @@ export interface TransactionRow {
   corridor: string;
   payer_market: string;
   wallet_id: string;
+  /** The payer's name as screened ('' when the message had none). */
+  payer_name: string;
   user_id: string;
   device_id: string;
   ip: string;
@@ -26,6 +28,8 @@ export interface TransactionRow {
   lon: number | null;
   merchant_id: string;
   merchant_name: string;
+  /** The merchant's other names as screened (registry's local name, the QR's template 64); [] without. */
+  merchant_alt_names: string[];
   mcc: string;
   merchant_country: string;
   merchant_city: string;
@@ -44,6 +48,8 @@ export interface TransactionRow {
   reason_rule_ids: string[];
   reasons: string;
   rule_set_version: string;
+  /** The screening lists and versions the decision used, "sample:3,ofac:12" ('' with none). */
+  screening_lists: string;
   shadow_rule_ids: string[];
   switch_latency_us: number;
   risk_latency_us: number;
@@ -56,8 +62,8 @@ export interface TransactionRow {
 export type MessageColumns = Pick<
   TransactionRow,
   | 'payment_id' | 'message_type' | 'original_payment_id' | 'participant' | 'participant_kind' | 'initiator' | 'txn_id'
-  | 'direction' | 'corridor' | 'wallet_id' | 'user_id' | 'device_id' | 'ip' | 'payer_country' | 'lat' | 'lon'
-  | 'merchant_id' | 'merchant_name' | 'mcc' | 'merchant_country' | 'merchant_city' | 'acquirer' | 'network'
+  | 'direction' | 'corridor' | 'wallet_id' | 'payer_name' | 'user_id' | 'device_id' | 'ip' | 'payer_country' | 'lat' | 'lon'
+  | 'merchant_id' | 'merchant_name' | 'merchant_alt_names' | 'mcc' | 'merchant_country' | 'merchant_city' | 'acquirer' | 'network'
   | 'amount' | 'currency' | 'amount_usd' | 'settlement_amount' | 'settlement_currency' | 'fx_rate'
 >;
 
@@ -68,6 +74,7 @@ export type MessageColumns = Pick<
  */
 export function messageOfRow(r: MessageColumns, receivedAt: number, fxRate: string = r.fx_rate): SwitchedMessage {
   const payer: SwitchedMessage['payer'] = { walletId: r.wallet_id };
+  if (r.payer_name) payer.name = r.payer_name;
   if (r.user_id) payer.userId = r.user_id;
   if (r.device_id) payer.deviceId = r.device_id;
   if (r.ip) payer.ip = r.ip;
@@ -87,6 +94,8 @@ export function messageOfRow(r: MessageColumns, receivedAt: number, fxRate: stri
     merchant: {
       id: r.merchant_id,
       name: r.merchant_name,
+      // Rows written before migration 7, and rows of other forms, have none.
+      ...(r.merchant_alt_names?.length ? { altNames: r.merchant_alt_names } : {}),
       mcc: r.mcc,
       country: r.merchant_country,
       city: r.merchant_city,

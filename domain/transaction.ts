@@ -21,6 +21,11 @@ export interface Money {
 
 export interface Payer {
   walletId: string;
+  /**
+   * The originator's name as the wallet holds it (FATF recommendation 16), any script, NFC,
+   * trimmed: what screening matches. Personal data: never in a log line.
+   */
+  name?: string;
   userId?: string;
   deviceId?: string;
   ip?: string;
@@ -30,7 +35,14 @@ export interface Payer {
 
 export interface MerchantRef {
   id: string;
+  /** The registry's name, which the QR's tag 59 must equal. */
   name: string;
+  /**
+   * Its other names, screened with `name`: the registry's name in the merchant's own language
+   * and the presented QR's alternate-language name (template 64), distinct. In the tap and
+   * the transaction row (merchant_alt_names) since migration 7.
+   */
+  altNames?: string[];
   mcc: string;
   country: string;
   city: string;
@@ -79,6 +91,8 @@ export interface RiskAssessment {
   ruleSetVersion: string;
   /** Rules in shadow mode that would have fired; never affect the decision. */
   shadowHits: RiskReason[];
+  /** The screening lists and versions the names were matched against, e.g. "sample:3,ofac:12"; absent or "" with none. */
+  screeningLists?: string;
 }
 
 /** What the tap streams for every processed message. */

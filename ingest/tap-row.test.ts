@@ -13,7 +13,7 @@ const shadow = { ruleId: 'shadow-amount-spike', ruleVersion: 1, message: 'would 
 const EVENTS: Array<{ name: string; event: TapEvent; fields: string[] }> = [
   {
     name: 'a payment with reasons, shadow hits and every optional field',
-    event: { ...sampleEvent(1, 1_765_000_000_123), payer: { walletId: 'w-1', userId: 'u-1', deviceId: 'd-1', ip: '2001:db8::1', country: 'TH', location: { lat: -13.5, lon: 100.25 } }, risk: { score: 420, decision: 'review', reasons: [reason], ruleSetVersion: 'rs-7', shadowHits: [shadow] } },
+    event: { ...sampleEvent(1, 1_765_000_000_123), payer: { walletId: 'w-1', name: '김정은 "Jong-un" \\ 金', userId: 'u-1', deviceId: 'd-1', ip: '2001:db8::1', country: 'TH', location: { lat: -13.5, lon: 100.25 } }, risk: { score: 420, decision: 'review', reasons: [reason], ruleSetVersion: 'rs-7', shadowHits: [shadow], screeningLists: 'sample:3,ofac:12' } },
     fields: ['s', 'APPROVED', 'd', ''],
   },
   {

@@ -40,6 +40,7 @@ export function tapRowOf(event: TapEvent): string {
     corridor: event.corridor,
     payer_market: event.corridor.split('-')[0] ?? '',
     wallet_id: payer.walletId,
+    payer_name: payer.name ?? '',
     user_id: payer.userId ?? '',
     device_id: payer.deviceId ?? '',
     ip: payer.ip ?? '',
@@ -48,6 +49,7 @@ export function tapRowOf(event: TapEvent): string {
     lon: payer.location?.lon ?? null,
     merchant_id: merchant.id,
     merchant_name: merchant.name,
+    merchant_alt_names: merchant.altNames ?? [],
     mcc: merchant.mcc,
     merchant_country: merchant.country,
     merchant_city: merchant.city,
@@ -63,6 +65,7 @@ export function tapRowOf(event: TapEvent): string {
     reason_rule_ids: risk.reasons.map((r) => r.ruleId),
     reasons: JSON.stringify(risk.reasons),
     rule_set_version: risk.ruleSetVersion,
+    screening_lists: risk.screeningLists ?? '',
     shadow_rule_ids: risk.shadowHits.map((r) => r.ruleId),
     switch_latency_us: clampUInt32(event.switchLatencyUs),
     risk_latency_us: clampUInt32(event.riskLatencyUs),
@@ -104,6 +107,7 @@ type RowForm = MessageColumns & {
   decision: TransactionEvent['risk']['decision'];
   reasons: string;
   rule_set_version: string;
+  screening_lists?: string;
   switch_latency_us: number;
   risk_latency_us: number;
   received_at: string;
@@ -132,6 +136,7 @@ export function eventOfRow(text: string, status: PaymentStatus, declineCode: str
       reasons: JSON.parse(r.reasons) as RiskReason[],
       ruleSetVersion: r.rule_set_version,
       shadowHits: r.shadow_hits === undefined ? [] : (JSON.parse(r.shadow_hits) as RiskReason[]),
+      ...(r.screening_lists ? { screeningLists: r.screening_lists } : {}),
     },
     switchLatencyUs: r.switch_latency_us,
     riskLatencyUs: r.risk_latency_us,

@@ -5,6 +5,7 @@ import { createRiskEngine, type RiskEngine } from './risk-engine.ts';
 import { loadDefaultPack } from './rule-store.ts';
 import { testMessage, T0, type MessageSpec } from './test-support/messages.ts';
 import { ordinaryTraffic } from './test-support/ordinary-traffic.ts';
+import { sampleScreening } from './test-support/sample-screening.ts';
 import { scoreAndCommit } from './test-support/outcome.ts';
 import { startTestRedis, type TestRedis } from './test-support/redis.ts';
 
@@ -34,6 +35,7 @@ beforeAll(async () => {
     deadlineMs: 500,
     fallback: { approveBelowUsd: 50, otherwise: 'review' },
     cnyPerUsd: '7.12',
+    screening: sampleScreening(3),
   });
 });
 afterAll(async () => {
@@ -79,6 +81,36 @@ const scenarios: Record<string, { typology: string; run: () => Promise<void> }> 
       const risk = await pay({ walletId: fresh('w'), deviceId, merchantId: fresh('m') });
       expect(risk.decision).toBe('decline');
       expect(fired(risk)).toContain('blocked-device');
+    },
+  },
+  'screening-payer-sanctions': {
+    typology: 'a payer named as a sanctioned person (in Hangul) is declined, the entity and list version in the reason',
+    async run() {
+      const risk = await pay({ walletId: fresh('w'), merchantId: fresh('m'), payerName: '김정은' });
+      expect(risk.decision).toBe('decline');
+      expect(risk.screeningLists).toBe('sample:3');
+      expect(reason(risk, 'screening-payer-sanctions')).toMatchObject({
+        ruleVersion: 1,
+        value: 1,
+        message: 'Payer name matches sanctioned cpg-sample-kim-jong-un in sample v3 (score 1)',
+      });
+    },
+  },
+  'screening-merchant-sanctions': {
+    typology: "a merchant whose QR's alternate-language name is a sanctioned company is declined",
+    async run() {
+      const risk = await pay({ walletId: fresh('w'), merchantId: fresh('m'), merchantName: 'Hangzhou Cameras', merchantAltNames: ['海康威视'] });
+      expect(risk.decision).toBe('decline');
+      expect(reason(risk, 'screening-merchant-sanctions')?.message).toBe('Merchant name matches sanctioned cpg-sample-hikvision in sample v3 (score 1)');
+    },
+  },
+  'screening-payer-pep': {
+    typology: 'a payer named as a politically exposed person is reviewed, not declined',
+    async run() {
+      const risk = await pay({ walletId: fresh('w'), merchantId: fresh('m'), payerName: 'Xi Jinping' });
+      expect(risk.decision).toBe('review');
+      expect(fired(risk)).toEqual(['screening-payer-pep']);
+      expect(reason(risk, 'screening-payer-pep')).toMatchObject({ value: 1, message: 'Payer name matches politically exposed person cpg-sample-xi-jinping in sample v3 (score 1)' });
     },
   },
   'velocity-device-burst': {

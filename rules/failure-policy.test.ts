@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRiskEngine, type RiskEngineOptions } from './risk-engine.ts';
 import type { RecordedMessage } from './state/replay-history.ts';
 import { testMessage, T0 } from './test-support/messages.ts';
+import { sampleScreening } from './test-support/sample-screening.ts';
 import { startTestRedis, type TestRedis } from './test-support/redis.ts';
 
 /**
@@ -123,3 +124,29 @@ describe('while the velocity state is being rebuilt', () => {
   });
 });
 
+
+describe('name screening on the degraded path', () => {
+  it('declines a sanctioned payer and reviews a PEP while the state is rebuilt, with the Redis server stopped', async () => {
+    const own = await startTestRedis();
+    try {
+      const redis = own.connect({ maxRetriesPerRequest: null, commandTimeout: undefined });
+      const engine = await createRiskEngine({ ...base, redis, warming: true, screening: sampleScreening(2) });
+      await own.server.stop();
+      // Kim Jong Un in pinyin: sanctioned and a PEP. USD 10 alone would be approved by the fallback.
+      const sanctioned = await engine.score(testMessage({ usd: 10, payerName: 'Jin Zhengen' }));
+      const pep = await engine.score(testMessage({ usd: 10, payerName: '习近平' }));
+      const plain = await engine.score(testMessage({ usd: 10, payerName: 'Somchai Jaidee' }));
+      expect(sanctioned).toMatchObject({ decision: 'decline', screeningLists: 'sample:2' });
+      expect(sanctioned.reasons.map((r) => r.ruleId)).toEqual(expect.arrayContaining(['screening-payer-sanctions', 'RISK_DEGRADED']));
+      expect(sanctioned.reasons.find((r) => r.ruleId === 'screening-payer-sanctions')?.message).toContain('cpg-sample-kim-jong-un in sample v2');
+      expect(pep).toMatchObject({ decision: 'review', screeningLists: 'sample:2' });
+      expect(pep.reasons.map((r) => r.ruleId)).toEqual(['screening-payer-pep', 'RISK_DEGRADED']);
+      expect(plain).toMatchObject({ decision: 'approve', reasons: [{ ruleId: 'RISK_DEGRADED' }], screeningLists: 'sample:2' });
+      expect(engine.stats()).toMatchObject({ degraded: 3, degradedWithRuleHits: 2 });
+      redis.disconnect();
+      await engine.close().catch(() => undefined);
+    } finally {
+      await own.stop();
+    }
+  });
+});

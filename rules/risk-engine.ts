@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { LiveScreening } from '../screening/live-screening.ts';
 import type { Scorer } from '../domain/ports.ts';
 import type { PaymentStatus, RiskAssessment, SwitchedMessage } from '../domain/transaction.ts';
 import { compileRuleSet, type CompiledRule, type CompiledRuleSet } from './compile-rule.ts';
@@ -9,6 +10,7 @@ import { createDirectEvaluator, evaluateDirect, type Evaluator, type EvaluatorKi
 import { buildFacts } from './facts/derive.ts';
 import type { Facts } from './facts/catalog.ts';
 import { listFacts, localStoredFacts, usdCents } from './facts/gather.ts';
+import { createMessageScreener, type ScreeningFacts } from './facts/screening.ts';
 import { createListSnapshot } from './list-snapshot.ts';
 import { defineRiskScripts } from './lua-scripts.ts';
 import type { Audit, ListName } from './risk-lists.ts';
@@ -45,6 +47,12 @@ export interface RiskEngineOptions {
   warming?: boolean;
   /** Starts from this snapshot (state-snapshot.ts) instead of an empty state. */
   restore?: StateSnapshot;
+  /**
+   * The screening lists the parties' names are matched against (facts payerSanctionsScore...),
+   * on every path, the degraded one included; the lists and versions used are recorded with
+   * each decision. Without it no name is screened.
+   */
+  screening?: LiveScreening;
 }
 
 export interface RiskEngineStats {
@@ -94,6 +102,11 @@ export interface RiskEngine extends Scorer {
   onRuleSetChange(listener: (ruleSetVersion: string) => void): () => void;
   /** Publishes what is queued for the other nodes and stops (the shared connection stays open: it is the caller's). */
   close(): Promise<void>;
+}
+
+/** The assessment with the screening lists it was decided against, when there were any. */
+function withScreeningLists(assessment: RiskAssessment, screened: ScreeningFacts | undefined): RiskAssessment {
+  return screened?.lists ? { ...assessment, screeningLists: screened.lists } : assessment;
 }
 
 function hitsOf(fired: readonly CompiledRule[], facts: Facts): RuleHit[] {
@@ -274,7 +287,9 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     throw e;
   }
 
-  const degrade = (message: SwitchedMessage, evaluator: Evaluator, cause: DegradedCause): RiskAssessment => {
+  const screen = options.screening ? createMessageScreener(options.screening, { now }) : undefined;
+
+  const degrade = (message: SwitchedMessage, evaluator: Evaluator, cause: DegradedCause, screened?: ScreeningFacts): RiskAssessment => {
     counters.degraded++;
     counters.degradedByCause[cause]++;
     let usd = Number.NaN;
@@ -284,14 +299,15 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
       // An unreadable amount is never "small": the fallback's otherwise applies.
     }
     const fallback = degradedAssessment(usd, options.fallback, options.thresholds, evaluator.ruleSet.version, cause);
-    // The rules that need no history still run, on the lists held in memory.
+    // The rules that need no history still run, on the lists held in memory and the names screened.
     try {
       const local = localRulesOf(evaluator.ruleSet);
-      if (local.rules.length === 0) return fallback;
-      const facts = buildFacts(message, localStoredFacts(message, lists.has), cnyPerUsd);
+      screened ??= screen?.(message);
+      if (local.rules.length === 0) return withScreeningLists(fallback, screened);
+      const facts = buildFacts(message, localStoredFacts(message, lists.has, screened), cnyPerUsd);
       const fired = evaluateDirect(local, facts, Number.POSITIVE_INFINITY).fired;
       if (fired.length > 0) counters.degradedWithRuleHits++;
-      return withLocalRules(fallback, decide(hitsOf(fired, facts), options.thresholds, evaluator.ruleSet.version));
+      return withScreeningLists(withLocalRules(fallback, decide(hitsOf(fired, facts), options.thresholds, evaluator.ruleSet.version)), screened);
     } catch {
       return fallback;
     }
@@ -306,23 +322,25 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
       // One rule set for the whole payment, even if a swap happens meanwhile.
       const evaluator = current!;
       let facts: Facts;
+      let screened: ScreeningFacts | undefined;
       try {
         const o = observationOf(message, cnyPerUsd);
         scoring.set(message, o);
         let velocity: ReturnType<typeof state.observe> | undefined;
         applyOnce(o, () => (velocity = state.observe(o)));
-        if (warming || !velocity) return degrade(message, evaluator, 'warming');
-        facts = buildFacts(message, { ...velocity, lists: listFacts(message, lists.has) }, cnyPerUsd);
+        screened = screen?.(message);
+        if (warming || !velocity) return degrade(message, evaluator, 'warming', screened);
+        facts = buildFacts(message, { ...velocity, lists: listFacts(message, lists.has), ...(screened ? { screening: screened } : {}) }, cnyPerUsd);
       } catch {
-        return degrade(message, evaluator, 'error');
+        return degrade(message, evaluator, 'error', screened);
       }
       try {
         const evaluation = await evaluator.evaluate(facts, deadlineAt);
         counters.conditionErrors += evaluation.errors.length;
-        if (evaluation.timedOut) return degrade(message, evaluator, 'deadline');
-        return decide(hitsOf(evaluation.fired, facts), options.thresholds, evaluator.ruleSet.version);
+        if (evaluation.timedOut) return degrade(message, evaluator, 'deadline', screened);
+        return withScreeningLists(decide(hitsOf(evaluation.fired, facts), options.thresholds, evaluator.ruleSet.version), screened);
       } catch {
-        return degrade(message, evaluator, 'error');
+        return degrade(message, evaluator, 'error', screened);
       }
     },
 

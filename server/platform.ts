@@ -15,6 +15,8 @@ import { startIngest, type IngestHooks } from './capabilities/ingest.ts';
 import { startJobs } from './capabilities/jobs.ts';
 import { startLive, type LiveFeed } from './capabilities/live-feed.ts';
 import { startOperators } from './capabilities/operators.ts';
+import { startScreeningOps } from './capabilities/screening-ops.ts';
+import { startScreening, startScreeningRecords } from './capabilities/screening.ts';
 import { openRuleStore, startSwitch } from './capabilities/switch.ts';
 import type { ClickHouse } from './clickhouse.ts';
 import type { Config } from './config/load.ts';
@@ -68,9 +70,13 @@ export async function startPlatform(
     const ingest = await running.add(startIngest(ctx, hooks));
     const { live } = await running.add(startLive(ctx, ingest));
     const alerting = await running.add(startAlerting(ctx, { live, ingest }));
-    const switchNode = plan.switch ? await running.add(startSwitch(ctx, alerting)) : undefined;
+    // The lists are installed before the switch takes its first payment.
+    const { screening } = plan.switch || plan.console ? await running.add(startScreening(ctx)) : { screening: undefined };
+    if (!screening && plan.clickhouse) await running.add(startScreeningRecords(ctx));
+    const switchNode = plan.switch ? await running.add(startSwitch(ctx, alerting, screening)) : undefined;
     const rules = await openRuleStore(ctx, switchNode);
     const jobs = await running.add(startJobs(ctx, { alerting, live, rules, ingest }));
+    await running.add(startScreeningOps(ctx, { alerting, live, screening }));
     if (plan.console || plan.clickhouseApi) await running.add(startOperators(ctx));
     if (plan.console) await running.add(startConsole(ctx, { alerting, live, rules }));
     if (plan.clickhouseApi && jobs.analytics) await running.add(startAnalyticsApi(ctx, jobs.analytics, rules));

@@ -15,8 +15,19 @@ import { requestHash } from './stable-json.ts';
 
 export type { PaymentRequest } from './prepare-payment.ts';
 
-export function merchantRef(m: Merchant): MerchantRef {
-  return { id: m.id, name: m.name, mcc: m.mcc, country: m.country, city: m.city, acquirer: m.acquirer, network: m.network };
+/** The merchant as the message records it, with its other names (the registry's local name, the presented QR's template-64 name). */
+export function merchantRef(m: Merchant, qrLocalName?: string): MerchantRef {
+  const altNames = [...new Set([m.localName, qrLocalName].filter((n): n is string => n !== undefined && n !== m.name))];
+  return {
+    id: m.id,
+    name: m.name,
+    ...(altNames.length > 0 ? { altNames } : {}),
+    mcc: m.mcc,
+    country: m.country,
+    city: m.city,
+    acquirer: m.acquirer,
+    network: m.network,
+  };
 }
 
 /**
@@ -84,8 +95,8 @@ async function authorizePrepared(
     txnId: request.txnId,
     direction: prepared.direction,
     corridor: corridorOf(participant.country, merchant.country),
-    payer: request.payer,
-    merchant: merchantRef(merchant),
+    payer: prepared.payer,
+    merchant: merchantRef(merchant, prepared.qrLocalName),
     amount: { value: formatAmount(amountMinor, merchantCurrency), currency: merchant.currency },
     amountUsd: prepared.amountUsd,
     settlement: { value: formatAmount(settlement.minor, walletCurrency), currency: walletCurrency.code, fxRate: settlement.rateText },

@@ -5,6 +5,7 @@ import type { SwitchDeps } from './deps.ts';
 import type { FxQuote } from './fx.ts';
 import { resolveMerchant } from './issued-qr.ts';
 import { amountInRange, formatAmount, parseAmount } from './money.ts';
+import { payerNameOf } from './payer-name.ts';
 import { createQrDecoder } from './qr/index.ts';
 import type { Merchant, Participant } from './registry.ts';
 import { routeDirection } from './routing.ts';
@@ -19,7 +20,11 @@ export interface PaymentRequest {
 /** A payment request checked, routed and priced: nothing is written until this succeeds. */
 export interface PreparedPayment {
   participant: Participant;
+  /** The request's payer, its name (if any) trimmed and in NFC. */
+  payer: Payer;
   merchant: Merchant;
+  /** The presented QR's alternate-language name (template 64), if it has one: screened with the merchant's. */
+  qrLocalName?: string;
   direction: Direction;
   merchantCurrency: Currency;
   walletCurrency: Currency;
@@ -48,6 +53,13 @@ export function preparePayment(
   if (participant.kind === 'acquirer' || !participant.issuer) {
     return refuse({ code: 'PARTICIPANT_NOT_A_WALLET', message: 'only wallets initiate payments' });
   }
+  const payerName = payerNameOf(request.payer.name);
+  if (!payerName.ok) return refuse(payerName.error);
+  if (participant.requirePayerName && payerName.value === undefined) {
+    return refuse({ code: 'PAYER_NAME_REQUIRED', message: `${participant.id} must name the payer in every payment (payer.name)` });
+  }
+  const { name: _raw, ...payerFields } = request.payer;
+  const payer: Payer = payerName.value === undefined ? payerFields : { ...payerFields, name: payerName.value };
   const qr = decodeQr(request.qr.payload);
   if (!qr.ok) return refuse({ code: qr.error.code, message: qr.error.message });
   const resolved = resolveMerchant(deps.registry, qr.value);
@@ -96,9 +108,12 @@ export function preparePayment(
   if (!inUsd.ok) return rejectFor(inUsd.error);
   const usdInRange = amountInRange(inUsd.value.minor, usd, 'USD amount');
   if (!usdInRange.ok) return rejectFor(usdInRange.error);
+  const qrLocalName = qr.value.alternateLanguage?.merchantName;
   return ok({
     participant,
+    payer,
     merchant,
+    ...(qrLocalName !== undefined ? { qrLocalName } : {}),
     direction: direction.value,
     merchantCurrency,
     walletCurrency,

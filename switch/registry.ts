@@ -9,6 +9,8 @@ export interface Participant {
   country: string;
   currency: string;
   iin?: string;
+  /** Every payment of this wallet must name its payer. */
+  requirePayerName?: boolean;
   issuer?: { openingBalance: string; perPaymentLimit: string; dailyLimit: string };
 }
 

@@ -193,9 +193,24 @@ const MATRIX: Record<string, Entry> = {
   // Any operator may ask; each job kind names its readers inside (404 for the others).
   'GET /v1/jobs/:jobId': { expect: operators(...ALL_OPERATORS), probe: at(`/v1/jobs/${NO_JOB}`) },
 
+  /* screening: false-positive allowances, officers only */
+  'GET /v1/screening/allowances': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/screening/allowances') },
+  // No reason: allowed callers get VALIDATION_FAILED and nothing is stored.
+  'POST /v1/screening/allowances': {
+    expect: operators('risk_officer', 'compliance', 'admin'),
+    probe: at('/v1/screening/allowances', { subject: 'merchant:m-cn-0001', entityId: 'matrix-entity', expiresAt: '2099-01-01T00:00:00Z' }),
+  },
+  'DELETE /v1/screening/allowances/:id': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/screening/allowances/alw_00000000000000000000') },
+
   'GET /v1/reports': { expect: operators('compliance', 'risk_officer', 'admin'), probe: at('/v1/reports') },
   'POST /v1/reports/:name': { expect: operators('compliance', 'risk_officer', 'admin'), probe: at('/v1/reports/matrix-no-such-report', { params: {}, format: 'json' }) },
   'POST /v1/sql': { expect: operators('compliance'), probe: at('/v1/sql', { query: 'SELECT toUInt32(count()) AS n FROM cpg.transactions' }) },
+
+  /* screening lists: admins and compliance upload; risk officers also read and check */
+  // No body: allowed callers get UNSUPPORTED_MEDIA_TYPE and no version is made.
+  'PUT /v1/screening/lists/:name': { expect: operators('admin', 'compliance'), probe: at('/v1/screening/lists/matrix-no-such-list') },
+  'GET /v1/screening/lists': { expect: operators('admin', 'compliance', 'risk_officer'), probe: at('/v1/screening/lists') },
+  'POST /v1/screening/check': { expect: operators('admin', 'compliance', 'risk_officer'), probe: at('/v1/screening/check', { name: 'Kim Jong Un' }) },
 
   /* scheduled reports: compliance, risk officers and admins read; compliance and admins write */
   'GET /v1/report-schedules': { expect: operators('compliance', 'risk_officer', 'admin'), probe: at('/v1/report-schedules') },

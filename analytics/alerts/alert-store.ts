@@ -40,6 +40,8 @@ export interface MonitorAlertInput {
   minute: number;
   /** '' when the subject spans participants (operators only). */
   participant: string;
+  /** The merchant the alert is about, when it is about one (a screening hit on its name). */
+  merchantId?: string;
   ruleId: string;
   reasons: RiskReason[];
   score: number;
@@ -67,9 +69,13 @@ export function createAlertStore(options: AlertStoreOptions) {
   async function get(id: string): Promise<Alert | undefined> {
     const h = await redis.hgetall(`alert:${id}`);
     if (!h.alert) return undefined;
-    const base = JSON.parse(h.alert) as Omit<Alert, 'count' | 'status' | 'score' | 'severity' | 'lastPaymentId' | 'updatedAt' | 'assignee' | 'disposition' | 'note'>;
+    const base = JSON.parse(h.alert) as Omit<Alert, 'count' | 'status' | 'score' | 'severity' | 'lastPaymentId' | 'updatedAt' | 'assignee' | 'disposition' | 'note' | 'payerName' | 'merchantName'> &
+      Partial<Pick<Alert, 'payerName' | 'merchantName'>>;
     return {
       ...base,
+      // Alerts raised before names were kept have none.
+      payerName: base.payerName ?? '',
+      merchantName: base.merchantName ?? '',
       count: Number(h.count ?? 1),
       status: (h.status ?? 'open') as AlertStatus,
       score: Number(h.score ?? 0),
@@ -119,7 +125,9 @@ export function createAlertStore(options: AlertStoreOptions) {
         paymentId: e.paymentId,
         participant: e.participant,
         walletId: e.payer.walletId,
+        payerName: e.payer.name ?? '',
         merchantId: e.merchant.id,
+        merchantName: e.merchant.name,
         ruleId,
         decision: e.risk.decision,
         reasons: e.risk.reasons,
@@ -158,7 +166,7 @@ export function createAlertStore(options: AlertStoreOptions) {
         paymentId: '',
         participant: m.participant,
         walletId: '',
-        merchantId: '',
+        merchantId: m.merchantId ?? '',
         ruleId: m.ruleId,
         decision: 'monitor',
         reasons: m.reasons,

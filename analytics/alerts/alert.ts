@@ -16,7 +16,11 @@ export interface Alert {
   lastPaymentId: string;
   participant: string;
   walletId: string;
+  /** The payer's name as the payment carried it ('' without one, or for a monitor). */
+  payerName: string;
   merchantId: string;
+  /** The merchant's registered name ('' for a monitor not about a merchant). */
+  merchantName: string;
   ruleId: string;
   score: number;
   decision: string;

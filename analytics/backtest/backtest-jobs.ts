@@ -8,6 +8,8 @@ import type { BacktestResult } from './backtest-tally.ts';
 import type { ListSnapshot } from './run-backtest.ts';
 import { runBacktest, type BacktestParams } from './run-backtest.ts';
 import { alertDispositions, createTransactionSource } from './transaction-source.ts';
+import { listVersionEntities, listVersionsBefore } from './list-versions.ts';
+import { createScreeningTimeline } from './screening-timeline.ts';
 
 /**
  * Backtests as BullMQ jobs: the request is checked and queued, a worker in the platform
@@ -45,6 +47,8 @@ export function startBacktestJobs(
     thresholds: Thresholds;
     /** CNY per USD as a decimal string, e.g. "7.12". */
     cnyPerUsd: string;
+    /** The screening threshold the platform runs with (config `screening.threshold`); default 0.85. */
+    screeningThreshold?: number;
     /** Run the worker in this process (where the ClickHouse jobs run; a process that only serves the API does not). */
     worker: boolean;
     log: { warn(o: object, m: string): void; error(o: object, m: string): void };
@@ -70,6 +74,12 @@ export function startBacktestJobs(
             source,
             dispositions: (ids, since) => alertDispositions(options.clickhouse, options.database, ids, since),
             lists: await lists(),
+            // The list versions live at each row's time, read from ClickHouse where every live version is recorded.
+            screening: createScreeningTimeline(
+              await listVersionsBefore(options.clickhouse, options.database, job.data.to),
+              (name, version) => listVersionEntities(options.clickhouse, options.database, name, version),
+              options.screeningThreshold !== undefined ? { threshold: options.screeningThreshold } : {},
+            ),
             thresholds: options.thresholds,
             cnyPerUsd,
             ...(options.pageSize ? { pageSize: options.pageSize } : {}),

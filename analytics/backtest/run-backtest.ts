@@ -7,6 +7,7 @@ import { createRiskState, type RiskState } from '../../rules/state/risk-state.ts
 import type { Observation } from '../../rules/state/observation.ts';
 import { createTally, type BacktestResult } from './backtest-tally.ts';
 import { candidateRuleSet, type BaseRuleSet } from './candidate-rules.ts';
+import type { ScreeningTimeline } from './screening-timeline.ts';
 import { planPages, readPage, type Disposition, type ReplayRow, type TransactionSource } from './transaction-source.ts';
 
 /** The risk lists as they were when the backtest was asked for. */
@@ -33,6 +34,8 @@ export interface BacktestDeps {
   /** The alert and disposition of each payment id that raised or joined an alert (alert events at or after `since`). */
   dispositions(paymentIds: string[], since: number): Promise<Map<string, { alertId: string; disposition: Disposition }>>;
   lists: ListSnapshot;
+  /** The screening list versions as they went live; without it nothing is screened. */
+  screening?: ScreeningTimeline;
   thresholds: Thresholds;
   cnyPerUsd: number;
   pageSize?: number;
@@ -92,6 +95,7 @@ export async function runBacktest(params: BacktestParams, deps: BacktestDeps): P
           await yieldToEventLoop();
         }
         const row = rows[i]!;
+        if (deps.screening && row.message.receivedAt >= deps.screening.nextAt) await deps.screening.advanceTo(row.message.receivedAt);
         const observation = recordedObservation(row, deps.cnyPerUsd);
         const candidate = score(ruleSet, state, observation, row, deps);
         state.record(observation, observation.status);
@@ -124,7 +128,11 @@ export async function runBacktest(params: BacktestParams, deps: BacktestDeps): P
 }
 
 function score(ruleSet: CompiledRuleSet, state: RiskState, observation: Observation, row: ReplayRow, deps: BacktestDeps) {
-  const stored = { ...state.observe(observation), lists: listFacts(row.message, (list, member) => deps.lists[list].has(member)) };
+  const stored = {
+    ...state.observe(observation),
+    lists: listFacts(row.message, (list, member) => deps.lists[list].has(member)),
+    ...(deps.screening ? { screening: deps.screening.screen(row.message) } : {}),
+  };
   const f = buildFacts(row.message, stored, deps.cnyPerUsd);
   const { fired } = evaluateDirect(ruleSet, f, Infinity);
   const hits: RuleHit[] = fired.map((rule) => ({

@@ -19,6 +19,8 @@ export interface ReplayRow {
     reasonRuleIds: string[];
     shadowRuleIds: string[];
     ruleSetVersion: string;
+    /** The screening lists and versions the live decision used ('' with none). */
+    screeningLists: string;
   };
 }
 
@@ -62,11 +64,11 @@ export function createTransactionSource(client: ClickHouseClient, database: stri
       // Ties within a millisecond keep the order the tap's stream gave them (the commit order).
       const result = await client.query({
         query: `SELECT payment_id, message_type, original_payment_id, participant, participant_kind, initiator, txn_id,
-            direction, corridor, wallet_id, user_id, device_id, ip, payer_country, lat, lon,
-            merchant_id, merchant_name, mcc, merchant_country, merchant_city, acquirer, network,
+            direction, corridor, wallet_id, payer_name, user_id, device_id, ip, payer_country, lat, lon,
+            merchant_id, merchant_name, merchant_alt_names, mcc, merchant_country, merchant_city, acquirer, network,
             toString(amount) AS amount, currency, toString(amount_usd) AS amount_usd,
             toString(settlement_amount) AS settlement_amount, settlement_currency, toString(fx_rate) AS fx_rate,
-            status, toUInt32(risk_score) AS risk_score, decision, reason_rule_ids, shadow_rule_ids, rule_set_version,
+            status, toUInt32(risk_score) AS risk_score, decision, reason_rule_ids, shadow_rule_ids, rule_set_version, screening_lists,
             toString(toUnixTimestamp64Milli(received_at)) AS received_ms
           FROM ${database}.transactions WHERE ${RANGE} AND ${SCORED}
           ORDER BY received_at,
@@ -116,6 +118,7 @@ export function replayRow(r: TransactionRowOut): ReplayRow {
       reasonRuleIds: r.reason_rule_ids,
       shadowRuleIds: r.shadow_rule_ids,
       ruleSetVersion: r.rule_set_version,
+      screeningLists: r.screening_lists,
     },
   };
 }

@@ -51,8 +51,8 @@ async function select<T>(client: ClickHouseClient, params: Record<string, unknow
 }
 
 const RECORD_COLUMNS = `payment_id, message_type, original_payment_id, participant, participant_kind, initiator, txn_id,
-  direction, corridor, wallet_id, user_id, device_id, ip, payer_country, lat, lon,
-  merchant_id, merchant_name, mcc, merchant_country, merchant_city, acquirer, network,
+  direction, corridor, wallet_id, payer_name, user_id, device_id, ip, payer_country, lat, lon,
+  merchant_id, merchant_name, merchant_alt_names, mcc, merchant_country, merchant_city, acquirer, network,
   toString(amount) AS amount, currency, toString(amount_usd) AS amount_usd,
   toString(settlement_amount) AS settlement_amount, settlement_currency, toString(fx_rate) AS fx_rate,
   status, decline_code, toUInt32(risk_score) AS risk_score, decision, reasons, rule_set_version, shadow_rule_ids,

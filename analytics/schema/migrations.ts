@@ -236,4 +236,13 @@ export const MIGRATIONS: Migration[] = [
       ORDER BY (name, version, entity_id)`,
     ],
   },
+  {
+    version: 7,
+    name: "screening: the merchant's other names in transactions",
+    statements: [
+      // The merchant's names screened besides its registered one: the registry's name in its
+      // own language and the presented QR's alternate-language name (template 64).
+      `ALTER TABLE {db}.transactions ADD COLUMN IF NOT EXISTS merchant_alt_names Array(String) DEFAULT []`,
+    ],
+  },
 ];

@@ -10,6 +10,7 @@ import * as participantPage from './pages/participant.js';
 import * as reportsPage from './pages/reports.js';
 import * as ruleEditPage from './pages/rule-edit.js';
 import * as rulesPage from './pages/rules.js';
+import * as screeningPage from './pages/screening.js';
 import { clearSession, loadSession, permissionsOf, saveSession } from './session.js';
 
 /**
@@ -25,6 +26,7 @@ const ROUTES = [
   { path: /^\/rules\/([a-z0-9-]+)$/, page: ruleEditPage, nav: 'rules', allowed: (p) => p.seeRules },
   { path: /^\/participant$/, page: participantPage, nav: 'participant' },
   { path: /^\/reports$/, page: reportsPage, nav: 'reports', allowed: (p) => p.runReports },
+  { path: /^\/screening$/, page: screeningPage, nav: 'screening', allowed: (p) => p.screenNames },
 ];
 const NAV = [
   { id: 'alerts', label: 'Alerts', href: '#/alerts' },
@@ -32,6 +34,7 @@ const NAV = [
   { id: 'participant', label: 'Participant', href: '#/participant' },
   { id: 'reports', label: 'Reports', href: '#/reports', allowed: (p) => p.runReports },
   { id: 'rules', label: 'Rules', href: '#/rules', allowed: (p) => p.seeRules },
+  { id: 'screening', label: 'Screening', href: '#/screening', allowed: (p) => p.screenNames },
 ];
 const LIVE_STATES = {
   connecting: 'Connecting…',

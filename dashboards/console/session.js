@@ -29,6 +29,7 @@ export function clearSession() {
 
 const WORKERS = new Set(['risk_officer', 'admin']);
 const REPORT_READERS = new Set(['compliance', 'risk_officer', 'admin']);
+const SCREENING_OFFICERS = new Set(['compliance', 'risk_officer', 'admin']);
 
 /** What a role may do in the console; the server enforces the same rules, this only hides buttons. */
 export function permissionsOf(session) {
@@ -39,6 +40,8 @@ export function permissionsOf(session) {
     seeRules: role !== undefined && role !== 'participant_analyst',
     filterByParticipant: role !== undefined && role !== 'participant_analyst',
     runReports: REPORT_READERS.has(role),
+    /** The screening page: list versions, the test box, false-positive allowances. */
+    screenNames: SCREENING_OFFICERS.has(role),
     /** Where the console opens: a participant analyst's own analytics, everyone else's alerts. */
     landing: role === 'participant_analyst' ? '#/participant' : '#/alerts',
   };

@@ -78,6 +78,26 @@ const PAYMENT_FACTS = {
   'amount.small': { type: 'boolean', doc: 'amount.usd is below USD 5 (what probing counts)' },
 } as const satisfies Record<string, FactDefinition>;
 
+/** The parties' names matched against the screening lists (rules/facts/screening.ts); known without history. */
+const SCREENING_FACTS = {
+  payerSanctionsScore: {
+    type: 'number',
+    doc: "the best sanctions match of the payer's name, 0..1 (at or above the screening threshold), 0 without one",
+  },
+  payerSanctionsMatch: {
+    type: 'string',
+    doc: 'that match\'s entity and list version, e.g. "cpg-sample-kim-jong-un in sample v3"; "" without one',
+  },
+  payerPepHit: { type: 'boolean', doc: "the payer's name matches a politically exposed person (or a relative or close associate)" },
+  payerPepScore: { type: 'number', doc: "the best PEP match of the payer's name, 0..1 (at or above the screening threshold), 0 without one" },
+  payerPepMatch: { type: 'string', doc: 'that match\'s entity and list version; "" without one' },
+  merchantSanctionsScore: {
+    type: 'number',
+    doc: "the best sanctions match of the merchant's names (registry name, local name, the QR's alternate-language name), 0..1; 0 without one",
+  },
+  merchantSanctionsMatch: { type: 'string', doc: 'that match\'s entity and list version; "" without one' },
+} as const satisfies Record<string, FactDefinition>;
+
 const DERIVED_FACTS = {
   'velocity.device.smallCount.10m': {
     type: 'number',
@@ -118,6 +138,7 @@ const DERIVED_FACTS = {
 
 export const FACTS = {
   ...PAYMENT_FACTS,
+  ...SCREENING_FACTS,
   ...velocityFacts(),
   ...DERIVED_FACTS,
 } satisfies Record<string, FactDefinition>;
@@ -126,11 +147,13 @@ export type FactName = keyof typeof FACTS;
 
 /**
  * Facts known without the velocity state: the message's own fields, what is derived from
- * it alone, and list membership (the engine keeps a copy of the lists in memory). Rules
- * that name only these still run when the risk step degrades. A test checks that none of
- * them depends on the stored facts.
+ * it alone, list membership (the engine keeps a copy of the lists in memory) and name
+ * screening (in process, no Redis). Rules that name only these still run when the risk
+ * step degrades. A test checks that none of them depends on the stored facts.
  */
-export const LOCAL_FACTS: ReadonlySet<string> = new Set(Object.keys(PAYMENT_FACTS).filter((name) => name !== 'payer.device.new'));
+export const LOCAL_FACTS: ReadonlySet<string> = new Set(
+  [...Object.keys(PAYMENT_FACTS), ...Object.keys(SCREENING_FACTS)].filter((name) => name !== 'payer.device.new'),
+);
 
 type ValueOf<T extends FactType> = T extends 'number' ? number : T extends 'string' ? string : boolean;
 

@@ -4,6 +4,7 @@ import { VELOCITY_ENTITIES, VELOCITY_WINDOWS, type Facts } from './catalog.ts';
 import { amountInCny, isNearThreshold, payerCountry, SMALL_PAYMENT_USD, usdCents, type StoredFacts } from './gather.ts';
 import { travel } from './geo.ts';
 import { merchantLocalHour } from './local-time.ts';
+import { matchText, NOT_SCREENED } from './screening.ts';
 
 /** The z-score's standard deviation never goes below one dollar: a payer who always paid the same is not infinitely surprised. */
 const MIN_STD_DEV_USD = 1;
@@ -41,6 +42,7 @@ export function buildFacts(message: SwitchedMessage, stored: StoredFacts, cnyPer
 
   const dailyUsd = stored.velocity.payer.amountCents['24h'] / 100 + (isPayment ? usd : 0);
   const sales = p.count;
+  const screened = stored.screening ?? NOT_SCREENED;
 
   const facts: Record<string, number | string | boolean> = {
     'message.type': message.messageType,
@@ -69,6 +71,13 @@ export function buildFacts(message: SwitchedMessage, stored: StoredFacts, cnyPer
     'amount.usd': usd,
     'amount.cny': cny,
     'amount.small': usd < SMALL_PAYMENT_USD,
+    payerSanctionsScore: screened.payer.sanction?.score ?? 0,
+    payerSanctionsMatch: matchText(screened.payer.sanction),
+    payerPepHit: screened.payer.pep !== undefined,
+    payerPepScore: screened.payer.pep?.score ?? 0,
+    payerPepMatch: matchText(screened.payer.pep),
+    merchantSanctionsScore: screened.merchant.sanction?.score ?? 0,
+    merchantSanctionsMatch: matchText(screened.merchant.sanction),
     'velocity.device.smallCount.10m': stored.deviceSmall10m,
     'velocity.ip.smallCount.10m': stored.ipSmall10m,
     'distinct.merchantsPerPayer.24h': stored.merchantsPerPayer24h,

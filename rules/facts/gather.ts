@@ -1,6 +1,7 @@
 import type { SwitchedMessage } from '../../domain/transaction.ts';
 import { VELOCITY_ENTITIES, type VelocityEntity, type VelocityWindow } from './catalog.ts';
 import { scopedMember, type ListName } from './keys.ts';
+import type { ScreeningFacts } from './screening.ts';
 
 /**
  * The stored half of the facts: what the velocity state (rules/state/) and the lists hold
@@ -41,6 +42,8 @@ export interface StoredFacts {
     deviceBlocked: boolean;
     walletBlocked: boolean;
   };
+  /** The names matched against the screening lists; none screened without it. */
+  screening?: ScreeningFacts;
 }
 
 const CENTS = /^(\d{1,16})\.(\d\d)$/;
@@ -88,9 +91,13 @@ export function listFacts(message: SwitchedMessage, has: (list: ListName, member
 
 /**
  * Stored facts without history (zero counts, empty profile), for the degraded path: the
- * lists still apply.
+ * lists and the screening still apply.
  */
-export function localStoredFacts(message: SwitchedMessage, has: (list: ListName, member: string) => boolean): StoredFacts {
+export function localStoredFacts(
+  message: SwitchedMessage,
+  has: (list: ListName, member: string) => boolean,
+  screening?: ScreeningFacts,
+): StoredFacts {
   const zero = () => ({ '1m': 0, '10m': 0, '1h': 0, '24h': 0 });
   const velocity = {} as StoredFacts['velocity'];
   for (const entity of VELOCITY_ENTITIES) velocity[entity] = { count: zero(), amountCents: zero() };
@@ -106,5 +113,6 @@ export function localStoredFacts(message: SwitchedMessage, has: (list: ListName,
     profile: { count: 0, sumCents: 0, sumSquaresUsd: 0, maxCents: 0, refunds: 0 },
     merchant: { sales: 0, refunds: 0 },
     lists: listFacts(message, has),
+    ...(screening ? { screening } : {}),
   };
 }

@@ -20,11 +20,14 @@ export interface MessageSpec {
   participant?: string;
   payerCountry?: string;
   walletId?: string;
+  payerName?: string;
   deviceId?: string | null;
   ip?: string | null;
   location?: { lat: number; lon: number } | null;
   merchantId?: string;
   merchantCountry?: string;
+  merchantName?: string;
+  merchantAltNames?: string[];
   mcc?: string;
 }
 
@@ -57,6 +60,7 @@ export function testMessage(spec: MessageSpec = {}): SwitchedMessage {
     corridor: `${payerCountry}-${merchantCountry}`,
     payer: {
       walletId: spec.walletId ?? 'w-1',
+      ...(spec.payerName !== undefined ? { name: spec.payerName } : {}),
       userId: `user-${spec.walletId ?? 'w-1'}`,
       ...(deviceId ? { deviceId } : {}),
       ...(ip ? { ip } : {}),
@@ -65,7 +69,8 @@ export function testMessage(spec: MessageSpec = {}): SwitchedMessage {
     },
     merchant: {
       id: spec.merchantId ?? 'm-cn-0001',
-      name: 'Test merchant',
+      name: spec.merchantName ?? 'Test merchant',
+      ...(spec.merchantAltNames ? { altNames: spec.merchantAltNames } : {}),
       mcc: spec.mcc ?? '5812',
       country: merchantCountry,
       city: 'Shanghai',

@@ -29,6 +29,12 @@ const CITIES = [
   { lat: 22.5431, lon: 114.0579 }, // Shenzhen
 ];
 const ORDINARY_MCCS = ['5812', '5814', '5499', '5311', '5699', '5912', '7991', '5977'];
+/** Everyday names of the corridors' payers, in the scripts their wallets hold them in; some share a token with a listed party (Kim, Lee, Wang, Chen). */
+const PAYER_NAMES = [
+  'Somchai Jaidee', 'สมชาย ใจดี', 'Siriporn Thongdee', 'Tan Wei Ming', '陈伟明', 'Lim Mei Ling', 'Kim Min-jun', '김민준',
+  'Lee Ji-eun', '이지은', 'Park Seo-yeon', 'Wang Wei', '王伟', 'Chen Jing', 'Nurul Aisyah', 'Siti Nurhaliza',
+];
+const MERCHANT_NAMES = ['Jade Garden Restaurant', 'Bund Fine Watches', 'Wangfujing Dept Store', 'Lanzhou Noodles', 'Golden Dragon Tea'];
 
 export interface OrdinaryTrafficOptions {
   seed?: number;
@@ -48,6 +54,7 @@ export function ordinaryTraffic(options: OrdinaryTrafficOptions = {}): SwitchedM
   const merchants = Array.from({ length: merchantCount }, (_, i) => ({
     id: `ord-m-${i}`,
     mcc: ORDINARY_MCCS[i % ORDINARY_MCCS.length]!,
+    name: MERCHANT_NAMES[i % MERCHANT_NAMES.length]!,
     city: i % CITIES.length,
   }));
   const payers = Array.from({ length: payerCount }, (_, i) => {
@@ -58,6 +65,8 @@ export function ordinaryTraffic(options: OrdinaryTrafficOptions = {}): SwitchedM
     return {
       ...wallet,
       walletId: `ord-w-${i}`,
+      // Some wallets send no name (it is optional).
+      ...(i % 5 === 4 ? {} : { payerName: PAYER_NAMES[i % PAYER_NAMES.length]! }),
       deviceId: `ord-d-${i}`,
       ip: `171.96.${i % 250}.${(i * 7) % 250}`,
       centre: CITIES[city]!,
@@ -78,11 +87,13 @@ export function ordinaryTraffic(options: OrdinaryTrafficOptions = {}): SwitchedM
         participant: payer.participant,
         payerCountry: payer.country,
         walletId: payer.walletId,
+        ...(payer.payerName !== undefined ? { payerName: payer.payerName } : {}),
         deviceId: payer.deviceId,
         ip: payer.ip,
         // Within a few km of where the payer stays.
         location: { lat: payer.centre.lat + (random() - 0.5) * 0.05, lon: payer.centre.lon + (random() - 0.5) * 0.05 },
         merchantId: merchant.id,
+        merchantName: merchant.name,
         mcc: merchant.mcc,
       }),
     );

@@ -59,6 +59,7 @@ export function startJobs(ctx: PlatformContext, deps: JobDeps): Promise<Jobs & C
       store: deps.rules,
       thresholds: { review: file.risk.reviewAt, decline: file.risk.declineAt },
       cnyPerUsd: file.fx.cnyPerUsd,
+      screeningThreshold: file.screening.threshold,
       worker: plan.clickhouseJobs,
       log,
     });

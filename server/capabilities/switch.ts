@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DEFAULT_DELTA_INTERVAL_MS } from '../../rules/state/state-deltas.ts';
 import { readSnapshot, RECENT_MS, writeSnapshot } from '../../rules/state/state-snapshot.ts';
 import { createRiskEngine, createRuleStore, type RiskEngine, type RuleStore } from '../../rules/index.ts';
+import type { LiveScreening } from '../../screening/live-screening.ts';
 import type { SwitchDeps } from '../../switch/deps.ts';
 import { createFxTable } from '../../switch/fx.ts';
 import { createLateObserver } from '../../switch/late-observer.ts';
@@ -66,8 +67,9 @@ export interface SwitchNode {
 /**
  * The switching core with its risk engine: the participant API (QR, merchants, payments and
  * their follow-ups), each message scored, committed, tapped and then observed by alerting.
+ * With `screening`, the payer's and the merchant's names are screened in the risk step.
  */
-export async function startSwitch(ctx: PlatformContext, alerting: Pick<Alerting, 'observe'>): Promise<SwitchNode & Capability> {
+export async function startSwitch(ctx: PlatformContext, alerting: Pick<Alerting, 'observe'>, screening?: LiveScreening): Promise<SwitchNode & Capability> {
   const { file } = ctx.config;
   const stateSettings = file.risk.state ?? {};
   const snapshotFile = path.join(ctx.config.dataDir, 'risk-state', 'snapshot.v8');
@@ -83,6 +85,7 @@ export async function startSwitch(ctx: PlatformContext, alerting: Pick<Alerting,
     deltas: { nodeId: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`, intervalMs: stateSettings.deltaIntervalMs ?? DEFAULT_DELTA_INTERVAL_MS },
     warming: true,
     ...(restore ? { restore } : {}),
+    ...(screening ? { screening } : {}),
   });
   const lookbackFrom = Date.now() - (stateSettings.historyDays ?? DEFAULT_HISTORY_DAYS) * 24 * 3600_000;
   // A short history is replayed before the node takes payments; past warmUpWaitMs the node

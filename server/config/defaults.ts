@@ -31,12 +31,16 @@ export const DEFAULT_REPLICA_TIMEOUT_MS = 250;
 /** How long an operator's bearer token lives: a working day. Not configurable. */
 export const SESSION_TTL_MS = 8 * 3600_000;
 
+/** Screening: no list until one is uploaded or named; a hit from 0.85; lists up to 512 MiB (screening/read-list.ts's bound). */
+export const DEFAULT_SCREENING: ScreeningSettings = { lists: [], threshold: 0.85, maxListBytes: 512 * 1024 * 1024 };
+
 export type RiskSettings = NonNullable<ConfigFile['risk']>;
+export type ScreeningSettings = Required<NonNullable<ConfigFile['screening']>>;
 export type IngestSettings = NonNullable<ConfigFile['ingest']>;
 export type ReportSettings = NonNullable<ConfigFile['reports']>;
 
 /** The config file's settings with every default filled in: what the platform reads. */
-export type Settings = Omit<ConfigFile, 'fx' | 'payments' | 'risk' | 'ingest' | 'monitors' | 'reports' | 'rateLimits' | 'http' | 'redis'> & {
+export type Settings = Omit<ConfigFile, 'fx' | 'payments' | 'risk' | 'ingest' | 'monitors' | 'reports' | 'rateLimits' | 'http' | 'redis' | 'screening'> & {
   fx: ConfigFile['fx'] & {
     /**
      * CNY per US dollar as the exact decimal the file holds (`rates.CNY`; the base is USD):
@@ -52,6 +56,8 @@ export type Settings = Omit<ConfigFile, 'fx' | 'payments' | 'risk' | 'ingest' | 
   rateLimits: RateLimits;
   http: HttpLimits;
   redis: { durability: LedgerDurability };
+  /** List paths resolved against the working directory. */
+  screening: ScreeningSettings;
 };
 
 /** Settings the environment may set over the file's (`RISK_DEADLINE_MS`, `MAX_IN_FLIGHT`, `REDIS_DURABILITY`). */
@@ -60,6 +66,8 @@ export interface SettingOverrides {
   maxInFlight?: number;
   /** `REDIS_DURABILITY`: over the file's `redis.durability`. */
   durability?: DurabilityMode;
+  /** Where the file's relative paths (screening lists) are resolved from: the working directory. */
+  resolvePath?: (relative: string) => string;
 }
 
 /** The file's settings completed with the defaults and the environment's overrides; `file` itself is left as it is. */
@@ -79,6 +87,11 @@ export function withDefaults(file: ConfigFile, overrides: SettingOverrides = {})
     ingest: file.ingest ?? DEFAULT_INGEST,
     monitors: file.monitors ?? DEFAULT_MONITORS,
     reports: file.reports ?? DEFAULT_REPORTS,
+    screening: {
+      ...DEFAULT_SCREENING,
+      ...file.screening,
+      lists: (file.screening?.lists ?? []).map((l) => ({ name: l.name, path: overrides.resolvePath?.(l.path) ?? l.path })),
+    },
     rateLimits: rateLimitsOf(file.rateLimits),
     http: httpLimitsOf(file.http),
     redis: {

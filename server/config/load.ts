@@ -97,7 +97,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     logLevel,
     sessionTtlMs: SESSION_TTL_MS,
     configPath,
-    file: withDefaults(file, { riskDeadlineMs, maxInFlight, durability }),
+    file: withDefaults(file, { riskDeadlineMs, maxInFlight, durability, resolvePath: (p) => path.resolve(cwd, p) }),
   };
 }
 
@@ -200,6 +200,11 @@ function checkReferences(file: ConfigFile, source: string): void {
       if (file.redis[field] !== undefined) fail(`redis.${field}`, `only redis.durability "replica" waits for replicas (it is ${file.redis.durability ?? 'left to its default'})`);
     }
   }
+  const listNames = new Set<string>();
+  (file.screening?.lists ?? []).forEach((l, i) => {
+    if (listNames.has(l.name)) fail(`screening.lists.${i}.name`, `duplicate list "${l.name}"`);
+    listNames.add(l.name);
+  });
   const httpProblem = file.http && httpLimitsProblem(httpLimitsOf(file.http));
   if (httpProblem) fail(`http.${httpProblem.field}`, httpProblem.message);
   const participants = new Map<string, ConfigFile['participants'][number]>();

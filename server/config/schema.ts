@@ -19,6 +19,8 @@ export const ParticipantSchema = Type.Object(
     webhookUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]{1,2000}$' })),
     /** Acquirers: the 8-digit IIN their merchants' UnionPay QR codes carry. */
     iin: Type.Optional(Type.String({ pattern: '^\\d{8}$' })),
+    /** Wallets: every payment must carry the payer's name (`payer.name`), else 422 PAYER_NAME_REQUIRED. Default false. */
+    requirePayerName: Type.Optional(Type.Boolean()),
     /** Wallets: the simulated issuer's opening balance and limits, in the wallet's currency. */
     issuer: Type.Optional(
       Type.Object(
@@ -267,6 +269,34 @@ export const ConfigFileSchema = Type.Object(
       Type.Object(
         {
           retentionDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /**
+     * Name screening (docs/screening.md): the lists loaded at start when Redis holds no version
+     * of them yet (`path` relative to the working directory), the score at or above which a
+     * candidate is a hit, and the largest list an upload may be.
+     */
+    screening: Type.Optional(
+      Type.Object(
+        {
+          lists: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,39}$' }),
+                  path: Type.String({ minLength: 1, maxLength: 1000 }),
+                },
+                { additionalProperties: false },
+              ),
+              { maxItems: 50 },
+            ),
+          ),
+          /** Default 0.85. */
+          threshold: Type.Optional(Type.Number({ minimum: 0.5, maximum: 1 })),
+          /** Bytes of one list, by upload or file. Default 536870912 (512 MiB). */
+          maxListBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024 })),
         },
         { additionalProperties: false },
       ),

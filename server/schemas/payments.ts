@@ -1,7 +1,18 @@
 import Type from 'typebox';
+import { PAYER_NAME_MAX_RAW_CHARS } from '../../switch/payer-name.ts';
 import { Identifier, Money } from './common.ts';
 
 const Ip = Type.String({ anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }], maxLength: 45 });
+
+/** A party's name in any script; no control character. Trimmed and put in NFC by the switch, then 1 to 200 characters. */
+const PartyName = Type.String({
+  minLength: 1,
+  maxLength: PAYER_NAME_MAX_RAW_CHARS,
+  pattern: '^[^\\p{Cc}]*$',
+  description:
+    "The originator's name as the wallet holds it (FATF recommendation 16), any script, 1 to 200 characters once trimmed and " +
+    'in NFC; screened against the sanctions and PEP lists. Required for wallets configured with requirePayerName (422 PAYER_NAME_REQUIRED)',
+});
 
 export const PaymentBody = Type.Object(
   {
@@ -11,6 +22,7 @@ export const PaymentBody = Type.Object(
     payer: Type.Object(
       {
         walletId: Identifier,
+        name: Type.Optional(PartyName),
         userId: Type.Optional(Identifier),
         deviceId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
         ip: Type.Optional(Ip),

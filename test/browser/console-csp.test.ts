@@ -24,6 +24,7 @@ const PAGES: Array<{ link: string; ready: string }> = [
   { link: 'Participant', ready: '.page-participant' },
   { link: 'Reports', ready: '.page-reports' },
   { link: 'Rules', ready: '.page-rules .rules-table tbody tr' },
+  { link: 'Screening', ready: '.page-screening [data-testid="screening-lists"] tr[data-list]' },
   { link: 'Alerts', ready: '.page-alerts' },
 ];
 

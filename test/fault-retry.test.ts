@@ -139,20 +139,35 @@ describe('a participant retrying every request after a timeout', () => {
 
   it('keeps one ledger entry per txnId and debits each wallet once', async () => {
     const recordsByTxn = new Map<string, string[]>();
+    const landed = new Map<string, string>();
     let cursor = '0';
     do {
       const [next, keys] = await platform.redis.scan(cursor, 'MATCH', 'paystate:*', 'COUNT', 1000);
       cursor = next;
       for (const key of keys) {
-        // A compact state names its record: the tap's entry.
+        // A compact state names its record: the tap's entry, or once the writer has landed
+        // and trimmed it, the row ClickHouse holds under that entry's id.
         const entryId = (await platform.redis.get(key))!.split('|').at(-1)!;
-        const [[id, fields]] = (await platform.redis.xrange(DEFAULT_TAP_STREAM, entryId, entryId)) as [[string, string[]]];
-        const entry = decodeTapEntry(id, fields);
+        const found = (await platform.redis.xrange(DEFAULT_TAP_STREAM, entryId, entryId)) as Array<[string, string[]]>;
+        if (found.length === 0) {
+          landed.set(entryId, key);
+          continue;
+        }
+        const entry = decodeTapEntry(found[0]![0], found[0]![1]);
         if (entry?.kind !== 'transaction') throw new Error(`${key} names no transaction entry`);
         const { txnId, paymentId } = entry.event;
         recordsByTxn.set(txnId, [...(recordsByTxn.get(txnId) ?? []), paymentId]);
       }
     } while (cursor !== '0');
+    if (landed.size > 0) {
+      const rows = await (await platform.clickhouse.client.query({
+        query: 'SELECT stream_id, txn_id, payment_id FROM cpg.transactions WHERE stream_id IN {ids:Array(String)}',
+        query_params: { ids: [...landed.keys()] },
+        format: 'JSONEachRow',
+      })).json<{ stream_id: string; txn_id: string; payment_id: string }>();
+      for (const r of rows) recordsByTxn.set(r.txn_id, [...(recordsByTxn.get(r.txn_id) ?? []), r.payment_id]);
+      expect(rows.map((r) => r.stream_id).sort(), 'every trimmed entry is in ClickHouse').toEqual([...landed.keys()].sort());
+    }
     for (const p of payments) {
       const answer = answerOf(p.senders[0]!).body!;
       expect(recordsByTxn.get(p.txnId), p.txnId).toEqual([answer.paymentId]);

@@ -175,7 +175,9 @@ describe('screening lists', () => {
       };
       pump();
     });
-    expect([status, JSON.parse(body).error.code]).toEqual([400, 'SCREENING_LIST_NOT_UTF8']);
+    // Random bytes: the first bad line is not UTF-8, or (a short line of ASCII bytes) not JSON.
+    expect(status).toBe(400);
+    expect(['SCREENING_LIST_NOT_UTF8', 'SCREENING_LIST_INVALID_JSON']).toContain(JSON.parse(body).error.code);
     expect(JSON.parse(body).error.line).toBeGreaterThan(0);
     // What was sent before the answer came, the sockets' buffers included: a few megabytes, not a hundred.
     expect(written).toBeLessThan(16 * 1024 * 1024);

@@ -266,8 +266,12 @@ function candidateNames(
     });
   }
   const crowdedHeld = crowdedPairs(crowded, names, scratch.tokenBit);
+  // A name sharing `least` tokens is under least(least-1)/2 of the pairs: one short of that
+  // even if it held every crowded pair is out without its tokens being read.
+  const enough = (least * (least - 1)) / 2;
   const kept = hit.filter((nameIndex) => {
     if (names.nameLength(nameIndex) > PAIRED_TOKENS) return true;
+    if (scratch.hits[nameIndex]! + crowded.length < enough) return false;
     const h = scratch.hits[nameIndex]! + crowdedHeld.held(nameIndex);
     scratch.hits[nameIndex] = Math.min(h, 0xffff);
     const shared = Math.floor((1 + Math.sqrt(1 + 8 * h)) / 2);

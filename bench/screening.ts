@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { evaluate, readProbes } from '../screening/evaluation/evaluate.ts';
 import { createMatchIndex } from '../screening/match-index.ts';
-import { readList, readListText } from '../screening/read-list.ts';
-import { syntheticNdjson } from '../screening/synthetic-list.ts';
+import { readListText } from '../screening/read-list.ts';
+import { screeningProbes, syntheticList } from './screening-load.ts';
 
 /**
  * `npm run bench:screening [-- NAMES]`: name screening's quality on the labelled evaluation set
@@ -33,38 +33,22 @@ console.log(`recall on true variants: ${percent(evaluation.recall)} (target >= 9
 console.log(`false-positive rate on look-alikes: ${percent(evaluation.falsePositiveRate)} (target <= 0.5 %)`);
 
 // Speed.
-async function* chunks() {
-  let buffer = '';
-  for (const line of syntheticNdjson(names)) {
-    buffer += line;
-    if (buffer.length > 1 << 16) {
-      yield buffer;
-      buffer = '';
-    }
-  }
-  if (buffer !== '') yield buffer;
-}
 let started = performance.now();
-const list = await readList(chunks());
-if (!list.ok) throw new Error(list.error.message);
+const synthetic = await syntheticList(names);
 const readMs = performance.now() - started;
 gc();
 const heapBefore = process.memoryUsage().heapUsed;
 started = performance.now();
-const index = createMatchIndex(list.value.entities);
+const index = createMatchIndex(synthetic.entities);
 const buildMs = performance.now() - started;
 gc();
 const heapAfter = process.memoryUsage().heapUsed;
-console.log(`\nsynthetic list: ${list.value.names} names of ${list.value.entities.length} entities, ${index.size.tokens} distinct tokens`);
+console.log(`\nsynthetic list: ${synthetic.names} names of ${synthetic.entities.length} entities, ${index.size.tokens} distinct tokens`);
 console.log(`generate + read: ${(readMs / 1000).toFixed(1)} s`);
 console.log(`index build: ${(buildMs / 1000).toFixed(1)} s (target < 60 s)`);
 console.log(`index memory: ${mb(index.memoryBytes)} own arrays, ${mb(heapAfter - heapBefore)} heap growth; process RSS ${mb(process.memoryUsage().rss)}`);
 
-// Hits: list names, some with a typo; misses: the same shapes with made-up surnames.
-const step = Math.max(1, Math.floor(list.value.entities.length / 2000));
-const hits = list.value.entities.filter((_, i) => i % step === 0).map((e) => e.names[e.names.length - 1]!);
-const misses = hits.map((name, i) => `${name.split(' ')[0]} Qx${(i * 7919).toString(36)}vor`);
-const probes = hits.flatMap((hit, i) => [i % 3 === 0 ? hit.replace(/[aeiou]/, 'y') : hit, misses[i]!]);
+const probes = screeningProbes(synthetic.entities);
 for (const probe of probes.slice(0, 500)) index.screen(probe);
 const times: number[] = [];
 let compared = 0;

@@ -16,7 +16,7 @@ export interface MatchIndex {
   screen(name: string, probe?: ProbeFacts): ScreeningResult;
   /** Entities, names (aliases included) and distinct tokens indexed. */
   readonly size: { entities: number; names: number; tokens: number };
-  /** The index's own arrays, estimated; the entities it holds are the caller's. */
+  /** The index's own arrays and its per-probe scratch arrays, estimated; the entities it holds are the caller's. */
   readonly memoryBytes: number;
 }
 
@@ -112,14 +112,16 @@ export function createMatchIndex(entities: readonly ListEntity[], options: Parti
     tokenIds: Uint32Array.from(tokenIds),
   };
   const pairs = filePairs(names.tokenStarts, names.tokenIds, vocabulary);
-  const memoryBytes =
-    names.entity.byteLength + names.ordinal.byteLength + names.middlesOmittable.byteLength + names.tokenStarts.byteLength + names.tokenIds.byteLength + vocabulary.bytes + pairs.bytes;
   const scratch: Scratch = {
     stamp: new Uint32Array(nameEntity.length),
     hits: new Uint16Array(nameEntity.length),
     generation: 0,
     tokenBit: new Int8Array(vocabulary.size).fill(-1),
+    found: new Uint32Array(nameEntity.length),
   };
+  const memoryBytes =
+    names.entity.byteLength + names.ordinal.byteLength + names.middlesOmittable.byteLength + names.tokenStarts.byteLength + names.tokenIds.byteLength + vocabulary.bytes + pairs.bytes +
+    scratch.stamp.byteLength + scratch.hits.byteLength + scratch.tokenBit.byteLength + scratch.found.byteLength;
   const nameTokens = {
     nameLength: (nameIndex: number) => names.tokenStarts[nameIndex + 1]! - names.tokenStarts[nameIndex]!,
     tokenStarts: names.tokenStarts,
@@ -197,6 +199,8 @@ interface Scratch {
   generation: number;
   /** Per token id: its bit among a probe's crowded pairs' tokens, -1 otherwise (see crowdedPairs). */
   tokenBit: Int8Array;
+  /** The names a probe's walk found, then those kept, in place: no array grows per probe. */
+  found: Uint32Array;
 }
 
 /**
@@ -253,35 +257,38 @@ function candidateNames(
     scratch.generation = 1;
   }
   const generation = scratch.generation;
-  const hit: number[] = [];
-  for (const { key } of keys) {
-    pairs.forEach(key, (nameIndex) => {
-      if (scratch.stamp[nameIndex] !== generation) {
-        scratch.stamp[nameIndex] = generation;
-        scratch.hits[nameIndex] = 1;
-        hit.push(nameIndex);
-      } else if (scratch.hits[nameIndex]! < 0xffff) {
-        scratch.hits[nameIndex]! += 1;
-      }
-    });
-  }
+  const { found, stamp, hits } = scratch;
+  let foundCount = 0;
+  const visit = (nameIndex: number) => {
+    if (stamp[nameIndex] !== generation) {
+      stamp[nameIndex] = generation;
+      hits[nameIndex] = 1;
+      found[foundCount++] = nameIndex;
+    } else if (hits[nameIndex]! < 0xffff) {
+      hits[nameIndex]! += 1;
+    }
+  };
+  for (const { key } of keys) pairs.forEach(key, visit);
   const crowdedHeld = crowdedPairs(crowded, names, scratch.tokenBit);
   // A name sharing `least` tokens is under least(least-1)/2 of the pairs: one short of that
   // even if it held every crowded pair is out without its tokens being read.
   const enough = (least * (least - 1)) / 2;
-  const kept = hit.filter((nameIndex) => {
+  const keeps = (nameIndex: number) => {
     if (names.nameLength(nameIndex) > PAIRED_TOKENS) return true;
-    if (scratch.hits[nameIndex]! + crowded.length < enough) return false;
-    const h = scratch.hits[nameIndex]! + crowdedHeld.held(nameIndex);
-    scratch.hits[nameIndex] = Math.min(h, 0xffff);
+    if (hits[nameIndex]! + crowded.length < enough) return false;
+    const h = hits[nameIndex]! + crowdedHeld.held(nameIndex);
+    hits[nameIndex] = Math.min(h, 0xffff);
     const shared = Math.floor((1 + Math.sqrt(1 + 8 * h)) / 2);
     return reachable(shared) >= threshold;
-  });
+  };
+  let keptCount = 0;
+  for (let i = 0; i < foundCount; i++) if (keeps(found[i]!)) found[keptCount++] = found[i]!;
   crowdedHeld.done();
-  if (kept.length <= maxCandidates) return kept;
+  const kept = found.subarray(0, keptCount);
   // More shared pairs first; among equals the shorter name, which has less left over and so
   // scores higher (a two-syllable name among thousands of longer names sharing its pair).
-  return kept.sort((a, b) => scratch.hits[b]! - scratch.hits[a]! || names.nameLength(a) - names.nameLength(b)).slice(0, maxCandidates);
+  if (keptCount > maxCandidates) kept.sort((a, b) => hits[b]! - hits[a]! || names.nameLength(a) - names.nameLength(b));
+  return Array.from(kept.subarray(0, Math.min(keptCount, maxCandidates)));
 }
 
 /**

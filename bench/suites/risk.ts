@@ -1,10 +1,15 @@
 import { performance } from 'node:perf_hooks';
+import type { SwitchedMessage } from '../../domain/transaction.ts';
 import { createRiskEngine, createRuleStore } from '../../rules/index.ts';
 import { ordinaryTraffic } from '../../rules/test-support/ordinary-traffic.ts';
 import { startTestRedis } from '../../rules/test-support/redis.ts';
+import { createLiveScreening } from '../../screening/live-screening.ts';
+import { screeningProbes, syntheticList } from '../screening-load.ts';
 import type { Measurement, Suite } from '../suite.ts';
 
 const PAYMENTS = 3000;
+/** Names of the synthetic screening list the step is measured with too (`BENCH_SCREENING_NAMES`, 0: not measured). */
+const SCREENING_NAMES = Number(process.env.BENCH_SCREENING_NAMES ?? 1_000_000);
 
 /**
  * The risk step alone: facts from the in-process velocity state plus the default rule pack
@@ -13,7 +18,9 @@ const PAYMENTS = 3000;
  */
 export const riskSuite: Suite = {
   name: 'risk',
-  description: `risk step alone (in-process facts + default rule pack + settlement), ${PAYMENTS} ordinary payments, vs one Redis PING`,
+  description:
+    `risk step alone (in-process facts + default rule pack + settlement), ${PAYMENTS} ordinary payments, vs one Redis PING; ` +
+    `then with both parties screened against ${SCREENING_NAMES.toLocaleString('en')} synthetic names`,
   async run(settings) {
     const redis = await startTestRedis();
     try {
@@ -59,12 +66,16 @@ export const riskSuite: Suite = {
           pings.push(performance.now() - started);
         }
         const stats = engine.stats();
+        const screened = SCREENING_NAMES > 0 ? await withScreening(conn, messages, settings.log) : [];
         return {
           suite: 'risk',
           description: riskSuite.description,
           measurements: [
             measured('score(), one at a time', 'subject', sequential, sequentialMs),
             measured(`score(), ${settings.concurrency} in flight`, 'subject', concurrent, concurrentMs),
+            ...(screened.length > 0
+              ? [measured(`score() screening ${SCREENING_NAMES.toLocaleString('en')} names, one at a time`, 'subject', screened, screened.reduce((a, b) => a + b, 0))]
+              : []),
             measured('Redis PING, one at a time (baseline)', 'baseline', pings, pings.reduce((a, b) => a + b, 0)),
           ],
           ratios: [],
@@ -79,6 +90,42 @@ export const riskSuite: Suite = {
     }
   },
 };
+
+/**
+ * The same step with the payer's and the merchant's names screened against the synthetic
+ * list: each payment's payer named after one of the screening benchmark's probes (list
+ * names, some with a typo, and misses of the same shapes), so most names are new to the step.
+ */
+async function withScreening(conn: Parameters<typeof createRiskEngine>[0]['redis'], messages: readonly SwitchedMessage[], log: (line: string) => void): Promise<number[]> {
+  const list = await syntheticList(SCREENING_NAMES);
+  const screening = createLiveScreening();
+  const started = performance.now();
+  screening.install('synthetic', 1, list.entities);
+  log(`risk: screening list of ${list.names} names installed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const probes = screeningProbes(list.entities);
+  const engine = await createRiskEngine({
+    redis: conn,
+    thresholds: { review: 400, decline: 700 },
+    deadlineMs: 1000,
+    fallback: { approveBelowUsd: 500, otherwise: 'review' },
+    cnyPerUsd: '7.12',
+    screening,
+  });
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < 300 + PAYMENTS; i++) {
+      const base = messages[i % messages.length]!;
+      const message = { ...base, payer: { ...base.payer, name: probes[i % probes.length]! } };
+      const t = performance.now();
+      const risk = await engine.score(message);
+      if (i >= 300) times.push(performance.now() - t);
+      engine.settle(message, risk.decision === 'decline' ? 'DECLINED' : 'APPROVED');
+    }
+    return times;
+  } finally {
+    await engine.close();
+  }
+}
 
 function measured(name: string, role: Measurement['role'], ms: number[], totalMs: number): Measurement {
   const sorted = [...ms].sort((a, b) => a - b);

@@ -13,10 +13,22 @@ export interface HashedPostings {
   readonly bytes: number;
 }
 
+/** Postings between two pauses of a build in steps (a power of two, less one). */
+const STEP_MASK = (1 << 16) - 1;
+
+/** Runs a build in steps to its end without pausing. */
+export function drain<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
 /** Collects (key, value) pairs, then lays them out by bucket in one pass (a counting sort). */
-export function createPostingsBuilder() {
-  let keys = new Uint32Array(1024);
-  let values = new Uint32Array(1024);
+export function createPostingsBuilder(capacity = 1024) {
+  // Sized up front when the caller knows about how many: growing doubles and copies both arrays.
+  let keys = new Uint32Array(Math.max(1, capacity));
+  let values = new Uint32Array(Math.max(1, capacity));
   let size = 0;
   return {
     add(key: number, value: number): void {
@@ -33,6 +45,10 @@ export function createPostingsBuilder() {
       size += 1;
     },
     build(): HashedPostings {
+      return drain(layOut(keys, values, size));
+    },
+    /** The same, pausing (yield) every few tens of thousands of postings: for a build in time slices. */
+    buildInSteps(): Generator<void, HashedPostings> {
       return layOut(keys, values, size);
     },
   };
@@ -42,13 +58,17 @@ export function createPostingsBuilder() {
  * Counting sort by bucket, then each bucket's postings grouped by key, with a directory of
  * the distinct keys: a look-up reads one key's postings and nothing of its bucket's others.
  */
-function layOut(keys: Uint32Array, values: Uint32Array, size: number): HashedPostings {
+function* layOut(keys: Uint32Array, values: Uint32Array, size: number): Generator<void, HashedPostings> {
   let bucketBits = 10;
   while (1 << bucketBits < size && bucketBits < 30) bucketBits += 1;
   const mask = (1 << bucketBits) - 1;
   const bucketStarts = new Uint32Array((1 << bucketBits) + 1);
-  for (let i = 0; i < size; i++) bucketStarts[(keys[i]! & mask) + 1]! += 1;
+  for (let i = 0; i < size; i++) {
+    bucketStarts[(keys[i]! & mask) + 1]! += 1;
+    if ((i & STEP_MASK) === STEP_MASK) yield;
+  }
   for (let b = 1; b < bucketStarts.length; b++) bucketStarts[b]! += bucketStarts[b - 1]!;
+  yield;
   const fill = bucketStarts.slice(0, bucketStarts.length - 1);
   const sortedKeys = new Uint32Array(size);
   const sortedValues = new Uint32Array(size);
@@ -56,6 +76,7 @@ function layOut(keys: Uint32Array, values: Uint32Array, size: number): HashedPos
     const at = fill[keys[i]! & mask]!++;
     sortedKeys[at] = keys[i]!;
     sortedValues[at] = values[i]!;
+    if ((i & STEP_MASK) === STEP_MASK) yield;
   }
   // Group each bucket by key; the directory holds each distinct key once, with where its postings start.
   const directoryStarts = new Uint32Array(bucketStarts.length);
@@ -66,6 +87,7 @@ function layOut(keys: Uint32Array, values: Uint32Array, size: number): HashedPos
     const to = bucketStarts[b + 1]!;
     directoryStarts[b] = distinctKeys.length;
     if (to - from > 1) groupByKey(sortedKeys, sortedValues, from, to);
+    if ((b & STEP_MASK) === STEP_MASK) yield;
     for (let at = from; at < to; at++) {
       if (at === from || sortedKeys[at] !== sortedKeys[at - 1]) {
         distinctKeys.push(sortedKeys[at]!);
@@ -75,7 +97,9 @@ function layOut(keys: Uint32Array, values: Uint32Array, size: number): HashedPos
   }
   directoryStarts[directoryStarts.length - 1] = distinctKeys.length;
   keyStarts.push(size);
+  yield;
   const directoryKeys = Uint32Array.from(distinctKeys);
+  yield;
   const postingStarts = Uint32Array.from(keyStarts);
   const find = (key: number): number => {
     const bucket = key & mask;

@@ -1,5 +1,5 @@
 import type { ListEntity } from './list-entity.ts';
-import { createMatchIndex, DEFAULT_MATCH_OPTIONS, type Candidate, type MatchIndex, type ProbeFacts } from './match-index.ts';
+import { buildMatchIndex, createMatchIndex, DEFAULT_MATCH_OPTIONS, type Candidate, type MatchIndex, type ProbeFacts } from './match-index.ts';
 
 /**
  * The screening lists a process matches names against right now: one index per list name,
@@ -46,8 +46,13 @@ export interface ScreenProbe extends ProbeFacts {
 }
 
 export interface LiveScreening {
-  /** Builds the index of a list version and makes it the live one of its name. Synchronous: the caller decides where it runs. */
-  install(name: string, version: number, entities: readonly ListEntity[]): ListVersion;
+  /**
+   * Makes a list version the live one of its name: with `index` (from `build`), at once;
+   * without, its index is built here, synchronously (a test, a backtest, a small list).
+   */
+  install(name: string, version: number, entities: readonly ListEntity[], index?: MatchIndex): ListVersion;
+  /** A version's index built in time slices of about 10 ms, so a process taking payments keeps answering meanwhile. */
+  build(entities: readonly ListEntity[]): Promise<MatchIndex>;
   /** The live version of every list, by name. */
   versions(): ListVersion[];
   /** The lists and versions a decision uses, e.g. "sample:3,ofac:12" ("" with none): recorded with the decision. */
@@ -85,8 +90,8 @@ export function createLiveScreening(options: LiveScreeningOptions = {}): LiveScr
   };
 
   return {
-    install(name, version, entities) {
-      const index = createMatchIndex(entities, { threshold });
+    install(name, version, entities, built) {
+      const index = built ?? createMatchIndex(entities, { threshold });
       const installed: ListVersion = {
         name,
         version,
@@ -102,6 +107,7 @@ export function createLiveScreening(options: LiveScreeningOptions = {}): LiveScr
         .join(',');
       return installed;
     },
+    build: (entities) => buildMatchIndex(entities, { threshold }),
     versions: () => [...live.values()].map((l) => l.version),
     versionTag: () => tag,
     screenParty(name, probe = {}) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluate, readProbes } from './evaluation/evaluate.ts';
 import type { ListEntity } from './list-entity.ts';
-import { createMatchIndex } from './match-index.ts';
+import { buildMatchIndex, createMatchIndex } from './match-index.ts';
 import { readListText } from './read-list.ts';
 import { syntheticNdjson } from './synthetic-list.ts';
 
@@ -84,5 +84,21 @@ describe('createMatchIndex over a large list', () => {
       expect(result.compared, name).toBeLessThan(large.size.names / 50);
     }
     expect(large.screen('Qxzv Plomb Nothing').compared).toBe(0);
+  });
+
+  it('is the same index built in time slices, which gives the event loop back while it builds', async () => {
+    let turns = 0;
+    const ticking = setInterval(() => (turns += 1), 0);
+    const sliced = await buildMatchIndex(entities, {}, 5);
+    clearInterval(ticking);
+    // Built in one go, the same list gives no turn at all until it is done.
+    expect(turns).toBeGreaterThan(10);
+    expect(sliced.size).toEqual(large.size);
+    expect(sliced.memoryBytes).toBe(large.memoryBytes);
+    for (const entity of entities.filter((_, i) => i % 500 === 0)) {
+      for (const probe of [entity.names[0]!, `${entity.names[0]!} Qxvor`, entity.names[0]!.replace(/[aeiou]/, 'y')]) {
+        expect(sliced.screen(probe), probe).toEqual(large.screen(probe));
+      }
+    }
   });
 });

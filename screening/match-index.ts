@@ -1,4 +1,4 @@
-import { createPostingsBuilder, hashPair, type HashedPostings } from './hashed-postings.ts';
+import { createPostingsBuilder, drain, hashPair, type HashedPostings } from './hashed-postings.ts';
 import type { EntityKind, ListEntity, ScreenedSchema } from './list-entity.ts';
 import { LEFT_OVER_PROBE, probeLookup, scoreName } from './name-score.ts';
 import { normaliseName } from './normalise-name.ts';
@@ -85,6 +85,31 @@ const MAX_PROBE_TOKENS = 12;
 const WALK_BUDGET = 8192;
 
 export function createMatchIndex(entities: readonly ListEntity[], options: Partial<MatchIndexOptions> = {}): MatchIndex {
+  return drain(indexInSteps(entities, options));
+}
+
+/**
+ * The same index built in time slices: the build gives the event loop back at least every
+ * `sliceMs` (default 10) so a process taking payments keeps answering while a large list
+ * (5 s of work for 1,000,000 names) is indexed. It takes longer in all.
+ */
+export async function buildMatchIndex(entities: readonly ListEntity[], options: Partial<MatchIndexOptions> = {}, sliceMs = 10): Promise<MatchIndex> {
+  const steps = indexInSteps(entities, options);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/** Names normalised between two pauses of a build in steps. */
+const NAMES_PER_STEP = 200;
+
+function* indexInSteps(entities: readonly ListEntity[], options: Partial<MatchIndexOptions>): Generator<void, MatchIndex> {
   const settings = { ...DEFAULT_MATCH_OPTIONS, ...options };
   const vocabularyBuilder = createVocabularyBuilder();
   const nameEntity: number[] = [];
@@ -92,26 +117,35 @@ export function createMatchIndex(entities: readonly ListEntity[], options: Parti
   const nameOmits: number[] = [];
   const tokenStarts: number[] = [0];
   const tokenIds: number[] = [];
-  entities.forEach((entity, entityIndex) => {
-    [...entity.names, ...entity.weakAliases].forEach((name, ordinal) => {
+  let normalised = 0;
+  for (let entityIndex = 0; entityIndex < entities.length; entityIndex++) {
+    const entity = entities[entityIndex]!;
+    const all = entity.weakAliases.length > 0 ? [...entity.names, ...entity.weakAliases] : entity.names;
+    for (let ordinal = 0; ordinal < all.length; ordinal++) {
+      const name = all[ordinal]!;
       const tokens = normaliseName(name);
-      if (tokens.length === 0) return;
+      if (++normalised % NAMES_PER_STEP === 0) yield;
+      if (tokens.length === 0) continue;
       tokenIds.push(...vocabularyBuilder.addName(tokens));
       tokenStarts.push(tokenIds.length);
       nameEntity.push(entityIndex);
       nameOrdinal.push(ordinal);
       nameOmits.push(entity.schema === 'Person' && !SYLLABIC.test(name) ? 1 : 0);
-    });
-  });
-  const vocabulary = vocabularyBuilder.build();
-  const names = {
-    entity: Uint32Array.from(nameEntity),
-    ordinal: Uint32Array.from(nameOrdinal),
-    middlesOmittable: Uint8Array.from(nameOmits),
-    tokenStarts: Uint32Array.from(tokenStarts),
-    tokenIds: Uint32Array.from(tokenIds),
-  };
-  const pairs = filePairs(names.tokenStarts, names.tokenIds, vocabulary);
+    }
+  }
+  const vocabulary = yield* vocabularyBuilder.buildInSteps();
+  // Each copy of millions of numbers is tens of milliseconds: one a step.
+  const entity = Uint32Array.from(nameEntity);
+  yield;
+  const ordinal = Uint32Array.from(nameOrdinal);
+  yield;
+  const middlesOmittable = Uint8Array.from(nameOmits);
+  yield;
+  const starts = Uint32Array.from(tokenStarts);
+  yield;
+  const names = { entity, ordinal, middlesOmittable, tokenStarts: starts, tokenIds: Uint32Array.from(tokenIds) };
+  yield;
+  const pairs = yield* filePairs(names.tokenStarts, names.tokenIds, vocabulary);
   const scratch: Scratch = {
     stamp: new Uint32Array(nameEntity.length),
     hits: new Uint16Array(nameEntity.length),
@@ -176,9 +210,17 @@ export function createMatchIndex(entities: readonly ListEntity[], options: Parti
   };
 }
 
-function filePairs(tokenStarts: Uint32Array, tokenIds: Uint32Array, vocabulary: TokenVocabulary): HashedPostings {
-  const builder = createPostingsBuilder();
+function* filePairs(tokenStarts: Uint32Array, tokenIds: Uint32Array, vocabulary: TokenVocabulary): Generator<void, HashedPostings> {
+  // At most this many postings (repeated tokens file fewer): the builder never grows.
+  let most = 0;
   for (let nameIndex = 0; nameIndex + 1 < tokenStarts.length; nameIndex++) {
+    const length = Math.min(tokenStarts[nameIndex + 1]! - tokenStarts[nameIndex]!, PAIRED_TOKENS);
+    most += length <= 1 ? 1 : (length * (length - 1)) / 2;
+  }
+  yield;
+  const builder = createPostingsBuilder(most);
+  for (let nameIndex = 0; nameIndex + 1 < tokenStarts.length; nameIndex++) {
+    if (nameIndex % (10 * NAMES_PER_STEP) === 0) yield;
     const distinct = [...new Set(tokenIds.subarray(tokenStarts[nameIndex]!, tokenStarts[nameIndex + 1]!))];
     if (distinct.length === 1) {
       builder.add(hashPair(distinct[0]!, distinct[0]!), nameIndex);
@@ -189,7 +231,7 @@ function filePairs(tokenStarts: Uint32Array, tokenIds: Uint32Array, vocabulary: 
       for (let j = i + 1; j < paired.length; j++) builder.add(hashPair(paired[i]!, paired[j]!), nameIndex);
     }
   }
-  return builder.build();
+  return yield* builder.buildInSteps();
 }
 
 /** Scratch arrays of one index, reused by every probe (screening is synchronous). */

@@ -44,6 +44,9 @@ export const DEFAULT_LIST_LIMITS: ListLimits = {
 
 export type ListSource = string | Uint8Array | AsyncIterable<Uint8Array | string>;
 
+/** The longest a stream of chunks is read without giving the event loop a turn. */
+const SLICE_MS = 10;
+
 /** Reads a list from text, bytes, or a stream of chunks (a file or request stream). */
 export async function readList(source: ListSource, limits: Partial<ListLimits> = {}): Promise<Result<ScreeningList, ListError>> {
   if (typeof source === 'string') return readListText(source, limits);
@@ -51,9 +54,16 @@ export async function readList(source: ListSource, limits: Partial<ListLimits> =
   if (source instanceof Uint8Array) {
     reader.bytes(source);
   } else {
+    let sliceStart = performance.now();
     for await (const chunk of source) {
       // Leaving the loop early returns the iterator, which ends a file or request stream.
       if (!reader.bytes(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) break;
+      // Chunks already buffered come one after the other without a turn of the event loop:
+      // a list of 100 MB would otherwise hold a process taking payments for seconds.
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
     }
   }
   return reader.end();

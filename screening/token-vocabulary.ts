@@ -1,5 +1,5 @@
 import { distance } from 'fastest-levenshtein';
-import { createPostingsBuilder, hashText, type HashedPostings } from './hashed-postings.ts';
+import { createPostingsBuilder, drain, hashText, type HashedPostings } from './hashed-postings.ts';
 
 /**
  * Every distinct token of a list's names, with how rare it is and a way to find the tokens a
@@ -58,6 +58,17 @@ export function createVocabularyBuilder() {
   const tokens: string[] = [];
   let namesHolding = new Uint32Array(1024);
   let names = 0;
+  function* buildInSteps(): Generator<void, TokenVocabulary> {
+    const weights = new Float64Array(tokens.length);
+    for (let id = 0; id < tokens.length; id++) weights[id] = Math.log(1 + names / Math.max(1, namesHolding[id]!));
+    const neighbourhoods = createPostingsBuilder();
+    for (let id = 0; id < tokens.length; id++) {
+      const token = tokens[id]!;
+      if (editsAllowed(token.length) > 0) for (const key of deletionKeys(token)) neighbourhoods.add(key, id);
+      if (id % 1000 === 999) yield;
+    }
+    return vocabulary(ids, tokens, weights, Math.log(1 + Math.max(1, names)), yield* neighbourhoods.buildInSteps());
+  }
   return {
     /** The ids of one name's tokens, each name counted once per distinct token. */
     addName(nameTokens: readonly string[]): number[] {
@@ -80,16 +91,9 @@ export function createVocabularyBuilder() {
       }
       return out;
     },
-    build(): TokenVocabulary {
-      const weights = new Float64Array(tokens.length);
-      for (let id = 0; id < tokens.length; id++) weights[id] = Math.log(1 + names / Math.max(1, namesHolding[id]!));
-      const neighbourhoods = createPostingsBuilder();
-      tokens.forEach((token, id) => {
-        if (editsAllowed(token.length) === 0) return;
-        for (const key of deletionKeys(token)) neighbourhoods.add(key, id);
-      });
-      return vocabulary(ids, tokens, weights, Math.log(1 + Math.max(1, names)), neighbourhoods.build());
-    },
+    build: (): TokenVocabulary => drain(buildInSteps()),
+    /** The same, pausing (yield) every thousand tokens and inside the postings' layout. */
+    buildInSteps,
   };
 }
 

@@ -45,7 +45,9 @@ export function createScreeningTimeline(
         if (v.version > (due.get(v.name)?.version ?? current.get(v.name) ?? 0)) due.set(v.name, v);
       }
       for (const v of due.values()) {
-        live.install(v.name, v.version, await entitiesOf(v.name, v.version));
+        // Built in time slices: a backtest may run in a process that takes payments.
+        const entities = await entitiesOf(v.name, v.version);
+        live.install(v.name, v.version, entities, await live.build(entities));
         current.set(v.name, v.version);
         installed.push(`${v.name}:${v.version}`);
       }

@@ -1,15 +1,50 @@
-import { promisify } from 'node:util';
-import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { createGunzip, createGzip } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { defineScripts } from '../../domain/redis-scripts.ts';
 import type { ListEntity } from '../../screening/list-entity.ts';
 
-const gzip = promisify(gzipCallback);
-const gunzip = promisify(gunzipCallback);
+/** Entities written or read between two turns of the event loop. */
+const ENTITIES_PER_SLICE = 2000;
+
+/**
+ * A version's entities as gzipped JSON lines, written a slice at a time through a stream:
+ * a list of a million names is 100 MB of JSON, which one JSON.stringify would hold the
+ * process for most of a second.
+ */
+async function packEntities(entities: readonly ListEntity[]): Promise<Buffer> {
+  async function* lines() {
+    for (let start = 0; start < entities.length; start += ENTITIES_PER_SLICE) {
+      yield `${entities.slice(start, start + ENTITIES_PER_SLICE).map((e) => JSON.stringify(e)).join('\n')}\n`;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  const parts: Buffer[] = [];
+  for await (const part of Readable.from(lines()).pipe(createGzip())) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** The entities back, a chunk of lines at a time (a version stored as one JSON array is read whole). */
+async function unpackEntities(packed: Buffer): Promise<ListEntity[]> {
+  const entities: ListEntity[] = [];
+  let rest = '';
+  let wholeArray: boolean | undefined;
+  for await (const chunk of Readable.from([packed]).pipe(createGunzip()).setEncoding('utf8')) {
+    rest += chunk as string;
+    wholeArray ??= rest.startsWith('[');
+    if (wholeArray) continue;
+    const lines = rest.split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) if (line !== '') entities.push(JSON.parse(line) as ListEntity);
+  }
+  if (wholeArray) return JSON.parse(rest) as ListEntity[];
+  if (rest !== '') entities.push(JSON.parse(rest) as ListEntity);
+  return entities;
+}
 
 /**
  * The screening lists in Redis, shared by every node: each uploaded version's parsed
- * entities (gzipped JSON) and what is known of the upload, a per-name counter that numbers
+ * entities (gzipped JSON lines) and what is known of the upload, a per-name counter that numbers
  * versions, the live version of each name, and the channel announcing a new live version.
  * Only the last few versions of a name are kept; the live one always is.
  */
@@ -79,7 +114,7 @@ export function createListStore(redis: Redis, options: { keep?: number } = {}): 
     nextVersion: async (name) => redis.incr(seqKey(name)),
 
     async store(upload, entities) {
-      const packed = await gzip(Buffer.from(JSON.stringify(entities)));
+      const packed = await packEntities(entities);
       const connection = bulk();
       await connection
         .multi()
@@ -119,7 +154,7 @@ export function createListStore(redis: Redis, options: { keep?: number } = {}): 
     async entities(name, version) {
       const packed = await bulk().hgetBuffer(versionKey(name, version), 'entities');
       if (packed === null) return undefined;
-      return JSON.parse((await gunzip(packed)).toString('utf8')) as ListEntity[];
+      return unpackEntities(packed);
     },
 
     async subscribe(onChange) {

@@ -47,11 +47,15 @@ export async function startLiveLists(options: LiveListsOptions): Promise<LiveLis
   const installed = (name: string) => screening?.versions().find((v) => v.name === name)?.version ?? 0;
   const recorded = new Set<string>();
 
-  const install = (name: string, version: number, entities: readonly ListEntity[]) => {
-    // Synchronous from the check to the swap: nothing can install in between.
+  const install = async (name: string, version: number, entities: readonly ListEntity[]) => {
     if (!screening || closed || version <= installed(name)) return;
     const started = performance.now();
-    const live = screening.install(name, version, entities);
+    // Built in time slices: payments go on being answered (and screened with the version
+    // live until now) while a large list is indexed.
+    const index = await screening.build(entities);
+    // Synchronous from the check to the swap: nothing can install in between.
+    if (closed || version <= installed(name)) return;
+    const live = screening.install(name, version, entities, index);
     log.info({ list: name, version, entities: live.entities, names: live.names, buildMs: Math.round(performance.now() - started), memoryBytes: live.memoryBytes }, 'screening list installed');
   };
 
@@ -71,7 +75,7 @@ export async function startLiveLists(options: LiveListsOptions): Promise<LiveLis
     const [upload, entities] = await Promise.all([store.upload(name, version), store.entities(name, version)]);
     // Dropped already: a newer version is live, and its announcement follows.
     if (!upload || !entities) return;
-    install(name, version, entities);
+    await install(name, version, entities);
     if (needsRecord) await writeRecord(upload, entities);
   };
 
@@ -108,7 +112,7 @@ export async function startLiveLists(options: LiveListsOptions): Promise<LiveLis
     const { promoted, live } = await store.promote(upload.name, version, mode);
     if (promoted) {
       await enqueue(upload.name, async () => {
-        install(upload.name, version, entities);
+        await install(upload.name, version, entities);
         await writeRecord(stored, entities);
       });
     }

@@ -106,6 +106,7 @@ export const ERROR_CODES = {
   SCREENING_LIST_ENTITY_INVALID: 'a list entity lacks its id, schema or name, repeats an id, or has a property not a list of strings; `line` points at it',
   SCREENING_LIST_TOO_LARGE: 'the screening list passes a bound: its bytes, a line, its entities or the names of one entity',
   SCREENING_LIST_EMPTY: 'the screening list holds no entity of a screened schema (Person, Organization, Company, LegalEntity, ...)',
+  SCREENING_LIST_UPLOAD_BUSY: 'another screening list upload is being read on this node (each holds the whole list in memory); send it again once that one is answered',
   SCREENING_ALLOWANCE_INVALID: 'a false-positive allowance names no payer or merchant subject, or its expiry is past or more than 365 days ahead',
   SCREENING_ALLOWANCE_NOT_FOUND: 'no false-positive allowance with this id',
 

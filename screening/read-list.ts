@@ -35,7 +35,7 @@ export interface ListLimits extends EntityRules {
 export const DEFAULT_LIST_LIMITS: ListLimits = {
   maxBytes: 512 * 1024 * 1024,
   maxLineBytes: 1024 * 1024,
-  maxEntities: 2_000_000,
+  maxEntities: 1_000_000,
   maxBadLines: 20,
   maxNamesPerEntity: 2_000,
   maxNameLength: 1_000,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatform, type PlatformProcess } from '../bench/platform-process.ts';
 import { startRedisServer, type RedisProcess } from '../server/redis-process.ts';
 import { devCredentials, repoRoot, startTestPlatform } from './support/platform.ts';
+import { eventually } from './support/traffic.ts';
 
 /**
  * Screening lists: uploaded whole, numbered per name, refused whole on a bad line (the live
@@ -118,12 +119,20 @@ describe('screening lists', () => {
       .toContainEqual({ actor: 'compliance', details: expect.objectContaining({ version: 2, entities: uploaded.entities, names: uploaded.names, sha256: before.sha256 }) });
   });
 
-  it('numbers concurrent uploads apart and leaves the higher number live', async () => {
-    const bodies = ['A', 'B', 'C'].map((x) => person(`cpg-test-${x}`, `Vellacourt Ostrander${x}`));
-    const answers = await Promise.all(bodies.map((b) => upload('concurrent', b)));
-    const versions = answers.map((a) => (a.json() as Uploaded).version).sort();
-    expect(versions).toEqual([1, 2, 3]);
-    expect((await liveLists()).find((l) => l.name === 'concurrent')).toMatchObject({ version: 3, installedVersion: 3 });
+  it('numbers concurrent uploads to two nodes apart and leaves the higher number live', async () => {
+    const [a, b] = ['A', 'B'].map((x) => person(`cpg-test-${x}`, `Vellacourt Ostrander${x}`));
+    const answers = await Promise.all([
+      upload('concurrent', a!).then((r) => r.json() as Uploaded),
+      fetch(`${consoleNode.url}/v1/screening/lists/concurrent`, { method: 'PUT', headers: { ...auth('admin'), 'content-type': 'application/x-ndjson' }, body: b! }).then(
+        async (r) => (await r.json()) as Uploaded,
+      ),
+    ]);
+    expect(answers.map((x) => x.version).sort()).toEqual([1, 2]);
+    await eventually(
+      async () => (await liveLists()).find((l) => l.name === 'concurrent'),
+      (live) => live?.version === 2 && live.installedVersion === 2,
+      5000,
+    );
   });
 
   it('refuses a malformed list with its code and first bad line, and keeps the live version', async () => {
@@ -182,6 +191,49 @@ describe('screening lists', () => {
     // What was sent before the answer came, the sockets' buffers included: a few megabytes, not a hundred.
     expect(written).toBeLessThan(16 * 1024 * 1024);
     expect((await liveLists()).find((l) => l.name === 'sample')).toMatchObject({ version: live.version, installedVersion: live.version });
+  });
+
+  it('reads one upload at a time on a node: a second one meanwhile is refused 409, and the first still lands', async () => {
+    const first = `${person('cpg-test-slow-1', 'Ottoline Brackenbury')}${person('cpg-test-slow-2', 'Peregrine Vasquillo')}`;
+    const cut = first.indexOf('\n') + 1;
+    // The first upload sends its first line and holds the rest back: the node is reading it.
+    const slow = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${consoleNode.url}/v1/screening/lists/slow`, {
+        method: 'PUT',
+        headers: { ...auth('admin'), 'content-type': 'application/x-ndjson', 'content-length': String(Buffer.byteLength(first)) },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.write(first.slice(0, cut));
+      setTimeout(() => {
+        void (async () => {
+          const second = await fetch(`${consoleNode.url}/v1/screening/lists/other`, {
+            method: 'PUT',
+            headers: { ...auth('compliance'), 'content-type': 'application/x-ndjson' },
+            body: person('cpg-test-other', 'Evander Quist'),
+          });
+          busy = { status: second.status, body: await second.json() };
+          req.end(first.slice(cut));
+        })().catch(reject);
+        // Long enough for the first upload's handler to have started reading, on a loaded machine too.
+      }, 1000);
+    });
+    let busy: { status: number; body: unknown } | undefined;
+    const done = await slow;
+    expect(busy).toMatchObject({ status: 409, body: { error: { code: 'SCREENING_LIST_UPLOAD_BUSY' } } });
+    expect(done.status, done.body).toBe(200);
+    expect(JSON.parse(done.body)).toMatchObject({ name: 'slow', entities: 2 });
+    // Once it is answered, the next upload is read.
+    const after = await fetch(`${consoleNode.url}/v1/screening/lists/other`, {
+      method: 'PUT',
+      headers: { ...auth('compliance'), 'content-type': 'application/x-ndjson' },
+      body: person('cpg-test-other', 'Evander Quist'),
+    });
+    expect(after.status).toBe(200);
   });
 
   it('lets admin and compliance upload, and risk officers read and check; others are refused', async () => {

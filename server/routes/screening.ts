@@ -6,6 +6,7 @@ import type { AuditLog } from '../../analytics/audit-log.ts';
 import type { Audit } from '../../rules/index.ts';
 import type { LiveScreening } from '../../screening/live-screening.ts';
 import type { ListError } from '../../screening/read-list.ts';
+import { ERROR_CODES } from '../../domain/error-codes.ts';
 import { sendError, statusOf } from '../http-errors.ts';
 import type { LiveLists } from '../screening/live-lists.ts';
 import type { ListStore } from '../screening/list-store.ts';
@@ -98,6 +99,10 @@ export default async function screeningRoutes(app: FastifyInstance, options: Scr
   // The list is handed over as the request's stream, read only once the caller is authorised.
   app.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload));
 
+  // One upload read at a time on a node: a list is held whole in memory while it is read,
+  // stored and indexed (about 600 MB for 1,000,000 names), beside the versions live.
+  let uploading = false;
+
   app.put<{ Params: Static<typeof NameParams> }>('/v1/screening/lists/:name', {
     preValidation: uploaders,
     schema: {
@@ -114,10 +119,12 @@ export default async function screeningRoutes(app: FastifyInstance, options: Scr
     const { name } = request.params;
     const operator = request.operator!;
     const body = request.body;
-    const refuse = async (error: ListError, bodyLeft: boolean) => {
-      await options.audit
-        .record({ actor: operator.username, actorRole: operator.role, action: 'screening.list.upload', target: `screening-list:${name}`, outcome: 'denied', details: { code: error.code, ...(error.line ? { line: error.line } : {}) } })
+    const denied = (code: string, line?: number) =>
+      options.audit
+        .record({ actor: operator.username, actorRole: operator.role, action: 'screening.list.upload', target: `screening-list:${name}`, outcome: 'denied', details: { code, ...(line ? { line } : {}) } })
         .catch((e: unknown) => request.log.error({ err: (e as Error).message }, 'audit write failed'));
+    const refuse = async (error: ListError, bodyLeft: boolean) => {
+      await denied(error.code, error.line);
       if (bodyLeft) closeAfterLinger(request.raw.socket);
       return sendListError(reply, error);
     };
@@ -128,22 +135,32 @@ export default async function screeningRoutes(app: FastifyInstance, options: Scr
     if (Number.isFinite(declared) && declared > options.maxListBytes) {
       return refuse({ code: 'SCREENING_LIST_TOO_LARGE', message: `the list is larger than ${options.maxListBytes} bytes`, problems: [] }, true);
     }
-    // Not destroyed when reading stops early: the answer must still go out on its socket.
-    const read = await readListDigested(body.iterator({ destroyOnReturn: false }), { maxBytes: options.maxListBytes });
-    if (!read.list.ok) return refuse(read.list.error, !body.readableEnded);
-    const { entities, names } = read.list.value;
-    const published = await options.lists.publish(
-      { name, entities: entities.length, names, sha256: read.sha256, bytes: read.bytes, uploadedBy: operator.username, uploadedAt: Date.now() },
-      entities,
-      'newer',
-    );
-    options.auditRule({
-      actor: operator.username,
-      action: 'screening.list.upload',
-      target: `screening-list:${name}`,
-      details: { version: published.version, live: published.promoted, entities: entities.length, names, bytes: read.bytes, sha256: read.sha256 },
-    });
-    return { name, version: published.version, entities: entities.length, names, liveVersion: published.live, sha256: read.sha256 };
+    if (uploading) {
+      await denied('SCREENING_LIST_UPLOAD_BUSY');
+      closeAfterLinger(request.raw.socket);
+      return sendError(reply, { code: 'SCREENING_LIST_UPLOAD_BUSY', message: ERROR_CODES.SCREENING_LIST_UPLOAD_BUSY });
+    }
+    uploading = true;
+    try {
+      // Not destroyed when reading stops early: the answer must still go out on its socket.
+      const read = await readListDigested(body.iterator({ destroyOnReturn: false }), { maxBytes: options.maxListBytes });
+      if (!read.list.ok) return await refuse(read.list.error, !body.readableEnded);
+      const { entities, names } = read.list.value;
+      const published = await options.lists.publish(
+        { name, entities: entities.length, names, sha256: read.sha256, bytes: read.bytes, uploadedBy: operator.username, uploadedAt: Date.now() },
+        entities,
+        'newer',
+      );
+      options.auditRule({
+        actor: operator.username,
+        action: 'screening.list.upload',
+        target: `screening-list:${name}`,
+        details: { version: published.version, live: published.promoted, entities: entities.length, names, bytes: read.bytes, sha256: read.sha256 },
+      });
+      return { name, version: published.version, entities: entities.length, names, liveVersion: published.live, sha256: read.sha256 };
+    } finally {
+      uploading = false;
+    }
   });
 
   app.get('/v1/screening/lists', {
@@ -196,7 +213,9 @@ const LINGER_MS = 1000;
  * answer, not at once: a client still sending would otherwise have the connection reset
  * under it before it read the answer.
  */
-function closeAfterLinger(socket: Socket): void {
+function closeAfterLinger(socket: Socket | undefined): void {
+  // An injected request (tests) has no real socket.
+  if (typeof socket?.destroy !== 'function') return;
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
 

@@ -20,6 +20,10 @@ export interface TransactionRow {
   wallet_id: string;
   /** The payer's name as screened ('' when the message had none). */
   payer_name: string;
+  /** The payer's year of birth as screened, 0 when the message had none. */
+  payer_birth_year: number;
+  /** The payer's nationality as screened (ISO 3166 alpha-2), '' when the message had none. */
+  payer_nationality: string;
   user_id: string;
   device_id: string;
   ip: string;
@@ -62,7 +66,7 @@ export interface TransactionRow {
 export type MessageColumns = Pick<
   TransactionRow,
   | 'payment_id' | 'message_type' | 'original_payment_id' | 'participant' | 'participant_kind' | 'initiator' | 'txn_id'
-  | 'direction' | 'corridor' | 'wallet_id' | 'payer_name' | 'user_id' | 'device_id' | 'ip' | 'payer_country' | 'lat' | 'lon'
+  | 'direction' | 'corridor' | 'wallet_id' | 'payer_name' | 'payer_birth_year' | 'payer_nationality' | 'user_id' | 'device_id' | 'ip' | 'payer_country' | 'lat' | 'lon'
   | 'merchant_id' | 'merchant_name' | 'merchant_alt_names' | 'mcc' | 'merchant_country' | 'merchant_city' | 'acquirer' | 'network'
   | 'amount' | 'currency' | 'amount_usd' | 'settlement_amount' | 'settlement_currency' | 'fx_rate'
 >;
@@ -75,6 +79,9 @@ export type MessageColumns = Pick<
 export function messageOfRow(r: MessageColumns, receivedAt: number, fxRate: string = r.fx_rate): SwitchedMessage {
   const payer: SwitchedMessage['payer'] = { walletId: r.wallet_id };
   if (r.payer_name) payer.name = r.payer_name;
+  // Rows written before migration 8, and rows of other forms, have none.
+  if (r.payer_birth_year) payer.birthYear = Number(r.payer_birth_year);
+  if (r.payer_nationality) payer.nationality = r.payer_nationality;
   if (r.user_id) payer.userId = r.user_id;
   if (r.device_id) payer.deviceId = r.device_id;
   if (r.ip) payer.ip = r.ip;

@@ -26,6 +26,13 @@ export interface Payer {
    * trimmed: what screening matches. Personal data: never in a log line.
    */
   name?: string;
+  /**
+   * The year of the originator's date of birth, and their nationality (ISO 3166 alpha-2),
+   * when the wallet sends them: they strengthen or weaken a screening match. Only the year of
+   * the date the request carries is kept.
+   */
+  birthYear?: number;
+  nationality?: string;
   userId?: string;
   deviceId?: string;
   ip?: string;

@@ -1,6 +1,6 @@
 import type { PaymentStatus, RiskReason, TapEvent, TransactionEvent } from '../domain/transaction.ts';
 import { messageOfRow, type MessageColumns } from '../domain/transaction-row.ts';
-import { clickhouseTime, clampUInt32 } from './transaction-row.ts';
+import { birthYearColumn, clickhouseTime, clampUInt32 } from './transaction-row.ts';
 
 /**
  * The tap entry in row form: the `transactions` row of an event as its JSONEachRow text,
@@ -41,6 +41,8 @@ export function tapRowOf(event: TapEvent): string {
     payer_market: event.corridor.split('-')[0] ?? '',
     wallet_id: payer.walletId,
     payer_name: payer.name ?? '',
+    payer_birth_year: birthYearColumn(payer.birthYear),
+    payer_nationality: payer.nationality ?? '',
     user_id: payer.userId ?? '',
     device_id: payer.deviceId ?? '',
     ip: payer.ip ?? '',

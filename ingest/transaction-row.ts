@@ -10,6 +10,8 @@ export function clickhouseTime(ms: number): string {
 
 /** A latency as UInt32 takes it: whole, within range. */
 export const clampUInt32 = (n: number) => Math.max(0, Math.min(4_294_967_295, Math.round(n)));
+/** A year of birth for its UInt16 column: anything but a whole year in range is none (0). */
+export const birthYearColumn = (year: unknown) => (Number.isInteger(year) && (year as number) > 0 && (year as number) <= 65_535 ? (year as number) : 0);
 
 export function transactionRow(entry: TapEntry): TransactionRow {
   if (entry.kind === 'rejected') {
@@ -27,6 +29,8 @@ export function transactionRow(entry: TapEntry): TransactionRow {
       payer_market: '',
       wallet_id: m.payer?.walletId ?? '',
       payer_name: m.payer?.name ?? '',
+      payer_birth_year: 0,
+      payer_nationality: '',
       user_id: m.payer?.userId ?? '',
       device_id: m.payer?.deviceId ?? '',
       ip: m.payer?.ip ?? '',
@@ -78,6 +82,8 @@ export function transactionRow(entry: TapEntry): TransactionRow {
     payer_market: e.corridor.split('-')[0] ?? '',
     wallet_id: e.payer.walletId,
     payer_name: e.payer.name ?? '',
+    payer_birth_year: birthYearColumn(e.payer.birthYear),
+    payer_nationality: e.payer.nationality ?? '',
     user_id: e.payer.userId ?? '',
     device_id: e.payer.deviceId ?? '',
     ip: e.payer.ip ?? '',

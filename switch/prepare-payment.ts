@@ -5,7 +5,7 @@ import type { SwitchDeps } from './deps.ts';
 import type { FxQuote } from './fx.ts';
 import { resolveMerchant } from './issued-qr.ts';
 import { amountInRange, formatAmount, parseAmount } from './money.ts';
-import { payerNameOf } from './payer-name.ts';
+import { birthYearOf, payerNameOf } from './payer-name.ts';
 import { createQrDecoder } from './qr/index.ts';
 import type { Merchant, Participant } from './registry.ts';
 import { routeDirection } from './routing.ts';
@@ -14,7 +14,8 @@ export interface PaymentRequest {
   txnId: string;
   qr: { payload: string };
   amount?: { value: string; currency: string };
-  payer: Payer;
+  /** As the request has it: a date of birth, of which the payer's `birthYear` is taken. */
+  payer: Omit<Payer, 'birthYear'> & { birthDate?: string };
 }
 
 /** A payment request checked, routed and priced: nothing is written until this succeeds. */
@@ -58,8 +59,14 @@ export function preparePayment(
   if (participant.requirePayerName && payerName.value === undefined) {
     return refuse({ code: 'PAYER_NAME_REQUIRED', message: `${participant.id} must name the payer in every payment (payer.name)` });
   }
-  const { name: _raw, ...payerFields } = request.payer;
-  const payer: Payer = payerName.value === undefined ? payerFields : { ...payerFields, name: payerName.value };
+  const birthYear = birthYearOf(request.payer.birthDate, Date.now());
+  if (!birthYear.ok) return refuse(birthYear.error);
+  const { name: _raw, birthDate: _date, ...payerFields } = request.payer;
+  const payer: Payer = {
+    ...payerFields,
+    ...(payerName.value !== undefined ? { name: payerName.value } : {}),
+    ...(birthYear.value !== undefined ? { birthYear: birthYear.value } : {}),
+  };
   const qr = decodeQr(request.qr.payload);
   if (!qr.ok) return refuse({ code: qr.error.code, message: qr.error.message });
   const resolved = resolveMerchant(deps.registry, qr.value);

@@ -183,6 +183,12 @@ const MUTATIONS: Mutation[] = [
   textColumn('direction', ['direction']),
   textColumn('wallet_id', ['payer', 'walletId'], true),
   textColumn('payer_name', ['payer', 'name'], true),
+  textColumn('payer_nationality', ['payer', 'nationality']),
+  {
+    // UInt16: the row builder keeps only a whole year in range (else 0), so anything lands.
+    columns: ['payer_birth_year'],
+    cases: [setting(['payer', 'birthYear'], (r) => r.pick([-1, 0, 1950, 65_535, 65_536, 1e300, 19.5, null, '1950', {}]), LANDS)],
+  },
   textColumn('user_id', ['payer', 'userId'], true),
   textColumn('device_id', ['payer', 'deviceId'], true),
   textColumn('ip', ['payer', 'ip'], true),
@@ -300,9 +306,9 @@ const MUTATIONS: Mutation[] = [
 // Not settable from a tap entry: the entry's own id, the insert time (a DEFAULT) and the
 // decline reason (MATERIALIZED from status, decline code and rule ids, all fuzzed).
 const NOT_FROM_THE_TAP = ['stream_id', 'ingested_at', 'decline_reason'];
-// Never refused: the row builder clamps the latencies; the decline code arrives as UTF-8; the
+// Never refused: the row builder clamps the latencies and the year of birth; the decline code arrives as UTF-8; the
 // reasons column is JSON text the row builder wrote.
-const NEVER_REFUSED = ['switch_latency_us', 'risk_latency_us', 'decline_code', 'reasons'];
+const NEVER_REFUSED = ['switch_latency_us', 'risk_latency_us', 'payer_birth_year', 'decline_code', 'reasons'];
 
 describe('ingest fuzz: values at and past every column limit, mixed into valid traffic', () => {
   let platform: Awaited<ReturnType<typeof startTestPlatform>>;

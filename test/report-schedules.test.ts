@@ -44,7 +44,7 @@ function tx(o: {
     message_type: o.type ?? 'payment', original_payment_id: '', participant: o.participant,
     participant_kind: o.participant === 'panda-wallet' ? 'domestic_wallet' : 'overseas_wallet', initiator: o.participant,
     txn_id: `t-sched-${transactions.length}`, direction: o.direction, corridor: o.corridor, payer_market: payerMarket,
-    wallet_id: `w-sched-${transactions.length % 3}`, payer_name: '', screening_lists: '', user_id: '', device_id: 'd-sched', ip: '10.0.0.9', payer_country: payerMarket, lat: null, lon: null,
+    wallet_id: `w-sched-${transactions.length % 3}`, payer_name: '', payer_birth_year: 0, payer_nationality: '', screening_lists: '', user_id: '', device_id: 'd-sched', ip: '10.0.0.9', payer_country: payerMarket, lat: null, lon: null,
     merchant_id: merchantCountry === 'CN' ? 'm-cn-0001' : 'm-sg-0001', merchant_name: 'Seeded Merchant', merchant_alt_names: [], mcc: '5812',
     merchant_country: merchantCountry, merchant_city: 'City', acquirer: merchantCountry === 'CN' ? 'huaxia-acquiring' : 'lion-city-acquiring',
     network: 'unionpay', amount: o.amount, currency: o.currency, amount_usd: o.usd, settlement_amount: o.settle ?? o.amount,

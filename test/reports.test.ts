@@ -88,6 +88,8 @@ function tx(o: TxInput): TransactionRow {
     payer_market: corridor.split('-')[0] ?? '',
     wallet_id: o.wallet ?? 'w-plain',
     payer_name: '',
+    payer_birth_year: 0,
+    payer_nationality: '',
     screening_lists: '',
     merchant_alt_names: [],
     user_id: '',

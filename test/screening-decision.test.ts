@@ -24,7 +24,7 @@ describe('sanctions and PEP screening of a payment', () => {
   });
   afterAll(async () => platform?.stop());
 
-  const pay = (name: string | undefined, options: { walletId?: string; payload?: string } = {}) =>
+  const pay = (name: string | undefined, options: { walletId?: string; payload?: string; birthDate?: string; nationality?: string } = {}) =>
     signed(platform.app, {
       participant: 'siam-wallet',
       method: 'POST',
@@ -33,7 +33,14 @@ describe('sanctions and PEP screening of a payment', () => {
         txnId: randomUUID(),
         qr: { payload: options.payload ?? qr['m-cn-0001'] },
         amount: { value: '45.00', currency: 'CNY' },
-        payer: { walletId: options.walletId ?? `w-${randomUUID()}`, ...(name === undefined ? {} : { name }), deviceId: `d-${randomUUID()}`, country: 'TH' },
+        payer: {
+          walletId: options.walletId ?? `w-${randomUUID()}`,
+          ...(name === undefined ? {} : { name }),
+          ...(options.birthDate ? { birthDate: options.birthDate } : {}),
+          ...(options.nationality ? { nationality: options.nationality } : {}),
+          deviceId: `d-${randomUUID()}`,
+          country: 'TH',
+        },
       },
     });
   const reason = (body: Record<string, any>, ruleId: string): Reason | undefined => (body.risk.reasons as Reason[]).find((r) => r.ruleId === ruleId);
@@ -137,5 +144,33 @@ describe('sanctions and PEP screening of a payment', () => {
     const blank = await pay('   ');
     expect([blank.status, blank.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
     expect(blank.body.error.message).toContain('payer/name');
+  });
+
+  it("weighs the payer's year of birth and nationality when the wallet sends them, and keeps only the year", async () => {
+    // Born 1984, North Korean: the listed Kim Jong Un. Born 1950: a namesake, below the threshold.
+    const same = await pay('Kim Jong Un', { birthDate: '1984-01-08', nationality: 'KP' });
+    expect(same.body.risk.decision).toBe('decline');
+    const namesake = await pay('Kim Jong Un', { birthDate: '1950-03-02', nationality: 'KR' });
+    expect(namesake.body).toMatchObject({ status: 'APPROVED', risk: { decision: 'approve' } });
+    expect(await row(namesake.body.paymentId)).toMatchObject({ payer_name: 'Kim Jong Un', screening_lists: expect.stringMatching(/^sample:\d+$/) });
+    const stored = await (await platform.clickhouse.client.query({
+      query: 'SELECT payer_birth_year, payer_nationality FROM cpg.transactions WHERE payment_id = {id:String}',
+      query_params: { id: namesake.body.paymentId },
+      format: 'JSONEachRow',
+    })).json<{ payer_birth_year: number; payer_nationality: string }>();
+    expect(stored).toEqual([{ payer_birth_year: 1950, payer_nationality: 'KR' }]);
+    // A weak alias alone scores below the threshold; with the listed year of birth it is a hit.
+    expect((await pay('John Lee')).body.risk.decision).toBe('approve');
+    expect((await pay('John Lee', { birthDate: '1957-12-07' })).body.risk.decision).toBe('decline');
+  });
+
+  it('refuses a date of birth that is no calendar day, before 1900 or in the future, and a nationality not in ISO form', async () => {
+    for (const birthDate of ['1984-02-30', '1899-12-31', '2999-01-01', '1984-1-8']) {
+      const r = await pay('Somchai Jaidee', { birthDate });
+      expect([r.status, r.body.error.code], birthDate).toEqual([400, 'VALIDATION_FAILED']);
+      expect(r.body.error.message, birthDate).toContain('birthDate');
+    }
+    const r = await pay('Somchai Jaidee', { nationality: 'kp' });
+    expect([r.status, r.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 });

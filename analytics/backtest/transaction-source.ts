@@ -64,7 +64,7 @@ export function createTransactionSource(client: ClickHouseClient, database: stri
       // Ties within a millisecond keep the order the tap's stream gave them (the commit order).
       const result = await client.query({
         query: `SELECT payment_id, message_type, original_payment_id, participant, participant_kind, initiator, txn_id,
-            direction, corridor, wallet_id, payer_name, user_id, device_id, ip, payer_country, lat, lon,
+            direction, corridor, wallet_id, payer_name, payer_birth_year, payer_nationality, user_id, device_id, ip, payer_country, lat, lon,
             merchant_id, merchant_name, merchant_alt_names, mcc, merchant_country, merchant_city, acquirer, network,
             toString(amount) AS amount, currency, toString(amount_usd) AS amount_usd,
             toString(settlement_amount) AS settlement_amount, settlement_currency, toString(fx_rate) AS fx_rate,

@@ -245,4 +245,14 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE {db}.transactions ADD COLUMN IF NOT EXISTS merchant_alt_names Array(String) DEFAULT []`,
     ],
   },
+  {
+    version: 8,
+    name: "screening: the payer's year of birth and nationality in transactions",
+    statements: [
+      // What strengthened or weakened the payer's screening, when the wallet sent it (FATF
+      // recommendation 16 originator information); only the year of the date of birth is kept.
+      `ALTER TABLE {db}.transactions ADD COLUMN IF NOT EXISTS payer_birth_year UInt16 DEFAULT 0`,
+      `ALTER TABLE {db}.transactions ADD COLUMN IF NOT EXISTS payer_nationality LowCardinality(String) DEFAULT ''`,
+    ],
+  },
 ];

@@ -3,9 +3,9 @@ import type { LiveScreening, PartyScreening, ScreeningHit } from '../../screenin
 
 /**
  * The screening half of the facts: the payer's and the merchant's names matched against the
- * live screening lists, in process (no Redis: it runs on the degraded path too). Birth year
- * and nationality are not in the payment message, so nothing strengthens or weakens a match;
- * the wallet's country is not its holder's nationality and is not passed as one.
+ * live screening lists, in process (no Redis: it runs on the degraded path too). The payer's
+ * year of birth and nationality strengthen or weaken a match when the wallet sent them; the
+ * wallet's country is not its holder's nationality and is not passed as one.
  */
 
 export interface ScreeningFacts {
@@ -71,7 +71,12 @@ export function createMessageScreener(live: LiveScreening, options: MessageScree
     const lists = live.versionTag();
     if (lists === '') return NOT_SCREENED;
     return {
-      payer: live.screenParty(message.payer.name, { subject: payerSubject(message), at: message.receivedAt }),
+      payer: live.screenParty(message.payer.name, {
+        subject: payerSubject(message),
+        at: message.receivedAt,
+        ...(message.payer.birthYear !== undefined ? { birthYear: message.payer.birthYear } : {}),
+        ...(message.payer.nationality !== undefined ? { country: message.payer.nationality } : {}),
+      }),
       merchant: screenMerchant(message, lists),
       lists,
     };

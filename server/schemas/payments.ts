@@ -23,6 +23,15 @@ export const PaymentBody = Type.Object(
       {
         walletId: Identifier,
         name: Type.Optional(PartyName),
+        birthDate: Type.Optional(
+          Type.String({
+            pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+            description: "The originator's date of birth (YYYY-MM-DD), when the wallet holds it: its year strengthens or weakens a screening match; only the year is kept",
+          }),
+        ),
+        nationality: Type.Optional(
+          Type.String({ pattern: '^[A-Z]{2}$', description: "The originator's nationality, ISO 3166 alpha-2: strengthens or weakens a screening match" }),
+        ),
         userId: Type.Optional(Identifier),
         deviceId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
         ip: Type.Optional(Ip),

@@ -3,6 +3,7 @@ import type { EntityKind, ListEntity, ScreenedSchema } from './list-entity.ts';
 import { LEFT_OVER_PROBE, probeLookup, scoreName } from './name-score.ts';
 import { normaliseName } from './normalise-name.ts';
 import { probeVariants, type ProbeVariant } from './probe-variants.ts';
+import { timeSlices } from './time-slices.ts';
 import { createVocabularyBuilder, type TokenVocabulary } from './token-vocabulary.ts';
 
 /**
@@ -95,14 +96,11 @@ export function createMatchIndex(entities: readonly ListEntity[], options: Parti
  */
 export async function buildMatchIndex(entities: readonly ListEntity[], options: Partial<MatchIndexOptions> = {}, sliceMs = 10): Promise<MatchIndex> {
   const steps = indexInSteps(entities, options);
-  let sliceStart = performance.now();
+  const slices = timeSlices(sliceMs);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    if (performance.now() - sliceStart >= sliceMs) {
-      await new Promise((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
+    if (slices.due()) await slices.pause();
   }
 }
 

@@ -1,6 +1,7 @@
 import type { DomainError } from '../domain/result.ts';
 import { err, ok, type Result } from '../domain/result.ts';
 import { entityOfJson, type EntityRules, type LineProblem, type ListEntity, type ListErrorCode } from './list-entity.ts';
+import { timeSlices } from './time-slices.ts';
 
 /**
  * A screening list read from FollowTheMoney JSON lines, all or nothing: one bad line refuses
@@ -54,16 +55,13 @@ export async function readList(source: ListSource, limits: Partial<ListLimits> =
   if (source instanceof Uint8Array) {
     reader.bytes(source);
   } else {
-    let sliceStart = performance.now();
+    const slices = timeSlices(SLICE_MS);
     for await (const chunk of source) {
       // Leaving the loop early returns the iterator, which ends a file or request stream.
       if (!reader.bytes(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) break;
       // Chunks already buffered come one after the other without a turn of the event loop:
       // a list of 100 MB would otherwise hold a process taking payments for seconds.
-      if (performance.now() - sliceStart >= SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
+      if (slices.due()) await slices.pause();
     }
   }
   return reader.end();

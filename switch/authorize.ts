@@ -17,7 +17,9 @@ export type { PaymentRequest } from './prepare-payment.ts';
 
 /** The merchant as the message records it, with its other names (the registry's local name, the presented QR's template-64 name). */
 export function merchantRef(m: Merchant, qrLocalName?: string): MerchantRef {
-  const altNames = [...new Set([m.localName, qrLocalName].filter((n): n is string => n !== undefined && n !== m.name))];
+  const altNames: string[] = [];
+  if (m.localName !== undefined && m.localName !== m.name) altNames.push(m.localName);
+  if (qrLocalName !== undefined && qrLocalName !== m.name && qrLocalName !== m.localName) altNames.push(qrLocalName);
   return {
     id: m.id,
     name: m.name,

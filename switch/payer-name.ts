@@ -16,7 +16,8 @@ export const EARLIEST_BIRTH_YEAR = 1900;
 export function payerNameOf(raw: string | undefined): Result<string | undefined, DomainError> {
   if (raw === undefined) return ok(undefined);
   const name = raw.normalize('NFC').trim();
-  const chars = [...name].length;
+  // Code points are counted only when the UTF-16 length could pass the bound.
+  const chars = name.length <= PAYER_NAME_MAX_CHARS ? name.length : [...name].length;
   if (CONTROL.test(name)) return err({ code: 'VALIDATION_FAILED', message: 'body/payer/name must not hold a control character' });
   if (chars === 0 || chars > PAYER_NAME_MAX_CHARS) {
     return err({ code: 'VALIDATION_FAILED', message: `body/payer/name must hold 1 to ${PAYER_NAME_MAX_CHARS} characters once trimmed and in NFC` });

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EntityKind, ListEntity, ScreenedSchema } from '../../screening/list-entity.ts';
 
@@ -55,7 +56,7 @@ export async function recordListVersion(client: ClickHouseClient, database: stri
       format: 'JSONEachRow',
       clickhouse_settings: { async_insert: 0, insert_deduplication_token: `screening-entities-${version.name}-${version.version}-${start}` },
     });
-    await new Promise((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
   }
   await client.insert({
     table: `${db}.screening_list_versions`,

@@ -3,7 +3,7 @@ import type { SwitchedMessage } from '../../domain/transaction.ts';
 import { createRiskEngine, createRuleStore } from '../../rules/index.ts';
 import { ordinaryTraffic } from '../../rules/test-support/ordinary-traffic.ts';
 import { startTestRedis } from '../../rules/test-support/redis.ts';
-import { createLiveScreening } from '../../screening/live-screening.ts';
+import { createLiveScreening, type LiveScreening } from '../../screening/live-screening.ts';
 import { screeningProbes, syntheticList } from '../screening-load.ts';
 import type { Measurement, Suite } from '../suite.ts';
 
@@ -26,13 +26,7 @@ export const riskSuite: Suite = {
     try {
       const conn = redis.connect({ enableAutoPipelining: true });
       await createRuleStore(conn).seedDefaults();
-      const engine = await createRiskEngine({
-        redis: conn,
-        thresholds: { review: 400, decline: 700 },
-        deadlineMs: 1000,
-        fallback: { approveBelowUsd: 500, otherwise: 'review' },
-        cnyPerUsd: '7.12',
-      });
+      const engine = await benchEngine(conn);
       try {
         const messages = ordinaryTraffic({ payments: 2 * PAYMENTS + 300, payers: 2000, merchants: 200 });
         const scoreOne = async (i: number) => {
@@ -91,6 +85,18 @@ export const riskSuite: Suite = {
   },
 };
 
+/** The engine as the switch runs it (default thresholds and fallback), a deadline no run reaches. */
+function benchEngine(conn: Parameters<typeof createRiskEngine>[0]['redis'], screening?: LiveScreening) {
+  return createRiskEngine({
+    redis: conn,
+    thresholds: { review: 400, decline: 700 },
+    deadlineMs: 1000,
+    fallback: { approveBelowUsd: 500, otherwise: 'review' },
+    cnyPerUsd: '7.12',
+    ...(screening ? { screening } : {}),
+  });
+}
+
 /**
  * The same step with the payer's and the merchant's names screened against the synthetic
  * list: each payment's payer named after one of the screening benchmark's probes (list
@@ -103,14 +109,7 @@ async function withScreening(conn: Parameters<typeof createRiskEngine>[0]['redis
   screening.install('synthetic', 1, list.entities);
   log(`risk: screening list of ${list.names} names installed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const probes = screeningProbes(list.entities);
-  const engine = await createRiskEngine({
-    redis: conn,
-    thresholds: { review: 400, decline: 700 },
-    deadlineMs: 1000,
-    fallback: { approveBelowUsd: 500, otherwise: 'review' },
-    cnyPerUsd: '7.12',
-    screening,
-  });
+  const engine = await benchEngine(conn, screening);
   try {
     const times: number[] = [];
     for (let i = 0; i < 300 + PAYMENTS; i++) {

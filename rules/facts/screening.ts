@@ -48,11 +48,12 @@ export function createMessageScreener(live: LiveScreening, options: MessageScree
 
   const screenMerchant = (message: SwitchedMessage, lists: string): PartyScreening => {
     const m = message.merchant;
-    const names = m.altNames ? [m.name, ...m.altNames] : [m.name];
-    const key = `${m.id}\n${names.join('\n')}`;
+    // The registry's name goes with its id; the other names may differ with the QR presented.
+    const key = m.altNames ? `${m.id}\n${m.altNames.join('\n')}` : m.id;
     const at = now();
     const known = merchants.get(key);
     if (known && known.lists === lists && at - known.at < reuseMs) return known.screening;
+    const names = m.altNames ? [m.name, ...m.altNames] : [m.name];
     const screening: PartyScreening = {};
     const probe = { subject: merchantSubject(message), at: message.receivedAt };
     for (const name of names) {

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { defineScripts } from '../../domain/redis-scripts.ts';
@@ -16,7 +17,7 @@ async function packEntities(entities: readonly ListEntity[]): Promise<Buffer> {
   async function* lines() {
     for (let start = 0; start < entities.length; start += ENTITIES_PER_SLICE) {
       yield `${entities.slice(start, start + ENTITIES_PER_SLICE).map((e) => JSON.stringify(e)).join('\n')}\n`;
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
     }
   }
   const parts: Buffer[] = [];

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Alert, Severity } from '../../analytics/alerts/alert.ts';
 import type { AlertStore } from '../../analytics/alerts/alert-store.ts';
@@ -72,7 +73,7 @@ export async function rescreenMerchants(deps: RescreenDeps, merchants: readonly 
   const raised: Alert[] = [];
   let hits = 0;
   for (const [i, merchant] of merchants.entries()) {
-    if (i > 0 && i % SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (i > 0 && i % SLICE === 0) await yieldToEventLoop();
     for (const hit of merchantHits(deps.screening, merchant)) {
       hits += 1;
       const at = now();

@@ -162,7 +162,8 @@ describe('operator console: backtests and monitor alerts', () => {
     const errors = collectPageErrors(page);
     await logIn(page, base, officer);
     await page.getByRole('link', { name: 'Rules', exact: true }).click();
-    await page.getByRole('link', { name: PAYER_BURST, exact: true }).click();
+    // Scoped to the rules table: until the page changes, the alerts list shows links with rule ids too.
+    await page.locator(`tr[data-rule-id="${PAYER_BURST}"]`).getByRole('link', { name: PAYER_BURST, exact: true }).click();
     await page.locator('[data-testid="backtest"]').waitFor();
     await expect.poll(async () => JSON.parse(await editorOf(page).inputValue()).id).toBe(PAYER_BURST);
 

@@ -150,10 +150,13 @@ function* indexInSteps(entities: readonly ListEntity[], options: Partial<MatchIn
     generation: 0,
     tokenBit: new Int8Array(vocabulary.size).fill(-1),
     found: new Uint32Array(nameEntity.length),
+    byHits: new Uint32Array(0x10000),
+    byLength: new Uint32Array(LENGTH_BUCKETS),
   };
   const memoryBytes =
     names.entity.byteLength + names.ordinal.byteLength + names.middlesOmittable.byteLength + names.tokenStarts.byteLength + names.tokenIds.byteLength + vocabulary.bytes + pairs.bytes +
-    scratch.stamp.byteLength + scratch.hits.byteLength + scratch.tokenBit.byteLength + scratch.found.byteLength;
+    scratch.stamp.byteLength + scratch.hits.byteLength + scratch.tokenBit.byteLength + scratch.found.byteLength +
+    scratch.byHits.byteLength + scratch.byLength.byteLength;
   const nameTokens = {
     nameLength: (nameIndex: number) => names.tokenStarts[nameIndex + 1]! - names.tokenStarts[nameIndex]!,
     tokenStarts: names.tokenStarts,
@@ -241,6 +244,9 @@ interface Scratch {
   tokenBit: Int8Array;
   /** The names a probe's walk found, then those kept, in place: no array grows per probe. */
   found: Uint32Array;
+  /** Counts of kept names per number of shared pairs, then per length (see mostShared); all zero between probes. */
+  byHits: Uint32Array;
+  byLength: Uint32Array;
 }
 
 /**
@@ -325,10 +331,53 @@ function candidateNames(
   for (let i = 0; i < foundCount; i++) if (keeps(found[i]!)) found[keptCount++] = found[i]!;
   crowdedHeld.done();
   const kept = found.subarray(0, keptCount);
-  // More shared pairs first; among equals the shorter name, which has less left over and so
-  // scores higher (a two-syllable name among thousands of longer names sharing its pair).
-  if (keptCount > maxCandidates) kept.sort((a, b) => hits[b]! - hits[a]! || names.nameLength(a) - names.nameLength(b));
-  return Array.from(kept.subarray(0, Math.min(keptCount, maxCandidates)));
+  return keptCount > maxCandidates ? mostShared(kept, maxCandidates, names.nameLength, scratch) : Array.from(kept);
+}
+
+/** Names longer than this many tokens are ranked as equally long among themselves (by when they were found). */
+const LENGTH_BUCKETS = 64;
+
+/**
+ * The `max` kept names that share the most pairs with the probe; among equals the shorter
+ * name, which has less left over and so scores higher (a two-syllable name among thousands of
+ * longer names sharing its pair); among those the first found. In that order, as a stable sort
+ * of all of them would give, but in linear time: a probe of a common surname and given name
+ * keeps thousands of names, and sorting them was a tenth of its time.
+ */
+function mostShared(kept: Uint32Array, max: number, nameLength: (nameIndex: number) => number, scratch: Scratch): number[] {
+  const { hits, byHits, byLength } = scratch;
+  const lengthOf = (nameIndex: number) => Math.min(nameLength(nameIndex), LENGTH_BUCKETS - 1);
+  let most = 0;
+  for (let i = 0; i < kept.length; i++) {
+    const h = hits[kept[i]!]!;
+    byHits[h]! += 1;
+    if (h > most) most = h;
+  }
+  // The fewest shared pairs still taken, and how many names share more (fewer than max).
+  let cutHits = most;
+  let above = 0;
+  while (above + byHits[cutHits]! < max) above += byHits[cutHits--]!;
+  for (let i = 0; i < kept.length; i++) byHits[hits[kept[i]!]!] = 0;
+  // Among the names at the cut, the longest length still taken, and how many are shorter.
+  for (let i = 0; i < kept.length; i++) if (hits[kept[i]!] === cutHits) byLength[lengthOf(kept[i]!)]! += 1;
+  const need = max - above;
+  let cutLength = 0;
+  let shorter = 0;
+  while (shorter + byLength[cutLength]! < need) shorter += byLength[cutLength++]!;
+  byLength.fill(0);
+  let atCut = need - shorter;
+  const chosen: number[] = [];
+  for (let i = 0; i < kept.length; i++) {
+    const nameIndex = kept[i]!;
+    const h = hits[nameIndex]!;
+    if (h < cutHits) continue;
+    if (h === cutHits) {
+      const length = lengthOf(nameIndex);
+      if (length > cutLength || (length === cutLength && atCut-- <= 0)) continue;
+    }
+    chosen.push(nameIndex);
+  }
+  return chosen.sort((a, b) => hits[b]! - hits[a]! || lengthOf(a) - lengthOf(b));
 }
 
 /**

@@ -287,7 +287,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     throw e;
   }
 
-  const screen = options.screening ? createMessageScreener(options.screening, { now }) : undefined;
+  const screen = options.screening ? createMessageScreener(options.screening) : undefined;
 
   const degrade = (message: SwitchedMessage, evaluator: Evaluator, cause: DegradedCause, screened?: ScreeningFacts): RiskAssessment => {
     counters.degraded++;

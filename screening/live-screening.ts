@@ -59,8 +59,10 @@ export interface LiveScreening {
   versionTag(): string;
   /** The best sanction and PEP hits of one party's name over every live list, allowances applied. */
   screenParty(name: string | undefined, probe?: ScreenProbe): PartyScreening;
-  /** Every candidate over every live list, best first (the console's test box); allowances not applied. */
+  /** Every candidate over every live list, best first (the console's test box, a merchant's kept screening); allowances not applied. */
   check(name: string, probe?: ProbeFacts): ScreeningHit[];
+  /** The best sanction and PEP hits among candidates (best first) from `check`, allowances applied now. */
+  partyOf(candidates: readonly ScreeningHit[], probe?: Pick<ScreenProbe, 'subject' | 'at'>): PartyScreening;
   /** Replaces the allowance check (an officer's false-positive decisions, kept current by the caller). */
   setAllowances(isAllowed: IsAllowed): void;
 }
@@ -89,6 +91,17 @@ export function createLiveScreening(options: LiveScreeningOptions = {}): LiveScr
     return hits.sort((a, b) => b.score - a.score);
   };
 
+  const partyOf = (hits: readonly ScreeningHit[], subject: string | undefined, at = now()): PartyScreening => {
+    const result: PartyScreening = {};
+    for (const hit of hits) {
+      if (subject !== undefined && isAllowed(subject, hit.entityId, at)) continue;
+      if (!result.sanction && isSanction(hit)) result.sanction = hit;
+      if (!result.pep && isPep(hit)) result.pep = hit;
+      if (result.sanction && result.pep) break;
+    }
+    return result;
+  };
+
   return {
     install(name, version, entities, built) {
       const index = built ?? createMatchIndex(entities, { threshold });
@@ -112,18 +125,11 @@ export function createLiveScreening(options: LiveScreeningOptions = {}): LiveScr
     versionTag: () => tag,
     screenParty(name, probe = {}) {
       if (!name || live.size === 0) return {};
-      const at = probe.at ?? now();
-      const { subject, at: _at, ...facts } = probe;
-      const result: PartyScreening = {};
-      for (const hit of candidates(name, facts)) {
-        if (subject !== undefined && isAllowed(subject, hit.entityId, at)) continue;
-        if (!result.sanction && isSanction(hit)) result.sanction = hit;
-        if (!result.pep && isPep(hit)) result.pep = hit;
-        if (result.sanction && result.pep) break;
-      }
-      return result;
+      const { subject, at, ...facts } = probe;
+      return partyOf(candidates(name, facts), subject, at);
     },
     check: (name, probe = {}) => candidates(name, probe),
+    partyOf: (hits, probe = {}) => partyOf(hits, probe.subject, probe.at),
     setAllowances(fn) {
       isAllowed = fn;
     },

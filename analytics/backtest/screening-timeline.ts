@@ -28,8 +28,8 @@ export function createScreeningTimeline(
 ): ScreeningTimeline {
   const pending = [...versions].sort((a, b) => a.uploadedAt - b.uploadedAt || a.version - b.version);
   const live = createLiveScreening({ ...(options.threshold !== undefined ? { threshold: options.threshold } : {}) });
-  // Merchants are screened again at every new version: the reuse window is the list tag's.
-  const screener = createMessageScreener(live, { merchantReuseMs: Number.POSITIVE_INFINITY });
+  // Merchants are screened again at every new version (the screener keeps them per list tag).
+  const screener = createMessageScreener(live);
   const installed: string[] = [];
   const current = new Map<string, number>();
 

@@ -26,46 +26,43 @@ export const payerSubject = (message: SwitchedMessage) => `payer:${message.parti
 export const merchantSubject = (message: SwitchedMessage) => `merchant:${message.merchant.id}`;
 
 export interface MessageScreenerOptions {
-  /** How long a merchant's screening is reused for the same list versions: an allowance made meanwhile applies after it. Default 1000. */
-  merchantReuseMs?: number;
-  /** Merchants remembered at most; past it the memory starts again. Default 10,000. */
+  /** Merchants whose screening is kept at most; past it the longest kept make room. Default 100,000. */
   maxMerchants?: number;
-  now?: () => number;
 }
 
-const better = (a: ScreeningHit | undefined, b: ScreeningHit | undefined) => (!a || (b && b.score > a.score) ? b : a);
+const byScore = (a: ScreeningHit, b: ScreeningHit) => b.score - a.score;
 
 /**
- * Screens a message's parties. The payer every time (its name comes with the message); the
- * merchant once per merchant, names and list versions, reused for `merchantReuseMs`: a merchant
- * paid a hundred times a second is screened about once a second, and a new list version at once.
+ * Screens a message's parties. The payer every time (its name comes with the message). The
+ * merchant once per merchant, names and list versions: its candidates are kept until a list
+ * changes, and the officers' allowances are applied to them at every payment, so one made
+ * meanwhile counts at once. A merchant takes the payment path's time once, not once a second:
+ * with many merchants, nearly every payment would otherwise screen a company name, the
+ * slowest kind to screen.
  */
 export function createMessageScreener(live: LiveScreening, options: MessageScreenerOptions = {}): (message: SwitchedMessage) => ScreeningFacts {
-  const reuseMs = options.merchantReuseMs ?? 1000;
-  const maxMerchants = options.maxMerchants ?? 10_000;
-  const now = options.now ?? Date.now;
-  const merchants = new Map<string, { lists: string; at: number; screening: PartyScreening }>();
+  const maxMerchants = options.maxMerchants ?? 100_000;
+  const merchants = new Map<string, { lists: string; candidates: readonly ScreeningHit[] }>();
 
-  const screenMerchant = (message: SwitchedMessage, lists: string): PartyScreening => {
+  const merchantCandidates = (message: SwitchedMessage, lists: string): readonly ScreeningHit[] => {
     const m = message.merchant;
-    // The registry's name goes with its id; the other names may differ with the QR presented.
-    const key = m.altNames ? `${m.id}\n${m.altNames.join('\n')}` : m.id;
-    const at = now();
+    // Every name is in the key: the registry's may change, the others with the QR presented.
+    const key = m.altNames ? `${m.id}\n${m.name}\n${m.altNames.join('\n')}` : `${m.id}\n${m.name}`;
     const known = merchants.get(key);
-    if (known && known.lists === lists && at - known.at < reuseMs) return known.screening;
+    if (known && known.lists === lists) return known.candidates;
     const names = m.altNames ? [m.name, ...m.altNames] : [m.name];
-    const screening: PartyScreening = {};
-    const probe = { subject: merchantSubject(message), at: message.receivedAt };
-    for (const name of names) {
-      const found = live.screenParty(name, probe);
-      const sanction = better(screening.sanction, found.sanction);
-      const pep = better(screening.pep, found.pep);
-      if (sanction) screening.sanction = sanction;
-      if (pep) screening.pep = pep;
+    const candidates = names.length === 1 ? live.check(m.name) : names.flatMap((name) => live.check(name)).sort(byScore);
+    if (known) merchants.delete(key);
+    else if (merchants.size >= maxMerchants) {
+      // A tenth of the longest kept (Map keeps insertion order) at once, not one per payment.
+      let drop = Math.ceil(maxMerchants / 10);
+      for (const old of merchants.keys()) {
+        if (drop-- <= 0) break;
+        merchants.delete(old);
+      }
     }
-    if (merchants.size >= maxMerchants) merchants.clear();
-    merchants.set(key, { lists, at, screening });
-    return screening;
+    merchants.set(key, { lists, candidates });
+    return candidates;
   };
 
   return (message) => {
@@ -78,7 +75,7 @@ export function createMessageScreener(live: LiveScreening, options: MessageScree
         ...(message.payer.birthYear !== undefined ? { birthYear: message.payer.birthYear } : {}),
         ...(message.payer.nationality !== undefined ? { country: message.payer.nationality } : {}),
       }),
-      merchant: screenMerchant(message, lists),
+      merchant: live.partyOf(merchantCandidates(message, lists), { subject: merchantSubject(message), at: message.receivedAt }),
       lists,
     };
   };

@@ -28,11 +28,12 @@ export async function syntheticList(names: number): Promise<{ entities: ListEnti
 /**
  * About 4,000 names to screen: half are list names (about 2,000 spread over the list, a
  * third of them with a typo), half misses of the same shapes (the name's first token with a
- * made-up surname).
+ * made-up surname). With `people`, names of Person entities only: what a consumer wallet's
+ * holder (the payer) is called.
  */
-export function screeningProbes(entities: readonly ListEntity[]): string[] {
+export function screeningProbes(entities: readonly ListEntity[], options: { people?: boolean } = {}): string[] {
   const step = Math.max(1, Math.floor(entities.length / 2000));
-  const hits = entities.filter((_, i) => i % step === 0).map((e) => e.names[e.names.length - 1]!);
+  const hits = entities.filter((e, i) => i % step === 0 && (!options.people || e.schema === 'Person')).map((e) => e.names[e.names.length - 1]!);
   const misses = hits.map((name, i) => `${name.split(' ')[0]} Qx${(i * 7919).toString(36)}vor`);
   return hits.flatMap((hit, i) => [i % 3 === 0 ? hit.replace(/[aeiou]/, 'y') : hit, misses[i]!]);
 }

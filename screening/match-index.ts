@@ -84,6 +84,8 @@ const SYLLABIC = /[\p{Script=Han}\p{Script=Hangul}]/u;
 const MAX_PROBE_TOKENS = 12;
 /** Names walked per probe through its rarer pairs at most (see candidateNames). */
 const WALK_BUDGET = 8192;
+/** Pairs of MAX_PROBE_TOKENS + 1 tokens: past it a count of shared pairs says no more shared tokens. */
+const MOST_PAIRS = ((MAX_PROBE_TOKENS + 1) * MAX_PROBE_TOKENS) / 2;
 
 export function createMatchIndex(entities: readonly ListEntity[], options: Partial<MatchIndexOptions> = {}): MatchIndex {
   return drain(indexInSteps(entities, options));
@@ -328,7 +330,19 @@ function candidateNames(
     return reachable(shared) >= threshold;
   };
   let keptCount = 0;
-  for (let i = 0; i < foundCount; i++) if (keeps(found[i]!)) found[keptCount++] = found[i]!;
+  if (crowded.length === 0) {
+    // Nothing to ask of the names: a name is kept on its count of pairs alone (the fewest that
+    // can reach the threshold, found once), or for its length, read only when the count is short.
+    let fewest = enough;
+    while (fewest <= MOST_PAIRS && reachable(Math.floor((1 + Math.sqrt(1 + 8 * fewest)) / 2)) < threshold) fewest += 1;
+    if (fewest > MOST_PAIRS) fewest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < foundCount; i++) {
+      const nameIndex = found[i]!;
+      if (hits[nameIndex]! >= fewest || names.nameLength(nameIndex) > PAIRED_TOKENS) found[keptCount++] = nameIndex;
+    }
+  } else {
+    for (let i = 0; i < foundCount; i++) if (keeps(found[i]!)) found[keptCount++] = found[i]!;
+  }
   crowdedHeld.done();
   const kept = found.subarray(0, keptCount);
   return keptCount > maxCandidates ? mostShared(kept, maxCandidates, names.nameLength, scratch) : Array.from(kept);

@@ -4,6 +4,7 @@ import { createRiskEngine, createRuleStore } from '../../rules/index.ts';
 import { ordinaryTraffic } from '../../rules/test-support/ordinary-traffic.ts';
 import { startTestRedis } from '../../rules/test-support/redis.ts';
 import { createLiveScreening, type LiveScreening } from '../../screening/live-screening.ts';
+import { createMatchIndex } from '../../screening/match-index.ts';
 import { screeningProbes, syntheticList } from '../screening-load.ts';
 import type { Measurement, Suite } from '../suite.ts';
 
@@ -72,6 +73,7 @@ export const riskSuite: Suite = {
               ? [
                   measured(`score() screening ${names} names, payers named as people, one at a time`, 'subject', screened.people, sum(screened.people)),
                   measured(`score() screening ${names} names, payers named as anything (companies too), one at a time`, 'subject', screened.any, sum(screened.any)),
+                  measured(`score() screening ${names} names, each of 2,000 wallets by its one name (returning payers), one at a time`, 'subject', screened.returning, sum(screened.returning)),
                 ]
               : []),
             measured('Redis PING, one at a time (baseline)', 'baseline', pings, pings.reduce((a, b) => a + b, 0)),
@@ -106,21 +108,24 @@ function benchEngine(conn: Parameters<typeof createRiskEngine>[0]['redis'], scre
  * list, each payment's payer named after one of the screening benchmark's probes (list names,
  * some with a typo, and misses of the same shapes), so almost every name is new to the step. Twice:
  * with names of people only (a consumer wallet's holder), then with names of any schema,
- * companies included (their names are the slowest to screen).
+ * companies included (their names are the slowest to screen). Then as payers really come
+ * back: each wallet always by its one name, so its later payments find the name remembered.
+ * The list is installed again before each run, which empties what the screening remembers.
  */
 async function withScreening(conn: Parameters<typeof createRiskEngine>[0]['redis'], messages: readonly SwitchedMessage[], log: (line: string) => void) {
   const list = await syntheticList(SCREENING_NAMES);
   const screening = createLiveScreening();
   const started = performance.now();
-  screening.install('synthetic', 1, list.entities);
-  log(`risk: screening list of ${list.names} names installed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const index = createMatchIndex(list.entities);
+  log(`risk: screening list of ${list.names} names indexed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const engine = await benchEngine(conn, screening);
   try {
-    const run = async (probes: readonly string[]) => {
+    const run = async (probes: readonly string[], nameOf: (message: SwitchedMessage, i: number) => string = (_, i) => probes[i % probes.length]!) => {
+      screening.install('synthetic', 1, list.entities, index);
       const times: number[] = [];
       for (let i = 0; i < 300 + PAYMENTS; i++) {
         const base = messages[i % messages.length]!;
-        const message = { ...base, payer: { ...base.payer, name: probes[i % probes.length]! } };
+        const message = { ...base, payer: { ...base.payer, name: nameOf(base, i) } };
         const t = performance.now();
         const risk = await engine.score(message);
         if (i >= 300) times.push(performance.now() - t);
@@ -128,9 +133,16 @@ async function withScreening(conn: Parameters<typeof createRiskEngine>[0]['redis
       }
       return times;
     };
-    const people = await run(screeningProbes(list.entities, { people: true }));
+    const peopleProbes = screeningProbes(list.entities, { people: true });
+    const people = await run(peopleProbes);
     const any = await run(screeningProbes(list.entities));
-    return { people, any };
+    const wallets = new Map<string, number>();
+    const returning = await run(peopleProbes, (message) => {
+      const wallet = message.payer.walletId;
+      if (!wallets.has(wallet)) wallets.set(wallet, wallets.size);
+      return peopleProbes[wallets.get(wallet)! % peopleProbes.length]!;
+    });
+    return { people, any, returning };
   } finally {
     await engine.close();
   }

@@ -1,5 +1,5 @@
 import type { SwitchedMessage } from '../../domain/transaction.ts';
-import type { LiveScreening, PartyScreening, ScreeningHit } from '../../screening/live-screening.ts';
+import { forgetOldest, type LiveScreening, type PartyScreening, type ScreeningHit } from '../../screening/live-screening.ts';
 
 /**
  * The screening half of the facts: the payer's and the merchant's names matched against the
@@ -33,8 +33,9 @@ export interface MessageScreenerOptions {
 const byScore = (a: ScreeningHit, b: ScreeningHit) => b.score - a.score;
 
 /**
- * Screens a message's parties. The payer every time (its name comes with the message). The
- * merchant once per merchant, names and list versions: its candidates are kept until a list
+ * Screens a message's parties. The payer by the name, year of birth and nationality the
+ * message carries (LiveScreening remembers those until a list changes, so a returning payer
+ * costs a look-up). The merchant once per merchant, names and list versions: its candidates are kept until a list
  * changes, and the officers' allowances are applied to them at every payment, so one made
  * meanwhile counts at once. A merchant takes the payment path's time once, not once a second:
  * with many merchants, nearly every payment would otherwise screen a company name, the
@@ -52,15 +53,9 @@ export function createMessageScreener(live: LiveScreening, options: MessageScree
     if (known && known.lists === lists) return known.candidates;
     const names = m.altNames ? [m.name, ...m.altNames] : [m.name];
     const candidates = names.length === 1 ? live.check(m.name) : names.flatMap((name) => live.check(name)).sort(byScore);
+    // A tenth of the longest kept make room at once, not one per payment.
     if (known) merchants.delete(key);
-    else if (merchants.size >= maxMerchants) {
-      // A tenth of the longest kept (Map keeps insertion order) at once, not one per payment.
-      let drop = Math.ceil(maxMerchants / 10);
-      for (const old of merchants.keys()) {
-        if (drop-- <= 0) break;
-        merchants.delete(old);
-      }
-    }
+    else if (merchants.size >= maxMerchants) forgetOldest(merchants, Math.ceil(maxMerchants / 10));
     merchants.set(key, { lists, candidates });
     return candidates;
   };

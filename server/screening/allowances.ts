@@ -39,7 +39,10 @@ export interface Allowances {
   isAllowed: IsAllowed;
   add(input: AllowanceInput, by: Officer): Promise<Result<Allowance, DomainError>>;
   remove(id: string, by: Officer): Promise<Result<Allowance, DomainError>>;
-  /** Every allowance in Redis, the latest first, expired ones included (they stay for the record). */
+  /**
+   * Every allowance in Redis, the latest first, expired ones included for EXPIRED_KEPT_DAYS
+   * (then removed; the audit log keeps every one of them).
+   */
   list(): Promise<Allowance[]>;
   /** Reads the hash again into memory (done on every announced change and on reconnection). */
   reload(): Promise<void>;
@@ -52,6 +55,9 @@ export const ALLOWANCES_KEY = 'screening:allowances';
 export const ALLOWANCES_CHANNEL = 'screening:allowances:changed';
 /** The longest an allowance may run: a false positive is judged again at least once a year. */
 export const MAX_ALLOWANCE_DAYS = 365;
+/** How long an expired allowance stays listed; past it the next addition removes it from Redis. */
+export const EXPIRED_KEPT_DAYS = 90;
+const DAY_MS = 24 * 3600_000;
 
 const SUBJECT = /^(payer:[^:\s]{1,64}:\S{1,128}|merchant:\S{1,64})$/;
 
@@ -59,7 +65,7 @@ const SUBJECT = /^(payer:[^:\s]{1,64}:\S{1,128}|merchant:\S{1,64})$/;
 export function allowanceProblem(input: AllowanceInput, now: number): string | undefined {
   if (!SUBJECT.test(input.subject)) return 'subject must be payer:<participant>:<walletId> or merchant:<merchantId>';
   if (!Number.isFinite(input.expiresAt) || input.expiresAt <= now) return 'expiresAt must be in the future';
-  if (input.expiresAt > now + MAX_ALLOWANCE_DAYS * 24 * 3600_000) return `expiresAt must be at most ${MAX_ALLOWANCE_DAYS} days ahead`;
+  if (input.expiresAt > now + MAX_ALLOWANCE_DAYS * DAY_MS) return `expiresAt must be at most ${MAX_ALLOWANCE_DAYS} days ahead`;
   if (input.reason.trim() === '') return 'a reason is required';
   return undefined;
 }
@@ -79,7 +85,9 @@ export async function createAllowances(redis: Redis, options: { audit?: AuditLog
 
   async function reload(): Promise<void> {
     const next = new Map<string, number>();
+    const at = now();
     for (const a of await read()) {
+      if (a.expiresAt <= at) continue;
       const key = keyOf(a.subject, a.entityId);
       next.set(key, Math.max(next.get(key) ?? 0, a.expiresAt));
     }
@@ -135,6 +143,9 @@ export async function createAllowances(redis: Redis, options: { audit?: AuditLog
       };
       await redis.hset(ALLOWANCES_KEY, allowance.id, JSON.stringify(allowance));
       await audit(by, 'screening.allowance.add', allowance);
+      // The hash holds what is live and what expired lately, not every allowance ever made.
+      const longExpired = (await read()).filter((a) => a.expiresAt < allowance.createdAt - EXPIRED_KEPT_DAYS * DAY_MS).map((a) => a.id);
+      if (longExpired.length > 0) await redis.hdel(ALLOWANCES_KEY, ...longExpired);
       await announce();
       return ok(allowance);
     },

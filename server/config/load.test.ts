@@ -48,6 +48,9 @@ describe('configuration', () => {
   it('refuses bad environment values by name', () => {
     expect(() => loadConfig({ PORT: 'eighty' }, repoRoot)).toThrow(/^PORT/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' }, repoRoot)).toThrow(/^LOG_LEVEL/);
+    for (const bad of ['-1', '1.5', 'lots', '1001']) expect(() => loadConfig({ HEAP_GROWING_PERCENT: bad }, repoRoot), bad).toThrow(/^HEAP_GROWING_PERCENT/);
+    expect(loadConfig({}, repoRoot).heapGrowingPercent).toBe(100);
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }, repoRoot).heapGrowingPercent).toBe(0);
     expect(() => loadConfig({ REDIS_URL: 'not a url' }, repoRoot)).toThrow(/^REDIS_URL/);
     // ioredis turns TLS on only for a URL starting `rediss://` exactly: anything else would go in clear.
     for (const url of ['REDISS://:pw@redis:6380', 'Rediss://:pw@redis:6380', 'http://redis:6379', 'tcp://redis:6379']) {

@@ -27,6 +27,8 @@ export interface Config {
   ingestConsumer: string;
   redisServerBin: string;
   logLevel: string;
+  /** How far V8 lets the old generation grow past what survived a full collection, in percent (`HEAP_GROWING_PERCENT`, 100: to 2x); 0: V8's own choice. */
+  heapGrowingPercent: number;
   /** How long an operator's session lives. */
   sessionTtlMs: number;
   configPath: string;
@@ -73,6 +75,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   if (ingestWriter !== 'on' && ingestWriter !== 'off') throw new ConfigError('INGEST_WRITER: must be on or off');
   const ingestConsumer = env.INGEST_CONSUMER || 'writer-1';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(ingestConsumer)) throw new ConfigError('INGEST_CONSUMER: 1-64 of [A-Za-z0-9_.-]');
+  const heapGrowingPercent = env.HEAP_GROWING_PERCENT === undefined || env.HEAP_GROWING_PERCENT === '' ? 100 : Number(env.HEAP_GROWING_PERCENT);
+  if (!Number.isInteger(heapGrowingPercent) || heapGrowingPercent < 0 || heapGrowingPercent > 1000) {
+    throw new ConfigError('HEAP_GROWING_PERCENT: an integer from 0 (V8 decides) to 1000');
+  }
   const configPath = path.resolve(cwd, env.CONFIG || DEFAULT_CONFIG_PATH);
   const file = readConfigFile(configPath);
   const riskDeadlineMs = integerOf(env.RISK_DEADLINE_MS, 'RISK_DEADLINE_MS', 5000);
@@ -95,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     ingestConsumer,
     redisServerBin: env.REDIS_SERVER_BIN || 'redis-server',
     logLevel,
+    heapGrowingPercent,
     sessionTtlMs: SESSION_TTL_MS,
     configPath,
     file: withDefaults(file, { riskDeadlineMs, maxInFlight, durability, resolvePath: (p) => path.resolve(cwd, p) }),

@@ -83,7 +83,7 @@ const SYLLABIC = /[\p{Script=Han}\p{Script=Hangul}]/u;
 /** Tokens of a probe that are read; a longer probe is cut (no party's name is longer). */
 const MAX_PROBE_TOKENS = 12;
 /** Names walked per probe through its rarer pairs at most (see candidateNames). */
-const WALK_BUDGET = 8192;
+const WALK_BUDGET = 2048;
 /** Pairs of MAX_PROBE_TOKENS + 1 tokens: past it a count of shared pairs says no more shared tokens. */
 const MOST_PAIRS = ((MAX_PROBE_TOKENS + 1) * MAX_PROBE_TOKENS) / 2;
 

@@ -115,6 +115,7 @@ function* indexInSteps(entities: readonly ListEntity[], options: Partial<MatchIn
   const nameEntity: number[] = [];
   const nameOrdinal: number[] = [];
   const nameOmits: number[] = [];
+  const nameWeak: number[] = [];
   const tokenStarts: number[] = [0];
   const tokenIds: number[] = [];
   let normalised = 0;
@@ -131,6 +132,7 @@ function* indexInSteps(entities: readonly ListEntity[], options: Partial<MatchIn
       nameEntity.push(entityIndex);
       nameOrdinal.push(ordinal);
       nameOmits.push(entity.schema === 'Person' && !SYLLABIC.test(name) ? 1 : 0);
+      nameWeak.push(ordinal >= entity.names.length ? 1 : 0);
     }
   }
   const vocabulary = yield* vocabularyBuilder.buildInSteps();
@@ -141,9 +143,13 @@ function* indexInSteps(entities: readonly ListEntity[], options: Partial<MatchIn
   yield;
   const middlesOmittable = Uint8Array.from(nameOmits);
   yield;
+  // Whether a name is a weak alias, without reading its entity: a candidate's entity is an
+  // object somewhere on the heap, and most candidates' are never needed.
+  const weakAlias = Uint8Array.from(nameWeak);
+  yield;
   const starts = Uint32Array.from(tokenStarts);
   yield;
-  const names = { entity, ordinal, middlesOmittable, tokenStarts: starts, tokenIds: Uint32Array.from(tokenIds) };
+  const names = { entity, ordinal, middlesOmittable, weakAlias, tokenStarts: starts, tokenIds: Uint32Array.from(tokenIds) };
   yield;
   const pairs = yield* filePairs(names.tokenStarts, names.tokenIds, vocabulary);
   const scratch: Scratch = {
@@ -156,7 +162,7 @@ function* indexInSteps(entities: readonly ListEntity[], options: Partial<MatchIn
     byLength: new Uint32Array(LENGTH_BUCKETS),
   };
   const memoryBytes =
-    names.entity.byteLength + names.ordinal.byteLength + names.middlesOmittable.byteLength + names.tokenStarts.byteLength + names.tokenIds.byteLength + vocabulary.bytes + pairs.bytes +
+    names.entity.byteLength + names.ordinal.byteLength + names.middlesOmittable.byteLength + names.weakAlias.byteLength + names.tokenStarts.byteLength + names.tokenIds.byteLength + vocabulary.bytes + pairs.bytes +
     scratch.stamp.byteLength + scratch.hits.byteLength + scratch.tokenBit.byteLength + scratch.found.byteLength +
     scratch.byHits.byteLength + scratch.byLength.byteLength;
   const nameTokens = {
@@ -178,8 +184,7 @@ function* indexInSteps(entities: readonly ListEntity[], options: Partial<MatchIn
     const best = new Map<number, { nameIndex: number; score: number }>();
     for (const nameIndex of found) {
       const entityIndex = names.entity[nameIndex]!;
-      const entity = entities[entityIndex]!;
-      const weak = names.ordinal[nameIndex]! >= entity.names.length;
+      const weak = names.weakAlias[nameIndex] === 1;
       let score = 0;
       for (const { variant, lookup } of variants) {
         const s = scoreName(names.tokenIds, names.tokenStarts[nameIndex]!, names.tokenStarts[nameIndex + 1]!, variant, lookup, vocabulary, weak, names.middlesOmittable[nameIndex] === 1);

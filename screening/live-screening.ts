@@ -70,23 +70,7 @@ export interface LiveScreening {
 export interface LiveScreeningOptions {
   /** Score at or above which a candidate is a hit, 0..1. Default DEFAULT_MATCH_OPTIONS.threshold (0.85). */
   threshold?: number;
-  /**
-   * Parties' names (with year of birth and nationality) whose candidates are kept until a
-   * list changes, so a returning payer is not screened again; past it the longest kept make
-   * room. Default 100,000; 0 keeps none.
-   */
-  rememberedNames?: number;
   now?: () => number;
-}
-
-const NO_HITS: readonly ScreeningHit[] = Object.freeze([]);
-
-/** Drops the `count` entries set longest ago (a Map iterates in insertion order). */
-export function forgetOldest(map: Map<string, unknown>, count: number): void {
-  for (const key of map.keys()) {
-    if (count-- <= 0) return;
-    map.delete(key);
-  }
 }
 
 const isSanction = (hit: ScreeningHit) => hit.kind === 'sanction' || hit.kind === 'both';
@@ -98,9 +82,6 @@ export function createLiveScreening(options: LiveScreeningOptions = {}): LiveScr
   const live = new Map<string, { version: ListVersion; index: MatchIndex }>();
   let isAllowed: IsAllowed = () => false;
   let tag = '';
-  const rememberedNames = options.rememberedNames ?? 100_000;
-  // Candidates by name, year and nationality for the live versions; emptied when one changes.
-  const remembered = new Map<string, readonly ScreeningHit[]>();
 
   const candidates = (name: string, probe: ProbeFacts): ScreeningHit[] => {
     const hits: ScreeningHit[] = [];
@@ -133,7 +114,6 @@ export function createLiveScreening(options: LiveScreeningOptions = {}): LiveScr
         memoryBytes: index.memoryBytes,
       };
       live.set(name, { version: installed, index });
-      remembered.clear();
       tag = [...live.values()]
         .map((l) => `${l.version.name}:${l.version.version}`)
         .sort()
@@ -146,16 +126,7 @@ export function createLiveScreening(options: LiveScreeningOptions = {}): LiveScr
     screenParty(name, probe = {}) {
       if (!name || live.size === 0) return {};
       const { subject, at, ...facts } = probe;
-      if (rememberedNames === 0 || facts.threshold !== undefined || facts.limit !== undefined) return partyOf(candidates(name, facts), subject, at);
-      const key = `${name}\u0000${facts.birthYear ?? ''}\u0000${facts.country ?? ''}`;
-      let hits = remembered.get(key);
-      if (hits === undefined) {
-        hits = candidates(name, facts);
-        if (hits.length === 0) hits = NO_HITS;
-        if (remembered.size >= rememberedNames) forgetOldest(remembered, Math.ceil(rememberedNames / 10));
-        remembered.set(key, hits);
-      }
-      return partyOf(hits, subject, at);
+      return partyOf(candidates(name, facts), subject, at);
     },
     check: (name, probe = {}) => candidates(name, probe),
     partyOf: (hits, probe = {}) => partyOf(hits, probe.subject, probe.at),

@@ -1,5 +1,5 @@
 import type { SwitchedMessage } from '../../domain/transaction.ts';
-import { forgetOldest, type LiveScreening, type PartyScreening, type ScreeningHit } from '../../screening/live-screening.ts';
+import type { LiveScreening, PartyScreening, ScreeningHit } from '../../screening/live-screening.ts';
 
 /**
  * The screening half of the facts: the payer's and the merchant's names matched against the
@@ -32,10 +32,19 @@ export interface MessageScreenerOptions {
 
 const byScore = (a: ScreeningHit, b: ScreeningHit) => b.score - a.score;
 
+/** Drops the `count` entries set longest ago (a Map iterates in insertion order). */
+function forgetOldest(map: Map<string, unknown>, count: number): void {
+  for (const key of map.keys()) {
+    if (count-- <= 0) return;
+    map.delete(key);
+  }
+}
+
 /**
- * Screens a message's parties. The payer by the name, year of birth and nationality the
- * message carries (LiveScreening remembers those until a list changes, so a returning payer
- * costs a look-up). The merchant once per merchant, names and list versions: its candidates are kept until a list
+ * Screens a message's parties. The payer at every payment, by the name, year of birth and
+ * nationality the message carries (remembering payers' names too was measured: the map of
+ * names made every new name's step slower at p99, 1.3-1.8 ms against 0.92-0.97 ms, more
+ * than returning payers gained). The merchant once per merchant, names and list versions: its candidates are kept until a list
  * changes, and the officers' allowances are applied to them at every payment, so one made
  * meanwhile counts at once. A merchant takes the payment path's time once, not once a second:
  * with many merchants, nearly every payment would otherwise screen a company name, the

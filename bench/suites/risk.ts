@@ -107,12 +107,12 @@ function benchEngine(conn: Parameters<typeof createRiskEngine>[0]['redis'], scre
 /**
  * The same step with the payer's and the merchant's names screened against the synthetic
  * list, each payment's payer named after one of the screening benchmark's probes (list names,
- * some with a typo, and misses of the same shapes), so almost every name is new to the step. Twice:
- * with names of people only (a consumer wallet's holder), then with names of any schema,
- * companies included (their names are the slowest to screen). The heap is collected in full
- * before each run: building the index leaves hundreds of
- * MiB for the next full collection, whose marking would otherwise land on whichever run came
- * first (a one-off after a list is installed, not the step's steady state).
+ * some with a typo, and misses of the same shapes), so almost every name is new to the step.
+ * Twice: with names of people only (a consumer wallet's holder), then with names of any
+ * schema, companies included (their names are the slowest to screen). The engine's state is
+ * warmed first and the heap collected in full before each run: building the index leaves
+ * hundreds of MiB for the next full collection, whose marking would otherwise land on
+ * whichever run came first (a one-off after a list is installed, not the steady state).
  */
 async function withScreening(conn: Parameters<typeof createRiskEngine>[0]['redis'], messages: readonly SwitchedMessage[], log: (line: string) => void) {
   const list = await syntheticList(SCREENING_NAMES);

@@ -44,11 +44,11 @@ function forgetOldest(map: Map<string, unknown>, count: number): void {
  * Screens a message's parties. The payer at every payment, by the name, year of birth and
  * nationality the message carries (remembering payers' names too was measured: the map of
  * names made every new name's step slower at p99, 1.3-1.8 ms against 0.92-0.97 ms, more
- * than returning payers gained). The merchant once per merchant, names and list versions: its candidates are kept until a list
- * changes, and the officers' allowances are applied to them at every payment, so one made
- * meanwhile counts at once. A merchant takes the payment path's time once, not once a second:
- * with many merchants, nearly every payment would otherwise screen a company name, the
- * slowest kind to screen.
+ * than returning payers gained). The merchant once per merchant, names and list versions:
+ * its candidates are kept until a list changes, and the officers' allowances are applied to
+ * them at every payment, so one made meanwhile counts at once. A merchant takes the payment
+ * path's time once, not once a second: with many merchants, nearly every payment would
+ * otherwise screen a company name, the slowest kind to screen.
  */
 export function createMessageScreener(live: LiveScreening, options: MessageScreenerOptions = {}): (message: SwitchedMessage) => ScreeningFacts {
   const maxMerchants = options.maxMerchants ?? 100_000;

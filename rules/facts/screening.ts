@@ -15,7 +15,10 @@ export interface ScreeningFacts {
   lists: string;
 }
 
-export const NOT_SCREENED: ScreeningFacts = { payer: {}, merchant: {}, lists: '' };
+/** No hit on either party (shared: never written to). */
+const NO_HIT: PartyScreening = Object.freeze({});
+
+export const NOT_SCREENED: ScreeningFacts = Object.freeze({ payer: NO_HIT, merchant: NO_HIT, lists: '' });
 
 /** A hit as a reason names it: "cpg-sample-kim-jong-un in sample v3"; "" without one. */
 export function matchText(hit: ScreeningHit | undefined): string {
@@ -52,35 +55,45 @@ function forgetOldest(map: Map<string, unknown>, count: number): void {
  */
 export function createMessageScreener(live: LiveScreening, options: MessageScreenerOptions = {}): (message: SwitchedMessage) => ScreeningFacts {
   const maxMerchants = options.maxMerchants ?? 100_000;
-  const merchants = new Map<string, { lists: string; candidates: readonly ScreeningHit[] }>();
+  const merchants = new Map<string, { lists: string; name: string; candidates: readonly ScreeningHit[] }>();
 
   const merchantCandidates = (message: SwitchedMessage, lists: string): readonly ScreeningHit[] => {
     const m = message.merchant;
-    // Every name is in the key: the registry's may change, the others with the QR presented.
-    const key = m.altNames ? `${m.id}\n${m.name}\n${m.altNames.join('\n')}` : `${m.id}\n${m.name}`;
+    // The other names may differ with the QR presented: each set is kept. The registry's name
+    // is compared (a rename screens again); most merchants have no other name, and their key
+    // is their id, made by no payment.
+    const key = m.altNames ? `${m.id}\n${m.altNames.join('\n')}` : m.id;
     const known = merchants.get(key);
-    if (known && known.lists === lists) return known.candidates;
+    if (known && known.lists === lists && known.name === m.name) return known.candidates;
     const names = m.altNames ? [m.name, ...m.altNames] : [m.name];
     const candidates = names.length === 1 ? live.check(m.name) : names.flatMap((name) => live.check(name)).sort(byScore);
     // A tenth of the longest kept make room at once, not one per payment.
     if (known) merchants.delete(key);
     else if (merchants.size >= maxMerchants) forgetOldest(merchants, Math.ceil(maxMerchants / 10));
-    merchants.set(key, { lists, candidates });
+    merchants.set(key, { lists, name: m.name, candidates });
     return candidates;
   };
+
+  const payerCandidates = (message: SwitchedMessage): readonly ScreeningHit[] => {
+    const { name, birthYear, nationality } = message.payer;
+    if (!name) return NO_CANDIDATES;
+    if (birthYear === undefined && nationality === undefined) return live.check(name);
+    return live.check(name, { ...(birthYear !== undefined ? { birthYear } : {}), ...(nationality !== undefined ? { country: nationality } : {}) });
+  };
+
+  // Allowances are asked of hits only: a party without one needs no subject built.
+  const party = (candidates: readonly ScreeningHit[], subjectOf: (message: SwitchedMessage) => string, message: SwitchedMessage): PartyScreening =>
+    candidates.length === 0 ? NO_HIT : live.partyOf(candidates, { subject: subjectOf(message), at: message.receivedAt });
 
   return (message) => {
     const lists = live.versionTag();
     if (lists === '') return NOT_SCREENED;
     return {
-      payer: live.screenParty(message.payer.name, {
-        subject: payerSubject(message),
-        at: message.receivedAt,
-        ...(message.payer.birthYear !== undefined ? { birthYear: message.payer.birthYear } : {}),
-        ...(message.payer.nationality !== undefined ? { country: message.payer.nationality } : {}),
-      }),
-      merchant: live.partyOf(merchantCandidates(message, lists), { subject: merchantSubject(message), at: message.receivedAt }),
+      payer: party(payerCandidates(message), payerSubject, message),
+      merchant: party(merchantCandidates(message, lists), merchantSubject, message),
       lists,
     };
   };
 }
+
+const NO_CANDIDATES: readonly ScreeningHit[] = [];

@@ -7,14 +7,13 @@ import { runBacktest, type BacktestDeps } from '../analytics/backtest/run-backte
 import { createScreeningTimeline } from '../analytics/backtest/screening-timeline.ts';
 import { alertDispositions, createTransactionSource } from '../analytics/backtest/transaction-source.ts';
 import { migrate } from '../analytics/schema/migrate.ts';
-import type { SwitchedMessage } from '../domain/transaction.ts';
-import { transactionRow } from '../ingest/transaction-row.ts';
 import { loadDefaultPack } from '../rules/index.ts';
 import { LIST_NAMES } from '../rules/facts/keys.ts';
 import { testMessage, T0 } from '../rules/test-support/messages.ts';
 import { readListText } from '../screening/read-list.ts';
 import { openClickHouse, type ClickHouse } from '../server/clickhouse.ts';
 import { repoRoot } from './support/platform.ts';
+import { decidedRows } from './support/decided-rows.ts';
 
 /**
  * A backtest screens each payment with the list versions that were live at its time, read
@@ -31,17 +30,7 @@ let dir: string;
 let ch: ClickHouse;
 const pack = loadDefaultPack();
 const base = { version: 'rs-1', rules: pack.rules.map((r) => ({ ...r, version: 1 })) };
-let seq = 0;
-const rows: object[] = [];
-
-function seed(message: SwitchedMessage) {
-  rows.push(transactionRow({
-    kind: 'transaction',
-    streamId: `${message.receivedAt}-${seq++}`,
-    event: { ...message, status: 'APPROVED', risk: { score: 0, decision: 'approve', reasons: [], ruleSetVersion: 'rs-1', shadowHits: [] }, switchLatencyUs: 900, riskLatencyUs: 300, decidedAt: message.receivedAt + 1 },
-  }));
-  return message;
-}
+const { rows, decided: seed } = decidedRows();
 
 // Each payer pays once, so no velocity rule fires: only screening can change a decision.
 const beforeV2 = seed(testMessage({ walletId: 'w-before', payerName: 'Zorbanek Quillfeather', usd: 20, at: T0 + 10 * MINUTE }));

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RiskDecisionKind, SwitchedMessage } from '../../domain/transaction.ts';
-import { clickhouseTime, transactionRow } from '../../ingest/transaction-row.ts';
+import type { RiskDecisionKind } from '../../domain/transaction.ts';
+import { clickhouseTime } from '../../ingest/transaction-row.ts';
 import { loadDefaultPack, type Rule } from '../../rules/index.ts';
 import { LIST_NAMES } from '../../rules/facts/keys.ts';
 import { testMessage, T0 } from '../../rules/test-support/messages.ts';
@@ -12,6 +12,7 @@ import { migrate } from '../schema/migrate.ts';
 import type { BacktestResult } from './backtest-tally.ts';
 import { runBacktest, type BacktestDeps } from './run-backtest.ts';
 import { alertDispositions, createTransactionSource } from './transaction-source.ts';
+import { decidedRows } from '../../test/support/decided-rows.ts';
 
 /**
  * The replay against rows seeded into the real tables of an embedded ClickHouse: paging,
@@ -26,18 +27,7 @@ let dir: string;
 let ch: ClickHouse;
 const pack = loadDefaultPack();
 const base = { version: 'rs-1', rules: pack.rules.map((r) => ({ ...r, version: 1 })) };
-let seq = 0;
-const rows: object[] = [];
-
-/** A row as the ingest writer would have written it, live having decided `decision`. */
-function seed(message: SwitchedMessage, status: 'APPROVED' | 'DECLINED' = 'APPROVED', decision: RiskDecisionKind = 'approve') {
-  rows.push(transactionRow({
-    kind: 'transaction',
-    streamId: `${message.receivedAt}-${seq++}`,
-    event: { ...message, status, risk: { score: 0, decision, reasons: [], ruleSetVersion: 'rs-1', shadowHits: [] }, switchLatencyUs: 900, riskLatencyUs: 300, decidedAt: message.receivedAt + 1 },
-  }));
-  return message;
-}
+const { rows, decided: seed } = decidedRows();
 
 // A burst: eight payments from one wallet within 45 s, no device or IP (one minute, eight rows).
 const merchants = ['m-cn-0001', 'm-cn-0002', 'm-cn-0003'];

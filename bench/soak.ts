@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
@@ -31,6 +31,9 @@ const USAGE = `usage: node --import tsx bench/soak.ts --minutes M --tps N [optio
   --payers P           simulated payers per wallet (default 2000)
   --seed S             seed of the generated traffic (default 1)
   --drain-timeout S    seconds to wait for ingest to drain after the traffic (default 120)
+  --windows-minutes W  scale Redis's windows down to W minutes, so its memory can level off
+                       within the run: the follow-up window, the idempotency window and the
+                       nonce window (a clock skew of W/2 minutes); the rest of the config as is
   --output FILE        where the figures go (default bench/results/soak-latest.json)`;
 
 const DEFAULT_OUTPUT = 'bench/results/soak-latest.json';
@@ -45,6 +48,8 @@ interface SoakOptions {
   seed: number;
   drainTimeoutS: number;
   output: string;
+  /** --windows-minutes: Redis's per-payment windows scaled down to this; the config's own when left out. */
+  windowsMinutes?: number;
 }
 
 class UsageError extends Error {}
@@ -64,6 +69,7 @@ function parseCommandLine(argv: string[]): SoakOptions | 'help' {
         seed: { type: 'string', default: '1' },
         'drain-timeout': { type: 'string', default: '120' },
         output: { type: 'string', default: DEFAULT_OUTPUT },
+        'windows-minutes': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -81,7 +87,30 @@ function parseCommandLine(argv: string[]): SoakOptions | 'help' {
     seed: wholeNumber('--seed', values.seed, 0),
     drainTimeoutS: positive('--drain-timeout', values['drain-timeout']),
     output: path.resolve(values.output),
+    ...(values['windows-minutes'] === undefined ? {} : { windowsMinutes: windowMinutes(values['windows-minutes']) }),
   };
+}
+
+/** The nonce window is twice the clock skew, which the config takes in whole seconds from 1 s to 15 minutes. */
+function windowMinutes(text: string): number {
+  const value = wholeNumber('--windows-minutes', text, 1);
+  if (value > 30) throw new UsageError(`--windows-minutes: ${value} is more than 30 (the nonce window is at most 30 minutes)`);
+  return value;
+}
+
+/**
+ * The platform's config (CONFIG, else the development file) with Redis's per-payment windows
+ * scaled down to `minutes`, written to a directory of its own; the other settings unchanged.
+ */
+function configWithWindows(minutes: number): { path: string; dir: string } {
+  const source = path.resolve(REPOSITORY_ROOT, process.env.CONFIG || DEFAULT_CONFIG_PATH);
+  const config = JSON.parse(readFileSync(source, 'utf8'));
+  config.payments = { ...config.payments, followUpWindowMinutes: minutes, idempotencyTtlHours: minutes / 60 };
+  config.auth = { ...config.auth, maxClockSkewMs: minutes * 30_000 };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cpg-soak-config-'));
+  const file = path.join(dir, 'config.json');
+  writeFileSync(file, `${JSON.stringify(config, null, 1)}\n`);
+  return { path: file, dir };
 }
 
 function positive(flag: string, text: string): number {
@@ -125,10 +154,14 @@ async function main(): Promise<number> {
   const credentialsPath = path.join(REPOSITORY_ROOT, DEFAULT_CREDENTIALS_PATH);
   const { participants, homeCountry } = loadParticipants(credentialsPath, path.join(REPOSITORY_ROOT, DEFAULT_CONFIG_PATH));
   progress('starting the platform (server/main.ts: own redis-server, embedded ClickHouse, ingest writer) in a fresh data directory');
+  const scaled = options.windowsMinutes === undefined ? undefined : configWithWindows(options.windowsMinutes);
+  if (scaled) progress(`Redis's windows scaled down to ${options.windowsMinutes} min: follow-up, idempotency, nonces (config ${scaled.path})`);
   // Empty values unset what the caller's environment might point elsewhere: the soak is all-in-one.
   const platform = await startPlatform({
     keepDataDir: true,
-    env: { REDIS_URL: '', CLICKHOUSE_URL: '', CLICKHOUSE_DATABASE: '', INGEST_WRITER: 'on', ROLE: '' },
+    env: { REDIS_URL: '', CLICKHOUSE_URL: '', CLICKHOUSE_DATABASE: '', INGEST_WRITER: 'on', ROLE: '', ...(scaled ? { CONFIG: scaled.path } : {}) },
+  }).finally(() => {
+    if (scaled) rmSync(scaled.dir, { recursive: true, force: true });
   });
   const redisPid = findChildProcess(platform.pid, 'redis-server');
   progress(`platform pid ${platform.pid} at ${platform.url}, redis-server ${redisPid === undefined ? 'not found among its children' : `pid ${redisPid}`}, data ${platform.dataDir}`);

@@ -91,7 +91,7 @@ export function openContext(config: Config, plan: Plan): Promise<PlatformContext
       clickhouse,
       tap: createStreamTap(redis),
       ledger: createLedger(redis, {
-        idempotencyTtlMs: file.payments.idempotencyTtlHours * 3600_000,
+        idempotencyTtlMs: Math.round(file.payments.idempotencyTtlHours * 3600_000),
         retentionMs: file.payments.retentionDays * 24 * 3600_000,
         followUpWindowMs: file.payments.followUpWindowMinutes * 60_000,
         ...(clickhouse ? { records: createPaymentRecords(clickhouse.client, config.clickhouseDatabase, { retentionMs: file.payments.retentionDays * 24 * 3600_000 }) } : {}),

@@ -43,6 +43,11 @@ describe('configuration', () => {
     expect(errorOf((c) => (c.users[0].colour = 'red'))).toMatch(/users\.0\.colour: unknown field/);
     expect(errorOf((c) => delete c.gateway)).toMatch(/gateway/);
     expect(errorOf((c) => (c.participants[0].secret = 'short'))).toMatch(/participants\.0\.secret/);
+    // The idempotency window may be a fraction of an hour (a soak scales it down), never none.
+    for (const bad of [0, 0.001, -1, 24 * 91, '72']) expect(errorOf((c) => (c.payments.idempotencyTtlHours = bad)), String(bad)).toMatch(/payments\.idempotencyTtlHours/);
+    const short = devConfig();
+    short.payments.idempotencyTtlHours = 0.05;
+    expect(() => validateConfigFile(short, 'dev')).not.toThrow();
   });
 
   it('refuses bad environment values by name', () => {

@@ -128,8 +128,11 @@ export const ConfigFileSchema = Type.Object(
     ),
     payments: Type.Object(
       {
-        /** How long a participant's txnId is remembered for idempotent retries. */
-        idempotencyTtlHours: Type.Integer({ minimum: 1, maximum: 24 * 90 }),
+        /**
+         * How long a participant's txnId is remembered for idempotent retries. Fractions of an
+         * hour are allowed (0.05 is 3 minutes), for soaks that must see Redis's memory level off.
+         */
+        idempotencyTtlHours: Type.Number({ minimum: 0.01, maximum: 24 * 90 }),
         /** How long after a payment a reversal is still accepted. */
         reversalWindowMinutes: Type.Integer({ minimum: 1, maximum: 24 * 60 }),
         /** How long payments stay queryable through GET /v1/payments/{id} from the switch's store. */

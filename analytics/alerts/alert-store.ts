@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { defineScripts } from '../../domain/redis-scripts.ts';
+import { subjectKey, subjectOf } from '../../domain/subject.ts';
 import type { ErrorCode } from '../../domain/error-codes.ts';
 import { err, ok, type DomainError, type Result } from '../../domain/result.ts';
 import type { RiskReason, TransactionEvent } from '../../domain/transaction.ts';
@@ -69,13 +70,17 @@ export function createAlertStore(options: AlertStoreOptions) {
   async function get(id: string): Promise<Alert | undefined> {
     const h = await redis.hgetall(`alert:${id}`);
     if (!h.alert) return undefined;
-    const base = JSON.parse(h.alert) as Omit<Alert, 'count' | 'status' | 'score' | 'severity' | 'lastPaymentId' | 'updatedAt' | 'assignee' | 'disposition' | 'note' | 'payerName' | 'merchantName'> &
-      Partial<Pick<Alert, 'payerName' | 'merchantName'>>;
+    type Kept = 'payerName' | 'merchantName' | 'subjectKind' | 'subjectId' | 'amountUsd';
+    const base = JSON.parse(h.alert) as Omit<Alert, 'count' | 'status' | 'score' | 'severity' | 'lastPaymentId' | 'updatedAt' | 'assignee' | 'disposition' | 'note' | Kept> &
+      Partial<Pick<Alert, Kept>>;
     return {
       ...base,
-      // Alerts raised before names were kept have none.
+      // Alerts raised before names and subjects were kept have none.
       payerName: base.payerName ?? '',
       merchantName: base.merchantName ?? '',
+      subjectKind: base.subjectKind ?? '',
+      subjectId: base.subjectId ?? '',
+      amountUsd: base.amountUsd ?? '',
       count: Number(h.count ?? 1),
       status: (h.status ?? 'open') as AlertStatus,
       score: Number(h.score ?? 0),
@@ -119,6 +124,7 @@ export function createAlertStore(options: AlertStoreOptions) {
       const id = `alt_${e.paymentId.slice(4)}`;
       const at = now();
       const severity = severityOf(e.risk.decision === 'decline' ? Math.max(e.risk.score, 600) : e.risk.score);
+      const subject = subjectOf(e, ruleId);
       const base = {
         id,
         kind: 'decision' as const,
@@ -129,12 +135,17 @@ export function createAlertStore(options: AlertStoreOptions) {
         merchantId: e.merchant.id,
         merchantName: e.merchant.name,
         ruleId,
+        subjectKind: subject.kind,
+        subjectId: subject.id,
+        amountUsd: e.amountUsd,
         decision: e.risk.decision,
         reasons: e.risk.reasons,
         createdAt: new Date(at).toISOString(),
       };
       const [kind, alertId] = await redis.raiseAlert(
-        `alertgroup:${e.participant}:${e.payer.walletId}:${ruleId}`,
+        // One group per subject and rule (a merchant under a fan-in burst makes one alert,
+        // not one per payer), within the participant: an analyst sees its own payments only.
+        `alertgroup:${e.participant}:${subjectKey(subject)}:${ruleId}`,
         `alert:${id}`,
         INDEX,
         id,
@@ -168,6 +179,9 @@ export function createAlertStore(options: AlertStoreOptions) {
         walletId: '',
         merchantId: m.merchantId ?? '',
         ruleId: m.ruleId,
+        subjectKind: m.merchantId ? ('merchant' as const) : ('' as const),
+        subjectId: m.merchantId ?? '',
+        amountUsd: '',
         decision: 'monitor',
         reasons: m.reasons,
         createdAt: new Date(at).toISOString(),

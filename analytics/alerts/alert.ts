@@ -1,3 +1,4 @@
+import type { SubjectKind } from '../../domain/subject.ts';
 import type { RiskReason } from '../../domain/transaction.ts';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -22,6 +23,15 @@ export interface Alert {
   /** The merchant's registered name ('' for a monitor not about a merchant). */
   merchantName: string;
   ruleId: string;
+  /**
+   * What the alert is about (domain/subject.ts): the payer's wallet, the merchant, the device
+   * or the IP its rule points at; its payments group into it by that subject. '' for a
+   * monitor's alert about no merchant, and for alerts raised before subjects were kept.
+   */
+  subjectKind: SubjectKind | '';
+  subjectId: string;
+  /** The first payment's amount in US dollars (decimal string); '' for a monitor's alert. */
+  amountUsd: string;
   score: number;
   decision: string;
   reasons: RiskReason[];

@@ -1,8 +1,9 @@
 --[[
   Raises an alert for a risky decision, or counts the payment into the open alert of the
-  same burst: one payer, one rule, within the grouping window, makes one alert.
+  same burst: one subject (the payer's wallet, or the merchant, device or IP the rule is
+  about), one rule, one participant, within the grouping window, makes one alert.
 
-  KEYS[1] group key     alertgroup:{participant}:{walletId}:{ruleId}
+  KEYS[1] group key     alertgroup:{participant}:{subject key}:{ruleId}
   KEYS[2] new alert key alert:{newId}
   KEYS[3] index         alerts:index (sorted set by creation time)
   ARGV[1] new alert id  ARGV[2] created-at ms  ARGV[3] grouping window ms

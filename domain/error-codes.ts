@@ -94,6 +94,18 @@ export const ERROR_CODES = {
   ALERT_ACTION_FAILED: 'the alert store refused the action without saying why',
   UNKNOWN_ASSIGNEE: 'an alert is assigned to an operator who does not exist',
 
+  // Cases.
+  CASE_NOT_FOUND: 'no such case',
+  CASE_CLOSED: 'a closed case takes no further action',
+  CASE_ILLEGAL_TRANSITION: 'the case cannot do that from its state (open -> investigating -> pending_approval -> closed; escalated from open or investigating)',
+  CASE_OUTCOME_UNKNOWN: 'the outcome is not str_filed, no_suspicion or false_positive',
+  CASE_ACTION_UNKNOWN: 'the case store does not know the action asked of it',
+  CASE_ACTION_FAILED: 'the case store refused the action without saying why',
+  CASE_MERGE_SELF: 'a case cannot be merged into itself',
+  CASE_OPEN_FOR_SUBJECT: 'the subject already has an open case: the message names it',
+  ALERT_IN_CASE: 'an alert is already in an open case: the message names it',
+  STR_NOT_APPROVED: 'a case is closed as str_filed only once its STR is approved',
+
   // Rules and risk lists.
   RULE_INVALID: 'a rule (or a candidate rule of a backtest) does not follow the rule format; `path` points at the fault',
   RULE_NOT_FOUND: 'no rule with this id',

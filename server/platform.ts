@@ -7,6 +7,7 @@ import type { IngestWriter } from '../ingest/writer.ts';
 import type { RiskEngine } from '../rules/index.ts';
 import { startAlerting } from './capabilities/alerting.ts';
 import { startAnalyticsApi } from './capabilities/analytics-api.ts';
+import { startCases } from './capabilities/cases.ts';
 import { createRunning } from './capabilities/capability.ts';
 import { startConsole } from './capabilities/console.ts';
 import { openContext } from './capabilities/context.ts';
@@ -70,6 +71,7 @@ export async function startPlatform(
     const ingest = await running.add(startIngest(ctx, hooks));
     const { live } = await running.add(startLive(ctx, ingest));
     const alerting = await running.add(startAlerting(ctx, { live, ingest }));
+    await running.add(startCases(ctx, { alerting, live }));
     // The lists are installed before the switch takes its first payment.
     const { screening } = plan.switch || plan.console ? await running.add(startScreening(ctx)) : { screening: undefined };
     if (!screening && plan.clickhouse) await running.add(startScreeningRecords(ctx));

@@ -103,6 +103,7 @@ const payer = () => {
 const paymentBody = (qr: string) => ({ txnId: randomUUID(), qr: { payload: qr }, amount: { value: '10.00', currency: 'CNY' }, payer: payer() });
 
 const NO_ALERT = 'alt_matrixNoSuchAlert';
+const NO_CASE = 'case_000000000000000000000000';
 const NO_RULE = 'matrix-no-such-rule';
 const NO_LIST = 'matrix-no-such-list';
 const NO_JOB = 'backtest-00000000-0000-0000-0000-000000000000';
@@ -174,6 +175,19 @@ const MATRIX: Record<string, Entry> = {
     expect: operators('risk_officer', 'admin'),
     probe: at(`/v1/alerts/${NO_ALERT}/resolve`, { disposition: 'legitimate', note: 'route matrix probe' }),
   },
+
+  // Cases: risk officers, compliance and admins; a participant's analyst sees none of them.
+  // Mutating probes aim at a case that does not exist (CASE_NOT_FOUND) or an alert that does not.
+  'GET /v1/cases': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/cases') },
+  'POST /v1/cases': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/cases', { alertIds: [NO_ALERT] }) },
+  'GET /v1/cases/:id': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}`) },
+  'GET /v1/cases/:id/timeline': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/timeline`) },
+  'POST /v1/cases/:id/assign': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/assign`, { to: 'risk.officer' }) },
+  'POST /v1/cases/:id/start': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/start`) },
+  'POST /v1/cases/:id/escalate': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/escalate`, { reason: 'route matrix probe' }) },
+  'POST /v1/cases/:id/notes': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/notes`, { text: 'route matrix probe' }) },
+  'POST /v1/cases/:id/close': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/close`, { outcome: 'no_suspicion', note: 'route matrix probe' }) },
+  'POST /v1/cases/:id/merge': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/merge`, { from: 'case_ffffffffffffffffffffffff' }) },
 
   'GET /v1/rules': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/rules') },
   'GET /v1/rules/:id': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/rules/sanctioned-country') },

@@ -255,4 +255,32 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE {db}.transactions ADD COLUMN IF NOT EXISTS payer_nationality LowCardinality(String) DEFAULT ''`,
     ],
   },
+  {
+    version: 9,
+    name: 'case_events',
+    statements: [
+      // Cases are append-only events like alerts (cases/case.ts); a case's current state is
+      // argMax over its events. ORDER BY (case_id, at) keeps one case's history together;
+      // TTL 5 years, as long as the reports they may lead to are kept.
+      `CREATE TABLE IF NOT EXISTS {db}.case_events
+      (
+        event_id String,
+        case_id String,
+        at DateTime64(3, 'UTC'),
+        kind LowCardinality(String),
+        actor LowCardinality(String),
+        state LowCardinality(String),
+        assignee LowCardinality(String),
+        outcome LowCardinality(String),
+        subject_kind LowCardinality(String),
+        subject_id String,
+        details String
+      )
+      ENGINE = MergeTree
+      PARTITION BY toYYYYMM(at)
+      ORDER BY (case_id, at, event_id)
+      TTL toDateTime(at) + INTERVAL 5 YEAR
+      SETTINGS ${DEDUP}`,
+    ],
+  },
 ];

@@ -20,6 +20,8 @@ export interface Alerting {
   observe(event: TransactionEvent): void;
   /** Hands every new alert raised by `observe` to `deliver` too (the jobs capability's webhooks). */
   deliverNewAlerts(deliver: (alert: Alert) => Promise<void>): void;
+  /** Tells `listener` of every payment `observe` raised or grouped an alert for (the cases capability). */
+  onRaised(listener: (raised: { kind: 'created' | 'grouped'; alert: Alert }, event: TransactionEvent) => Promise<void>): void;
 }
 
 export async function startAlerting(ctx: PlatformContext, feeds: { live: LiveFeed; ingest: Pick<Ingest, 'onDeadLetters'> }): Promise<Alerting & Capability> {
@@ -42,6 +44,7 @@ export async function startAlerting(ctx: PlatformContext, feeds: { live: LiveFee
     ),
   );
   const deliveries: Array<(alert: Alert) => Promise<void>> = [];
+  const raisedListeners: Array<Parameters<Alerting['onRaised']>[0]> = [];
 
   return {
     alerts,
@@ -60,10 +63,12 @@ export async function startAlerting(ctx: PlatformContext, feeds: { live: LiveFee
           if (!raised) return;
           live.alert(raised.kind === 'created' ? 'created' : 'updated', raised.alert);
           if (raised.kind === 'created') for (const deliver of deliveries) await deliver(raised.alert);
+          for (const listener of raisedListeners) await listener(raised, event);
         })
         .catch((e: unknown) => log.error({ err: (e as Error).message, paymentId: event.paymentId }, 'alerting failed'));
     },
     deliverNewAlerts: (deliver) => void deliveries.push(deliver),
+    onRaised: (listener) => void raisedListeners.push(listener),
     close: () => counters.close(),
   };
 }

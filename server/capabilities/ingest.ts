@@ -12,6 +12,8 @@ import type { ClickHouse } from '../clickhouse.ts';
 import { registerDeadLetterMetrics, registerWriterMetrics } from '../plugins/metrics.ts';
 import { logConnectionErrors } from '../redis-errors.ts';
 import { ALERT_EVENTS_STREAM } from './alerting.ts';
+import { CASE_EVENTS_STREAM } from '../../cases/case-store.ts';
+import { caseEventRow } from '../../ingest/case-event-row.ts';
 import { opening, type Capability, type Closers } from './capability.ts';
 import type { PlatformContext } from './context.ts';
 
@@ -43,7 +45,7 @@ export function startIngest(ctx: PlatformContext, hooks: IngestHooks = {}): Prom
     const { config, redis, tap, metrics } = ctx;
     const writes = ctx.plan.ingest && config.ingestWriter ? ctx.clickhouse : undefined;
     // Entries the writers move to a dead-letter store: counted (/metrics, /health), and told on (an operator alert per burst).
-    const streams = [tap.stream, ALERT_EVENTS_STREAM, AUDIT_STREAM];
+    const streams = [tap.stream, ALERT_EVENTS_STREAM, CASE_EVENTS_STREAM, AUDIT_STREAM];
     const deadLetters = createDeadLetterTally(redis, streams);
     const countDeadLetters = writes ? registerDeadLetterMetrics(metrics, streams) : () => undefined;
     const listeners: Array<(notice: DeadLetterNotice) => void> = [];
@@ -91,7 +93,7 @@ export function startIngest(ctx: PlatformContext, hooks: IngestHooks = {}): Prom
 }
 
 /**
- * Alert history and the audit of nodes without ClickHouse take the transactions' road at a
+ * Alert and case history and the audit of nodes without ClickHouse take the transactions' road at a
  * far lower rate: on this thread. Returns their starts.
  */
 function startEventWriters(ctx: PlatformContext, clickhouse: ClickHouse, onDeadLetters: (notice: DeadLetterNotice) => void, closers: Closers): Array<() => void> {
@@ -104,6 +106,7 @@ function startEventWriters(ctx: PlatformContext, clickhouse: ClickHouse, onDeadL
   const starts: Array<() => void> = [];
   for (const [stream, table, rowOf] of [
     [ALERT_EVENTS_STREAM, 'alert_events', alertEventRow],
+    [CASE_EVENTS_STREAM, 'case_events', caseEventRow],
     [AUDIT_STREAM, 'audit_log', auditRow],
   ] as const) {
     // Supervised: a loop that gives up (a Redis command timing out while the process is

@@ -1,4 +1,5 @@
 import { DEFAULT_MONITORS, type MonitorConfig } from '../../analytics/monitors/monitor-config.ts';
+import { DEFAULT_CASE_POLICY, type CasePolicy } from '../../cases/case-policy.ts';
 import type { DurabilityMode, LedgerDurability } from '../../switch/durability.ts';
 import { httpLimitsOf, type HttpLimits } from '../http-timeouts.ts';
 import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_QUEUE_MS } from '../plugins/admission.ts';
@@ -40,7 +41,7 @@ export type IngestSettings = NonNullable<ConfigFile['ingest']>;
 export type ReportSettings = NonNullable<ConfigFile['reports']>;
 
 /** The config file's settings with every default filled in: what the platform reads. */
-export type Settings = Omit<ConfigFile, 'fx' | 'payments' | 'risk' | 'ingest' | 'monitors' | 'reports' | 'rateLimits' | 'http' | 'redis' | 'screening'> & {
+export type Settings = Omit<ConfigFile, 'fx' | 'payments' | 'risk' | 'ingest' | 'monitors' | 'reports' | 'rateLimits' | 'http' | 'redis' | 'screening' | 'cases'> & {
   fx: ConfigFile['fx'] & {
     /**
      * CNY per US dollar as the exact decimal the file holds (`rates.CNY`; the base is USD):
@@ -52,6 +53,7 @@ export type Settings = Omit<ConfigFile, 'fx' | 'payments' | 'risk' | 'ingest' | 
   risk: RiskSettings;
   ingest: IngestSettings;
   monitors: MonitorConfig;
+  cases: { policy: CasePolicy };
   reports: ReportSettings;
   rateLimits: RateLimits;
   http: HttpLimits;
@@ -86,6 +88,7 @@ export function withDefaults(file: ConfigFile, overrides: SettingOverrides = {})
     risk: overrides.riskDeadlineMs === undefined ? risk : { ...risk, deadlineMs: overrides.riskDeadlineMs },
     ingest: file.ingest ?? DEFAULT_INGEST,
     monitors: file.monitors ?? DEFAULT_MONITORS,
+    cases: { policy: file.cases?.policy ?? DEFAULT_CASE_POLICY },
     reports: file.reports ?? DEFAULT_REPORTS,
     screening: {
       ...DEFAULT_SCREENING,

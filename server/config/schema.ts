@@ -304,6 +304,33 @@ export const ConfigFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /**
+     * Investigations (docs/cases.md): when the platform opens a case by itself. Default: every
+     * decline's alert, any alert of the reportable typologies' rules (structuring, mule fan-in
+     * and fan-out, screening hits), any critical alert, and 3 alerts about one subject within 24 hours.
+     */
+    cases: Type.Optional(
+      Type.Object(
+        {
+          policy: Type.Object(
+            {
+              enabled: Type.Boolean(),
+              onDecline: Type.Boolean(),
+              minSeverity: Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical'), Type.Literal('')]),
+              rules: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), { maxItems: 200 })),
+              alertsInWindow: Type.Optional(
+                Type.Object(
+                  { count: Type.Integer({ minimum: 2, maximum: 1000 }), minutes: Type.Integer({ minimum: 1, maximum: 30 * 24 * 60 }) },
+                  { additionalProperties: false },
+                ),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     participants: Type.Array(ParticipantSchema, { minItems: 1 }),
     merchants: Type.Array(MerchantSchema),
     users: Type.Array(UserSchema),

@@ -3,6 +3,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
 import { Server, type Namespace } from 'socket.io';
 import type { Alert } from '../../analytics/alerts/alert.ts';
+import type { Case } from '../../cases/case.ts';
 import type { Operator, Sessions } from '../auth/sessions.ts';
 import { aggregatesOf, liveKey } from './live-counters.ts';
 import { logConnectionErrors } from '../redis-errors.ts';
@@ -20,8 +21,12 @@ export const participantRoom = (participant: string) => `participant:${participa
 /** Every socket of one session, on whichever node: how ending a session reaches them all. */
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
+/** Those who work cases (risk officers, compliance, admins): a participant's analyst never hears of one. */
+export const CASE_WORKERS_ROOM = 'case-workers';
+
 export function roomsFor(operator: Operator): string[] {
-  return operator.role === 'participant_analyst' && operator.participant ? [participantRoom(operator.participant)] : [OPERATORS_ROOM];
+  if (operator.role === 'participant_analyst') return operator.participant ? [participantRoom(operator.participant)] : [OPERATORS_ROOM];
+  return [OPERATORS_ROOM, CASE_WORKERS_ROOM];
 }
 
 /** The live counters' scope an operator sees, matching its rooms. */
@@ -33,6 +38,8 @@ const MISSED_PACKETS = Symbol('missed packets');
 
 export interface LiveFeed {
   alert(kind: 'created' | 'updated', alert: Alert): void;
+  /** `case` for a case opened, `case:update` for any change of one: to case workers only. */
+  case(kind: 'opened' | 'updated', c: Case): void;
   /**
    * Serves sockets on this HTTP server and starts the per-second aggregates; without it the
    * feed only emits. `admit` sees every HTTP request of a socket.io handshake (polling or
@@ -76,6 +83,9 @@ export function startLiveFeed(options: LiveFeedOptions): LiveFeed & { io: Server
     },
     alert(kind, alert) {
       nsp.to([OPERATORS_ROOM, participantRoom(alert.participant)]).emit(kind === 'created' ? 'alert' : 'alert:update', alertPayload(alert));
+    },
+    case(kind, c) {
+      nsp.to(CASE_WORKERS_ROOM).emit(kind === 'opened' ? 'case' : 'case:update', c);
     },
     endSessions,
     /** Disconnects the sockets, leaving the HTTP server to its owner. */

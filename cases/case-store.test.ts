@@ -1,0 +1,212 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestRedis, type TestRedis } from '../rules/test-support/redis.ts';
+import type { Subject } from '../domain/subject.ts';
+import { CASE_EVENTS_STREAM, CASE_REFUSALS, createCaseStore, type AlertForCase } from './case-store.ts';
+import { DEFAULT_CASE_POLICY, type CasePolicy } from './case-policy.ts';
+
+/* The case scripts on a real redis-server: opening by policy, attaching, the workflow's refusals, merging. */
+
+let redis: TestRedis;
+let conn: Redis;
+const clock = Date.parse('2026-12-07T08:00:00Z');
+const now = () => clock;
+
+const merchant: Subject = { kind: 'merchant', id: 'm-cn-0001', participant: 'siam-wallet' };
+const wallet = (id: string, participant = 'siam-wallet'): Subject => ({ kind: 'wallet', id, participant });
+let seq = 0;
+const alert = (subject: Subject, over: Partial<AlertForCase> = {}): AlertForCase => ({
+  alertId: `alt_${String(++seq).padStart(12, '0')}`,
+  subject,
+  severity: 'medium',
+  amountUsd: '100.00',
+  paymentId: `pay_${String(seq).padStart(12, '0')}`,
+  decision: 'review',
+  ruleIds: ['velocity-payer-burst'],
+  newAlert: true,
+  ...over,
+});
+const store = (policy: CasePolicy = DEFAULT_CASE_POLICY) => createCaseStore({ redis: conn, policy, now });
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  conn = redis.connect();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+beforeEach(async () => {
+  await conn.flushall();
+});
+
+describe('cases opened by the policy', () => {
+  it('opens a case for a decline, and later alerts about the subject join it, counted once each', async () => {
+    const cases = store();
+    const first = alert(merchant, { decision: 'decline', severity: 'high', amountUsd: '1200.50' });
+    const opened = await cases.consider(first);
+    expect(opened).toMatchObject({ kind: 'opened', case: { subject: merchant, state: 'open', openedBecause: 'decline', alertCount: 1, paymentCount: 1, amountUsd: '1200.50', priority: 'P2', openedBy: 'system' } });
+    if (opened.kind !== 'opened') throw new Error('not opened');
+    const id = opened.case.id;
+
+    const second = alert(merchant, { severity: 'critical', amountUsd: '10.25' });
+    expect(await cases.consider(second)).toMatchObject({ kind: 'attached', newAlert: true, case: { id, alertCount: 2, paymentCount: 2, amountUsd: '1210.75', severity: 'critical', priority: 'P1' } });
+    // A later payment of the same alert: counted, not a new alert of the case.
+    expect(await cases.consider({ ...second, newAlert: false, paymentId: 'pay_again', amountUsd: '1' })).toMatchObject({ kind: 'attached', newAlert: false, case: { alertCount: 2, paymentCount: 3, amountUsd: '1211.75' } });
+    expect((await cases.alertIds(id)).sort()).toEqual([first.alertId, second.alertId].sort());
+    expect(await cases.caseOfAlert(second.alertId)).toBe(id);
+    expect((await cases.timeline(id)).map((e) => [e.kind, e.details.alertId])).toEqual([
+      ['opened', first.alertId],
+      ['alert_attached', first.alertId],
+      ['alert_attached', second.alertId],
+    ]);
+    // The same events went to the stream the ingest writer moves into case_events.
+    expect(await conn.xlen(CASE_EVENTS_STREAM)).toBe(3);
+  });
+
+  it('opens on the Nth alert about one subject within the window, gathering the alerts before it', async () => {
+    const cases = store({ enabled: true, onDecline: false, minSeverity: '', alertsInWindow: { count: 3, minutes: 60 } });
+    const s = wallet('w-000001');
+    const a1 = alert(s, { amountUsd: '5' });
+    const a2 = alert(s, { amountUsd: '6' });
+    expect(await cases.consider(a1)).toEqual({ kind: 'none' });
+    // A grouped payment of an alert already counted does not count again.
+    expect(await cases.consider({ ...a1, newAlert: false })).toEqual({ kind: 'none' });
+    expect(await cases.consider(a2)).toEqual({ kind: 'none' });
+    const a3 = alert(s, { amountUsd: '7' });
+    const opened = await cases.consider(a3);
+    expect(opened).toMatchObject({ kind: 'opened', case: { openedBecause: 'alerts_in_window', alertCount: 3, amountUsd: '18.00' } });
+    if (opened.kind !== 'opened') throw new Error('not opened');
+    expect((await cases.alertIds(opened.case.id)).sort()).toEqual([a1.alertId, a2.alertId, a3.alertId].sort());
+    // Another participant's wallet of the same id is another subject.
+    expect(await cases.consider(alert(wallet('w-000001', 'kakao-wallet')))).toEqual({ kind: 'none' });
+  });
+
+  it('counts only alerts within the window: the count expires a window after the last alert', async () => {
+    const cases = store({ enabled: true, onDecline: false, minSeverity: '', alertsInWindow: { count: 2, minutes: 1 } });
+    const s = wallet('w-000002');
+    expect(await cases.consider(alert(s))).toEqual({ kind: 'none' });
+    const ttl = await conn.pttl('casecandidates:wallet:siam-wallet:w-000002');
+    expect(ttl).toBeGreaterThan(59_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    // What Redis does when the minute has passed.
+    await conn.del('casecandidates:wallet:siam-wallet:w-000002');
+    expect(await cases.consider(alert(s))).toEqual({ kind: 'none' });
+    expect((await cases.consider(alert(s))).kind).toBe('opened');
+  });
+
+  it('opens for any hit of the rules the policy names, first reason or not', async () => {
+    const byRule = store({ enabled: true, onDecline: false, minSeverity: '', rules: ['structuring'] });
+    expect(await byRule.consider(alert(wallet('w-4'), { ruleIds: ['amount-spike'] }))).toEqual({ kind: 'none' });
+    expect(await byRule.consider(alert(wallet('w-4'), { ruleIds: ['amount-spike', 'structuring'], severity: 'low' }))).toMatchObject({ kind: 'opened', case: { openedBecause: 'rule' } });
+  });
+
+  it('opens nothing with the policy off, and by severity when asked', async () => {
+    expect(await store({ ...DEFAULT_CASE_POLICY, enabled: false }).consider(alert(merchant, { decision: 'decline' }))).toEqual({ kind: 'none' });
+    const bySeverity = store({ enabled: true, onDecline: false, minSeverity: 'high' });
+    expect(await bySeverity.consider(alert(wallet('w-3'), { severity: 'medium' }))).toEqual({ kind: 'none' });
+    expect(await bySeverity.consider(alert(wallet('w-3'), { severity: 'high' }))).toMatchObject({ kind: 'opened', case: { openedBecause: 'severity' } });
+  });
+
+  it('makes one case of a burst considered by many callers at once', async () => {
+    const cases = store();
+    const results = await Promise.all(Array.from({ length: 40 }, () => cases.consider(alert(merchant, { decision: 'decline' }))));
+    expect(results.filter((r) => r.kind === 'opened')).toHaveLength(1);
+    expect(new Set(results.map((r) => (r.kind === 'none' ? '' : r.case.id))).size).toBe(1);
+    expect((await cases.list()).length).toBe(1);
+    expect((await cases.list())[0]).toMatchObject({ alertCount: 40, paymentCount: 40 });
+  });
+});
+
+describe('the workflow', () => {
+  async function openedCase() {
+    const cases = store();
+    const opened = await cases.consider(alert(merchant, { decision: 'decline' }));
+    if (opened.kind !== 'opened') throw new Error('not opened');
+    return { cases, id: opened.case.id };
+  }
+
+  it('goes open -> investigating -> closed, and refuses what its state does not allow', async () => {
+    const { cases, id } = await openedCase();
+    expect(await cases.act(id, 'close', 'risk.officer', { outcome: 'str_filed', note: 'filed' })).toMatchObject({ ok: false, error: { code: 'STR_NOT_APPROVED' } });
+    expect(await cases.act(id, 'start', 'risk.officer')).toMatchObject({ ok: true, value: { state: 'investigating', assignee: 'risk.officer' } });
+    expect(await cases.act(id, 'start', 'risk.officer')).toMatchObject({ ok: false, error: { code: 'CASE_ILLEGAL_TRANSITION' } });
+    expect(await cases.act(id, 'note', 'risk.officer', { note: 'the merchant opened last week' })).toMatchObject({ ok: true });
+    expect(await cases.act(id, 'assign', 'risk.officer', { assignee: 'compliance' })).toMatchObject({ ok: true, value: { assignee: 'compliance' } });
+    expect(await cases.act(id, 'escalate', 'compliance', { note: 'amounts keep rising' })).toMatchObject({ ok: true, value: { state: 'escalated', queue: 'escalations' } });
+    expect(await cases.act(id, 'start', 'admin')).toMatchObject({ ok: true, value: { state: 'investigating', queue: 'risk', assignee: 'compliance' } });
+    expect(await cases.act(id, 'close', 'compliance', { outcome: 'maybe', note: 'x' })).toMatchObject({ ok: false, error: { code: 'CASE_OUTCOME_UNKNOWN' } });
+    expect(await cases.act(id, 'close', 'compliance', { outcome: 'false_positive', note: 'a school canteen' })).toMatchObject({
+      ok: true,
+      value: { state: 'closed', outcome: 'false_positive', closedBy: 'compliance', closingNote: 'a school canteen' },
+    });
+    for (const action of ['start', 'note', 'assign', 'escalate', 'close'] as const) {
+      expect(await cases.act(id, action, 'admin', { outcome: 'no_suspicion', note: 'n', assignee: 'admin' }), action).toMatchObject({ ok: false, error: { code: 'CASE_CLOSED' } });
+    }
+    expect(await cases.act('case_000000000000000000000000', 'start', 'admin')).toMatchObject({ ok: false, error: { code: 'CASE_NOT_FOUND' } });
+    expect((await cases.timeline(id)).map((e) => `${e.kind}:${e.state}:${e.actor}`)).toEqual([
+      'opened:open:system',
+      'alert_attached:open:system',
+      'started:investigating:risk.officer',
+      'note:investigating:risk.officer',
+      'assigned:investigating:risk.officer',
+      'escalated:escalated:compliance',
+      'started:investigating:admin',
+      'closed:closed:compliance',
+    ]);
+    // Closed, the subject's next alert opens a new case.
+    const next = await cases.consider(alert(merchant, { decision: 'decline' }));
+    expect(next).toMatchObject({ kind: 'opened' });
+    expect(next.kind !== 'none' && next.case.id).not.toBe(id);
+  });
+
+  it('lets an officer open a case from alerts, but not a second one for the subject or an alert already in a case', async () => {
+    const cases = store({ ...DEFAULT_CASE_POLICY, enabled: false });
+    const a = alert(wallet('w-9'), { severity: 'high', amountUsd: '20000' });
+    const opened = await cases.open([a, alert(wallet('w-10'))], 'risk.officer');
+    expect(opened).toMatchObject({ ok: true, value: { subject: wallet('w-9'), openedBy: 'risk.officer', openedBecause: 'officer', alertCount: 2, priority: 'P1' } });
+    expect(await cases.open([alert(wallet('w-9'))], 'risk.officer')).toMatchObject({ ok: false, error: { code: 'CASE_OPEN_FOR_SUBJECT' } });
+    expect(await cases.open([alert(wallet('w-11')), a], 'risk.officer')).toMatchObject({ ok: false, error: { code: 'ALERT_IN_CASE' } });
+    expect(await cases.list()).toHaveLength(1);
+  });
+
+  it('merges a case into another: alerts, counts and subjects move, and the merged subject feeds the kept case', async () => {
+    const cases = store();
+    const m = await cases.consider(alert(merchant, { decision: 'decline', amountUsd: '10' }));
+    const w = await cases.consider(alert(wallet('w-20'), { decision: 'decline', amountUsd: '5', severity: 'critical' }));
+    if (m.kind !== 'opened' || w.kind !== 'opened') throw new Error('not opened');
+    expect(await cases.merge(m.case.id, m.case.id, 'admin')).toMatchObject({ ok: false, error: { code: 'CASE_MERGE_SELF' } });
+    const merged = await cases.merge(m.case.id, w.case.id, 'risk.officer');
+    expect(merged).toMatchObject({ ok: true, value: { alertCount: 2, amountUsd: '15.00', severity: 'critical', mergedSubjects: [wallet('w-20')] } });
+    expect(await cases.get(w.case.id)).toMatchObject({ state: 'closed', mergedInto: m.case.id, outcome: '' });
+    // The wallet's next alert joins the case it was merged into.
+    expect(await cases.consider(alert(wallet('w-20')))).toMatchObject({ kind: 'attached', case: { id: m.case.id, alertCount: 3 } });
+    expect(await cases.merge(m.case.id, w.case.id, 'risk.officer')).toMatchObject({ ok: false, error: { code: 'CASE_CLOSED' } });
+    // Closing the kept case frees both subjects.
+    await cases.act(m.case.id, 'close', 'admin', { outcome: 'no_suspicion', note: 'ok' });
+    expect((await cases.consider(alert(wallet('w-20'), { decision: 'decline' }))).kind).toBe('opened');
+    expect((await cases.consider(alert(merchant, { decision: 'decline' }))).kind).toBe('opened');
+  });
+
+  it('lists by state, queue, assignee and subject', async () => {
+    const cases = store();
+    const a = await cases.consider(alert(merchant, { decision: 'decline' }));
+    const b = await cases.consider(alert(wallet('w-30'), { decision: 'decline' }));
+    if (a.kind === 'none' || b.kind === 'none') throw new Error('not opened');
+    await cases.act(b.case.id, 'start', 'risk.officer');
+    expect((await cases.list({ state: 'open' })).map((c) => c.id)).toEqual([a.case.id]);
+    expect((await cases.list({ assignee: 'risk.officer' })).map((c) => c.id)).toEqual([b.case.id]);
+    expect((await cases.list({ subjectKind: 'merchant', subjectId: 'm-cn-0001' })).map((c) => c.id)).toEqual([a.case.id]);
+    expect(await cases.list({ queue: 'escalations' })).toEqual([]);
+  });
+});
+
+it('every code a case script refuses with is one the store knows', () => {
+  const dir = new URL('./lua/', import.meta.url);
+  const refused = new Set<string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.lua'))) {
+    for (const m of readFileSync(new URL(file, dir), 'utf8').matchAll(/\{'error', '([A-Z_]+)'/g)) refused.add(m[1]!);
+  }
+  expect([...refused].sort()).toEqual([...CASE_REFUSALS].filter((c) => refused.has(c)).sort());
+  expect(refused.size).toBeGreaterThan(5);
+});

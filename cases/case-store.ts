@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { defineScripts } from '../domain/redis-scripts.ts';
+import type { ErrorCode } from '../domain/error-codes.ts';
+import { err, ok, type DomainError, type Result } from '../domain/result.ts';
+import { subjectKey, type Subject } from '../domain/subject.ts';
+import { priorityOf, type Case, type CaseEvent, type CaseOutcome, type CaseQueue, type CaseState } from './case.ts';
+import { opensAtOnce, type CasePolicy } from './case-policy.ts';
+
+/**
+ * Cases' live state in Redis, shared by every node: opening, attaching, moving along the
+ * workflow and merging are one Lua script each (lua/), which writes the case's event to
+ * its timeline and to the stream the ingest writer moves into `case_events`, in the same
+ * script as the change. Nothing here knows HTTP.
+ */
+
+/** What an alert brings to its subject's case. */
+export interface AlertForCase {
+  alertId: string;
+  subject: Subject;
+  severity: string;
+  /** US dollars of the payment, a decimal string ('' when unknown). */
+  amountUsd: string;
+  paymentId: string;
+  /** The payment's decision: the policy may open a case for every decline. */
+  decision: string;
+  /** The rules that hit the payment (the alert's first): the policy may open a case for every hit of some rules. */
+  ruleIds: string[];
+  /** True for the alert's first payment, false for a payment grouped into it. */
+  newAlert: boolean;
+}
+
+export type Considered = { kind: 'opened' | 'attached'; case: Case; newAlert: boolean } | { kind: 'none' };
+
+export interface CaseFilter {
+  state?: CaseState;
+  queue?: CaseQueue;
+  assignee?: string;
+  subjectKind?: string;
+  subjectId?: string;
+  limit?: number;
+}
+
+export type CaseAction = 'assign' | 'start' | 'escalate' | 'note' | 'close';
+
+interface CaseScripts {
+  considerCase(...args: string[]): Promise<string[]>;
+  openCase(...args: string[]): Promise<string[]>;
+  changeCase(...args: string[]): Promise<string[]>;
+  mergeCases(...args: string[]): Promise<string[]>;
+}
+
+export const CASE_EVENTS_STREAM = 'tap:case-events';
+const INDEX = 'cases:index';
+/** The most events a timeline read returns (a case's whole history is in ClickHouse). */
+const TIMELINE_MAX = 10_000;
+
+/** The codes the scripts refuse with (held beside them by a test). */
+export const CASE_REFUSALS = [
+  'CASE_NOT_FOUND',
+  'CASE_CLOSED',
+  'CASE_ILLEGAL_TRANSITION',
+  'CASE_OUTCOME_UNKNOWN',
+  'CASE_ACTION_UNKNOWN',
+  'CASE_MERGE_SELF',
+  'CASE_OPEN_FOR_SUBJECT',
+  'ALERT_IN_CASE',
+  'STR_NOT_APPROVED',
+] as const satisfies readonly ErrorCode[];
+
+const REFUSAL_TEXT: Record<(typeof CASE_REFUSALS)[number], string> = {
+  CASE_NOT_FOUND: 'no such case',
+  CASE_CLOSED: 'the case is closed',
+  CASE_ILLEGAL_TRANSITION: 'the case cannot do that from its state',
+  CASE_OUTCOME_UNKNOWN: 'unknown outcome',
+  CASE_ACTION_UNKNOWN: 'unknown action',
+  CASE_MERGE_SELF: 'a case cannot be merged into itself',
+  CASE_OPEN_FOR_SUBJECT: 'the subject already has an open case',
+  ALERT_IN_CASE: 'the alert is already in an open case',
+  STR_NOT_APPROVED: 'a case is closed as str_filed only with an approved STR',
+};
+
+function refusal(code: string | undefined, detail?: string): DomainError {
+  const known = CASE_REFUSALS.find((c) => c === code);
+  const message = known ? REFUSAL_TEXT[known] : `refused: ${code ?? 'unknown'}`;
+  return { code: known ?? 'CASE_ACTION_FAILED', message: detail ? `${message}: ${detail}` : message };
+}
+
+export const newCaseId = () => `case_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+const cents = (usd: string) => {
+  const m = /^(\d{1,15})(?:\.(\d{1,2})\d*)?$/.exec(usd);
+  return m ? String(Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'))) : '0';
+};
+
+export interface CaseStoreOptions {
+  redis: Redis;
+  policy: CasePolicy;
+  now?: () => number;
+}
+
+export function createCaseStore(options: CaseStoreOptions) {
+  const redis = defineScripts<CaseScripts>(options.redis, new URL('./lua/', import.meta.url));
+  const now = options.now ?? Date.now;
+  const { policy } = options;
+
+  async function get(id: string): Promise<Case | undefined> {
+    const h = await redis.hgetall(`case:${id}`);
+    if (!h.id) return undefined;
+    const amountUsd = Number(h.amountCents ?? 0) / 100;
+    const time = (v: string | undefined) => (v ? new Date(Number(v)).toISOString() : '');
+    return {
+      id: h.id,
+      subject: JSON.parse(h.subject ?? '{}') as Subject,
+      // cjson writes an empty list as {}.
+      mergedSubjects: [...(Object.values(JSON.parse(h.mergedSubjects ?? '[]')) as Subject[])],
+      state: h.state as CaseState,
+      outcome: (h.outcome ?? '') as CaseOutcome | '',
+      queue: (h.queue ?? 'risk') as CaseQueue,
+      priority: priorityOf(h.severity ?? 'low', amountUsd),
+      severity: h.severity ?? 'low',
+      amountUsd: amountUsd.toFixed(2),
+      alertCount: Number(h.alertCount ?? 0),
+      paymentCount: Number(h.paymentCount ?? 0),
+      assignee: h.assignee ?? '',
+      openedBy: h.openedBy ?? '',
+      openedBecause: h.openedBecause ?? '',
+      mergedInto: h.mergedInto ?? '',
+      closedBy: h.closedBy ?? '',
+      closingNote: h.closingNote ?? '',
+      openedAt: time(h.openedAt),
+      updatedAt: time(h.updatedAt),
+      closedAt: time(h.closedAt),
+    };
+  }
+
+  return {
+    get,
+
+    /** The alert's payment into its subject's case, opening one when the policy says so. */
+    async consider(a: AlertForCase): Promise<Considered> {
+      if (!policy.enabled) return { kind: 'none' };
+      const key = subjectKey(a.subject);
+      const opensNow = opensAtOnce(policy, a);
+      const reply = await redis.considerCase(
+        `casesubject:${key}`,
+        `casecandidates:${key}`,
+        CASE_EVENTS_STREAM,
+        newCaseId(),
+        a.alertId,
+        String(now()),
+        JSON.stringify(a.subject),
+        a.subject.kind,
+        a.subject.id,
+        a.severity,
+        cents(a.amountUsd),
+        a.newAlert ? '1' : '0',
+        opensNow ? '1' : '0',
+        opensNow || '',
+        String(policy.alertsInWindow?.count ?? 0),
+        String((policy.alertsInWindow?.minutes ?? 0) * 60_000),
+        randomUUID(),
+        randomUUID(),
+        a.paymentId,
+      );
+      if (reply[0] === 'none') return { kind: 'none' };
+      const found = await get(reply[1]!);
+      if (!found) return { kind: 'none' };
+      return { kind: reply[0] === 'opened' ? 'opened' : 'attached', case: found, newAlert: reply[0] === 'opened' || reply[2] === '1' };
+    },
+
+    /** An officer opens a case from alerts (the first one's subject). */
+    async open(alerts: AlertForCase[], actor: string): Promise<Result<Case, DomainError & { caseId?: string }>> {
+      const first = alerts[0];
+      if (!first) return err({ code: 'VALIDATION_FAILED', message: 'name at least one alert' });
+      const id = newCaseId();
+      const reply = await redis.openCase(
+        `casesubject:${subjectKey(first.subject)}`,
+        CASE_EVENTS_STREAM,
+        id,
+        String(now()),
+        JSON.stringify(first.subject),
+        first.subject.kind,
+        first.subject.id,
+        actor,
+        randomUUID(),
+        ...alerts.flatMap((a) => [a.alertId, cents(a.amountUsd), a.severity, a.paymentId]),
+      );
+      if (reply[0] !== 'opened') return err({ ...refusal(reply[1], reply[2]), caseId: reply[2] });
+      const opened = await get(id);
+      return opened ? ok(opened) : err(refusal('CASE_NOT_FOUND'));
+    },
+
+    async act(id: string, action: CaseAction, actor: string, params: { assignee?: string; outcome?: string; note?: string; strApproved?: boolean } = {}): Promise<Result<Case, DomainError>> {
+      const reply = await redis.changeCase(
+        `case:${id}`,
+        CASE_EVENTS_STREAM,
+        action,
+        actor,
+        String(now()),
+        randomUUID(),
+        id,
+        params.assignee ?? '',
+        params.outcome ?? '',
+        params.note ?? '',
+        params.strApproved ? '1' : '0',
+      );
+      if (reply[0] !== 'ok') return err(refusal(reply[1]));
+      const changed = await get(id);
+      return changed ? ok(changed) : err(refusal('CASE_NOT_FOUND'));
+    },
+
+    async merge(into: string, from: string, actor: string): Promise<Result<Case, DomainError>> {
+      const reply = await redis.mergeCases(`case:${into}`, `case:${from}`, CASE_EVENTS_STREAM, into, from, actor, String(now()), randomUUID(), randomUUID());
+      if (reply[0] !== 'ok') return err(refusal(reply[1]));
+      const kept = await get(into);
+      return kept ? ok(kept) : err(refusal('CASE_NOT_FOUND'));
+    },
+
+    /** The alert ids of a case. */
+    alertIds: (id: string): Promise<string[]> => redis.smembers(`case:${id}:alerts`),
+
+    /** The case an alert is in, if any. */
+    caseOfAlert: async (alertId: string): Promise<string | undefined> => (await redis.get(`alertcase:${alertId}`)) ?? undefined,
+
+    /** Everything that happened to a case, oldest first (at most the last 10,000 events). */
+    async timeline(id: string): Promise<CaseEvent[]> {
+      const raw = await redis.lrange(`case:${id}:timeline`, -TIMELINE_MAX, -1);
+      return raw.map((line) => {
+        const e = JSON.parse(line) as CaseEvent;
+        // cjson writes an empty table as {}; a list of ids as an object when empty too.
+        return { ...e, details: e.details && typeof e.details === 'object' ? e.details : {} };
+      });
+    },
+
+    /** Cases, newest first. */
+    async list(filter: CaseFilter = {}): Promise<Case[]> {
+      const limit = Math.min(filter.limit ?? 200, 1000);
+      const ids = await redis.zrevrange(INDEX, 0, 4999);
+      const cases: Case[] = [];
+      for (const id of ids) {
+        const c = await get(id);
+        if (!c) continue;
+        if (filter.state && c.state !== filter.state) continue;
+        if (filter.queue && c.queue !== filter.queue) continue;
+        if (filter.assignee !== undefined && c.assignee !== filter.assignee) continue;
+        if (filter.subjectKind && c.subject.kind !== filter.subjectKind) continue;
+        if (filter.subjectId && c.subject.id !== filter.subjectId) continue;
+        cases.push(c);
+        if (cases.length >= limit) break;
+      }
+      return cases;
+    },
+  };
+}
+
+export type CaseStore = ReturnType<typeof createCaseStore>;

@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devCredentials, repoRoot, startTestPlatform } from './support/platform.ts';
+import { signed } from './support/signed-request.ts';
+import { eventually, merchantQrs } from './support/traffic.ts';
+
+/*
+ * Cases through HTTP on the real platform (its own redis-server, embedded ClickHouse): a mule
+ * fan-in and a structuring payer open cases about the right subjects by themselves, later
+ * alerts join them, an officer works one to its close, and its alerts take the disposition;
+ * every change is in the timeline, in case_events and in the audit. Refusals carry codes.
+ */
+
+let platform: Awaited<ReturnType<typeof startTestPlatform>>;
+let configDir: string;
+const tokens: Record<string, string> = {};
+let qr: Record<string, string>;
+const run = randomUUID().slice(0, 8);
+const FAN_IN_MERCHANT = 'm-cn-0006';
+const STRUCTURING_WALLET = `w-struct-${run}`;
+
+const op = async (username: string, method: 'GET' | 'POST', url: string, payload?: object) => {
+  const r = await platform.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[username]}` }, ...(payload ? { payload } : {}) });
+  return { status: r.statusCode, body: r.json() as any };
+};
+
+beforeAll(async () => {
+  // The development config with the default policy written out: a case for every decline,
+  // for the alerts of the reportable typologies' rules, and for any critical alert.
+  configDir = mkdtempSync(path.join(os.tmpdir(), 'cpg-cases-config-'));
+  const config = JSON.parse(readFileSync(path.join(repoRoot, 'config', 'development.json'), 'utf8'));
+  config.cases = { policy: { enabled: true, onDecline: true, minSeverity: 'critical', rules: ['structuring', 'mule-fan-in'], alertsInWindow: { count: 3, minutes: 60 } } };
+  writeFileSync(path.join(configDir, 'config.json'), JSON.stringify(config));
+  platform = await startTestPlatform({ CONFIG: path.join(configDir, 'config.json') });
+  for (const user of devCredentials().users) {
+    const r = await platform.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: user.username, password: user.password } });
+    tokens[user.username] = (r.json() as { token: string }).token;
+  }
+  qr = await merchantQrs(platform.app);
+
+  // A mule fan-in: 34 new payers of one participant pay one new merchant within minutes.
+  for (let i = 0; i < 34; i++) {
+    const r = await signed(platform.app, {
+      participant: 'siam-wallet',
+      method: 'POST',
+      path: '/v1/payments',
+      body: { txnId: `fan-${run}-${i}`, qr: { payload: qr[FAN_IN_MERCHANT] }, amount: { value: '800.00', currency: 'CNY' }, payer: { walletId: `w-fan-${run}-${i}`, deviceId: `d-fan-${run}-${i}`, ip: `10.77.${i}.9`, country: 'TH' } },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+  }
+  // A structuring payer: three payments a day just under the large-value threshold (USD 8,989 each).
+  for (let i = 0; i < 3; i++) {
+    const r = await signed(platform.app, {
+      participant: 'siam-wallet',
+      method: 'POST',
+      path: '/v1/payments',
+      body: { txnId: `struct-${run}-${i}`, qr: { payload: qr['m-cn-0001'] }, amount: { value: '64000.00', currency: 'CNY' }, payer: { walletId: STRUCTURING_WALLET, deviceId: `d-struct-${run}`, ip: '10.78.0.1', country: 'TH' } },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  rmSync(configDir, { recursive: true, force: true });
+});
+
+describe('cases opened by the policy', () => {
+  it('opens one case about the fan-in merchant, its payers grouped into one alert', async () => {
+    const fanIn = await eventually(
+      () => op('risk.officer', 'GET', `/v1/alerts?rule=mule-fan-in&participant=siam-wallet`),
+      (r) => r.body.alerts?.length > 0,
+      20_000,
+    );
+    // One alert for the merchant, not one per payer: the payments from the 30th payer on.
+    expect(fanIn.body.alerts).toHaveLength(1);
+    expect(fanIn.body.alerts[0]).toMatchObject({ subjectKind: 'merchant', subjectId: FAN_IN_MERCHANT, count: 5 });
+    const cases = await eventually(
+      () => op('risk.officer', 'GET', `/v1/cases?subjectKind=merchant&subjectId=${FAN_IN_MERCHANT}`),
+      (r) => r.body.cases?.length > 0 && r.body.cases[0].paymentCount === 5,
+      20_000,
+    );
+    expect(cases.body.cases).toHaveLength(1);
+    expect(cases.body.cases[0]).toMatchObject({ state: 'open', openedBy: 'system', openedBecause: 'rule', alertCount: 1, paymentCount: 5, amountUsd: expect.stringMatching(/^5\d\d\.\d\d$/) });
+    const one = await op('compliance', 'GET', `/v1/cases/${cases.body.cases[0].id}`);
+    expect(one.body.alertIds).toEqual([fanIn.body.alerts[0].id]);
+  });
+
+  it('opens a case about the structuring wallet, within its participant', async () => {
+    const cases = await eventually(
+      () => op('risk.officer', 'GET', `/v1/cases?subjectKind=wallet&subjectId=${STRUCTURING_WALLET}`),
+      (r) => r.body.cases?.length > 0,
+      20_000,
+    );
+    expect(cases.body.cases).toHaveLength(1);
+    expect(cases.body.cases[0].subject).toEqual({ kind: 'wallet', id: STRUCTURING_WALLET, participant: 'siam-wallet' });
+    const alerts = await op('risk.officer', 'GET', '/v1/alerts?rule=structuring');
+    const structuring = alerts.body.alerts.filter((a: any) => a.walletId === STRUCTURING_WALLET);
+    expect(structuring).toHaveLength(1);
+    const one = await op('risk.officer', 'GET', `/v1/cases/${cases.body.cases[0].id}`);
+    expect(one.body.alertIds).toContain(structuring[0].id);
+  });
+});
+
+describe('working a case', () => {
+  it('assign, start, note, close: the alerts take the disposition; timeline, case_events and audit have it all', async () => {
+    const [found] = (await op('risk.officer', 'GET', `/v1/cases?subjectKind=merchant&subjectId=${FAN_IN_MERCHANT}`)).body.cases;
+    const id = found.id as string;
+    expect(await op('risk.officer', 'POST', `/v1/cases/${id}/assign`, { to: 'nobody.here' })).toMatchObject({ status: 422, body: { error: { code: 'UNKNOWN_ASSIGNEE' } } });
+    expect(await op('risk.officer', 'POST', `/v1/cases/${id}/assign`, { to: 'compliance' })).toMatchObject({ status: 200, body: { assignee: 'compliance', state: 'open' } });
+    expect(await op('compliance', 'POST', `/v1/cases/${id}/start`)).toMatchObject({ status: 200, body: { state: 'investigating' } });
+    expect(await op('compliance', 'POST', `/v1/cases/${id}/start`)).toMatchObject({ status: 409, body: { error: { code: 'CASE_ILLEGAL_TRANSITION' } } });
+    expect(await op('compliance', 'POST', `/v1/cases/${id}/notes`, { text: 'The merchant was registered four days ago; payers are all new wallets.' })).toMatchObject({ status: 200 });
+    expect(await op('compliance', 'POST', `/v1/cases/${id}/close`, { outcome: 'str_filed', note: 'filed' })).toMatchObject({ status: 409, body: { error: { code: 'STR_NOT_APPROVED' } } });
+    expect(await op('compliance', 'POST', `/v1/cases/${id}/close`, { outcome: 'false_positive', note: 'A university canteen at term start.' })).toMatchObject({
+      status: 200,
+      body: { state: 'closed', outcome: 'false_positive', closedBy: 'compliance' },
+    });
+    expect(await op('risk.officer', 'POST', `/v1/cases/${id}/notes`, { text: 'late' })).toMatchObject({ status: 409, body: { error: { code: 'CASE_CLOSED' } } });
+
+    const alert = (await op('risk.officer', 'GET', `/v1/alerts?rule=mule-fan-in&participant=siam-wallet`)).body.alerts[0];
+    expect(alert).toMatchObject({ status: 'resolved', disposition: 'legitimate', note: expect.stringContaining(`case ${id} closed as false_positive`) });
+
+    const timeline = await op('risk.officer', 'GET', `/v1/cases/${id}/timeline`);
+    expect(timeline.body.events.map((e: any) => `${e.kind}:${e.actor}`)).toEqual([
+      'opened:system',
+      'alert_attached:system',
+      'assigned:risk.officer',
+      'started:compliance',
+      'note:compliance',
+      'closed:compliance',
+    ]);
+    const query = async (sql: string) => (await (await platform.clickhouse.client.query({ query: sql, query_params: { id }, format: 'JSONEachRow' })).json()) as any[];
+    const events = await eventually(
+      () => query('SELECT kind, actor, state FROM cpg.case_events WHERE case_id = {id:String} ORDER BY at, kind'),
+      (rows) => rows.length === 6,
+      20_000,
+    );
+    expect(events.map((e) => e.kind).sort()).toEqual(['alert_attached', 'assigned', 'closed', 'note', 'opened', 'started']);
+    const audit = await eventually(
+      () => query("SELECT action, actor, outcome FROM cpg.audit_log WHERE target = {id:String} AND action LIKE 'case.%' ORDER BY at"),
+      (rows) => rows.length === 8,
+      20_000,
+    );
+    expect(audit.map((a) => `${a.action}:${a.actor}:${a.outcome}`)).toEqual([
+      'case.assign:risk.officer:denied',
+      'case.assign:risk.officer:ok',
+      'case.start:compliance:ok',
+      'case.start:compliance:denied',
+      'case.note:compliance:ok',
+      'case.close:compliance:denied',
+      'case.close:compliance:ok',
+      'case.note:risk.officer:denied',
+    ]);
+  });
+
+  it('an officer opens a case from an alert; a second one for the subject is refused with the case named', async () => {
+    const alerts = (await op('risk.officer', 'GET', '/v1/alerts?participant=siam-wallet')).body.alerts as any[];
+    const free = [];
+    for (const a of alerts) if (!(await op('risk.officer', 'GET', `/v1/cases?subjectKind=${a.subjectKind}&subjectId=${encodeURIComponent(a.subjectId)}`)).body.cases.some((c: any) => c.state !== 'closed')) free.push(a);
+    // The fan-in case is closed: its alert is free for a new case.
+    const target = free.find((a) => a.ruleId === 'mule-fan-in');
+    expect(target).toBeDefined();
+    const opened = await op('risk.officer', 'POST', '/v1/cases', { alertIds: [target.id] });
+    expect(opened).toMatchObject({ status: 201, body: { openedBy: 'risk.officer', openedBecause: 'officer', subject: { kind: 'merchant', id: FAN_IN_MERCHANT } } });
+    const again = await op('admin', 'POST', '/v1/cases', { alertIds: [target.id] });
+    expect(again).toMatchObject({ status: 409, body: { error: { code: 'CASE_OPEN_FOR_SUBJECT', message: expect.stringContaining(opened.body.id) } } });
+  });
+});
+
+describe('who may, and bad input', () => {
+  it('keeps a participant analyst and anonymous callers out of every case route', async () => {
+    const id = 'case_0123456789abcdef01234567';
+    const routes: Array<['GET' | 'POST', string, object?]> = [
+      ['GET', '/v1/cases'],
+      ['GET', `/v1/cases/${id}`],
+      ['GET', `/v1/cases/${id}/timeline`],
+      ['POST', '/v1/cases', { alertIds: ['alt_0123456789ab'] }],
+      ['POST', `/v1/cases/${id}/assign`, { to: 'admin' }],
+      ['POST', `/v1/cases/${id}/start`],
+      ['POST', `/v1/cases/${id}/escalate`, { reason: 'r' }],
+      ['POST', `/v1/cases/${id}/notes`, { text: 't' }],
+      ['POST', `/v1/cases/${id}/close`, { outcome: 'no_suspicion', note: 'n' }],
+      ['POST', `/v1/cases/${id}/merge`, { from: id }],
+    ];
+    for (const [method, url, payload] of routes) {
+      expect((await op('siam.analyst', method, url, payload)).status, `${method} ${url}`).toBe(403);
+      const anonymous = await platform.app.inject({ method, url, ...(payload ? { payload } : {}) });
+      expect(anonymous.statusCode, `${method} ${url}`).toBe(401);
+    }
+  });
+
+  it('answers unknown ids, bad bodies and hostile values with a 4xx and a code', async () => {
+    expect(await op('risk.officer', 'GET', '/v1/cases/case_0123456789abcdef01234567')).toMatchObject({ status: 404, body: { error: { code: 'CASE_NOT_FOUND' } } });
+    expect(await op('risk.officer', 'POST', '/v1/cases/case_0123456789abcdef01234567/start')).toMatchObject({ status: 404, body: { error: { code: 'CASE_NOT_FOUND' } } });
+    expect(await op('risk.officer', 'GET', "/v1/cases/case_'%3B%20DROP")).toMatchObject({ status: 400 });
+    expect(await op('risk.officer', 'POST', '/v1/cases', { alertIds: [] })).toMatchObject({ status: 400 });
+    expect(await op('risk.officer', 'POST', '/v1/cases', { alertIds: ['alt_0123456789ab'] })).toMatchObject({ status: 404, body: { error: { code: 'ALERT_NOT_FOUND' } } });
+    const [open] = (await op('risk.officer', 'GET', '/v1/cases?state=open')).body.cases;
+    expect(open).toBeDefined();
+    expect(await op('risk.officer', 'POST', `/v1/cases/${open.id}/notes`, { text: 'x'.repeat(10_001) })).toMatchObject({ status: 400 });
+    expect(await op('risk.officer', 'POST', `/v1/cases/${open.id}/close`, { outcome: 'fraud', note: 'n' })).toMatchObject({ status: 400 });
+    expect(await op('risk.officer', 'POST', `/v1/cases/${open.id}/merge`, { from: open.id })).toMatchObject({ status: 400, body: { error: { code: 'CASE_MERGE_SELF' } } });
+    expect(await op('risk.officer', 'GET', '/v1/cases?state=lost')).toMatchObject({ status: 400 });
+    // Nothing of it changed the case.
+    expect((await op('risk.officer', 'GET', `/v1/cases/${open.id}`)).body).toMatchObject({ state: 'open', updatedAt: open.updatedAt });
+  });
+});

@@ -66,6 +66,7 @@ export const CASE_REFUSALS = [
   'CASE_OPEN_FOR_SUBJECT',
   'ALERT_IN_CASE',
   'STR_NOT_APPROVED',
+  'STR_IN_PROGRESS',
 ] as const satisfies readonly ErrorCode[];
 
 const REFUSAL_TEXT: Record<(typeof CASE_REFUSALS)[number], string> = {
@@ -78,6 +79,7 @@ const REFUSAL_TEXT: Record<(typeof CASE_REFUSALS)[number], string> = {
   CASE_OPEN_FOR_SUBJECT: 'the subject already has an open case',
   ALERT_IN_CASE: 'the alert is already in an open case',
   STR_NOT_APPROVED: 'a case is closed as str_filed only with an approved STR',
+  STR_IN_PROGRESS: 'the case has an STR in progress: approve it or send it back first',
 };
 
 function refusal(code: string | undefined, detail?: string): DomainError {
@@ -190,7 +192,7 @@ export function createCaseStore(options: CaseStoreOptions) {
       return opened ? ok(opened) : err(refusal('CASE_NOT_FOUND'));
     },
 
-    async act(id: string, action: CaseAction, actor: string, params: { assignee?: string; outcome?: string; note?: string; strApproved?: boolean } = {}): Promise<Result<Case, DomainError>> {
+    async act(id: string, action: CaseAction, actor: string, params: { assignee?: string; outcome?: string; note?: string } = {}): Promise<Result<Case, DomainError>> {
       const reply = await redis.changeCase(
         `case:${id}`,
         CASE_EVENTS_STREAM,
@@ -202,7 +204,6 @@ export function createCaseStore(options: CaseStoreOptions) {
         params.assignee ?? '',
         params.outcome ?? '',
         params.note ?? '',
-        params.strApproved ? '1' : '0',
       );
       if (reply[0] !== 'ok') return err(refusal(reply[1]));
       const changed = await get(id);

@@ -105,6 +105,14 @@ export const ERROR_CODES = {
   CASE_OPEN_FOR_SUBJECT: 'the subject already has an open case: the message names it',
   ALERT_IN_CASE: 'an alert is already in an open case: the message names it',
   STR_NOT_APPROVED: 'a case is closed as str_filed only once its STR is approved',
+  STR_IN_PROGRESS: 'the case already has an STR drafted, submitted or sent back: the message names it',
+  STR_NOT_FOUND: 'no such STR',
+  STR_NOT_EDITABLE: 'only a draft, or an STR sent back, can be edited; an approved STR never is',
+  STR_ILLEGAL_TRANSITION: 'the STR cannot do that from its state (draft -> submitted -> approved, or sent back)',
+  STR_ALREADY_FILED: "the STR's filing reference is already recorded",
+  STR_ACTION_UNKNOWN: 'the STR store does not know the action asked of it',
+  STR_INVALID: 'the STR misses or has a bad field: the message names each (field: problem)',
+  FOUR_EYES_REQUIRED: 'the officer who drafted the STR cannot approve it or send it back: a second officer must',
 
   // Rules and risk lists.
   RULE_INVALID: 'a rule (or a candidate rule of a backtest) does not follow the rule format; `path` points at the fault',

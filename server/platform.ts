@@ -71,12 +71,13 @@ export async function startPlatform(
     const ingest = await running.add(startIngest(ctx, hooks));
     const { live } = await running.add(startLive(ctx, ingest));
     const alerting = await running.add(startAlerting(ctx, { live, ingest }));
-    await running.add(startCases(ctx, { alerting, live }));
     // The lists are installed before the switch takes its first payment.
     const { screening } = plan.switch || plan.console ? await running.add(startScreening(ctx)) : { screening: undefined };
     if (!screening && plan.clickhouse) await running.add(startScreeningRecords(ctx));
     const switchNode = plan.switch ? await running.add(startSwitch(ctx, alerting, screening)) : undefined;
     const rules = await openRuleStore(ctx, switchNode);
+    // Before the app listens: the switch's first alerts already find their cases.
+    await running.add(startCases(ctx, { alerting, live, rules }));
     const jobs = await running.add(startJobs(ctx, { alerting, live, rules, ingest }));
     await running.add(startScreeningOps(ctx, { alerting, live, screening }));
     if (plan.console || plan.clickhouseApi) await running.add(startOperators(ctx));

@@ -22,7 +22,7 @@ const run = randomUUID().slice(0, 8);
 const FAN_IN_MERCHANT = 'm-cn-0006';
 const STRUCTURING_WALLET = `w-struct-${run}`;
 
-const op = async (username: string, method: 'GET' | 'POST', url: string, payload?: object) => {
+const op = async (username: string, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
   const r = await platform.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[username]}` }, ...(payload ? { payload } : {}) });
   return { status: r.statusCode, body: r.json() as any };
 };
@@ -168,6 +168,80 @@ describe('working a case', () => {
     expect(opened).toMatchObject({ status: 201, body: { openedBy: 'risk.officer', openedBecause: 'officer', subject: { kind: 'merchant', id: FAN_IN_MERCHANT } } });
     const again = await op('admin', 'POST', '/v1/cases', { alertIds: [target.id] });
     expect(again).toMatchObject({ status: 409, body: { error: { code: 'CASE_OPEN_FOR_SUBJECT', message: expect.stringContaining(opened.body.id) } } });
+  });
+});
+
+describe('the STR of a case', () => {
+  it('drafted from the case, refused while incomplete, four eyes on approval, exported valid, and the case closed as filed', async () => {
+    const [found] = (await op('compliance', 'GET', `/v1/cases?subjectKind=wallet&subjectId=${STRUCTURING_WALLET}`)).body.cases;
+    const caseId = found.id as string;
+    expect(await op('risk.officer', 'POST', '/v1/strs', { caseId })).toMatchObject({ status: 403 });
+    const drafted = await op('compliance', 'POST', '/v1/strs', { caseId });
+    expect(drafted.status, JSON.stringify(drafted.body)).toBe(201);
+    const str = drafted.body;
+    expect(str).toMatchObject({ state: 'draft', draftedBy: 'compliance', caseId });
+    expect(str.document).toMatchObject({
+      version: 1,
+      subject: { kind: 'wallet', id: STRUCTURING_WALLET, participant: 'siam-wallet' },
+      typologies: expect.arrayContaining(['structuring']),
+      reportingInstitution: { country: 'CN' },
+    });
+    expect(str.document.transactions.length).toBeGreaterThanOrEqual(1);
+    expect(str.document.transactions[0]).toMatchObject({ amount: '64000.00', currency: 'CNY', payerWalletId: STRUCTURING_WALLET });
+    // The narrative is the officer's: until it is written, the draft says so and cannot be submitted.
+    expect(str.problems.map((p: any) => p.field)).toEqual(expect.arrayContaining(['narrative', 'measuresTaken']));
+    expect(await op('compliance', 'POST', '/v1/strs', { caseId })).toMatchObject({ status: 409, body: { error: { code: 'STR_IN_PROGRESS', message: expect.stringContaining(str.id) } } });
+    expect(await op('compliance', 'POST', `/v1/strs/${str.id}/submit`)).toMatchObject({ status: 422, body: { error: { code: 'STR_INVALID', message: expect.stringContaining('narrative') } } });
+    const edited = await op('compliance', 'PUT', `/v1/strs/${str.id}`, {
+      narrative: 'Three payments of CNY 64,000 within minutes, each just under the large-value threshold, from a wallet opened the same day.',
+      measuresTaken: 'Wallet placed under enhanced monitoring; participant informed.',
+    } as object);
+    expect(edited).toMatchObject({ status: 200, body: { problems: [] } });
+    // Submitting needs the case under investigation.
+    expect(await op('compliance', 'POST', `/v1/strs/${str.id}/submit`)).toMatchObject({ status: 409, body: { error: { code: 'CASE_ILLEGAL_TRANSITION' } } });
+    await op('compliance', 'POST', `/v1/cases/${caseId}/start`);
+    expect(await op('compliance', 'POST', `/v1/strs/${str.id}/submit`)).toMatchObject({ status: 200, body: { state: 'submitted' } });
+    expect((await op('compliance', 'GET', `/v1/cases/${caseId}`)).body).toMatchObject({ state: 'pending_approval', queue: 'compliance' });
+    expect(await op('compliance', 'POST', `/v1/strs/${str.id}/approve`)).toMatchObject({ status: 403, body: { error: { code: 'FOUR_EYES_REQUIRED' } } });
+    expect(await op('admin', 'POST', `/v1/strs/${str.id}/approve`)).toMatchObject({ status: 403 });
+    expect(await op('compliance', 'GET', `/v1/strs/${str.id}/export?format=xml`)).toMatchObject({ status: 409, body: { error: { code: 'STR_ILLEGAL_TRANSITION' } } });
+    // Sent back by the second officer, corrected, submitted again, approved.
+    expect(await op('compliance.second', 'POST', `/v1/strs/${str.id}/return`, { comment: 'Name the merchant in the narrative.' })).toMatchObject({ status: 200, body: { state: 'returned' } });
+    expect((await op('compliance', 'GET', `/v1/cases/${caseId}`)).body).toMatchObject({ state: 'investigating' });
+    await op('compliance', 'PUT', `/v1/strs/${str.id}`, { narrative: `${edited.body.document.narrative} All three at Jade Garden Restaurant (m-cn-0001).` } as object);
+    expect(await op('compliance', 'POST', `/v1/strs/${str.id}/submit`)).toMatchObject({ status: 200 });
+    const approved = await op('compliance.second', 'POST', `/v1/strs/${str.id}/approve`);
+    expect(approved).toMatchObject({ status: 200, body: { state: 'approved', approvedBy: 'compliance.second', problems: [] } });
+    expect(approved.body.document.totals).toEqual([{ currency: 'CNY', amount: expect.stringMatching(/^\d+\.00$/), count: approved.body.document.transactions.length }]);
+    expect(await op('compliance', 'PUT', `/v1/strs/${str.id}`, { narrative: 'changed after approval, which must not happen' } as object)).toMatchObject({ status: 409, body: { error: { code: 'STR_NOT_EDITABLE' } } });
+
+    const xml = await platform.app.inject({ method: 'GET', url: `/v1/strs/${str.id}/export?format=xml`, headers: { authorization: `Bearer ${tokens.compliance}` } });
+    expect(xml.statusCode).toBe(200);
+    expect(xml.headers['content-type']).toContain('application/xml');
+    expect(xml.body).toContain('<narrative>Three payments of CNY 64,000');
+    expect(xml.body).toContain('<approvedBy>compliance.second</approvedBy>');
+    const html = await platform.app.inject({ method: 'GET', url: `/v1/strs/${str.id}/export?format=html`, headers: { authorization: `Bearer ${tokens.compliance}` } });
+    expect(html.statusCode).toBe(200);
+    expect(await op('compliance', 'POST', `/v1/strs/${str.id}/filing`, { reference: 'PBOC-2026-000123' })).toMatchObject({ status: 200, body: { filingReference: 'PBOC-2026-000123' } });
+    expect(await op('compliance', 'POST', `/v1/strs/${str.id}/filing`, { reference: 'again' })).toMatchObject({ status: 409, body: { error: { code: 'STR_ALREADY_FILED' } } });
+
+    expect(await op('compliance', 'POST', `/v1/cases/${caseId}/close`, { outcome: 'str_filed', note: 'Filed as PBOC-2026-000123.' })).toMatchObject({ status: 200, body: { state: 'closed', outcome: 'str_filed' } });
+    const timeline = (await op('risk.officer', 'GET', `/v1/cases/${caseId}/timeline`)).body.events.map((e: any) => `${e.kind}:${e.actor}`);
+    expect(timeline.slice(-10)).toEqual([
+      'str_drafted:compliance',
+      'str_edited:compliance',
+      'started:compliance',
+      'str_submitted:compliance',
+      'str_returned:compliance.second',
+      'str_edited:compliance',
+      'str_submitted:compliance',
+      'str_approved:compliance.second',
+      'str_filed:compliance',
+      'closed:compliance',
+    ]);
+    // A structuring payer's alerts are fraud once a report is filed.
+    const alerts = (await op('risk.officer', 'GET', '/v1/alerts?rule=structuring')).body.alerts.filter((a: any) => a.walletId === STRUCTURING_WALLET);
+    expect(alerts[0]).toMatchObject({ status: 'resolved', disposition: 'fraud' });
   });
 });
 

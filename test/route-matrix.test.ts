@@ -104,6 +104,7 @@ const paymentBody = (qr: string) => ({ txnId: randomUUID(), qr: { payload: qr },
 
 const NO_ALERT = 'alt_matrixNoSuchAlert';
 const NO_CASE = 'case_000000000000000000000000';
+const NO_STR = 'str_00000000000000000000000000';
 const NO_RULE = 'matrix-no-such-rule';
 const NO_LIST = 'matrix-no-such-list';
 const NO_JOB = 'backtest-00000000-0000-0000-0000-000000000000';
@@ -188,6 +189,17 @@ const MATRIX: Record<string, Entry> = {
   'POST /v1/cases/:id/notes': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/notes`, { text: 'route matrix probe' }) },
   'POST /v1/cases/:id/close': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/close`, { outcome: 'no_suspicion', note: 'route matrix probe' }) },
   'POST /v1/cases/:id/merge': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/merge`, { from: 'case_ffffffffffffffffffffffff' }) },
+
+  // STRs: compliance drafts, edits, submits, exports and files (admins too); only compliance approves or sends back.
+  'POST /v1/strs': { expect: operators('compliance', 'admin'), probe: at('/v1/strs', { caseId: NO_CASE }) },
+  'GET /v1/strs/:id': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/strs/${NO_STR}`) },
+  'GET /v1/cases/:id/strs': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/strs`) },
+  'PUT /v1/strs/:id': { expect: operators('compliance', 'admin'), probe: at(`/v1/strs/${NO_STR}`, { narrative: 'route matrix probe' }) },
+  'POST /v1/strs/:id/submit': { expect: operators('compliance', 'admin'), probe: at(`/v1/strs/${NO_STR}/submit`) },
+  'POST /v1/strs/:id/approve': { expect: operators('compliance'), probe: at(`/v1/strs/${NO_STR}/approve`) },
+  'POST /v1/strs/:id/return': { expect: operators('compliance'), probe: at(`/v1/strs/${NO_STR}/return`, { comment: 'route matrix probe' }) },
+  'POST /v1/strs/:id/filing': { expect: operators('compliance', 'admin'), probe: at(`/v1/strs/${NO_STR}/filing`, { reference: 'route-matrix' }) },
+  'GET /v1/strs/:id/export': { expect: operators('compliance', 'admin'), probe: at(`/v1/strs/${NO_STR}/export?format=xml`) },
 
   'GET /v1/rules': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/rules') },
   'GET /v1/rules/:id': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/rules/sanctioned-country') },

@@ -6,7 +6,6 @@
   ARGV[1] action: assign | start | escalate | note | close
   ARGV[2] actor   ARGV[3] at ms   ARGV[4] event id   ARGV[5] case id
   ARGV[6] assignee (assign)   ARGV[7] outcome (close)   ARGV[8] note (note, close)
-  ARGV[9] '1' when the case has an approved STR (close as str_filed)
   Returns {'ok', state} or {'error', code}.
 ]]
 --@include caseEvent
@@ -31,11 +30,13 @@ elseif action == 'note' then
 elseif action == 'close' then
   local outcome = ARGV[7]
   if outcome == 'str_filed' then
-    if ARGV[9] ~= '1' then return {'error', 'STR_NOT_APPROVED'} end
+    if redis.call('HGET', KEYS[1], 'strApproved') ~= '1' then return {'error', 'STR_NOT_APPROVED'} end
   elseif outcome ~= 'no_suspicion' and outcome ~= 'false_positive' then
     return {'error', 'CASE_OUTCOME_UNKNOWN'}
   end
-  if state == 'pending_approval' and outcome ~= 'str_filed' then return {'error', 'CASE_ILLEGAL_TRANSITION'} end
+  -- An STR waiting for its approval is approved or sent back first.
+  if state == 'pending_approval' and redis.call('HGET', KEYS[1], 'strApproved') ~= '1' then return {'error', 'CASE_ILLEGAL_TRANSITION'} end
+  if (redis.call('HGET', KEYS[1], 'openStr') or '') ~= '' and outcome ~= 'str_filed' then return {'error', 'STR_IN_PROGRESS'} end
   redis.call('HSET', KEYS[1], 'state', 'closed', 'outcome', outcome, 'closedBy', actor, 'closedAt', at, 'closingNote', ARGV[8])
   -- The subject may have a new case from now on.
   for _, pointer in ipairs(cjson.decode(redis.call('HGET', KEYS[1], 'pointers') or '[]')) do

@@ -1,5 +1,8 @@
 import { createCaseStore, type CaseStore } from '../../cases/case-store.ts';
+import { createStrStore } from '../../cases/str-store.ts';
+import type { RuleStore } from '../../rules/index.ts';
 import caseRoutes, { alertForCase } from '../routes/cases.ts';
+import strRoutes from '../routes/strs.ts';
 import type { Alerting } from './alerting.ts';
 import type { Capability } from './capability.ts';
 import type { PlatformContext } from './context.ts';
@@ -10,7 +13,7 @@ import type { LiveFeed } from './live-feed.ts';
  * payment goes to its subject's case, opening one when the policy says so; console nodes
  * serve the cases API. The cases' live state is in Redis, so every node sees the same cases.
  */
-export async function startCases(ctx: PlatformContext, deps: { alerting: Pick<Alerting, 'alerts' | 'onRaised'>; live: LiveFeed }): Promise<{ cases: CaseStore } & Capability> {
+export async function startCases(ctx: PlatformContext, deps: { alerting: Pick<Alerting, 'alerts' | 'onRaised'>; live: LiveFeed; rules: Pick<RuleStore, 'list'> }): Promise<{ cases: CaseStore } & Capability> {
   const { log, audit } = ctx;
   const cases = createCaseStore({ redis: ctx.redis, policy: ctx.config.file.cases.policy });
   if (ctx.plan.switch) {
@@ -26,8 +29,20 @@ export async function startCases(ctx: PlatformContext, deps: { alerting: Pick<Al
     });
   }
   const usernames = new Set(ctx.config.file.users.map((u) => u.username));
+  const strs = createStrStore({ redis: ctx.redis });
+  const { gateway, cases: settings } = ctx.config.file;
+  const institution = settings.reportingInstitution ?? { name: 'Cross-border QR payment gateway', code: gateway.forwardingIin, country: gateway.homeCountry };
+  const loadPayment = async (paymentId: string) => {
+    const found = await ctx.ledger.load(paymentId);
+    return found && { record: found.record, status: found.status };
+  };
   return {
     cases,
-    routes: ctx.plan.console ? [(app) => caseRoutes(app, { cases, alerts: deps.alerting.alerts, live: deps.live, audit, usernames })] : [],
+    routes: ctx.plan.console
+      ? [
+          (app) => caseRoutes(app, { cases, alerts: deps.alerting.alerts, live: deps.live, audit, usernames }),
+          (app) => strRoutes(app, { strs, cases, alerts: deps.alerting.alerts, rules: deps.rules, loadPayment, institution, live: deps.live, audit }),
+        ]
+      : [],
   };
 }

@@ -53,7 +53,7 @@ export type Settings = Omit<ConfigFile, 'fx' | 'payments' | 'risk' | 'ingest' | 
   risk: RiskSettings;
   ingest: IngestSettings;
   monitors: MonitorConfig;
-  cases: { policy: CasePolicy };
+  cases: { policy: CasePolicy; reportingInstitution?: { name: string; code: string; country: string } };
   reports: ReportSettings;
   rateLimits: RateLimits;
   http: HttpLimits;
@@ -88,7 +88,7 @@ export function withDefaults(file: ConfigFile, overrides: SettingOverrides = {})
     risk: overrides.riskDeadlineMs === undefined ? risk : { ...risk, deadlineMs: overrides.riskDeadlineMs },
     ingest: file.ingest ?? DEFAULT_INGEST,
     monitors: file.monitors ?? DEFAULT_MONITORS,
-    cases: { policy: file.cases?.policy ?? DEFAULT_CASE_POLICY },
+    cases: { policy: file.cases?.policy ?? DEFAULT_CASE_POLICY, ...(file.cases?.reportingInstitution ? { reportingInstitution: file.cases.reportingInstitution } : {}) },
     reports: file.reports ?? DEFAULT_REPORTS,
     screening: {
       ...DEFAULT_SCREENING,

@@ -312,7 +312,7 @@ export const ConfigFileSchema = Type.Object(
     cases: Type.Optional(
       Type.Object(
         {
-          policy: Type.Object(
+          policy: Type.Optional(Type.Object(
             {
               enabled: Type.Boolean(),
               onDecline: Type.Boolean(),
@@ -326,6 +326,13 @@ export const ConfigFileSchema = Type.Object(
               ),
             },
             { additionalProperties: false },
+          )),
+          /** Who files the STRs. Default: the gateway, its forwarding IIN as code, its home country. */
+          reportingInstitution: Type.Optional(
+            Type.Object(
+              { name: Type.String({ minLength: 1, maxLength: 256 }), code: Type.String({ minLength: 1, maxLength: 64 }), country: Country },
+              { additionalProperties: false },
+            ),
           ),
         },
         { additionalProperties: false },

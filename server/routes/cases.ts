@@ -149,11 +149,10 @@ export default async function caseRoutes(app: FastifyInstance, options: CaseRout
 
   const act = async (request: FastifyRequest<{ Params: Static<typeof IdParams> }>, reply: FastifyReply, action: CaseAction, params: { assignee?: string; outcome?: CaseOutcome; note?: string }) => {
     const op = request.operator!;
-    // An STR's approval is what files it; until STRs are recorded here, no case has one.
     const result: Result<Case, DomainError> =
       action === 'assign' && params.assignee && !options.usernames.has(params.assignee)
         ? { ok: false, error: { code: 'UNKNOWN_ASSIGNEE', message: `no operator named ${params.assignee}` } }
-        : await options.cases.act(request.params.id, action, op.username, { ...params, strApproved: false });
+        : await options.cases.act(request.params.id, action, op.username, params);
     await audited(options, request, `case.${action}`, request.params.id, params, result);
     if (!result.ok) return sendError(reply, result.error);
     if (action === 'close' && params.outcome) await resolveAlerts(options, result.value, op.username, DISPOSITION_OF[params.outcome], params.note ?? '');

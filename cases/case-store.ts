@@ -41,7 +41,7 @@ export interface CaseFilter {
   limit?: number;
 }
 
-export type CaseAction = 'assign' | 'start' | 'escalate' | 'note' | 'close';
+export type CaseAction = 'assign' | 'start' | 'escalate' | 'note' | 'attach' | 'close';
 
 interface CaseScripts {
   considerCase(...args: string[]): Promise<string[]>;

@@ -60,6 +60,7 @@ export type CaseEventKind =
   | 'started'
   | 'escalated'
   | 'note'
+  | 'attachment_added'
   | 'merged'
   | 'closed';
 

@@ -245,6 +245,47 @@ describe('the STR of a case', () => {
   });
 });
 
+describe('attachments', () => {
+  const upload = (username: string, caseId: string, type: string, name: string, payload: Buffer) =>
+    platform.app.inject({ method: 'POST', url: `/v1/cases/${caseId}/attachments`, headers: { authorization: `Bearer ${tokens[username]}`, 'content-type': type, 'x-file-name': encodeURIComponent(name) }, payload });
+
+  it('keeps a checked file on the case, served only as a download, and refuses disguised, oversized and unnamed ones', async () => {
+    const [open] = (await op('risk.officer', 'GET', '/v1/cases?state=open')).body.cases;
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
+    const added = await upload('risk.officer', open.id, 'application/pdf', 'bank statement 2026-11 (银行).pdf', pdf);
+    expect(added.statusCode, added.body).toBe(201);
+    const attachment = added.json();
+    expect(attachment).toMatchObject({ name: 'bank statement 2026-11 (银行).pdf', type: 'application/pdf', bytes: pdf.length, addedBy: 'risk.officer' });
+    expect(attachment.id).toMatch(/^[a-f0-9]{32}$/);
+    const file = await platform.app.inject({ method: 'GET', url: `/v1/cases/${open.id}/attachments/${attachment.id}`, headers: { authorization: `Bearer ${tokens.compliance}` } });
+    expect(file.statusCode).toBe(200);
+    expect(file.rawPayload.equals(pdf)).toBe(true);
+    expect(file.headers).toMatchObject({ 'content-type': 'application/pdf', 'x-content-type-options': 'nosniff' });
+    expect(file.headers['content-disposition']).toMatch(/^attachment; filename\*=UTF-8''/);
+
+    const refused = [
+      [await upload('risk.officer', open.id, 'application/pdf', 'invoice.pdf', Buffer.from('MZ\x90\x00 this is a windows program')), 422, 'ATTACHMENT_TYPE_MISMATCH'],
+      [await upload('risk.officer', open.id, 'text/plain', 'notes.txt', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3])), 422, 'ATTACHMENT_TYPE_MISMATCH'],
+      [await upload('risk.officer', open.id, 'text/csv', 'ledger.csv', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00])), 422, 'ATTACHMENT_TYPE_MISMATCH'],
+      [await upload('risk.officer', open.id, 'image/png', 'empty.png', Buffer.alloc(0)), 422, 'ATTACHMENT_TYPE_MISMATCH'],
+      [await upload('risk.officer', open.id, 'application/zip', 'all.zip', Buffer.from([0x50, 0x4b, 0x03, 0x04])), 415, 'ATTACHMENT_TYPE_UNSUPPORTED'],
+      [await upload('risk.officer', open.id, 'text/plain', '../../etc/passwd', Buffer.from('x')), 400, 'ATTACHMENT_NAME_INVALID'],
+      [await upload('risk.officer', open.id, 'application/pdf', 'big.pdf', Buffer.concat([Buffer.from('%PDF-'), Buffer.alloc(10 * 1024 * 1024)])), 413, 'ATTACHMENT_TOO_LARGE'],
+      [await upload('risk.officer', 'case_0123456789abcdef01234567', 'text/plain', 'a.txt', Buffer.from('text')), 404, 'CASE_NOT_FOUND'],
+    ] as const;
+    for (const [answer, status, code] of refused) expect([answer.statusCode, answer.json().error?.code], answer.body).toEqual([status, code]);
+    expect((await upload('siam.analyst', open.id, 'text/plain', 'a.txt', Buffer.from('text'))).statusCode).toBe(403);
+
+    // Only the accepted file is on the case, and on disk.
+    expect((await op('risk.officer', 'GET', `/v1/cases/${open.id}/attachments`)).body.attachments.map((a: any) => a.id)).toEqual([attachment.id]);
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(path.join(platform.dataDir, 'case-attachments'))).toEqual([`${attachment.id}.bin`]);
+    expect((await op('risk.officer', 'GET', `/v1/cases/${open.id}/attachments/${'0'.repeat(32)}`)).status).toBe(404);
+    const timeline = (await op('risk.officer', 'GET', `/v1/cases/${open.id}/timeline`)).body.events;
+    expect(timeline.at(-1)).toMatchObject({ kind: 'attachment_added', actor: 'risk.officer', details: { id: attachment.id, sha256: attachment.sha256 } });
+  });
+});
+
 describe('who may, and bad input', () => {
   it('keeps a participant analyst and anonymous callers out of every case route', async () => {
     const id = 'case_0123456789abcdef01234567';

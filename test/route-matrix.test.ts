@@ -190,6 +190,9 @@ const MATRIX: Record<string, Entry> = {
   'POST /v1/cases/:id/close': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/close`, { outcome: 'no_suspicion', note: 'route matrix probe' }) },
   'POST /v1/cases/:id/merge': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/merge`, { from: 'case_ffffffffffffffffffffffff' }) },
 
+  'POST /v1/cases/:id/attachments': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/attachments`, { note: 'not a file' }) },
+  'GET /v1/cases/:id/attachments': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/attachments`) },
+  'GET /v1/cases/:id/attachments/:attachmentId': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/attachments/${'0'.repeat(32)}`) },
   // STRs: compliance drafts, edits, submits, exports and files (admins too); only compliance approves or sends back.
   'POST /v1/strs': { expect: operators('compliance', 'admin'), probe: at('/v1/strs', { caseId: NO_CASE }) },
   'GET /v1/strs/:id': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/strs/${NO_STR}`) },

@@ -3,9 +3,9 @@
 
   KEYS[1] case key   case:{id}
   KEYS[2] case events stream
-  ARGV[1] action: assign | start | escalate | note | close
+  ARGV[1] action: assign | start | escalate | note | attach | close
   ARGV[2] actor   ARGV[3] at ms   ARGV[4] event id   ARGV[5] case id
-  ARGV[6] assignee (assign)   ARGV[7] outcome (close)   ARGV[8] note (note, close)
+  ARGV[6] assignee (assign)   ARGV[7] outcome (close)   ARGV[8] note (note, close), the attachment (attach)
   Returns {'ok', state} or {'error', code}.
 ]]
 --@include caseEvent
@@ -27,6 +27,10 @@ elseif action == 'escalate' then
   details = { reason = ARGV[8] }
 elseif action == 'note' then
   details = { text = ARGV[8] }
+elseif action == 'attach' then
+  -- ARGV[8]: the attachment's description (JSON: id, name, type, bytes, sha256), kept beside the case.
+  details = cjson.decode(ARGV[8])
+  redis.call('HSET', KEYS[1] .. ':attachments', details.id, ARGV[8])
 elseif action == 'close' then
   local outcome = ARGV[7]
   if outcome == 'str_filed' then
@@ -47,6 +51,6 @@ else
   return {'error', 'CASE_ACTION_UNKNOWN'}
 end
 redis.call('HSET', KEYS[1], 'updatedAt', at)
-local kinds = { assign = 'assigned', start = 'started', escalate = 'escalated', note = 'note', close = 'closed' }
+local kinds = { assign = 'assigned', start = 'started', escalate = 'escalated', note = 'note', attach = 'attachment_added', close = 'closed' }
 caseEvent(KEYS[2], ARGV[5], ARGV[4], at, kinds[action], actor, details)
 return {'ok', redis.call('HGET', KEYS[1], 'state')}

@@ -1,5 +1,8 @@
+import path from 'node:path';
 import { createCaseStore, type CaseStore } from '../../cases/case-store.ts';
 import { createStrStore } from '../../cases/str-store.ts';
+import { createAttachmentStore } from '../../cases/case-attachments.ts';
+import caseAttachmentRoutes from '../routes/case-attachments.ts';
 import type { RuleStore } from '../../rules/index.ts';
 import caseRoutes, { alertForCase } from '../routes/cases.ts';
 import strRoutes from '../routes/strs.ts';
@@ -30,6 +33,8 @@ export async function startCases(ctx: PlatformContext, deps: { alerting: Pick<Al
   }
   const usernames = new Set(ctx.config.file.users.map((u) => u.username));
   const strs = createStrStore({ redis: ctx.redis });
+  // On the console node's disk: a deployment with several console nodes shares this directory.
+  const attachments = createAttachmentStore({ redis: ctx.redis, cases, dir: path.join(ctx.config.dataDir, 'case-attachments') });
   const { gateway, cases: settings } = ctx.config.file;
   const institution = settings.reportingInstitution ?? { name: 'Cross-border QR payment gateway', code: gateway.forwardingIin, country: gateway.homeCountry };
   const loadPayment = async (paymentId: string) => {
@@ -41,6 +46,7 @@ export async function startCases(ctx: PlatformContext, deps: { alerting: Pick<Al
     routes: ctx.plan.console
       ? [
           (app) => caseRoutes(app, { cases, alerts: deps.alerting.alerts, live: deps.live, audit, usernames }),
+          (app) => caseAttachmentRoutes(app, { attachments, live: deps.live, audit }),
           (app) => strRoutes(app, { strs, cases, alerts: deps.alerting.alerts, rules: deps.rules, loadPayment, institution, live: deps.live, audit }),
         ]
       : [],

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type, { type Static } from 'typebox';
@@ -8,6 +7,7 @@ import type { LiveScreening } from '../../screening/live-screening.ts';
 import type { ListError } from '../../screening/read-list.ts';
 import { ERROR_CODES } from '../../domain/error-codes.ts';
 import { sendError, statusOf } from '../http-errors.ts';
+import { closeAfterLinger } from '../refused-body.ts';
 import type { LiveLists } from '../screening/live-lists.ts';
 import type { ListStore } from '../screening/list-store.ts';
 import { readListDigested } from '../screening/read-digested.ts';
@@ -203,20 +203,6 @@ export default async function screeningRoutes(app: FastifyInstance, options: Scr
     const candidates = options.screening.check(name, { ...(country ? { country } : {}), ...(birthYear ? { birthYear } : {}), ...(threshold !== undefined ? { threshold } : {}) });
     return { candidates, lists: options.screening.versionTag() };
   });
-}
-
-/** How long the connection of a refused body is held, unread, before it is closed. */
-const LINGER_MS = 1000;
-
-/**
- * The rest of a refused body is never read. Its connection is closed a moment after the
- * answer, not at once: a client still sending would otherwise have the connection reset
- * under it before it read the answer.
- */
-function closeAfterLinger(socket: Socket | undefined): void {
-  // An injected request (tests) has no real socket.
-  if (typeof socket?.destroy !== 'function') return;
-  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
 
 function sendListError(reply: FastifyReply, error: ListError): FastifyReply {

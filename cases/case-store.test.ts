@@ -6,12 +6,14 @@ import type { Subject } from '../domain/subject.ts';
 import { CASE_EVENTS_STREAM, CASE_REFUSALS, createCaseStore, type AlertForCase } from './case-store.ts';
 import { DEFAULT_CASE_POLICY, type CasePolicy } from './case-policy.ts';
 import { STR_REFUSALS } from './str-store.ts';
+import { createSlaSweeper, slaClockOf } from './case-sla.ts';
+import { DEFAULT_CALENDAR } from './sla-calendar.ts';
 
 /* The case scripts on a real redis-server: opening by policy, attaching, the workflow's refusals, merging. */
 
 let redis: TestRedis;
 let conn: Redis;
-const clock = Date.parse('2026-12-07T08:00:00Z');
+let clock = Date.parse('2026-12-07T08:00:00Z');
 const now = () => clock;
 
 const merchant: Subject = { kind: 'merchant', id: 'm-cn-0001', participant: 'siam-wallet' };
@@ -28,7 +30,9 @@ const alert = (subject: Subject, over: Partial<AlertForCase> = {}): AlertForCase
   newAlert: true,
   ...over,
 });
-const store = (policy: CasePolicy = DEFAULT_CASE_POLICY) => createCaseStore({ redis: conn, policy, now });
+/** A 5-working-day clock in Shanghai: 2026-12-07 is a Monday, so warn at Mon 14 00:00 and escalate at Tue 15 00:00 local. */
+const sla = slaClockOf({ workingDays: 5, warnDays: 1, calendar: DEFAULT_CALENDAR });
+const store = (policy: CasePolicy = DEFAULT_CASE_POLICY) => createCaseStore({ redis: conn, policy, sla, now });
 
 beforeAll(async () => {
   redis = await startTestRedis();
@@ -39,6 +43,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await conn.flushall();
+  clock = Date.parse('2026-12-07T08:00:00Z');
 });
 
 describe('cases opened by the policy', () => {
@@ -199,6 +204,51 @@ describe('the workflow', () => {
     expect((await cases.list({ assignee: 'risk.officer' })).map((c) => c.id)).toEqual([b.case.id]);
     expect((await cases.list({ subjectKind: 'merchant', subjectId: 'm-cn-0001' })).map((c) => c.id)).toEqual([a.case.id]);
     expect(await cases.list({ queue: 'escalations' })).toEqual([]);
+  });
+});
+
+describe('the SLA clock', () => {
+  it('warns and escalates each case once, at its times, whoever sweeps and across a restart', async () => {
+    const cases = store();
+    const opened = await cases.consider(alert(merchant, { decision: 'decline' }));
+    if (opened.kind !== 'opened') throw new Error('not opened');
+    const id = opened.case.id;
+    // Opened Monday 2026-12-07 16:00 in Shanghai: five working days end with Monday the 14th.
+    expect(opened.case).toMatchObject({ slaWarnAt: '2026-12-13T16:00:00.000Z', slaDeadlineAt: '2026-12-14T16:00:00.000Z', slaWarnedAt: '', slaEscalatedAt: '' });
+    const closedOne = await cases.consider(alert(wallet('w-sla'), { decision: 'decline' }));
+    if (closedOne.kind !== 'opened') throw new Error('not opened');
+    await cases.act(closedOne.case.id, 'close', 'admin', { outcome: 'no_suspicion', note: 'n' });
+
+    const sweeper = createSlaSweeper(conn);
+    expect(await sweeper.sweep(Date.parse('2026-12-13T15:59:59.999Z'))).toEqual([]);
+    const at = Date.parse('2026-12-13T16:00:00Z');
+    // Two nodes sweep at once: one warning.
+    const both = await Promise.all([sweeper.sweep(at), createSlaSweeper(conn).sweep(at)]);
+    expect(both.flat()).toEqual([{ caseId: id, kind: 'warning' }]);
+    expect(await sweeper.sweep(at + 60_000)).toEqual([]);
+    expect(await cases.get(id)).toMatchObject({ state: 'open', slaWarnedAt: '2026-12-13T16:00:00.000Z' });
+
+    // A restart: new connections, new sweeper, the clock in Redis.
+    const after = redis.connect();
+    const restarted = createSlaSweeper(after);
+    expect(await restarted.sweep(Date.parse('2026-12-14T15:59:00Z'))).toEqual([]);
+    expect(await restarted.sweep(Date.parse('2026-12-14T16:00:00Z'))).toEqual([{ caseId: id, kind: 'escalated' }]);
+    expect(await restarted.sweep(Date.parse('2026-12-20T00:00:00Z'))).toEqual([]);
+    const escalated = await createCaseStore({ redis: after, policy: DEFAULT_CASE_POLICY, sla, now }).get(id);
+    expect(escalated).toMatchObject({ state: 'escalated', queue: 'escalations', slaEscalatedAt: '2026-12-14T16:00:00.000Z' });
+    expect((await cases.timeline(id)).map((e) => e.kind).filter((k) => k.startsWith('sla_'))).toEqual(['sla_warning', 'sla_escalated']);
+    // The closed case's clock stopped: it never warned.
+    expect(await cases.get(closedOne.case.id)).toMatchObject({ slaWarnedAt: '', slaEscalatedAt: '' });
+  });
+
+  it('escalates at once a case whose warning and deadline have both passed, warning first', async () => {
+    const cases = store();
+    const opened = await cases.open([alert(wallet('w-late'))], 'risk.officer');
+    if (!opened.ok) throw new Error('not opened');
+    expect(await createSlaSweeper(conn).sweep(Date.parse('2027-01-01T00:00:00Z'))).toEqual([
+      { caseId: opened.value.id, kind: 'warning' },
+      { caseId: opened.value.id, kind: 'escalated' },
+    ]);
   });
 });
 

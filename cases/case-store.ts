@@ -6,6 +6,7 @@ import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import { subjectKey, type Subject } from '../domain/subject.ts';
 import { priorityOf, type Case, type CaseEvent, type CaseOutcome, type CaseQueue, type CaseState } from './case.ts';
 import { opensAtOnce, type CasePolicy } from './case-policy.ts';
+import type { SlaTimes } from './case-sla.ts';
 
 /**
  * Cases' live state in Redis, shared by every node: opening, attaching, moving along the
@@ -97,6 +98,8 @@ const cents = (usd: string) => {
 export interface CaseStoreOptions {
   redis: Redis;
   policy: CasePolicy;
+  /** The SLA clock of a case opened at an instant (cases/case-sla.ts). */
+  sla: (openedAt: number) => SlaTimes;
   now?: () => number;
 }
 
@@ -132,6 +135,10 @@ export function createCaseStore(options: CaseStoreOptions) {
       openedAt: time(h.openedAt),
       updatedAt: time(h.updatedAt),
       closedAt: time(h.closedAt),
+      slaWarnAt: time(h.slaWarnAt),
+      slaDeadlineAt: time(h.slaDeadlineAt),
+      slaWarnedAt: time(h.slaWarnedAt),
+      slaEscalatedAt: time(h.slaEscalatedAt),
     };
   }
 
@@ -143,13 +150,15 @@ export function createCaseStore(options: CaseStoreOptions) {
       if (!policy.enabled) return { kind: 'none' };
       const key = subjectKey(a.subject);
       const opensNow = opensAtOnce(policy, a);
+      const at = now();
+      const sla = options.sla(at);
       const reply = await redis.considerCase(
         `casesubject:${key}`,
         `casecandidates:${key}`,
         CASE_EVENTS_STREAM,
         newCaseId(),
         a.alertId,
-        String(now()),
+        String(at),
         JSON.stringify(a.subject),
         a.subject.kind,
         a.subject.id,
@@ -163,6 +172,8 @@ export function createCaseStore(options: CaseStoreOptions) {
         randomUUID(),
         randomUUID(),
         a.paymentId,
+        String(sla.warnAt),
+        String(sla.deadlineAt),
       );
       if (reply[0] === 'none') return { kind: 'none' };
       const found = await get(reply[1]!);
@@ -175,16 +186,20 @@ export function createCaseStore(options: CaseStoreOptions) {
       const first = alerts[0];
       if (!first) return err({ code: 'VALIDATION_FAILED', message: 'name at least one alert' });
       const id = newCaseId();
+      const at = now();
+      const sla = options.sla(at);
       const reply = await redis.openCase(
         `casesubject:${subjectKey(first.subject)}`,
         CASE_EVENTS_STREAM,
         id,
-        String(now()),
+        String(at),
         JSON.stringify(first.subject),
         first.subject.kind,
         first.subject.id,
         actor,
         randomUUID(),
+        String(sla.warnAt),
+        String(sla.deadlineAt),
         ...alerts.flatMap((a) => [a.alertId, cents(a.amountUsd), a.severity, a.paymentId]),
       );
       if (reply[0] !== 'opened') return err({ ...refusal(reply[1], reply[2]), caseId: reply[2] });

@@ -51,6 +51,11 @@ export interface Case {
   openedAt: string;
   updatedAt: string;
   closedAt: string;
+  /** Its SLA clock (cases/case-sla.ts): when it warns, its deadline, and when each happened ('' not yet). */
+  slaWarnAt: string;
+  slaDeadlineAt: string;
+  slaWarnedAt: string;
+  slaEscalatedAt: string;
 }
 
 export type CaseEventKind =
@@ -62,6 +67,14 @@ export type CaseEventKind =
   | 'note'
   | 'attachment_added'
   | 'merged'
+  | 'sla_warning'
+  | 'sla_escalated'
+  | 'str_drafted'
+  | 'str_edited'
+  | 'str_submitted'
+  | 'str_returned'
+  | 'str_approved'
+  | 'str_filed'
   | 'closed';
 
 /** An entry of the append-only `case_events` table, and of the case's timeline. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devCredentials, repoRoot, startTestPlatform } from './support/platform.ts';
 import { signed } from './support/signed-request.ts';
@@ -32,7 +33,11 @@ beforeAll(async () => {
   // for the alerts of the reportable typologies' rules, and for any critical alert.
   configDir = mkdtempSync(path.join(os.tmpdir(), 'cpg-cases-config-'));
   const config = JSON.parse(readFileSync(path.join(repoRoot, 'config', 'development.json'), 'utf8'));
-  config.cases = { policy: { enabled: true, onDecline: true, minSeverity: 'critical', rules: ['structuring', 'mule-fan-in'], alertsInWindow: { count: 3, minutes: 60 } } };
+  config.cases = {
+    policy: { enabled: true, onDecline: true, minSeverity: 'critical', rules: ['structuring', 'mule-fan-in'], alertsInWindow: { count: 3, minutes: 60 } },
+    // Swept every second, so the test sees a due clock quickly.
+    sla: { workingDays: 5, warnDays: 1, sweepSeconds: 1 },
+  };
   writeFileSync(path.join(configDir, 'config.json'), JSON.stringify(config));
   platform = await startTestPlatform({ CONFIG: path.join(configDir, 'config.json') });
   for (const user of devCredentials().users) {
@@ -283,6 +288,38 @@ describe('attachments', () => {
     expect((await op('risk.officer', 'GET', `/v1/cases/${open.id}/attachments/${'0'.repeat(32)}`)).status).toBe(404);
     const timeline = (await op('risk.officer', 'GET', `/v1/cases/${open.id}/timeline`)).body.events;
     expect(timeline.at(-1)).toMatchObject({ kind: 'attachment_added', actor: 'risk.officer', details: { id: attachment.id, sha256: attachment.sha256 } });
+  });
+});
+
+describe('the live feed of cases', () => {
+  it('tells case workers of changes and of an SLA warning, once; a participant analyst hears nothing', async () => {
+    const base = await platform.app.listen({ host: '127.0.0.1', port: 0 });
+    const sockets: Socket[] = [];
+    const heard = (username: string) => {
+      const socket = connect(`${base}/console`, { auth: { token: tokens[username] }, transports: ['websocket'], reconnection: false });
+      sockets.push(socket);
+      const events: Array<[string, any]> = [];
+      for (const name of ['case', 'case:update', 'case:sla']) socket.on(name, (payload: unknown) => events.push([name, payload]));
+      return { events, connected: new Promise<void>((resolve, reject) => { socket.on('connect', () => resolve()); socket.on('connect_error', reject); }) };
+    };
+    try {
+      const officer = heard('risk.officer');
+      const analyst = heard('siam.analyst');
+      await Promise.all([officer.connected, analyst.connected]);
+      const [open] = (await op('risk.officer', 'GET', '/v1/cases?state=open')).body.cases;
+      await op('risk.officer', 'POST', `/v1/cases/${open.id}/notes`, { text: 'heard by the consoles' });
+      // Its clock made due now: the next sweep warns, once.
+      await platform.redis.hset(`case:${open.id}`, 'slaWarnAt', String(Date.now() - 1000));
+      await platform.redis.zadd('cases:sla', Date.now() - 1000, open.id);
+      await eventually(() => officer.events, (e) => e.some(([name]) => name === 'case:sla'), 20_000);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(officer.events.filter(([name]) => name === 'case:update').map(([, c]) => c.id)).toContain(open.id);
+      expect(officer.events.filter(([name]) => name === 'case:sla')).toEqual([['case:sla', { kind: 'warning', case: expect.objectContaining({ id: open.id }) }]]);
+      expect(analyst.events).toEqual([]);
+      expect((await op('risk.officer', 'GET', `/v1/cases/${open.id}`)).body.slaWarnedAt).not.toBe('');
+    } finally {
+      for (const s of sockets) s.disconnect();
+    }
   });
 });
 

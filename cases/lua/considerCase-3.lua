@@ -16,6 +16,7 @@
   ARGV[12] alerts about one subject that open a case (0: never by count)  ARGV[13] their window ms
   ARGV[14] event id     ARGV[15] a second event id (the first alert attached to a new case)
   ARGV[16] the alert's payment id
+  ARGV[17] SLA warning at ms   ARGV[18] SLA deadline ms (of a case opened now; cases/case-sla.ts)
   The case keys (case:{id}, case:{id}:alerts, case:{id}:timeline, alertcase:{alertId} of the
   alerts counted before) are named from the ids, as the alert scripts name an alert's hash.
   Returns {'attached', caseId, '1' when the alert is new to the case} or {'opened', caseId} or {'none'}.
@@ -70,9 +71,11 @@ redis.call('HSET', key, 'id', caseId, 'subject', ARGV[4], 'subjectKind', ARGV[5]
   'amountCents', 0, 'alertCount', 0, 'paymentCount', 0, 'assignee', '', 'openedBy', 'system',
   'openedBecause', because, 'mergedInto', '', 'closedBy', '', 'closingNote', '',
   'openedAt', at, 'updatedAt', at, 'closedAt', '')
+redis.call('HSET', key, 'slaWarnAt', ARGV[17], 'slaDeadlineAt', ARGV[18])
 redis.call('SET', KEYS[1], caseId)
 redis.call('ZADD', 'cases:index', at, caseId)
-caseEvent(KEYS[3], caseId, ARGV[14], at, 'opened', 'system', { because = because, alertId = alertId })
+redis.call('ZADD', 'cases:sla', ARGV[17], caseId)
+caseEvent(KEYS[3], caseId, ARGV[14], at, 'opened', 'system', { because = because, alertId = alertId, slaDeadlineAt = tonumber(ARGV[18]) })
 -- The alerts counted towards the opening came first; the one that opened it is among them.
 local n = 0
 for _, entry in ipairs(counted) do

@@ -1,5 +1,9 @@
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { createCaseStore, type CaseStore } from '../../cases/case-store.ts';
+import { createSlaSweeper, slaClockOf } from '../../cases/case-sla.ts';
+import { startSlaJobs } from '../../cases/sla-jobs.ts';
+import { logConnectionErrors } from '../redis-errors.ts';
 import { createStrStore } from '../../cases/str-store.ts';
 import { createAttachmentStore } from '../../cases/case-attachments.ts';
 import caseAttachmentRoutes from '../routes/case-attachments.ts';
@@ -18,7 +22,8 @@ import type { LiveFeed } from './live-feed.ts';
  */
 export async function startCases(ctx: PlatformContext, deps: { alerting: Pick<Alerting, 'alerts' | 'onRaised'>; live: LiveFeed; rules: Pick<RuleStore, 'list'> }): Promise<{ cases: CaseStore } & Capability> {
   const { log, audit } = ctx;
-  const cases = createCaseStore({ redis: ctx.redis, policy: ctx.config.file.cases.policy });
+  const settings = ctx.config.file.cases;
+  const cases = createCaseStore({ redis: ctx.redis, policy: settings.policy, sla: slaClockOf(settings.sla) });
   if (ctx.plan.switch) {
     deps.alerting.onRaised(async (raised, event) => {
       if (raised.alert.kind !== 'decision') return;
@@ -35,14 +40,36 @@ export async function startCases(ctx: PlatformContext, deps: { alerting: Pick<Al
   const strs = createStrStore({ redis: ctx.redis });
   // On the console node's disk: a deployment with several console nodes shares this directory.
   const attachments = createAttachmentStore({ redis: ctx.redis, cases, dir: path.join(ctx.config.dataDir, 'case-attachments') });
-  const { gateway, cases: settings } = ctx.config.file;
+  const { gateway } = ctx.config.file;
   const institution = settings.reportingInstitution ?? { name: 'Cross-border QR payment gateway', code: gateway.forwardingIin, country: gateway.homeCountry };
   const loadPayment = async (paymentId: string) => {
     const found = await ctx.ledger.load(paymentId);
     return found && { record: found.record, status: found.status };
   };
+  // The SLA clocks: swept on BullMQ's schedule, on worker nodes; each warning and escalation reaches the consoles once.
+  const connection = logConnectionErrors(new Redis(ctx.redisUrl, { maxRetriesPerRequest: null }), 'case SLA jobs', log);
+  const sweeper = createSlaSweeper(ctx.redis);
+  const slaJobs = startSlaJobs(connection, {
+    settings: settings.sla,
+    worker: ctx.plan.webhookWorker,
+    log,
+    async sweep() {
+      const out = [];
+      for (const event of await sweeper.sweep(Date.now())) {
+        const swept = await cases.get(event.caseId);
+        if (!swept) continue;
+        deps.live.case('sla', swept, event.kind);
+        out.push({ ...event, deadlineAt: swept.slaDeadlineAt, subject: swept.subject });
+      }
+      return out;
+    },
+  });
   return {
     cases,
+    close: async () => {
+      await slaJobs.close();
+      await connection.quit().catch(() => undefined);
+    },
     routes: ctx.plan.console
       ? [
           (app) => caseRoutes(app, { cases, alerts: deps.alerting.alerts, live: deps.live, audit, usernames }),

@@ -1,5 +1,6 @@
 import { DEFAULT_MONITORS, type MonitorConfig } from '../../analytics/monitors/monitor-config.ts';
 import { DEFAULT_CASE_POLICY, type CasePolicy } from '../../cases/case-policy.ts';
+import { DEFAULT_SLA, type SlaSettings } from '../../cases/case-sla.ts';
 import type { DurabilityMode, LedgerDurability } from '../../switch/durability.ts';
 import { httpLimitsOf, type HttpLimits } from '../http-timeouts.ts';
 import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_QUEUE_MS } from '../plugins/admission.ts';
@@ -53,7 +54,7 @@ export type Settings = Omit<ConfigFile, 'fx' | 'payments' | 'risk' | 'ingest' | 
   risk: RiskSettings;
   ingest: IngestSettings;
   monitors: MonitorConfig;
-  cases: { policy: CasePolicy; reportingInstitution?: { name: string; code: string; country: string } };
+  cases: { policy: CasePolicy; sla: SlaSettings; reportingInstitution?: { name: string; code: string; country: string } };
   reports: ReportSettings;
   rateLimits: RateLimits;
   http: HttpLimits;
@@ -88,7 +89,11 @@ export function withDefaults(file: ConfigFile, overrides: SettingOverrides = {})
     risk: overrides.riskDeadlineMs === undefined ? risk : { ...risk, deadlineMs: overrides.riskDeadlineMs },
     ingest: file.ingest ?? DEFAULT_INGEST,
     monitors: file.monitors ?? DEFAULT_MONITORS,
-    cases: { policy: file.cases?.policy ?? DEFAULT_CASE_POLICY, ...(file.cases?.reportingInstitution ? { reportingInstitution: file.cases.reportingInstitution } : {}) },
+    cases: {
+      policy: file.cases?.policy ?? DEFAULT_CASE_POLICY,
+      sla: slaOf(file.cases?.sla),
+      ...(file.cases?.reportingInstitution ? { reportingInstitution: file.cases.reportingInstitution } : {}),
+    },
     reports: file.reports ?? DEFAULT_REPORTS,
     screening: {
       ...DEFAULT_SCREENING,
@@ -104,5 +109,17 @@ export function withDefaults(file: ConfigFile, overrides: SettingOverrides = {})
         replicaTimeoutMs: file.redis?.replicaTimeoutMs ?? DEFAULT_REPLICA_TIMEOUT_MS,
       },
     },
+  };
+}
+
+/** The SLA settings with the defaults filled in (the calendar's fields one by one). */
+function slaOf(sla: NonNullable<ConfigFile['cases']>['sla']): SlaSettings {
+  const calendar = sla?.calendar;
+  return {
+    ...DEFAULT_SLA,
+    ...sla,
+    calendar: calendar
+      ? { timeZone: calendar.timeZone, workdays: calendar.workdays ?? [1, 2, 3, 4, 5], holidays: calendar.holidays ?? [], extraWorkdays: calendar.extraWorkdays ?? [] }
+      : DEFAULT_SLA.calendar,
   };
 }

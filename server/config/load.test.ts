@@ -45,6 +45,11 @@ describe('configuration', () => {
     expect(errorOf((c) => (c.participants[0].secret = 'short'))).toMatch(/participants\.0\.secret/);
     // The idempotency window may be a fraction of an hour (a soak scales it down), never none.
     for (const bad of [0, 0.001, -1, 24 * 91, '72']) expect(errorOf((c) => (c.payments.idempotencyTtlHours = bad)), String(bad)).toMatch(/payments\.idempotencyTtlHours/);
+    // The cases' SLA calendar is checked at start, by field.
+    expect(errorOf((c) => (c.cases = { sla: { calendar: { timeZone: 'Mars/Olympus' } } }))).toMatch(/cases\.sla\.calendar/);
+    expect(errorOf((c) => (c.cases = { sla: { calendar: { timeZone: 'Asia/Shanghai', holidays: ['2026-02-30'] } } }))).toMatch(/cases\.sla\.calendar/);
+    expect(errorOf((c) => (c.cases = { sla: { workingDays: 2, warnDays: 3 } }))).toMatch(/cases\.sla\.warnDays/);
+    expect(errorOf((c) => (c.cases = { policy: { enabled: true, onDecline: true, minSeverity: 'severe' } }))).toMatch(/cases\.policy\.minSeverity/);
     const short = devConfig();
     short.payments.idempotencyTtlHours = 0.05;
     expect(() => validateConfigFile(short, 'dev')).not.toThrow();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import Value from 'typebox/value';
+import { calendarProblems } from '../../cases/sla-calendar.ts';
 import { currencyByCode } from '../../switch/currency.ts';
 import { DURABILITY_MODES, type DurabilityMode } from '../../switch/durability.ts';
 import { httpLimitsOf, httpLimitsProblem } from '../http-timeouts.ts';
@@ -201,6 +202,14 @@ function checkReferences(file: ConfigFile, source: string): void {
   if (file.fx.rates[file.fx.base] === undefined) fail('fx.rates', `no rate for the base currency ${file.fx.base}`);
   if (!file.fx.rates.CNY || !file.fx.rates.USD) fail('fx.rates', 'the risk engine needs USD and CNY rates');
   if (file.risk && file.risk.reviewAt >= file.risk.declineAt) fail('risk.reviewAt', 'must be below risk.declineAt');
+  const sla = file.cases?.sla;
+  if (sla) {
+    if ((sla.warnDays ?? 1) > (sla.workingDays ?? 5)) fail('cases.sla.warnDays', 'must not be more than cases.sla.workingDays');
+    if (sla.calendar) {
+      const problem = calendarProblems({ timeZone: sla.calendar.timeZone, workdays: sla.calendar.workdays ?? [1, 2, 3, 4, 5], holidays: sla.calendar.holidays ?? [], extraWorkdays: sla.calendar.extraWorkdays ?? [] })[0];
+      if (problem) fail('cases.sla.calendar', problem);
+    }
+  }
   if (file.redis && file.redis.durability !== 'replica') {
     // A replica count set for another mode would be read by nothing: say so rather than ignore it.
     for (const field of ['replicas', 'replicaTimeoutMs'] as const) {

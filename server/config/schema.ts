@@ -327,6 +327,36 @@ export const ConfigFileSchema = Type.Object(
             },
             { additionalProperties: false },
           )),
+          /**
+           * The SLA clock of a case (docs/cases.md): its deadline `workingDays` working days after it
+           * opens (default 5), a warning at the start of the `warnDays`-th last working day (default
+           * 1), in the calendar's time zone (default Asia/Shanghai, Monday-Friday, no holidays: list
+           * the year's holidays and make-up working days), swept every `sweepSeconds` (default 15).
+           * Escalations are also posted to `webhookUrl`, signed with `webhookSecret`.
+           */
+          sla: Type.Optional(
+            Type.Object(
+              {
+                workingDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
+                warnDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 60 })),
+                calendar: Type.Optional(
+                  Type.Object(
+                    {
+                      timeZone: Type.String({ minLength: 1, maxLength: 64 }),
+                      workdays: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { minItems: 1, maxItems: 7, uniqueItems: true })),
+                      holidays: Type.Optional(Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), { maxItems: 2000 })),
+                      extraWorkdays: Type.Optional(Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), { maxItems: 2000 })),
+                    },
+                    { additionalProperties: false },
+                  ),
+                ),
+                sweepSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+                webhookUrl: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2000 })),
+                webhookSecret: Type.Optional(Type.String({ minLength: 32, maxLength: 256 })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
           /** Who files the STRs. Default: the gateway, its forwarding IIN as code, its home country. */
           reportingInstitution: Type.Optional(
             Type.Object(

@@ -38,8 +38,11 @@ const MISSED_PACKETS = Symbol('missed packets');
 
 export interface LiveFeed {
   alert(kind: 'created' | 'updated', alert: Alert): void;
-  /** `case` for a case opened, `case:update` for any change of one: to case workers only. */
-  case(kind: 'opened' | 'updated', c: Case): void;
+  /**
+   * `case` for a case opened, `case:update` for any change of one, `case:sla` for its SLA
+   * warning or escalation (`{ kind: 'warning' | 'escalated', case }`): to case workers only.
+   */
+  case(kind: 'opened' | 'updated' | 'sla', c: Case, slaKind?: 'warning' | 'escalated'): void;
   /**
    * Serves sockets on this HTTP server and starts the per-second aggregates; without it the
    * feed only emits. `admit` sees every HTTP request of a socket.io handshake (polling or
@@ -84,8 +87,9 @@ export function startLiveFeed(options: LiveFeedOptions): LiveFeed & { io: Server
     alert(kind, alert) {
       nsp.to([OPERATORS_ROOM, participantRoom(alert.participant)]).emit(kind === 'created' ? 'alert' : 'alert:update', alertPayload(alert));
     },
-    case(kind, c) {
-      nsp.to(CASE_WORKERS_ROOM).emit(kind === 'opened' ? 'case' : 'case:update', c);
+    case(kind, c, slaKind) {
+      if (kind === 'sla') nsp.to(CASE_WORKERS_ROOM).emit('case:sla', { kind: slaKind, case: c });
+      else nsp.to(CASE_WORKERS_ROOM).emit(kind === 'opened' ? 'case' : 'case:update', c);
     },
     endSessions,
     /** Disconnects the sockets, leaving the HTTP server to its owner. */

@@ -33,6 +33,10 @@ const CaseSchema = Type.Object({
   openedAt: Type.String(),
   updatedAt: Type.String(),
   closedAt: Type.String(),
+  slaWarnAt: Type.String({ description: 'When its SLA clock warns (the start of the last working day before the deadline)' }),
+  slaDeadlineAt: Type.String({ description: 'Its deadline: working days of the configured calendar after it opened' }),
+  slaWarnedAt: Type.String({ description: "When it warned; '' not yet" }),
+  slaEscalatedAt: Type.String({ description: "When its deadline passed and it was escalated; '' not yet" }),
 });
 const CaseWithAlerts = Type.Intersect([CaseSchema, Type.Object({ alertIds: Type.Array(Type.String()) })]);
 const EventSchema = Type.Object({

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { webhookSignature } from '../analytics/alerts/webhook-delivery.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +18,10 @@ import { eventually, merchantQrs } from './support/traffic.ts';
  */
 
 let platform: Awaited<ReturnType<typeof startTestPlatform>>;
+/** The operators' webhook for escalations: what it received, in order. */
+let hook: Server;
+const posted: Array<{ body: string; headers: Record<string, unknown> }> = [];
+const HOOK_SECRET = 'sla-webhook-secret-of-the-test-0123456789';
 let configDir: string;
 const tokens: Record<string, string> = {};
 let qr: Record<string, string>;
@@ -31,12 +37,22 @@ const op = async (username: string, method: 'GET' | 'POST' | 'PUT', url: string,
 beforeAll(async () => {
   // The development config with the default policy written out: a case for every decline,
   // for the alerts of the reportable typologies' rules, and for any critical alert.
+  hook = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      posted.push({ body, headers: request.headers });
+      response.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/escalations`;
   configDir = mkdtempSync(path.join(os.tmpdir(), 'cpg-cases-config-'));
   const config = JSON.parse(readFileSync(path.join(repoRoot, 'config', 'development.json'), 'utf8'));
   config.cases = {
     policy: { enabled: true, onDecline: true, minSeverity: 'critical', rules: ['structuring', 'mule-fan-in'], alertsInWindow: { count: 3, minutes: 60 } },
     // Swept every second, so the test sees a due clock quickly.
-    sla: { workingDays: 5, warnDays: 1, sweepSeconds: 1 },
+    sla: { workingDays: 5, warnDays: 1, sweepSeconds: 1, webhookUrl: hookUrl, webhookSecret: HOOK_SECRET },
   };
   writeFileSync(path.join(configDir, 'config.json'), JSON.stringify(config));
   platform = await startTestPlatform({ CONFIG: path.join(configDir, 'config.json') });
@@ -70,6 +86,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await platform?.stop();
+  hook?.close();
   rmSync(configDir, { recursive: true, force: true });
 });
 
@@ -292,7 +309,7 @@ describe('attachments', () => {
 });
 
 describe('the live feed of cases', () => {
-  it('tells case workers of changes and of an SLA warning, once; a participant analyst hears nothing', async () => {
+  it('tells case workers of changes, of an SLA warning and of an escalation, once each; a participant analyst hears nothing', async () => {
     const base = await platform.app.listen({ host: '127.0.0.1', port: 0 });
     const sockets: Socket[] = [];
     const heard = (username: string) => {
@@ -317,6 +334,21 @@ describe('the live feed of cases', () => {
       expect(officer.events.filter(([name]) => name === 'case:sla')).toEqual([['case:sla', { kind: 'warning', case: expect.objectContaining({ id: open.id }) }]]);
       expect(analyst.events).toEqual([]);
       expect((await op('risk.officer', 'GET', `/v1/cases/${open.id}`)).body.slaWarnedAt).not.toBe('');
+      expect(posted).toEqual([]);
+
+      // Its deadline passes: escalated once, on the feed and to the operators' webhook, signed.
+      await platform.redis.hset(`case:${open.id}`, 'slaDeadlineAt', String(Date.now() - 500));
+      await platform.redis.zadd('cases:sla', Date.now() - 500, open.id);
+      await eventually(() => posted, (p) => p.length > 0, 20_000);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(officer.events.filter(([name]) => name === 'case:sla').map(([, e]) => e.kind)).toEqual(['warning', 'escalated']);
+      expect(posted).toHaveLength(1);
+      expect(JSON.parse(posted[0]!.body)).toMatchObject({ type: 'case.sla', kind: 'escalated', caseId: open.id });
+      const { headers, body } = posted[0]!;
+      expect(headers['x-cpg-signature']).toBe(webhookSignature(HOOK_SECRET, String(headers['x-cpg-timestamp']), body));
+      expect((await op('risk.officer', 'GET', `/v1/cases/${open.id}`)).body).toMatchObject({ state: 'escalated', queue: 'escalations' });
+      // Taken back by an officer, it is investigated again.
+      expect(await op('risk.officer', 'POST', `/v1/cases/${open.id}/start`)).toMatchObject({ status: 200, body: { state: 'investigating' } });
     } finally {
       for (const s of sockets) s.disconnect();
     }
@@ -351,13 +383,13 @@ describe('who may, and bad input', () => {
     expect(await op('risk.officer', 'GET', "/v1/cases/case_'%3B%20DROP")).toMatchObject({ status: 400 });
     expect(await op('risk.officer', 'POST', '/v1/cases', { alertIds: [] })).toMatchObject({ status: 400 });
     expect(await op('risk.officer', 'POST', '/v1/cases', { alertIds: ['alt_0123456789ab'] })).toMatchObject({ status: 404, body: { error: { code: 'ALERT_NOT_FOUND' } } });
-    const [open] = (await op('risk.officer', 'GET', '/v1/cases?state=open')).body.cases;
+    const [open] = (await op('risk.officer', 'GET', '/v1/cases?state=investigating')).body.cases;
     expect(open).toBeDefined();
     expect(await op('risk.officer', 'POST', `/v1/cases/${open.id}/notes`, { text: 'x'.repeat(10_001) })).toMatchObject({ status: 400 });
     expect(await op('risk.officer', 'POST', `/v1/cases/${open.id}/close`, { outcome: 'fraud', note: 'n' })).toMatchObject({ status: 400 });
     expect(await op('risk.officer', 'POST', `/v1/cases/${open.id}/merge`, { from: open.id })).toMatchObject({ status: 400, body: { error: { code: 'CASE_MERGE_SELF' } } });
     expect(await op('risk.officer', 'GET', '/v1/cases?state=lost')).toMatchObject({ status: 400 });
     // Nothing of it changed the case.
-    expect((await op('risk.officer', 'GET', `/v1/cases/${open.id}`)).body).toMatchObject({ state: 'open', updatedAt: open.updatedAt });
+    expect((await op('risk.officer', 'GET', `/v1/cases/${open.id}`)).body).toMatchObject({ state: 'investigating', updatedAt: open.updatedAt });
   });
 });

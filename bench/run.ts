@@ -5,6 +5,7 @@ import { formatSuite, machineInfo, writeResults } from './report.ts';
 import type { BenchSettings, Suite, SuiteResult } from './suite.ts';
 import { alertsSuite } from './suites/alerts.ts';
 import { analyticsSuite } from './suites/analytics.ts';
+import { casesSuite } from './suites/cases.ts';
 import { ingestSuite } from './suites/ingest.ts';
 import { overloadSuite } from './suites/overload.ts';
 import { paymentsSuite } from './suites/payments.ts';
@@ -15,7 +16,7 @@ import { riskSuite } from './suites/risk.ts';
  * Runs the named suites (all by default), prints their tables and writes
  * bench/results/latest.json.
  */
-const SUITES: readonly Suite[] = [paymentsSuite, overloadSuite, riskSuite, ingestSuite, alertsSuite, analyticsSuite];
+const SUITES: readonly Suite[] = [paymentsSuite, overloadSuite, riskSuite, ingestSuite, alertsSuite, analyticsSuite, casesSuite];
 const RESULTS_FILE = path.join(REPOSITORY_ROOT, 'bench/results/latest.json');
 
 function parseCommandLine(argv: string[]): { suites: Suite[]; settings: Omit<BenchSettings, 'log'> } {

@@ -53,6 +53,8 @@ beforeAll(async () => {
     policy: { enabled: true, onDecline: true, minSeverity: 'critical', rules: ['structuring', 'mule-fan-in'], alertsInWindow: { count: 3, minutes: 60 } },
     // Swept every second, so the test sees a due clock quickly.
     sla: { workingDays: 5, warnDays: 1, sweepSeconds: 1, webhookUrl: hookUrl, webhookSecret: HOOK_SECRET },
+    // Cases the policy opens go round the risk officers; submitted STRs to the other compliance officer.
+    assignment: { risk: ['risk.officer', 'admin'], compliance: ['compliance', 'compliance.second'] },
   };
   writeFileSync(path.join(configDir, 'config.json'), JSON.stringify(config));
   platform = await startTestPlatform({ CONFIG: path.join(configDir, 'config.json') });
@@ -106,7 +108,7 @@ describe('cases opened by the policy', () => {
       20_000,
     );
     expect(cases.body.cases).toHaveLength(1);
-    expect(cases.body.cases[0]).toMatchObject({ state: 'open', openedBy: 'system', openedBecause: 'rule', alertCount: 1, paymentCount: 5, amountUsd: expect.stringMatching(/^5\d\d\.\d\d$/) });
+    expect(cases.body.cases[0]).toMatchObject({ state: 'open', openedBy: 'system', openedBecause: 'rule', assignee: 'risk.officer', alertCount: 1, paymentCount: 5, amountUsd: expect.stringMatching(/^5\d\d\.\d\d$/) });
     const one = await op('compliance', 'GET', `/v1/cases/${cases.body.cases[0].id}`);
     expect(one.body.alertIds).toEqual([fanIn.body.alerts[0].id]);
   });
@@ -119,11 +121,39 @@ describe('cases opened by the policy', () => {
     );
     expect(cases.body.cases).toHaveLength(1);
     expect(cases.body.cases[0].subject).toEqual({ kind: 'wallet', id: STRUCTURING_WALLET, participant: 'siam-wallet' });
+    // The second case of the rotation.
+    expect(cases.body.cases[0].assignee).toBe('admin');
     const alerts = await op('risk.officer', 'GET', '/v1/alerts?rule=structuring');
     const structuring = alerts.body.alerts.filter((a: any) => a.walletId === STRUCTURING_WALLET);
     expect(structuring).toHaveLength(1);
     const one = await op('risk.officer', 'GET', `/v1/cases/${cases.body.cases[0].id}`);
     expect(one.body.alertIds).toContain(structuring[0].id);
+  });
+});
+
+describe('the investigation view', () => {
+  it("shows the fan-in merchant's payments and its network of payers, each with its own device and IP", async () => {
+    const [found] = (await op('risk.officer', 'GET', `/v1/cases?subjectKind=merchant&subjectId=${FAN_IN_MERCHANT}`)).body.cases;
+    const history = await eventually(
+      () => op('compliance', 'GET', `/v1/cases/${found.id}/investigation/history`),
+      (r) => r.status === 200 && r.body.payments?.count >= 34,
+      20_000,
+    );
+    expect(history.body.payments.count).toBe(34);
+    expect(history.body.byCorridor).toEqual([expect.objectContaining({ corridor: 'TH-CN', payments: 34 })]);
+    const network = await op('risk.officer', 'GET', `/v1/cases/${found.id}/investigation/network?hops=2`);
+    expect(network.status).toBe(200);
+    const kinds = (kind: string) => network.body.nodes.filter((n: any) => n.kind === kind);
+    expect(kinds('merchant')).toEqual([expect.objectContaining({ id: `merchant:${FAN_IN_MERCHANT}`, subject: true, hop: 0 })]);
+    expect(kinds('wallet')).toHaveLength(34);
+    expect(kinds('device')).toHaveLength(34);
+    expect(network.body.nodes.filter((n: any) => n.suspicious).length).toBeGreaterThanOrEqual(5);
+    const counterparties = await op('risk.officer', 'GET', `/v1/cases/${found.id}/investigation/counterparties`);
+    expect(counterparties.status).toBe(200);
+    // Only the case's own subjects can be looked at, over a bounded window.
+    expect(await op('risk.officer', 'GET', `/v1/cases/${found.id}/investigation/history?subject=${encodeURIComponent('wallet:panda-wallet:w-1')}`)).toMatchObject({ status: 400 });
+    expect(await op('risk.officer', 'GET', `/v1/cases/${found.id}/investigation/history?from=2026-01-01T00:00:00Z&to=2026-12-01T00:00:00Z`)).toMatchObject({ status: 400, body: { error: { code: 'ANALYTICS_WINDOW_TOO_LONG' } } });
+    expect((await op('siam.analyst', 'GET', `/v1/cases/${found.id}/investigation/network`)).status).toBe(403);
   });
 });
 
@@ -150,6 +180,7 @@ describe('working a case', () => {
     expect(timeline.body.events.map((e: any) => `${e.kind}:${e.actor}`)).toEqual([
       'opened:system',
       'alert_attached:system',
+      'assigned:system',
       'assigned:risk.officer',
       'started:compliance',
       'note:compliance',
@@ -158,10 +189,10 @@ describe('working a case', () => {
     const query = async (sql: string) => (await (await platform.clickhouse.client.query({ query: sql, query_params: { id }, format: 'JSONEachRow' })).json()) as any[];
     const events = await eventually(
       () => query('SELECT kind, actor, state FROM cpg.case_events WHERE case_id = {id:String} ORDER BY at, kind'),
-      (rows) => rows.length === 6,
+      (rows) => rows.length === 7,
       20_000,
     );
-    expect(events.map((e) => e.kind).sort()).toEqual(['alert_attached', 'assigned', 'closed', 'note', 'opened', 'started']);
+    expect(events.map((e) => e.kind).sort()).toEqual(['alert_attached', 'assigned', 'assigned', 'closed', 'note', 'opened', 'started']);
     const audit = await eventually(
       () => query("SELECT action, actor, outcome FROM cpg.audit_log WHERE target = {id:String} AND action LIKE 'case.%' ORDER BY at"),
       (rows) => rows.length === 8,
@@ -223,7 +254,8 @@ describe('the STR of a case', () => {
     expect(await op('compliance', 'POST', `/v1/strs/${str.id}/submit`)).toMatchObject({ status: 409, body: { error: { code: 'CASE_ILLEGAL_TRANSITION' } } });
     await op('compliance', 'POST', `/v1/cases/${caseId}/start`);
     expect(await op('compliance', 'POST', `/v1/strs/${str.id}/submit`)).toMatchObject({ status: 200, body: { state: 'submitted' } });
-    expect((await op('compliance', 'GET', `/v1/cases/${caseId}`)).body).toMatchObject({ state: 'pending_approval', queue: 'compliance' });
+    // Its approver is the other compliance officer: the rotation skips the drafter.
+    expect((await op('compliance', 'GET', `/v1/cases/${caseId}`)).body).toMatchObject({ state: 'pending_approval', queue: 'compliance', assignee: 'compliance.second' });
     expect(await op('compliance', 'POST', `/v1/strs/${str.id}/approve`)).toMatchObject({ status: 403, body: { error: { code: 'FOUR_EYES_REQUIRED' } } });
     expect(await op('admin', 'POST', `/v1/strs/${str.id}/approve`)).toMatchObject({ status: 403 });
     expect(await op('compliance', 'GET', `/v1/strs/${str.id}/export?format=xml`)).toMatchObject({ status: 409, body: { error: { code: 'STR_ILLEGAL_TRANSITION' } } });
@@ -249,14 +281,16 @@ describe('the STR of a case', () => {
 
     expect(await op('compliance', 'POST', `/v1/cases/${caseId}/close`, { outcome: 'str_filed', note: 'Filed as PBOC-2026-000123.' })).toMatchObject({ status: 200, body: { state: 'closed', outcome: 'str_filed' } });
     const timeline = (await op('risk.officer', 'GET', `/v1/cases/${caseId}/timeline`)).body.events.map((e: any) => `${e.kind}:${e.actor}`);
-    expect(timeline.slice(-10)).toEqual([
+    expect(timeline.slice(-12)).toEqual([
       'str_drafted:compliance',
       'str_edited:compliance',
       'started:compliance',
       'str_submitted:compliance',
+      'assigned:system',
       'str_returned:compliance.second',
       'str_edited:compliance',
       'str_submitted:compliance',
+      'assigned:system',
       'str_approved:compliance.second',
       'str_filed:compliance',
       'closed:compliance',

@@ -7,7 +7,7 @@ import { sqlError, type SqlError } from './sql-error.ts';
 import { canonicalStatement, explainLines } from './statement.ts';
 
 /** The tables a compliance officer may query; never audit_log or schema_migrations. */
-export const ANALYTICS_TABLES = ['transactions', 'transactions_per_minute', 'alert_events'] as const;
+export const ANALYTICS_TABLES = ['transactions', 'transactions_per_minute', 'alert_events', 'case_events'] as const;
 
 export interface SqlLimits {
   maxExecutionSeconds: number;

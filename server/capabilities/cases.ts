@@ -1,8 +1,11 @@
 import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { createCaseStore, type CaseStore } from '../../cases/case-store.ts';
+import type { Case, CaseQueue } from '../../cases/case.ts';
 import { createSlaSweeper, slaClockOf } from '../../cases/case-sla.ts';
 import { startSlaJobs } from '../../cases/sla-jobs.ts';
+import { createRotation } from '../../cases/queue-rotation.ts';
 import { logConnectionErrors } from '../redis-errors.ts';
 import { createStrStore } from '../../cases/str-store.ts';
 import { createAttachmentStore } from '../../cases/case-attachments.ts';
@@ -10,6 +13,8 @@ import caseAttachmentRoutes from '../routes/case-attachments.ts';
 import type { RuleStore } from '../../rules/index.ts';
 import caseRoutes, { alertForCase } from '../routes/cases.ts';
 import strRoutes from '../routes/strs.ts';
+import caseInvestigationRoutes from '../routes/case-investigation.ts';
+import { createInvestigation } from '../../analytics/investigation/index.ts';
 import type { Alerting } from './alerting.ts';
 import type { Capability } from './capability.ts';
 import type { PlatformContext } from './context.ts';
@@ -24,12 +29,20 @@ export async function startCases(ctx: PlatformContext, deps: { alerting: Pick<Al
   const { log, audit } = ctx;
   const settings = ctx.config.file.cases;
   const cases = createCaseStore({ redis: ctx.redis, policy: settings.policy, sla: slaClockOf(settings.sla) });
+  const rotation = createRotation(ctx.redis, settings.assignment);
+  /** The case to the next officer of its queue's rotation, if the queue has one; the case as it is now. */
+  const rotate = async (c: Case, queue: CaseQueue, exclude?: string): Promise<Case> => {
+    const next = await rotation.next(queue, exclude);
+    if (!next) return c;
+    const assigned = await cases.act(c.id, 'assign', 'system', { assignee: next });
+    return assigned.ok ? assigned.value : c;
+  };
   if (ctx.plan.switch) {
     deps.alerting.onRaised(async (raised, event) => {
       if (raised.alert.kind !== 'decision') return;
       try {
         const considered = await cases.consider({ ...alertForCase(raised.alert), decision: event.risk.decision, ruleIds: event.risk.reasons.map((r) => r.ruleId), amountUsd: event.amountUsd, paymentId: event.paymentId, newAlert: raised.kind === 'created' });
-        if (considered.kind === 'opened') deps.live.case('opened', considered.case);
+        if (considered.kind === 'opened') deps.live.case('opened', await rotate(considered.case, 'risk'));
         else if (considered.kind === 'attached' && considered.newAlert) deps.live.case('updated', considered.case);
       } catch (e) {
         log.error({ err: (e as Error).message, alertId: raised.alert.id }, 'case not considered for the alert');
@@ -56,8 +69,9 @@ export async function startCases(ctx: PlatformContext, deps: { alerting: Pick<Al
     async sweep() {
       const out = [];
       for (const event of await sweeper.sweep(Date.now())) {
-        const swept = await cases.get(event.caseId);
+        let swept = await cases.get(event.caseId);
         if (!swept) continue;
+        if (event.kind === 'escalated' && swept.queue === 'escalations') swept = await rotate(swept, 'escalations');
         deps.live.case('sla', swept, event.kind);
         out.push({ ...event, deadlineAt: swept.slaDeadlineAt, subject: swept.subject });
       }
@@ -74,7 +88,11 @@ export async function startCases(ctx: PlatformContext, deps: { alerting: Pick<Al
       ? [
           (app) => caseRoutes(app, { cases, alerts: deps.alerting.alerts, live: deps.live, audit, usernames }),
           (app) => caseAttachmentRoutes(app, { attachments, live: deps.live, audit }),
-          (app) => strRoutes(app, { strs, cases, alerts: deps.alerting.alerts, rules: deps.rules, loadPayment, institution, live: deps.live, audit }),
+          // The investigation view reads ClickHouse: served where the console has it (server/roles.ts).
+          ...(ctx.plan.clickhouseApi && ctx.clickhouse
+            ? [(app: FastifyInstance) => caseInvestigationRoutes(app, { cases, investigation: createInvestigation(ctx.clickhouse!.client, ctx.config.clickhouseDatabase) })]
+            : []),
+          (app) => strRoutes(app, { strs, cases, alerts: deps.alerting.alerts, rules: deps.rules, loadPayment, institution, live: deps.live, audit, rotate }),
         ]
       : [],
   };

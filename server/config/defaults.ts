@@ -1,6 +1,7 @@
 import { DEFAULT_MONITORS, type MonitorConfig } from '../../analytics/monitors/monitor-config.ts';
 import { DEFAULT_CASE_POLICY, type CasePolicy } from '../../cases/case-policy.ts';
 import { DEFAULT_SLA, type SlaSettings } from '../../cases/case-sla.ts';
+import type { Rotations } from '../../cases/queue-rotation.ts';
 import type { DurabilityMode, LedgerDurability } from '../../switch/durability.ts';
 import { httpLimitsOf, type HttpLimits } from '../http-timeouts.ts';
 import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_QUEUE_MS } from '../plugins/admission.ts';
@@ -54,7 +55,7 @@ export type Settings = Omit<ConfigFile, 'fx' | 'payments' | 'risk' | 'ingest' | 
   risk: RiskSettings;
   ingest: IngestSettings;
   monitors: MonitorConfig;
-  cases: { policy: CasePolicy; sla: SlaSettings; reportingInstitution?: { name: string; code: string; country: string } };
+  cases: { policy: CasePolicy; sla: SlaSettings; assignment: Rotations; reportingInstitution?: { name: string; code: string; country: string } };
   reports: ReportSettings;
   rateLimits: RateLimits;
   http: HttpLimits;
@@ -92,6 +93,7 @@ export function withDefaults(file: ConfigFile, overrides: SettingOverrides = {})
     cases: {
       policy: file.cases?.policy ?? DEFAULT_CASE_POLICY,
       sla: slaOf(file.cases?.sla),
+      assignment: file.cases?.assignment ?? {},
       ...(file.cases?.reportingInstitution ? { reportingInstitution: file.cases.reportingInstitution } : {}),
     },
     reports: file.reports ?? DEFAULT_REPORTS,

@@ -50,6 +50,9 @@ describe('configuration', () => {
     expect(errorOf((c) => (c.cases = { sla: { calendar: { timeZone: 'Asia/Shanghai', holidays: ['2026-02-30'] } } }))).toMatch(/cases\.sla\.calendar/);
     expect(errorOf((c) => (c.cases = { sla: { workingDays: 2, warnDays: 3 } }))).toMatch(/cases\.sla\.warnDays/);
     expect(errorOf((c) => (c.cases = { policy: { enabled: true, onDecline: true, minSeverity: 'severe' } }))).toMatch(/cases\.policy\.minSeverity/);
+    expect(errorOf((c) => (c.cases = { assignment: { risk: ['nobody'] } }))).toMatch(/cases\.assignment\.risk\.0: no user named nobody/);
+    expect(errorOf((c) => (c.cases = { assignment: { compliance: ['risk.officer'] } }))).toMatch(/cases\.assignment\.compliance\.0: risk\.officer is a risk_officer/);
+    expect(errorOf((c) => (c.cases = { assignment: { risk: ['siam.analyst'] } }))).toMatch(/cases\.assignment\.risk\.0/);
     const short = devConfig();
     short.payments.idempotencyTtlHours = 0.05;
     expect(() => validateConfigFile(short, 'dev')).not.toThrow();

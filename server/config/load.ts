@@ -202,6 +202,15 @@ function checkReferences(file: ConfigFile, source: string): void {
   if (file.fx.rates[file.fx.base] === undefined) fail('fx.rates', `no rate for the base currency ${file.fx.base}`);
   if (!file.fx.rates.CNY || !file.fx.rates.USD) fail('fx.rates', 'the risk engine needs USD and CNY rates');
   if (file.risk && file.risk.reviewAt >= file.risk.declineAt) fail('risk.reviewAt', 'must be below risk.declineAt');
+  // A rotation names users who may work its queue: compliance approves STRs.
+  const mayWork: Record<string, ReadonlyArray<string>> = { risk: ['risk_officer', 'compliance', 'admin'], compliance: ['compliance'], escalations: ['risk_officer', 'compliance', 'admin'] };
+  for (const [queue, officers] of Object.entries(file.cases?.assignment ?? {})) {
+    for (const [i, username] of (officers ?? []).entries()) {
+      const user = file.users.find((u) => u.username === username);
+      if (!user) fail(`cases.assignment.${queue}.${i}`, `no user named ${username}`);
+      else if (!mayWork[queue]!.includes(user.role)) fail(`cases.assignment.${queue}.${i}`, `${username} is a ${user.role}, who does not work the ${queue} queue`);
+    }
+  }
   const sla = file.cases?.sla;
   if (sla) {
     if ((sla.warnDays ?? 1) > (sla.workingDays ?? 5)) fail('cases.sla.warnDays', 'must not be more than cases.sla.workingDays');

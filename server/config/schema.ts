@@ -357,6 +357,21 @@ export const ConfigFileSchema = Type.Object(
               { additionalProperties: false },
             ),
           ),
+          /**
+           * Round-robin assignment per queue: a case the policy opens goes to the next officer of
+           * `risk`, a submitted STR's case to the next of `compliance` (never its drafter), an
+           * escalated case to the next of `escalations`. A queue left out is assigned by hand.
+           */
+          assignment: Type.Optional(
+            Type.Object(
+              {
+                risk: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 200, uniqueItems: true })),
+                compliance: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 200, uniqueItems: true })),
+                escalations: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 200, uniqueItems: true })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
           /** Who files the STRs. Default: the gateway, its forwarding IIN as code, its home country. */
           reportingInstitution: Type.Optional(
             Type.Object(

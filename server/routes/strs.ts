@@ -3,6 +3,7 @@ import Type, { type Static } from 'typebox';
 import type { AlertStore } from '../../analytics/alerts/alert-store.ts';
 import type { AuditLog } from '../../analytics/audit-log.ts';
 import type { CaseStore } from '../../cases/case-store.ts';
+import type { Case, CaseQueue } from '../../cases/case.ts';
 import { prefillStr, type ReportingInstitution, type StrSources } from '../../cases/str-prefill.ts';
 import type { StoredStr, StrStore } from '../../cases/str-store.ts';
 import { exportStr } from '../../cases/str/str-export.ts';
@@ -56,6 +57,8 @@ interface StrRouteOptions {
   institution: ReportingInstitution;
   live: LiveFeed;
   audit: AuditLog;
+  /** A case entering a queue goes to the next officer of its rotation, never `exclude`. */
+  rotate: (c: Case, queue: CaseQueue, exclude?: string) => Promise<Case>;
 }
 
 const CONTENT_TYPE = { xml: 'application/xml; charset=utf-8', json: 'application/json; charset=utf-8', html: 'text/html; charset=utf-8' } as const;
@@ -111,7 +114,9 @@ export default async function strRoutes(app: FastifyInstance, options: StrRouteO
     const op = request.operator!;
     await options.audit.record({ actor: op.username, actorRole: op.role, action: `str.${action}`, target: result.ok ? result.value.id : target, outcome: result.ok ? 'ok' : 'denied', details: result.ok ? { caseId: result.value.caseId, state: result.value.state } : { code: result.error.code } });
     if (!result.ok) return sendError(reply, result.error);
-    const changed = await options.cases.get(result.value.caseId);
+    let changed = await options.cases.get(result.value.caseId);
+    // A submitted STR's case waits in the compliance queue: for its next officer, never the drafter.
+    if (changed && action === 'submit') changed = await options.rotate(changed, 'compliance', result.value.draftedBy);
     if (changed) options.live.case('updated', changed);
     return reply.code(status).send(result.value);
   };

@@ -133,6 +133,7 @@ const MATRIX: Record<string, Entry> = {
   'GET /': { expect: publicRoute('a redirect to the console'), probe: at('/') },
   'GET /console/*': { expect: publicRoute("the console's static files; every figure they show comes through authenticated routes"), probe: at('/console/index.html') },
   'GET /vendor/uplot/*': { expect: publicRoute('the chart library the console loads from this host (no CDN)'), probe: at('/vendor/uplot/uPlot.iife.min.js') },
+  'GET /vendor/cytoscape/*': { expect: publicRoute("the graph library the console's investigation view loads from this host (no CDN)"), probe: at('/vendor/cytoscape/cytoscape.min.js') },
   'POST /v1/auth/login': {
     expect: publicRoute('how an operator gets a token: credentials in the body, throttled and audited'),
     probe: at('/v1/auth/login', { username: 'admin', password: 'admin-dev' }),
@@ -193,6 +194,9 @@ const MATRIX: Record<string, Entry> = {
   'POST /v1/cases/:id/attachments': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/attachments`, { note: 'not a file' }) },
   'GET /v1/cases/:id/attachments': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/attachments`) },
   'GET /v1/cases/:id/attachments/:attachmentId': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/attachments/${'0'.repeat(32)}`) },
+  'GET /v1/cases/:id/investigation/history': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/investigation/history`) },
+  'GET /v1/cases/:id/investigation/counterparties': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/investigation/counterparties`) },
+  'GET /v1/cases/:id/investigation/network': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/investigation/network`) },
   // STRs: compliance drafts, edits, submits, exports and files (admins too); only compliance approves or sends back.
   'POST /v1/strs': { expect: operators('compliance', 'admin'), probe: at('/v1/strs', { caseId: NO_CASE }) },
   'GET /v1/strs/:id': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/strs/${NO_STR}`) },

@@ -41,13 +41,25 @@ export async function apiFile(path, { method = 'POST', body, signal, accept = '*
   return { blob, filename: filenameOf(response.headers.get('content-disposition')) };
 }
 
-async function send(path, { method, body, signal, accept }) {
-  const headers = { accept };
+/**
+ * A file sent as the request's body (an attachment), with its own Content-Type and any
+ * headers the route names it by; the JSON answer back, or an ApiError.
+ */
+export async function apiUpload(path, file, { type, headers = {}, signal } = {}) {
+  const { response, token } = await send(path, { method: 'POST', raw: file, type, headers, signal, accept: 'application/json' });
+  const json = parseJson(await response.text());
+  if (response.ok) return json;
+  throw failure(response, json, token, 'POST', path);
+}
+
+async function send(path, { method, body, raw, type, headers: extra = {}, signal, accept }) {
+  const headers = { ...extra, accept };
   const token = currentToken();
   if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (raw !== undefined) headers['content-type'] = type;
+  else if (body !== undefined) headers['content-type'] = 'application/json';
   try {
-    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    const response = await fetch(path, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)), signal });
     return { response, token };
   } catch (e) {
     if (e?.name === 'AbortError') throw e;

@@ -4,6 +4,8 @@ import { ROLE_NAMES } from './format.js';
 import { connectLive } from './live.js';
 import * as alertDetailPage from './pages/alert-detail.js';
 import * as alertsPage from './pages/alerts.js';
+import * as caseDetailPage from './pages/case-detail.js';
+import * as casesPage from './pages/cases.js';
 import * as loginPage from './pages/login.js';
 import * as overviewPage from './pages/overview.js';
 import * as participantPage from './pages/participant.js';
@@ -21,6 +23,8 @@ const ROUTES = [
   { path: /^\/login$/, page: loginPage, public: true },
   { path: /^\/alerts$/, page: alertsPage, nav: 'alerts' },
   { path: /^\/alerts\/([A-Za-z0-9_-]+)$/, page: alertDetailPage, nav: 'alerts' },
+  { path: /^\/cases$/, page: casesPage, nav: 'cases', allowed: (p) => p.workCases },
+  { path: /^\/cases\/(case_[a-f0-9]{24})$/, page: caseDetailPage, nav: 'cases', allowed: (p) => p.workCases },
   { path: /^\/overview$/, page: overviewPage, nav: 'overview' },
   { path: /^\/rules$/, page: rulesPage, nav: 'rules', allowed: (p) => p.seeRules },
   { path: /^\/rules\/([a-z0-9-]+)$/, page: ruleEditPage, nav: 'rules', allowed: (p) => p.seeRules },
@@ -30,6 +34,7 @@ const ROUTES = [
 ];
 const NAV = [
   { id: 'alerts', label: 'Alerts', href: '#/alerts' },
+  { id: 'cases', label: 'Cases', href: '#/cases', allowed: (p) => p.workCases },
   { id: 'overview', label: 'Overview', href: '#/overview' },
   { id: 'participant', label: 'Participant', href: '#/participant' },
   { id: 'reports', label: 'Reports', href: '#/reports', allowed: (p) => p.runReports },

@@ -52,9 +52,13 @@ export function connectLive({ token, onUnauthorized }) {
   });
   socket.on('alert', (alert) => emit('alert', alert));
   socket.on('alert:update', (alert) => emit('alert:update', alert));
+  // Case workers only: the server sends these to nobody else.
+  socket.on('case', (c) => emit('case', c));
+  socket.on('case:update', (c) => emit('case:update', c));
+  socket.on('case:sla', (event) => emit('case:sla', event));
 
   return {
-    /** Listens to 'alert', 'alert:update', 'aggregates' or 'state'; returns the function that stops listening. */
+    /** Listens to 'alert', 'alert:update', 'case', 'case:update', 'case:sla', 'aggregates' or 'state'; returns the function that stops listening. */
     on(event, listener) {
       if (!listeners.has(event)) listeners.set(event, new Set());
       listeners.get(event).add(listener);

@@ -30,6 +30,8 @@ export function clearSession() {
 const WORKERS = new Set(['risk_officer', 'admin']);
 const REPORT_READERS = new Set(['compliance', 'risk_officer', 'admin']);
 const SCREENING_OFFICERS = new Set(['compliance', 'risk_officer', 'admin']);
+const CASE_WORKERS = new Set(['risk_officer', 'compliance', 'admin']);
+const STR_DRAFTERS = new Set(['compliance', 'admin']);
 
 /** What a role may do in the console; the server enforces the same rules, this only hides buttons. */
 export function permissionsOf(session) {
@@ -42,6 +44,12 @@ export function permissionsOf(session) {
     runReports: REPORT_READERS.has(role),
     /** The screening page: list versions, the test box, false-positive allowances. */
     screenNames: SCREENING_OFFICERS.has(role),
+    /** Cases: the list, a case's page, its actions and investigation; never a participant's analyst. */
+    workCases: CASE_WORKERS.has(role),
+    /** Draft, edit and submit an STR, record its filing, export it once approved. */
+    draftStrs: STR_DRAFTERS.has(role),
+    /** Approve an STR or send it back: compliance only, and never its own drafter (the server checks that). */
+    approveStrs: role === 'compliance',
     /** Where the console opens: a participant analyst's own analytics, everyone else's alerts. */
     landing: role === 'participant_analyst' ? '#/participant' : '#/alerts',
   };

@@ -17,5 +17,10 @@ export default async function consoleStatic(app: FastifyInstance) {
     prefix: '/vendor/uplot/',
     decorateReply: false,
   });
+  await app.register(fastifyStatic, {
+    root: path.join(root, 'node_modules', 'cytoscape', 'dist'),
+    prefix: '/vendor/cytoscape/',
+    decorateReply: false,
+  });
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'));
 }

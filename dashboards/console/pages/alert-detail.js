@@ -61,6 +61,7 @@ export function render(view, context) {
         severityBadge(alert.severity),
         el('h1', {}, alert.ruleId || 'score', ' ', el('span', { class: 'muted id-inline' }, alert.id)),
         el('span', { dataset: { testid: 'alert-status' } }, statusBadge(alert.status)),
+        permissions.workCases ? openCaseButton() : null,
       ),
       el('p', { class: 'muted' }, `Raised ${formatTime(alert.createdAt)} for ${alert.participant} · ${formatCount(alert.count)} payment${alert.count === 1 ? '' : 's'} grouped`),
     );
@@ -156,6 +157,27 @@ export function render(view, context) {
       if (shownPaymentId !== paymentId) return;
       replace(paymentCard, el('div', { class: 'card-head' }, el('h2', { id: 'payment-title' }, 'Payment'), others), errorBox('The payment could not be loaded.', e));
     }
+  }
+
+  // --- case ----------------------------------------------------------------------------------
+  /** Opens a case about this alert's subject, or goes to the one already open for it (409 names it). */
+  function openCaseButton() {
+    const button = el('button', { type: 'button', class: 'button button-small title-action' }, 'Open case');
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const opened = await api('/v1/cases', { method: 'POST', body: { alertIds: [id] } });
+        toast('Case opened', 'success');
+        context.navigate(`#/cases/${encodeURIComponent(opened.id)}`);
+      } catch (e) {
+        button.disabled = false;
+        const existing = e.code === 'CASE_OPEN_FOR_SUBJECT' ? /case_[a-f0-9]{24}/.exec(e.message)?.[0] : undefined;
+        if (!existing) return toast(`Could not open a case: ${describeError(e)}`, 'error');
+        toast('A case is already open for this subject: here it is.');
+        context.navigate(`#/cases/${existing}`);
+      }
+    });
+    return button;
   }
 
   // --- actions -------------------------------------------------------------------------------

@@ -177,6 +177,9 @@ describe('local dates', () => {
     // Havana: Sunday 8 March 2026 00:00 (UTC-5) becomes 01:00 (UTC-4).
     const havana = { ...DEFAULT_CALENDAR, timeZone: 'America/Havana' };
     expect(iso(startOfLocalDate('2026-03-08', havana))).toBe('2026-03-08T05:00:00.000Z');
+    // Toronto, 1919: Sunday 30 March 23:30 (UTC-5) became Monday 31 March 00:30 (UTC-4), jumping over midnight.
+    const toronto = { ...DEFAULT_CALENDAR, timeZone: 'America/Toronto' };
+    expect(iso(startOfLocalDate('1919-03-31', toronto))).toBe('1919-03-31T04:30:00.000Z');
   });
 
   it('start at the first of two midnights where the zone repeats it', () => {

@@ -59,3 +59,23 @@ export async function merchantFigures(
   }
   return { figures, hubs };
 }
+
+/**
+ * A name for each merchant, from any of its payments in the window: the first found for
+ * each ends the read (LIMIT BY, then LIMIT), so a busy merchant's name costs a granule or
+ * two, not a read of every merchant_name in the table.
+ */
+export async function merchantNames(client: ClickHouseClient, database: string, window: Window, merchantIds: readonly string[]): Promise<Map<string, string>> {
+  const merchants = [...new Set(merchantIds.filter((id) => id !== ''))];
+  if (merchants.length === 0) return new Map();
+  const rows = await readRows<{ id: string; name: string }>(
+    client,
+    `SELECT toString(merchant_id) AS id, merchant_name AS name
+    FROM ${database}.transactions
+    WHERE merchant_id IN {merchants:Array(String)} AND ${IN_WINDOW} AND message_type = 'payment' AND merchant_name != ''
+    LIMIT 1 BY id
+    LIMIT {limit:UInt32}`,
+    { fromMs: window.fromMs, toMs: window.toMs, merchants, limit: merchants.length },
+  );
+  return new Map(rows.map((r) => [nodeId({ kind: 'merchant', id: r.id, participant: '' }), r.name]));
+}

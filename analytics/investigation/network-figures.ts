@@ -33,7 +33,7 @@ export async function networkFigures(
   nodes: readonly NodeRef[],
   targets: readonly NodeRef[],
   maxLinks: number,
-): Promise<{ figures: Map<string, NodeFigures>; links: Link[]; labels: Map<string, string>; truncated: boolean }> {
+): Promise<{ figures: Map<string, NodeFigures>; links: Link[]; truncated: boolean }> {
   const named = nodes.filter((n) => n.id !== '');
   const ids = (refs: readonly NodeRef[], kind: NodeKind) => refs.filter((r) => r.kind === kind && r.id !== '').map((r) => r.id);
   const params = {
@@ -57,9 +57,9 @@ export async function networkFigures(
     params.wallets.length > 0
       ? `
     SELECT 'wallet' AS kind, holder, wallet_id AS id, item.1 AS target_kind, item.2 AS target,
-      ${figureColumns('was_alerted')}, any(merchant_name) AS label
+      ${figureColumns('was_alerted')}, '' AS label
     FROM (
-      SELECT status, payment_id IN (${alertedPayments(database)}) AS was_alerted, merchant_name,
+      SELECT status, payment_id IN (${alertedPayments(database)}) AS was_alerted,
         toString(participant) AS holder, wallet_id, device_id, ip, toString(merchant_id) AS merchant_key
       FROM ${database}.transactions
       WHERE wallet_id IN {walletIds:Array(String)} AND (participant, wallet_id) IN {wallets:Array(Tuple(String, String))} AND ${PAYMENTS})
@@ -72,7 +72,7 @@ export async function networkFigures(
     params.devices.length > 0 ? single('device', 'device_id', 'devices') : '',
     params.ips.length > 0 ? single('ip', 'ip', 'ips') : '',
   ].filter((b) => b !== '');
-  const result = { figures: new Map<string, NodeFigures>(), links: [] as Link[], labels: new Map<string, string>(), truncated: false };
+  const result = { figures: new Map<string, NodeFigures>(), links: [] as Link[], truncated: false };
   if (branches.length === 0) return result;
   const rows = await readRows<Row>(
     client,
@@ -87,9 +87,7 @@ export async function networkFigures(
       result.figures.set(node, { payments: r.payments, declined: r.declined, alerted: r.alerted });
       continue;
     }
-    const target = nodeId({ kind: r.target_kind, id: r.target, participant: '' });
-    result.links.push({ source: node, target, kind: r.target_kind, payments: r.payments });
-    if (r.target_kind === 'merchant' && r.label) result.labels.set(target, r.label);
+    result.links.push({ source: node, target: nodeId({ kind: r.target_kind, id: r.target, participant: '' }), kind: r.target_kind, payments: r.payments });
   }
   result.truncated = result.links.length > maxLinks;
   result.links = result.links.slice(0, maxLinks);

@@ -1,7 +1,7 @@
 import { TupleParam, type ClickHouseClient } from '@clickhouse/client';
 import type { Window } from '../participant/window.ts';
 import { merchantFigures } from './merchant-figures.ts';
-import { figureColumns, nodeId, type Link, type LinkKind, type NodeFigures, type NodeRef } from './node.ts';
+import { figureColumns, nodeId, subjectNode, type Link, type LinkKind, type NodeFigures, type NodeRef } from './node.ts';
 import { readRows } from './read-rows.ts';
 import { alertedPayments, IN_WINDOW, subjectParams, subjectRows, type Subject } from './subject.ts';
 
@@ -12,7 +12,9 @@ import { alertedPayments, IN_WINDOW, subjectParams, subjectRows, type Subject } 
  * node, then the best of them all up to the budget. Reading ten million rows' string
  * columns costs a few hundred milliseconds a pass, so each hop also keeps what its rows
  * tell of the nodes it read whole (their figures, their links, merchants' names): the
- * figures left to read afterwards are only those of nodes no hop read.
+ * figures left to read afterwards are only those of nodes no hop read. Rows found by a set
+ * of wallets or devices lie in every granule, so a set's query reads every column it names
+ * in full: each names only what it needs.
  */
 
 /** A node found at a hop, with what ranks it. */
@@ -54,10 +56,11 @@ interface FigureRow extends NodeFigures {
 }
 
 /** The subject's own neighbours, most payments first (then most value, as counterparties.ts), and the subject's figures. */
-export async function firstHop(client: ClickHouseClient, database: string, subject: Subject, window: Window, limit: number): Promise<Hop> {
+export async function firstHop(client: ClickHouseClient, database: string, subject: Subject, window: Window, limit: number, hubPayments: number): Promise<Hop> {
   const params = { ...subjectParams(subject, window), limit: limit + 2 };
+  const hubs: string[] = [];
   const alerted = `payment_id IN (${alertedPayments(database)})`;
-  const self = nodeId({ kind: subject.kind, id: subject.id, participant: subject.kind === 'wallet' ? subject.participant : '' });
+  const self = nodeId(subjectNode(subject));
   const learnt: Learnt = { figures: new Map(), links: [], labels: new Map() };
   let found: Found[];
   let more: boolean;
@@ -84,10 +87,13 @@ export async function firstHop(client: ClickHouseClient, database: string, subje
     }
     for (const r of neighbours) if (r.kind === 'merchant' && r.label) learnt.labels.set(nodeId(ref('merchant', r.id)), r.label);
   } else {
-    // The () grouping set is the subject's own figures, from the same pass.
+    // The () grouping set is the subject's own figures, from the same pass. A merchant's
+    // alerts are counted apart, and not for a hub (see merchant-figures.ts): testing each of
+    // a busy merchant's payment ids against the alerts doubles the cost of this pass.
+    const counted = figureColumns(subject.kind === 'merchant' ? '0' : alerted);
     const rows = await readRows<NodeFigures & { total: number; holder: string; id: string }>(
       client,
-      `SELECT grouping(holder) AS total, toString(participant) AS holder, wallet_id AS id, ${figureColumns(alerted)}
+      `SELECT grouping(holder) AS total, toString(participant) AS holder, wallet_id AS id, ${counted}
       FROM ${database}.transactions
       WHERE ${subjectRows(subject)} AND ${PAYMENTS} AND wallet_id != ''
       GROUP BY GROUPING SETS ((holder, id), ())
@@ -96,13 +102,26 @@ export async function firstHop(client: ClickHouseClient, database: string, subje
       params,
     );
     const own = rows.find((r) => r.total === 1);
-    if (own && own.payments > 0) learnt.figures.set(self, own);
+    if (own && own.payments > 0) {
+      if (subject.kind === 'merchant' && own.payments > hubPayments) {
+        own.alerted = null;
+        hubs.push(self);
+      } else if (subject.kind === 'merchant') {
+        const [counted] = await readRows<{ alerted: number }>(
+          client,
+          `SELECT toUInt32(countIf(${alerted})) AS alerted FROM ${database}.transactions WHERE ${subjectRows(subject)} AND ${PAYMENTS}`,
+          params,
+        );
+        own.alerted = counted?.alerted ?? 0;
+      }
+      learnt.figures.set(self, { payments: own.payments, declined: own.declined, alerted: own.alerted });
+    }
     const payers = rows.filter((r) => r.total !== 1);
     found = payers.slice(0, limit).map((r) => ({ ref: { kind: 'wallet', id: r.id, participant: r.holder }, payments: r.payments, links: 1, sharedDevice: false }));
     more = payers.length > limit;
     for (const f of found) learnt.links.push({ source: nodeId(f.ref), target: self, kind: subject.kind as LinkKind, payments: f.payments });
   }
-  return { found, truncated: more, hubs: [], ...learnt };
+  return { found, truncated: more, hubs, ...learnt };
 }
 
 /**
@@ -204,8 +223,9 @@ async function walletsSharing(
 
 /**
  * The devices, IPs and merchants of the first-hop wallets, the subject left out: exactly,
- * each wallet's `perNode` most used. The same rows give each wallet's own figures, all its
- * links (to draw those that reach kept nodes) and merchants' names.
+ * each wallet's `perNode` most used. The same rows give each wallet's own figures and all
+ * its links (to draw those that reach kept nodes). The wallets' rows lie in every granule,
+ * so every column named here is read whole: merchants' names are read apart (merchantNames).
  */
 async function sharedByWallets(
   client: ClickHouseClient,
@@ -218,11 +238,11 @@ async function sharedByWallets(
   const perNode = shareOf(budget, frontier.length);
   // A wallet's links beyond its busiest ones are left out (and said to be).
   const perWallet = Math.max(perNode, 50) + 2;
-  const rows = await readRows<NodeFigures & { holder: string; wallet_id: string; kind: LinkKind | ''; id: string; label: string }>(
+  const rows = await readRows<NodeFigures & { holder: string; wallet_id: string; kind: LinkKind | ''; id: string }>(
     client,
-    `SELECT holder, wallet_id, item.1 AS kind, item.2 AS id, ${figureColumns('was_alerted')}, any(merchant_name) AS label
+    `SELECT holder, wallet_id, item.1 AS kind, item.2 AS id, ${figureColumns('was_alerted')}
     FROM (
-      SELECT status, payment_id IN (${alertedPayments(database)}) AS was_alerted, merchant_name,
+      SELECT status, payment_id IN (${alertedPayments(database)}) AS was_alerted,
         toString(participant) AS holder, wallet_id, device_id, ip, merchant_id
       FROM ${database}.transactions
       WHERE wallet_id IN {walletIds:Array(String)} AND (participant, wallet_id) IN {wallets:Array(Tuple(String, String))} AND ${PAYMENTS})
@@ -250,7 +270,6 @@ async function sharedByWallets(
     }
     const target = ref(row.kind, row.id);
     learnt.links.push({ source: wallet, target: nodeId(target), kind: row.kind, payments: row.payments });
-    if (row.kind === 'merchant' && row.label) learnt.labels.set(nodeId(target), row.label);
     if (nodeId(target) === self) continue;
     seen.candidates += 1;
     if (seen.candidates > perNode) truncated = true;

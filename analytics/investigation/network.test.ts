@@ -107,6 +107,11 @@ describe("a subject's network", () => {
       ['merchant:m-mule', ...[28, 29, 30].flatMap((i) => [`wallet:siam-wallet:${payer(i)}`, `device:dev-${payer(i)}`, `ip:198.51.100.${i}`])].sort(),
     );
 
+    expect(whole.nodes[0]).toMatchObject({ id: 'merchant:m-mule', label: 'Lucky Star Trading', payments: 32, declined: 3, alerted: 2 });
+    // Busier than hubPayments, the subject's alerts are not counted either.
+    const asHub = await network({ kind: 'merchant', id: 'm-mule' }, { hops: 1, hubPayments: 31 });
+    expect(asHub.nodes[0]).toMatchObject({ hub: true, payments: 32, declined: 3, alerted: null, suspicious: true });
+
     const small = await network({ kind: 'merchant', id: 'm-mule' }, { maxNodes: 21 });
     expect(small.nodes).toHaveLength(21);
     expect(small.nodes.filter((x) => x.hop === 1)).toHaveLength(10);

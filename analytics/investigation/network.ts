@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Window } from '../participant/window.ts';
-import { merchantFigures } from './merchant-figures.ts';
+import { merchantFigures, merchantNames } from './merchant-figures.ts';
 import { networkFigures } from './network-figures.ts';
 import { firstHop, secondHop } from './network-hops.ts';
 import { nodeId, subjectNode, type Link, type NodeKind, type NodeRef } from './node.ts';
@@ -77,10 +77,10 @@ export async function subjectNetwork(
   const hops = options.hops === 1 ? 1 : 2;
   const asked = Math.floor(options.maxNodes ?? DEFAULT_MAX_NODES);
   const maxNodes = Number.isFinite(asked) ? Math.max(2, Math.min(asked, MAX_NODES)) : DEFAULT_MAX_NODES;
-  const hubPayments = Math.max(0, Math.floor(options.hubPayments ?? DEFAULT_HUB_PAYMENTS) || 0);
   const maxLinks = LINKS_PER_NODE * maxNodes;
+  const hubPayments = Math.max(0, Math.floor(options.hubPayments ?? DEFAULT_HUB_PAYMENTS) || 0);
   const budget = maxNodes - 1;
-  const first = await firstHop(client, database, subject, window, hops === 1 ? budget : Math.max(1, Math.floor(budget / 2)));
+  const first = await firstHop(client, database, subject, window, hops === 1 ? budget : Math.max(1, Math.floor(budget / 2)), hubPayments);
   const frontier = first.found.map((f) => f.ref);
   const second = hops === 2 ? await secondHop(client, database, subject, window, frontier, budget - frontier.length, hubPayments) : undefined;
 
@@ -96,7 +96,9 @@ export async function subjectNetwork(
   const rest = await networkFigures(client, database, window, unread, layers.map((l) => l.ref).filter((r) => r.kind !== 'wallet'), maxLinks);
   const merchants = await merchantFigures(client, database, window, unread.filter((r) => r.kind === 'merchant').map((r) => r.id), hubPayments);
   for (const [id, f] of [...rest.figures, ...merchants.figures]) figures.set(id, f);
-  const labels = new Map([...first.labels, ...(second?.labels ?? []), ...rest.labels]);
+  const labels = new Map([...first.labels, ...(second?.labels ?? [])]);
+  const unnamed = layers.filter((l) => l.ref.kind === 'merchant' && !labels.has(nodeId(l.ref))).map((l) => l.ref.id);
+  for (const [id, name] of await merchantNames(client, database, window, unnamed)) labels.set(id, name);
 
   // Every link between two nodes of the graph, once, most payments first.
   const links = new Map<string, Link>();
@@ -105,7 +107,7 @@ export async function subjectNetwork(
     if (inGraph.has(link.source) && inGraph.has(link.target) && !links.has(key)) links.set(key, link);
   }
   const edges = [...links.values()].sort((a, b) => b.payments - a.payments || a.source.localeCompare(b.source) || a.target.localeCompare(b.target));
-  const hubs = new Set([...(second?.hubs ?? []), ...merchants.hubs]);
+  const hubs = new Set([...first.hubs, ...(second?.hubs ?? []), ...merchants.hubs]);
 
   const nodes = layers.map(({ ref, hop }): NetworkNode => {
     const id = nodeId(ref);

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { INVESTIGATION_INDEXES, MATERIALIZE_INVESTIGATION_INDEXES } from '../../analytics/investigation/candidate-migration.ts';
+import { INVESTIGATION_INDEXES } from '../../analytics/investigation/candidate-migration.ts';
 import { counterparties, subjectHistory, subjectNetwork, type Subject } from '../../analytics/investigation/index.ts';
 import type { Window } from '../../analytics/participant/window.ts';
 import { migrate } from '../../analytics/schema/migrate.ts';
@@ -21,9 +21,9 @@ const DAYS = 30;
 /** Timed runs per call, after one untimed run. */
 const RUNS = 5;
 const HISTORY_TARGET_MS = 1000;
-/** Time again with the candidate migration of analytics/investigation/MIGRATION.md applied to the seeded copy (CASES_CANDIDATE=0 skips it). */
-const WITH_CANDIDATE = process.env.CASES_CANDIDATE !== '0';
 const NETWORK_TARGET_MS = 2000;
+/** Time each call on an indexed copy as well, with the candidate migration of analytics/investigation/MIGRATION.md (CASES_CANDIDATE=0 skips it). */
+const WITH_CANDIDATE = process.env.CASES_CANDIDATE !== '0';
 
 interface Timed {
   name: string;
@@ -42,8 +42,10 @@ interface Timings {
   /** Per role, the subject of each run (the first untimed). */
   subjects: Array<{ role: string; picked: Array<{ subject: Subject; payments: number }> }>;
   timed: Timed[];
-  /** The machine's load average (1, 5, 15 minutes) when the timings ended: other work on the CPUs shows here. */
-  load: number[];
+  /** The machine's load average (1, 5, 15 minutes) before and after the timings: other work on the CPUs shows here. */
+  load: number[][];
+  /** How the indexed copy was made, when it was. */
+  copy?: string;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -98,10 +100,8 @@ export const casesSuite: Suite = {
       const seed = JSON.parse(seeded.stdout.trim().split('\n').at(-1)!) as { transactions: number; alert_events: number; seconds: number; settleSeconds: number; parts: number };
       settings.log(`cases: ${seed.transactions} transactions and ${seed.alert_events} alert events in ${seed.seconds} s, merges settled in ${seed.settleSeconds} s (${seed.parts} parts)`);
 
-      const timings = JSON.parse(await runChild('time', dataDir, settings.log)) as Timings;
-      // The same subjects again, on the same rows with the candidate migration applied: its evidence, from the same run.
-      const candidate = WITH_CANDIDATE ? (JSON.parse(await runChild('time-candidate', dataDir, settings.log)) as Timings) : undefined;
-      const measurements = [...timings.timed, ...(candidate?.timed ?? [])].map(measurementOf);
+      const timings = JSON.parse(await runChild(WITH_CANDIDATE ? 'time-with-candidate' : 'time', dataDir, settings.log)) as Timings;
+      const measurements = timings.timed.map(measurementOf);
       const over = (prefix: string, target: number) => measurements.filter((m) => m.name.startsWith(prefix) && !(m.p50Ms < target));
       const slowHistory = over('history', HISTORY_TARGET_MS);
       const slowNetwork = over('network', NETWORK_TARGET_MS);
@@ -109,8 +109,9 @@ export const casesSuite: Suite = {
         ...(schemaNote ? [schemaNote] : []),
         `${seed.transactions.toLocaleString('en')} transactions over ${DAYS} days, ${seed.alert_events.toLocaleString('en')} alert events; timed after background merges settled (${seed.settleSeconds} s, ${seed.parts} active parts); window ${timings.window.from} to ${timings.window.to}`,
         ...timings.subjects.map((s) => `${s.role}s (payments in the window), run 0 untimed, then runs 1-${RUNS}: ${s.picked.map((p) => `${p.subject.kind === 'wallet' ? `${p.subject.participant}/` : ''}${p.subject.id} (${p.payments.toLocaleString('en')})`).join(', ')}`),
-        ...[...timings.timed, ...(candidate?.timed ?? [])].filter((t) => t.answer).map((t) => `${t.name}, last run: ${t.answer}`),
-        `load average (1, 5, 15 min) after the timings: ${[timings, candidate].filter((t) => t).map((t) => t!.load.map((x) => x.toFixed(2)).join(', ')).join('; then ')} on ${os.availableParallelism()} CPUs`,
+        ...(timings.copy ? [timings.copy] : []),
+        ...timings.timed.filter((t) => t.answer).map((t) => `${t.name}, last run: ${t.answer}`),
+        `load average (1, 5, 15 min) before and after the timings: ${timings.load.map((l) => l.map((x) => x.toFixed(2)).join(', ')).join(' and ')} on ${os.availableParallelism()} CPUs`,
         `history: ${slowHistory.length === 0 ? `every subject under ${HISTORY_TARGET_MS} ms (median)` : `over ${HISTORY_TARGET_MS} ms: ${slowHistory.map((m) => `${m.name} ${m.p50Ms.toFixed(0)} ms`).join(', ')}`}`,
         `network: ${slowNetwork.length === 0 ? `every subject under ${NETWORK_TARGET_MS} ms (median)` : `over ${NETWORK_TARGET_MS} ms: ${slowNetwork.map((m) => `${m.name} ${m.p50Ms.toFixed(0)} ms`).join(', ')}`}`,
       ];
@@ -128,7 +129,7 @@ function seedInto(dataDir: string): Promise<{ stdout: string }> {
 }
 
 /** Runs this file as a child on the data directory; its stderr is the progress, its last stdout line the answer. */
-function runChild(mode: 'prepare' | 'time' | 'time-candidate', dataDir: string, log: (line: string) => void): Promise<string> {
+function runChild(mode: ChildMode, dataDir: string, log: (line: string) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/suites/cases.ts', mode, dataDir], { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -208,104 +209,150 @@ async function pickSubjects(client: ClickHouseClient, window: Window): Promise<T
   ];
 }
 
+type ChildMode = 'prepare' | 'time' | 'time-with-candidate';
+
+/**
+ * A copy of the seeded rows in database `cpg_indexed`, migrated as the platform migrates
+ * and with the candidate indexes added before the rows go in (so every part has them).
+ * Timed alternately with `cpg`, run by run, both see the same load on the machine.
+ */
+async function indexedCopy(client: ClickHouseClient, log: (line: string) => void): Promise<string> {
+  const started = performance.now();
+  await migrate(client, INDEXED);
+  for (const statement of INVESTIGATION_INDEXES.statements) await client.command({ query: statement.replaceAll('{db}', INDEXED) });
+  const columns = (
+    await (
+      await client.query({
+        query: `SELECT name FROM system.columns WHERE database = 'cpg' AND table = 'transactions' AND default_kind NOT IN ('MATERIALIZED', 'ALIAS') ORDER BY position`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ name: string }>()
+  ).map((c) => c.name).join(', ');
+  const copy = `SETTINGS async_insert = 0, insert_deduplicate = 0`;
+  await client.command({ query: `INSERT INTO ${INDEXED}.transactions (${columns}) SELECT ${columns} FROM cpg.transactions ${copy}` });
+  await client.command({ query: `INSERT INTO ${INDEXED}.alert_events SELECT * FROM cpg.alert_events ${copy}` });
+  // As the seed does: time a table whose merges have settled, not the merges.
+  for (let quiet = 0, waited = 0; quiet < 4 && waited < 240; waited++) {
+    const [running] = await (await client.query({ query: `SELECT toUInt32(count()) AS merges FROM system.merges WHERE database = '${INDEXED}'`, format: 'JSONEachRow' })).json<{ merges: number }>();
+    quiet = running?.merges === 0 ? quiet + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const [size] = await (
+    await client.query({
+      query: `SELECT formatReadableSize(sum(data_compressed_bytes)) AS indexes FROM system.data_skipping_indices WHERE database = '${INDEXED}' AND table = 'transactions' AND name IN ('device_id_bloom', 'ip_bloom', 'wallet_id_bloom')`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ indexes: string }>();
+  const line = `candidate indexes (analytics/investigation/candidate-migration.ts): measured on a copy of the rows in ${INDEXED} made in ${((performance.now() - started) / 1000).toFixed(1)} s, the three indexes ${size?.indexes ?? '?'} on disk; each run times cpg then ${INDEXED} with the same subject`;
+  log(`cases: ${line}`);
+  return line;
+}
+
+const INDEXED = 'cpg_indexed';
+
 async function timeAll(dataDir: string, withCandidate: boolean): Promise<Timings> {
   const clickhouse = await openClickHouse({ dataDir });
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  const loadBefore = os.loadavg();
   try {
     const client = clickhouse.client;
     // Idempotent: nothing to do unless the seed was run with them held back (see SEED_KNOWS_UP_TO).
     for (const m of withheldMigrations()) for (const statement of m.statements) await client.command({ query: statement.replaceAll('{db}', 'cpg') });
-    if (withCandidate) {
-      const started = performance.now();
-      for (const statement of [...INVESTIGATION_INDEXES.statements, ...MATERIALIZE_INVESTIGATION_INDEXES]) {
-        await client.command({ query: `${statement.replaceAll('{db}', 'cpg')} SETTINGS mutations_sync = 2` });
-      }
-      log(`cases: candidate indexes (analytics/investigation/candidate-migration.ts) added and materialised in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    }
+    const copy = withCandidate ? await indexedCopy(client, log) : undefined;
     const span = await one<{ first: string; last: string; rows: string }>(
       client,
       `SELECT toString(toUnixTimestamp64Milli(min(received_at))) AS first, toString(toUnixTimestamp64Milli(max(received_at))) AS last, toString(count()) AS rows FROM cpg.transactions`,
     );
     const window: Window = { fromMs: Number(span.first), toMs: Number(span.last) + 1 };
     const subjects = await pickSubjects(client, window);
-    const suffix = withCandidate ? ', candidate indexes' : '';
+    const databases = withCandidate ? ['cpg', INDEXED] : ['cpg'];
 
-    /** Run i calls with the i-th subject: run 0 untimed, runs 1..RUNS timed. */
-    const time = async (name: string, role: Measurement['role'], call: (i: number) => Promise<string>): Promise<Timed> => {
-      const timed: Timed = { name: `${name}${suffix}`, role, ms: [], failures: 0, failureKinds: {}, answer: '' };
+    /** Run i calls with the i-th subject, on each database in turn: run 0 untimed, runs 1..RUNS timed. */
+    const time = async (name: string, role: Measurement['role'], call: (i: number, database: string) => Promise<string>): Promise<Timed[]> => {
+      const timed = databases.map((database): Timed => ({ name: database === 'cpg' ? name : `${name}, candidate indexes`, role, ms: [], failures: 0, failureKinds: {}, answer: '' }));
       for (let i = 0; i <= RUNS; i++) {
-        const started = performance.now();
-        try {
-          const answer = await call(i);
-          if (i > 0) timed.ms.push(performance.now() - started);
-          if (i === RUNS) timed.answer = answer;
-        } catch (e) {
-          timed.failures++;
-          const kind = (e as Error).message.slice(0, 160);
-          timed.failureKinds[kind] = (timed.failureKinds[kind] ?? 0) + 1;
+        for (const [d, database] of databases.entries()) {
+          const t = timed[d]!;
+          const started = performance.now();
+          try {
+            const answer = await call(i, database);
+            if (i > 0) t.ms.push(performance.now() - started);
+            if (i === RUNS) t.answer = answer;
+          } catch (e) {
+            t.failures++;
+            const kind = (e as Error).message.slice(0, 160);
+            t.failureKinds[kind] = (t.failureKinds[kind] ?? 0) + 1;
+          }
         }
       }
-      log(`  ${timed.name}: median ${median(timed.ms).toFixed(0)} ms, max ${Math.max(...timed.ms).toFixed(0)} ms (last: ${timed.answer})`);
+      for (const t of timed) log(`  ${t.name}: median ${median(t.ms).toFixed(0)} ms, max ${Math.max(...t.ms).toFixed(0)} ms (last: ${t.answer})`);
       return timed;
     };
     const subjectOf = (picked: Timings['subjects'][number]['picked'], i: number) => (picked[i] ?? picked[0]!).subject;
 
     const timed: Timed[] = [];
     timed.push(
-      await time('full scan of the window: count and sum of every row (baseline)', 'baseline', async () => {
+      ...(await time('full scan of the window: count and sum of every row (baseline)', 'baseline', async (_, database) => {
         const r = await one<{ n: string }>(
           client,
-          `SELECT toString(count()) AS n, toString(sum(amount_usd)) AS usd FROM cpg.transactions
+          `SELECT toString(count()) AS n, toString(sum(amount_usd)) AS usd FROM ${database}.transactions
           WHERE received_at >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC') AND received_at < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')`,
           { ...window },
         );
         return `${r.n} rows`;
-      }),
+      })),
     );
     for (const { role, picked } of subjects) {
       timed.push(
-        await time(`history, ${role}`, 'subject', async (i) => {
-          const h = await subjectHistory(client, 'cpg', subjectOf(picked, i), window);
+        ...(await time(`history, ${role}`, 'subject', async (i, database) => {
+          const h = await subjectHistory(client, database, subjectOf(picked, i), window);
           return `${h.payments.count} payments, ${h.byDay.length} days, ${h.declines.byReason.length} decline reasons`;
-        }),
+        })),
       );
     }
     for (const { role, picked } of subjects) {
       timed.push(
-        await time(`counterparties, ${role} (100)`, 'subject', async (i) => {
-          const c = await counterparties(client, 'cpg', subjectOf(picked, i), window, 100);
+        ...(await time(`counterparties, ${role} (100)`, 'subject', async (i, database) => {
+          const c = await counterparties(client, database, subjectOf(picked, i), window, 100);
           return `${c.rows.length} counterparties${c.truncated ? ', truncated' : ''}`;
-        }),
+        })),
       );
     }
     for (const { role, picked } of subjects) {
       timed.push(
-        await time(`network, ${role} (2 hops, 200 nodes)`, 'subject', async (i) => {
-          const n = await subjectNetwork(client, 'cpg', subjectOf(picked, i), window, { hops: 2, maxNodes: 200 });
+        ...(await time(`network, ${role} (2 hops, 200 nodes)`, 'subject', async (i, database) => {
+          const n = await subjectNetwork(client, database, subjectOf(picked, i), window, { hops: 2, maxNodes: 200 });
           return `${n.nodes.length} nodes, ${n.edges.length} edges, ${n.nodes.filter((x) => x.suspicious).length} suspicious, ${n.nodes.filter((x) => x.hub).length} hubs${n.truncated ? ', truncated' : ''}`;
-        }),
+        })),
       );
     }
     const merchants = subjects[0]!.picked;
     timed.push(
-      await time('network, busy merchant (2 hops, 1000 nodes)', 'subject', async (i) => {
-        const n = await subjectNetwork(client, 'cpg', subjectOf(merchants, i), window, { hops: 2, maxNodes: 1000 });
+      ...(await time('network, busy merchant (2 hops, 1000 nodes)', 'subject', async (i, database) => {
+        const n = await subjectNetwork(client, database, subjectOf(merchants, i), window, { hops: 2, maxNodes: 1000 });
         return `${n.nodes.length} nodes, ${n.edges.length} edges${n.truncated ? ', truncated' : ''}`;
-      }),
+      })),
     );
-    return { rows: Number(span.rows), window: { from: new Date(window.fromMs).toISOString(), to: new Date(window.toMs).toISOString() }, subjects, timed, load: os.loadavg() };
+    return {
+      rows: Number(span.rows),
+      window: { from: new Date(window.fromMs).toISOString(), to: new Date(window.toMs).toISOString() },
+      subjects,
+      timed,
+      load: [loadBefore, os.loadavg()],
+      ...(copy ? { copy } : {}),
+    };
   } finally {
     await clickhouse.close();
   }
 }
 
-// Run directly (by runChild): prepare DATA_DIR for the seed, or time the calls on it (with the candidate indexes added first) and print the timings as one JSON line.
+// Run directly (by runChild): prepare DATA_DIR for the seed, or time the calls on it (and on an indexed copy, run by run) and print the timings as one JSON line.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [mode, dataDir] = process.argv.slice(2);
-  if ((mode !== 'prepare' && mode !== 'time' && mode !== 'time-candidate') || !dataDir) {
-    process.stderr.write('usage: node --import tsx bench/suites/cases.ts prepare|time|time-candidate DATA_DIR\n');
+  if ((mode !== 'prepare' && mode !== 'time' && mode !== 'time-with-candidate') || !dataDir) {
+    process.stderr.write('usage: node --import tsx bench/suites/cases.ts prepare|time|time-with-candidate DATA_DIR\n');
     process.exit(2);
   }
   if (mode === 'prepare') await prepareForSeed(dataDir);
-  else process.stdout.write(`${JSON.stringify(await timeAll(dataDir, mode === 'time-candidate'))}\n`);
+  else process.stdout.write(`${JSON.stringify(await timeAll(dataDir, mode === 'time-with-candidate'))}\n`);
 }

@@ -59,10 +59,24 @@ const MERCHANTS = `[
 // Reasons of the default pack a flagged payment carries, by weight.
 const RULES = `['velocity-payer-burst','velocity-device-burst','probing-device','large-value-single','large-value-daily','structuring','amount-spike','new-device-high-amount','geo-impossible-travel','high-risk-mcc-night','mule-fan-out','sanctioned-country']`;
 
+/**
+ * The columns a SELECT below names, in its order: its aliases up to its FROM. The INSERT
+ * names them, so columns added by later migrations take their defaults.
+ */
+function selectedColumns(select: string): string {
+  const outer = select.slice(0, select.indexOf('\nFROM ('));
+  return [...outer.matchAll(/\bAS ([a-z_]+)(?=\s*(?:,|$))/gm)].map((m) => m[1]).join(', ');
+}
+
 function transactionsChunk(offset: number, count: number): string {
+  const select = transactionsSelect(offset, count);
   return `
-INSERT INTO cpg.transactions
-SELECT
+INSERT INTO cpg.transactions (${selectedColumns(select)})
+${select}`;
+}
+
+function transactionsSelect(offset: number, count: number): string {
+  return `SELECT
   concat('pay_bench', leftPad(toString(n), 10, '0')) AS payment_id,
   multiIf(n % 100 = 0, 'refund', n % 250 = 1, 'reversal', 'payment') AS message_type,
   if(message_type = 'payment', '', concat('pay_bench', leftPad(toString(n - 1), 10, '0'))) AS original_payment_id,

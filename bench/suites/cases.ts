@@ -10,7 +10,6 @@ import { INVESTIGATION_INDEXES } from '../../analytics/investigation/candidate-m
 import { counterparties, subjectHistory, subjectNetwork, type Subject } from '../../analytics/investigation/index.ts';
 import type { Window } from '../../analytics/participant/window.ts';
 import { migrate } from '../../analytics/schema/migrate.ts';
-import { MIGRATIONS } from '../../analytics/schema/migrations.ts';
 import { openClickHouse } from '../../server/clickhouse.ts';
 import { REPOSITORY_ROOT } from '../platform-process.ts';
 import type { Measurement, Suite } from '../suite.ts';
@@ -83,20 +82,7 @@ export const casesSuite: Suite = {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpg-cases-bench-'));
     try {
       settings.log(`cases: generating ${ROWS.toLocaleString('en')} transactions inside ClickHouse`);
-      let seeded: { stdout: string };
-      let schemaNote = '';
-      try {
-        seeded = await seedInto(dataDir);
-      } catch (e) {
-        if (!/NUMBER_OF_COLUMNS_DOESNT_MATCH/.test(String((e as { stderr?: unknown }).stderr))) throw e;
-        // See SEED_KNOWS_UP_TO: seed the table the INSERT was written for, then complete the schema.
-        const versions = withheldMigrations().map((m) => m.version);
-        schemaNote = `bench/analytics-seed.ts's INSERT lists no columns and fits transactions as of migration ${SEED_KNOWS_UP_TO}: seeded with migrations ${versions.join(', ')} held back, applied after the seed (their columns take their defaults)`;
-        settings.log(`cases: ${schemaNote}`);
-        rmSync(dataDir, { recursive: true, force: true });
-        await runChild('prepare', dataDir, settings.log);
-        seeded = await seedInto(dataDir);
-      }
+      const seeded = await seedInto(dataDir);
       const seed = JSON.parse(seeded.stdout.trim().split('\n').at(-1)!) as { transactions: number; alert_events: number; seconds: number; settleSeconds: number; parts: number };
       settings.log(`cases: ${seed.transactions} transactions and ${seed.alert_events} alert events in ${seed.seconds} s, merges settled in ${seed.settleSeconds} s (${seed.parts} parts)`);
 
@@ -106,7 +92,6 @@ export const casesSuite: Suite = {
       const slowHistory = over('history', HISTORY_TARGET_MS);
       const slowNetwork = over('network', NETWORK_TARGET_MS);
       const notes = [
-        ...(schemaNote ? [schemaNote] : []),
         `${seed.transactions.toLocaleString('en')} transactions over ${DAYS} days, ${seed.alert_events.toLocaleString('en')} alert events; timed after background merges settled (${seed.settleSeconds} s, ${seed.parts} active parts); window ${timings.window.from} to ${timings.window.to}`,
         ...timings.subjects.map((s) => `${s.role}s (payments in the window), run 0 untimed, then runs 1-${RUNS}: ${s.picked.map((p) => `${p.subject.kind === 'wallet' ? `${p.subject.participant}/` : ''}${p.subject.id} (${p.payments.toLocaleString('en')})`).join(', ')}`),
         ...(timings.copy ? [timings.copy] : []),
@@ -146,34 +131,6 @@ function runChild(mode: ChildMode, dataDir: string, log: (line: string) => void)
   });
 }
 
-/**
- * bench/analytics-seed.ts inserts by position, without a column list, the 44 columns
- * `transactions` had up to migration 5; later migrations added columns, and the insert no
- * longer fits. Until the seed names its columns, the table is seeded as it was and the
- * later column migrations are applied after (ADD COLUMN IF NOT EXISTS: the rows take the
- * columns' defaults), so the functions are timed on the platform's schema all the same.
- */
-const SEED_KNOWS_UP_TO = 5;
-const withheldMigrations = () =>
-  MIGRATIONS.filter((m) => m.version > SEED_KNOWS_UP_TO && m.statements.some((s) => /ALTER TABLE \{db\}\.transactions ADD COLUMN/.test(s)));
-
-/** Migrates all but the withheld migrations, and records those as applied so the seed's own migrate() leaves them. */
-async function prepareForSeed(dataDir: string): Promise<void> {
-  const clickhouse = await openClickHouse({ dataDir });
-  try {
-    const withheld = withheldMigrations();
-    await migrate(clickhouse.client, 'cpg', MIGRATIONS.filter((m) => !withheld.includes(m)));
-    await clickhouse.client.insert({
-      table: 'cpg.schema_migrations',
-      values: withheld.map((m) => ({ version: m.version, name: `${m.name} (held back for the bench seed)` })),
-      format: 'JSONEachRow',
-      clickhouse_settings: { insert_deduplication_token: 'cases-bench-withheld', async_insert: 0 },
-    });
-  } finally {
-    await clickhouse.close();
-  }
-}
-
 async function one<T>(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<T> {
   const rows = await (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
   if (!rows[0]) throw new Error(`no row: ${query}`);
@@ -209,7 +166,7 @@ async function pickSubjects(client: ClickHouseClient, window: Window): Promise<T
   ];
 }
 
-type ChildMode = 'prepare' | 'time' | 'time-with-candidate';
+type ChildMode = 'time' | 'time-with-candidate';
 
 /**
  * A copy of the seeded rows in database `cpg_indexed`, migrated as the platform migrates
@@ -256,8 +213,6 @@ async function timeAll(dataDir: string, withCandidate: boolean): Promise<Timings
   const loadBefore = os.loadavg();
   try {
     const client = clickhouse.client;
-    // Idempotent: nothing to do unless the seed was run with them held back (see SEED_KNOWS_UP_TO).
-    for (const m of withheldMigrations()) for (const statement of m.statements) await client.command({ query: statement.replaceAll('{db}', 'cpg') });
     const copy = withCandidate ? await indexedCopy(client, log) : undefined;
     const span = await one<{ first: string; last: string; rows: string }>(
       client,
@@ -346,13 +301,12 @@ async function timeAll(dataDir: string, withCandidate: boolean): Promise<Timings
   }
 }
 
-// Run directly (by runChild): prepare DATA_DIR for the seed, or time the calls on it (and on an indexed copy, run by run) and print the timings as one JSON line.
+// Run directly (by runChild): time the calls on DATA_DIR (and on an indexed copy, run by run) and print the timings as one JSON line.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [mode, dataDir] = process.argv.slice(2);
-  if ((mode !== 'prepare' && mode !== 'time' && mode !== 'time-with-candidate') || !dataDir) {
-    process.stderr.write('usage: node --import tsx bench/suites/cases.ts prepare|time|time-with-candidate DATA_DIR\n');
+  if ((mode !== 'time' && mode !== 'time-with-candidate') || !dataDir) {
+    process.stderr.write('usage: node --import tsx bench/suites/cases.ts time|time-with-candidate DATA_DIR\n');
     process.exit(2);
   }
-  if (mode === 'prepare') await prepareForSeed(dataDir);
-  else process.stdout.write(`${JSON.stringify(await timeAll(dataDir, mode === 'time-with-candidate'))}\n`);
+  process.stdout.write(`${JSON.stringify(await timeAll(dataDir, mode === 'time-with-candidate'))}\n`);
 }

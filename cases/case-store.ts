@@ -31,7 +31,12 @@ export interface AlertForCase {
   newAlert: boolean;
 }
 
-export type Considered = { kind: 'opened' | 'attached'; case: Case; newAlert: boolean } | { kind: 'none' };
+/**
+ * What became of an alert's payment: a new case, the alert new to its subject's open case,
+ * a later payment of an alert already there counted into it (the case not read back: most
+ * alerting payments are these), or nothing.
+ */
+export type Considered = { kind: 'opened' | 'attached'; case: Case } | { kind: 'counted'; caseId: string } | { kind: 'none' };
 
 export interface CaseFilter {
   state?: CaseState;
@@ -176,9 +181,10 @@ export function createCaseStore(options: CaseStoreOptions) {
         String(sla.deadlineAt),
       );
       if (reply[0] === 'none') return { kind: 'none' };
+      if (reply[0] === 'attached' && reply[2] !== '1') return { kind: 'counted', caseId: reply[1]! };
       const found = await get(reply[1]!);
       if (!found) return { kind: 'none' };
-      return { kind: reply[0] === 'opened' ? 'opened' : 'attached', case: found, newAlert: reply[0] === 'opened' || reply[2] === '1' };
+      return { kind: reply[0] === 'opened' ? 'opened' : 'attached', case: found };
     },
 
     /** An officer opens a case from alerts (the first one's subject). */

@@ -43,7 +43,7 @@ export async function startCases(ctx: PlatformContext, deps: { alerting: Pick<Al
       try {
         const considered = await cases.consider({ ...alertForCase(raised.alert), decision: event.risk.decision, ruleIds: event.risk.reasons.map((r) => r.ruleId), amountUsd: event.amountUsd, paymentId: event.paymentId, newAlert: raised.kind === 'created' });
         if (considered.kind === 'opened') deps.live.case('opened', await rotate(considered.case, 'risk'));
-        else if (considered.kind === 'attached' && considered.newAlert) deps.live.case('updated', considered.case);
+        else if (considered.kind === 'attached') deps.live.case('updated', considered.case);
       } catch (e) {
         log.error({ err: (e as Error).message, alertId: raised.alert.id }, 'case not considered for the alert');
       }

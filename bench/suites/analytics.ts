@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { REPOSITORY_ROOT, startPlatform } from '../platform-process.ts';
+import { measurementOfRuns, median, type TimedRuns } from '../few-runs.ts';
 import type { Measurement, Suite } from '../suite.ts';
 import { DEFAULT_CONFIG_PATH, DEFAULT_CREDENTIALS_PATH, loadParticipants } from '../traffic/participants.ts';
 import { createSignedClient } from '../traffic/signed-client.ts';
@@ -18,31 +19,7 @@ const RUNS = 5;
 const REPORT_TARGET_MS = 1000;
 const SUMMARY_TARGET_MS = 200;
 
-interface Timed {
-  name: string;
-  role: Measurement['role'];
-  ms: number[];
-  failures: number;
-  failureKinds: Record<string, number>;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-
-function measurementOf(t: Timed): Measurement {
-  const sorted = [...t.ms].sort((a, b) => a - b);
-  const p50 = median(sorted);
-  return {
-    name: t.name,
-    role: t.role,
-    completed: t.ms.length,
-    perSecond: 1000 / p50,
-    p50Ms: p50,
-    p99Ms: sorted.at(-1) ?? Number.NaN,
-    maxMs: sorted.at(-1) ?? Number.NaN,
-    failures: t.failures,
-    failureKinds: t.failureKinds,
-  };
-}
+type Timed = TimedRuns;
 
 /**
  * The compliance reports and the participant summary over ten million transactions in
@@ -119,7 +96,7 @@ export const analyticsSuite: Suite = {
           }),
         );
 
-        const measurements = results.map(measurementOf);
+        const measurements = results.map(measurementOfRuns);
         const reports = measurements.filter((m) => m.name.startsWith('report '));
         const summary = measurements.find((m) => m.name.startsWith('participant summary'))!;
         const slow = reports.filter((m) => !(m.p50Ms < REPORT_TARGET_MS));

@@ -12,6 +12,7 @@ import type { Window } from '../../analytics/participant/window.ts';
 import { migrate } from '../../analytics/schema/migrate.ts';
 import { openClickHouse } from '../../server/clickhouse.ts';
 import { REPOSITORY_ROOT } from '../platform-process.ts';
+import { measurementOfRuns, median, type TimedRuns } from '../few-runs.ts';
 import type { Measurement, Suite } from '../suite.ts';
 
 /** Rows generated inside ClickHouse, as the analytics suite (`ANALYTICS_ROWS` overrides, e.g. for a quick look). */
@@ -24,12 +25,7 @@ const NETWORK_TARGET_MS = 2000;
 /** Time each call on an indexed copy as well, with the candidate migration of analytics/investigation/MIGRATION.md (CASES_CANDIDATE=0 skips it). */
 const WITH_CANDIDATE = process.env.CASES_CANDIDATE !== '0';
 
-interface Timed {
-  name: string;
-  role: Measurement['role'];
-  ms: number[];
-  failures: number;
-  failureKinds: Record<string, number>;
+interface Timed extends TimedRuns {
   /** What the last run answered, in a few words (rows, nodes, truncated). */
   answer: string;
 }
@@ -45,25 +41,6 @@ interface Timings {
   load: number[][];
   /** How the indexed copy was made, when it was. */
   copy?: string;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-
-function measurementOf(t: Timed): Measurement {
-  const sorted = [...t.ms].sort((a, b) => a - b);
-  const p50 = median(sorted);
-  return {
-    name: t.name,
-    role: t.role,
-    completed: t.ms.length,
-    perSecond: 1000 / p50,
-    p50Ms: p50,
-    // Five runs: the 99th percentile is the slowest.
-    p99Ms: sorted.at(-1) ?? Number.NaN,
-    maxMs: sorted.at(-1) ?? Number.NaN,
-    failures: t.failures,
-    failureKinds: t.failureKinds,
-  };
 }
 
 /**
@@ -87,7 +64,7 @@ export const casesSuite: Suite = {
       settings.log(`cases: ${seed.transactions} transactions and ${seed.alert_events} alert events in ${seed.seconds} s, merges settled in ${seed.settleSeconds} s (${seed.parts} parts)`);
 
       const timings = JSON.parse(await runChild(WITH_CANDIDATE ? 'time-with-candidate' : 'time', dataDir, settings.log)) as Timings;
-      const measurements = timings.timed.map(measurementOf);
+      const measurements = timings.timed.map(measurementOfRuns);
       const over = (prefix: string, target: number) => measurements.filter((m) => m.name.startsWith(prefix) && !(m.p50Ms < target));
       const slowHistory = over('history', HISTORY_TARGET_MS);
       const slowNetwork = over('network', NETWORK_TARGET_MS);

@@ -8,7 +8,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devCredentials, repoRoot, startTestPlatform } from './support/platform.ts';
 import { signed } from './support/signed-request.ts';
-import { eventually, merchantQrs } from './support/traffic.ts';
+import { eventually, merchantQrs, muleFanIn } from './support/traffic.ts';
 
 /*
  * Cases through HTTP on the real platform (its own redis-server, embedded ClickHouse): a mule
@@ -65,15 +65,7 @@ beforeAll(async () => {
   qr = await merchantQrs(platform.app);
 
   // A mule fan-in: 34 new payers of one participant pay one new merchant within minutes.
-  for (let i = 0; i < 34; i++) {
-    const r = await signed(platform.app, {
-      participant: 'siam-wallet',
-      method: 'POST',
-      path: '/v1/payments',
-      body: { txnId: `fan-${run}-${i}`, qr: { payload: qr[FAN_IN_MERCHANT] }, amount: { value: '800.00', currency: 'CNY' }, payer: { walletId: `w-fan-${run}-${i}`, deviceId: `d-fan-${run}-${i}`, ip: `10.77.${i}.9`, country: 'TH' } },
-    });
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-  }
+  await muleFanIn(platform.app, qr, FAN_IN_MERCHANT, run);
   // A structuring payer: three payments a day just under the large-value threshold (USD 8,989 each).
   for (let i = 0; i < 3; i++) {
     const r = await signed(platform.app, {

@@ -5,8 +5,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startTestPlatform } from '../support/platform.ts';
-import { signed } from '../support/signed-request.ts';
-import { eventually, merchantQrs } from '../support/traffic.ts';
+import { eventually, merchantQrs, muleFanIn } from '../support/traffic.ts';
 import { ARTIFACTS_DIR, collectPageErrors, launchChromium, logIn, screenshot, waitForLive, type Chromium } from './support/chromium.ts';
 import { devUser, operatorToken } from './support/operator-api.ts';
 
@@ -46,15 +45,7 @@ describe('operator console: cases and their STR', () => {
     url = await platform.app.listen({ host: '127.0.0.1', port: 0 });
 
     const qr = await merchantQrs(platform.app);
-    for (let i = 0; i < PAYERS; i++) {
-      const r = await signed(platform.app, {
-        participant: 'siam-wallet',
-        method: 'POST',
-        path: '/v1/payments',
-        body: { txnId: `fan-${run}-${i}`, qr: { payload: qr[FAN_IN_MERCHANT] }, amount: { value: '800.00', currency: 'CNY' }, payer: { walletId: `w-fan-${run}-${i}`, deviceId: `d-fan-${run}-${i}`, ip: `10.77.${i}.9`, country: 'TH' } },
-      });
-      expect(r.status, JSON.stringify(r.body)).toBe(200);
-    }
+    await muleFanIn(platform.app, qr, FAN_IN_MERCHANT, run, PAYERS);
     const token = await operatorToken(url, officer.username);
     const alerts = await eventually(
       async () => (await (await fetch(`${url}/v1/alerts?rule=mule-fan-in&participant=siam-wallet`, { headers: { authorization: `Bearer ${token}` } })).json()) as { alerts: any[] },

@@ -117,3 +117,20 @@ export async function ingestDrained(url: string, timeoutMs = 60_000): Promise<vo
     timeoutMs,
   );
 }
+
+/**
+ * A mule fan-in: `payers` new siam-wallet payers, each with its own device and IP, pay one
+ * merchant 800.00 CNY (over USD 100) each, one after the other; from the 30th payer on the
+ * mule-fan-in rule reviews them. Every payment must be answered 200.
+ */
+export async function muleFanIn(app: FastifyInstance, qr: Record<string, string>, merchant: string, run: string, payers = 34): Promise<void> {
+  for (let i = 0; i < payers; i++) {
+    const r = await signed(app, {
+      participant: 'siam-wallet',
+      method: 'POST',
+      path: '/v1/payments',
+      body: { txnId: `fan-${run}-${i}`, qr: { payload: qr[merchant] }, amount: { value: '800.00', currency: 'CNY' }, payer: { walletId: `w-fan-${run}-${i}`, deviceId: `d-fan-${run}-${i}`, ip: `10.77.${i}.9`, country: 'TH' } },
+    });
+    if (r.status !== 200) throw new Error(`fan-in payment ${i} answered ${r.status}: ${JSON.stringify(r.body)}`);
+  }
+}

@@ -84,16 +84,18 @@ export async function startCases(ctx: PlatformContext, deps: { alerting: Pick<Al
       await slaJobs.close();
       await connection.quit().catch(() => undefined);
     },
-    routes: ctx.plan.console
-      ? [
-          (app) => caseRoutes(app, { cases, alerts: deps.alerting.alerts, live: deps.live, audit, usernames }),
-          (app) => caseAttachmentRoutes(app, { attachments, live: deps.live, audit }),
-          // The investigation view reads ClickHouse: served where the console has it (server/roles.ts).
-          ...(ctx.plan.clickhouseApi && ctx.clickhouse
-            ? [(app: FastifyInstance) => caseInvestigationRoutes(app, { cases, investigation: createInvestigation(ctx.clickhouse!.client, ctx.config.clickhouseDatabase) })]
-            : []),
-          (app) => strRoutes(app, { strs, cases, alerts: deps.alerting.alerts, rules: deps.rules, loadPayment, institution, live: deps.live, audit, rotate }),
-        ]
-      : [],
+    routes: [
+      ...(ctx.plan.console
+        ? [
+            (app: FastifyInstance) => caseRoutes(app, { cases, alerts: deps.alerting.alerts, live: deps.live, audit, usernames }),
+            (app: FastifyInstance) => caseAttachmentRoutes(app, { attachments, live: deps.live, audit }),
+            (app: FastifyInstance) => strRoutes(app, { strs, cases, alerts: deps.alerting.alerts, rules: deps.rules, loadPayment, institution, live: deps.live, audit, rotate }),
+          ]
+        : []),
+      // The investigation view reads ClickHouse: served where the ClickHouse API is (server/roles.ts), like the reports.
+      ...(ctx.plan.clickhouseApi && ctx.clickhouse
+        ? [(app: FastifyInstance) => caseInvestigationRoutes(app, { cases, investigation: createInvestigation(ctx.clickhouse!.client, ctx.config.clickhouseDatabase) })]
+        : []),
+    ],
   };
 }

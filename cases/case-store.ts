@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { defineScripts } from '../domain/redis-scripts.ts';
+import { scriptRefusal } from './script-refusal.ts';
 import type { ErrorCode } from '../domain/error-codes.ts';
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import { subjectKey, type Subject } from '../domain/subject.ts';
@@ -88,11 +89,7 @@ const REFUSAL_TEXT: Record<(typeof CASE_REFUSALS)[number], string> = {
   STR_IN_PROGRESS: 'the case has an STR in progress: approve it or send it back first',
 };
 
-function refusal(code: string | undefined, detail?: string): DomainError {
-  const known = CASE_REFUSALS.find((c) => c === code);
-  const message = known ? REFUSAL_TEXT[known] : `refused: ${code ?? 'unknown'}`;
-  return { code: known ?? 'CASE_ACTION_FAILED', message: detail ? `${message}: ${detail}` : message };
-}
+const refusal = scriptRefusal<(typeof CASE_REFUSALS)[number]>(REFUSAL_TEXT, 'CASE_ACTION_FAILED');
 
 export const newCaseId = () => `case_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
 const cents = (usd: string) => {

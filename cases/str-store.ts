@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { defineScripts } from '../domain/redis-scripts.ts';
+import { scriptRefusal } from './script-refusal.ts';
 import type { ErrorCode } from '../domain/error-codes.ts';
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import { CASE_EVENTS_STREAM } from './case-store.ts';
@@ -63,11 +64,7 @@ const REFUSAL_TEXT: Record<(typeof STR_REFUSALS)[number], string> = {
   FOUR_EYES_REQUIRED: 'the officer who drafted the STR cannot approve it or send it back',
 };
 
-function refusal(code: string | undefined, detail?: string): DomainError {
-  const known = STR_REFUSALS.find((c) => c === code);
-  const message = known ? REFUSAL_TEXT[known] : `refused: ${code ?? 'unknown'}`;
-  return { code: known ?? 'STR_ACTION_UNKNOWN', message: detail ? `${message}: ${detail}` : message };
-}
+const refusal = scriptRefusal<(typeof STR_REFUSALS)[number]>(REFUSAL_TEXT, 'STR_ACTION_UNKNOWN');
 
 /** The problems of a document as one 422, each `field: problem`. */
 function invalid(problems: StrProblem[]): DomainError {

@@ -133,7 +133,12 @@ describe('the investigation view', () => {
     );
     expect(history.body.payments.count).toBe(34);
     expect(history.body.byCorridor).toEqual([expect.objectContaining({ corridor: 'TH-CN', payments: 34 })]);
-    const network = await op('risk.officer', 'GET', `/v1/cases/${found.id}/investigation/network?hops=2`);
+    // Suspicious nodes come from alert_events, which lands on its own writer's schedule.
+    const network = await eventually(
+      () => op('risk.officer', 'GET', `/v1/cases/${found.id}/investigation/network?hops=2`),
+      (r) => r.status !== 200 || r.body.nodes.filter((n: any) => n.suspicious).length >= 5,
+      20_000,
+    );
     expect(network.status).toBe(200);
     const kinds = (kind: string) => network.body.nodes.filter((n: any) => n.kind === kind);
     expect(kinds('merchant')).toEqual([expect.objectContaining({ id: `merchant:${FAN_IN_MERCHANT}`, subject: true, hop: 0 })]);

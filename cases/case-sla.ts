@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { defineScripts } from '../domain/redis-scripts.ts';
 import { CASE_EVENTS_STREAM } from './case-store.ts';
-import { DEFAULT_CALENDAR, localDateOf, slaClock, type WorkingCalendar } from './sla-calendar.ts';
+import { DEFAULT_CALENDAR, localDateOf, slaClock, startOfLocalDate, type WorkingCalendar } from './sla-calendar.ts';
 
 /**
  * The SLA clock of a case: it starts when the case opens (an alert made the subject
@@ -31,19 +31,24 @@ export interface SlaTimes {
   deadlineAt: number;
 }
 
-/** The clock of a case opened at an instant; the same for every instant of one local date, so remembered per date. */
+/**
+ * The clock of a case opened at an instant. It is the same for every instant of one local
+ * date, so the date being lived is remembered with its bounds: asked for every alerting
+ * payment, the clock reads the time zone (a formatter, tens of microseconds) once a day, not
+ * once a payment.
+ */
 export function slaClockOf(settings: Pick<SlaSettings, 'workingDays' | 'warnDays' | 'calendar'>): (openedAt: number) => SlaTimes {
-  const byDate = new Map<string, SlaTimes>();
+  let today: { from: number; to: number; times: SlaTimes } | undefined;
   return (openedAt) => {
-    const date = localDateOf(openedAt, settings.calendar);
-    let times = byDate.get(date);
-    if (!times) {
-      const clock = slaClock(openedAt, settings.workingDays, settings.warnDays, settings.calendar);
-      times = { warnAt: clock.warnAt, deadlineAt: clock.deadlineAt };
-      if (byDate.size > 400) byDate.clear();
-      byDate.set(date, times);
-    }
-    return times;
+    if (today && openedAt >= today.from && openedAt < today.to) return today.times;
+    const { calendar } = settings;
+    const date = localDateOf(openedAt, calendar);
+    const clock = slaClock(openedAt, settings.workingDays, settings.warnDays, calendar);
+    const from = startOfLocalDate(date, calendar);
+    // The next date's midnight: a day and a bit on, read back to that date's start (a day is 23 to 25 hours).
+    const to = startOfLocalDate(localDateOf(from + 26 * 3600_000, calendar), calendar);
+    today = { from, to, times: { warnAt: clock.warnAt, deadlineAt: clock.deadlineAt } };
+    return today.times;
   };
 }
 

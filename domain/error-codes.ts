@@ -134,6 +134,7 @@ export const ERROR_CODES = {
   SCREENING_LIST_UPLOAD_BUSY: 'another screening list upload is being read on this node (each holds the whole list in memory); send it again once that one is answered',
   SCREENING_ALLOWANCE_INVALID: 'a false-positive allowance names no payer or merchant subject, or its expiry is past or more than 365 days ahead',
   SCREENING_ALLOWANCE_NOT_FOUND: 'no false-positive allowance with this id',
+  SCREENING_UNAVAILABLE: 'the screening thread did not answer in time or is reloading the live lists after a restart; ask again in a few seconds',
 
   // Backtests and jobs.
   BACKTEST_WINDOW_INVALID: '`to` is not after `from`',

@@ -1,7 +1,14 @@
-import type { PaymentStatus, RejectedMessage, RiskAssessment, SwitchedMessage, TapEvent } from './transaction.ts';
+import type { Payer, PaymentStatus, RejectedMessage, RiskAssessment, SwitchedMessage, TapEvent } from './transaction.ts';
 
 /** Scores a switched message before authorisation. */
 export interface Scorer {
+  /**
+   * Told of a payment's payer as soon as the request is checked, before its first Redis
+   * call: work that needs nothing else (matching the payer's name against the screening
+   * lists, on another thread) starts now, and `score` of the message carrying this same
+   * payer object collects it.
+   */
+  prepare?(payer: Payer): void;
   score(message: SwitchedMessage): Promise<RiskAssessment>;
   /**
    * Told what the commit decided about a message it scored (undefined when the commit did

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTypeScriptWorker } from '../domain/typescript-worker.ts';
 import { streamLag, type WriterLag } from './stream-lag.ts';
 import { supervise, type RestartBackoff, type Supervisor } from './supervisor.ts';
 import { DEFAULT_WRITER_GROUP, NO_WRITER_STATS, writerLoopSettings, type WriterLog, type WriterLoopOptions, type WriterStats } from './writer-options.ts';
@@ -160,14 +161,4 @@ async function settlesBy(promise: Promise<unknown>, deadline: number): Promise<b
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * A worker running a .ts file: tsx registers its loader in the worker itself (on Node 20,
- * `--import tsx` in a worker's execArgv does not), which works the same under vitest.
- */
-function startTypeScriptWorker(file: URL, workerData: unknown): Worker {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(file.href)}); });`;
-  return new Worker(boot, { eval: true, workerData, execArgv: [] });
 }

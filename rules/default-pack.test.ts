@@ -5,7 +5,7 @@ import { createRiskEngine, type RiskEngine } from './risk-engine.ts';
 import { loadDefaultPack } from './rule-store.ts';
 import { testMessage, T0, type MessageSpec } from './test-support/messages.ts';
 import { ordinaryTraffic } from './test-support/ordinary-traffic.ts';
-import { sampleScreening } from './test-support/sample-screening.ts';
+import { sampleScreeningService } from './test-support/sample-screening.ts';
 import { scoreAndCommit } from './test-support/outcome.ts';
 import { startTestRedis, type TestRedis } from './test-support/redis.ts';
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
     deadlineMs: 500,
     fallback: { approveBelowUsd: 50, otherwise: 'review' },
     cnyPerUsd: '7.12',
-    screening: sampleScreening(3),
+    screening: sampleScreeningService(3),
   });
 });
 afterAll(async () => {

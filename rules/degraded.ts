@@ -9,7 +9,7 @@ export interface FallbackPolicy {
   otherwise: 'review' | 'decline';
 }
 
-export type DegradedCause = 'deadline' | 'error' | 'warming';
+export type DegradedCause = 'deadline' | 'error' | 'warming' | 'screening';
 
 export const RISK_DEGRADED = 'RISK_DEGRADED';
 
@@ -17,6 +17,7 @@ const CAUSE_TEXT: Record<DegradedCause, string> = {
   deadline: 'risk deadline passed',
   error: 'risk step failed',
   warming: 'velocity state still being rebuilt',
+  screening: 'screening lists not answering',
 };
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRiskEngine, type RiskEngineOptions } from './risk-engine.ts';
 import type { RecordedMessage } from './state/replay-history.ts';
 import { testMessage, T0 } from './test-support/messages.ts';
-import { sampleScreening } from './test-support/sample-screening.ts';
+import { sampleScreeningService } from './test-support/sample-screening.ts';
 import { startTestRedis, type TestRedis } from './test-support/redis.ts';
 
 /**
@@ -130,7 +130,7 @@ describe('name screening on the degraded path', () => {
     const own = await startTestRedis();
     try {
       const redis = own.connect({ maxRetriesPerRequest: null, commandTimeout: undefined });
-      const engine = await createRiskEngine({ ...base, redis, warming: true, screening: sampleScreening(2) });
+      const engine = await createRiskEngine({ ...base, redis, warming: true, screening: sampleScreeningService(2) });
       await own.server.stop();
       // Kim Jong Un in pinyin: sanctioned and a PEP. USD 10 alone would be approved by the fallback.
       const sanctioned = await engine.score(testMessage({ usd: 10, payerName: 'Jin Zhengen' }));

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { LiveScreening } from '../screening/live-screening.ts';
+import { ScreeningUnavailableError, type ScreeningService } from '../screening/screening-service.ts';
 import type { Scorer } from '../domain/ports.ts';
-import type { PaymentStatus, RiskAssessment, SwitchedMessage } from '../domain/transaction.ts';
+import type { Payer, PaymentStatus, RiskAssessment, SwitchedMessage } from '../domain/transaction.ts';
 import { compileRuleSet, type CompiledRule, type CompiledRuleSet } from './compile-rule.ts';
 import { checkThresholds, decide, type RuleHit, type Thresholds } from './decide.ts';
 import { degradedAssessment, withLocalRules, type DegradedCause, type FallbackPolicy } from './degraded.ts';
@@ -10,7 +10,7 @@ import { createDirectEvaluator, evaluateDirect, type Evaluator, type EvaluatorKi
 import { buildFacts } from './facts/derive.ts';
 import type { Facts } from './facts/catalog.ts';
 import { listFacts, localStoredFacts, usdCents } from './facts/gather.ts';
-import { createMessageScreener, type ScreeningFacts } from './facts/screening.ts';
+import { createAsyncMessageScreener, type ScreeningFacts } from './facts/screening.ts';
 import { createListSnapshot } from './list-snapshot.ts';
 import { defineRiskScripts } from './lua-scripts.ts';
 import type { Audit, ListName } from './risk-lists.ts';
@@ -50,9 +50,11 @@ export interface RiskEngineOptions {
   /**
    * The screening lists the parties' names are matched against (facts payerSanctionsScore...),
    * on every path, the degraded one included; the lists and versions used are recorded with
-   * each decision. Without it no name is screened.
+   * each decision. Without it no name is screened. Lists that do not answer (their thread
+   * stuck or reloading) make the payment's decision degraded, cause `screening`: never
+   * decided as if no name had matched.
    */
-  screening?: LiveScreening;
+  screening?: ScreeningService;
 }
 
 export interface RiskEngineStats {
@@ -83,6 +85,7 @@ export interface RiskEngineStats {
 }
 
 export interface RiskEngine extends Scorer {
+  prepare(payer: Payer): void;
   score(message: SwitchedMessage): Promise<RiskAssessment>;
   settle(message: SwitchedMessage, status: PaymentStatus | undefined): void;
   /**
@@ -175,7 +178,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     scored: 0,
     degraded: 0,
     conditionErrors: 0,
-    degradedByCause: { deadline: 0, error: 0, warming: 0 } as Record<DegradedCause, number>,
+    degradedByCause: { deadline: 0, error: 0, warming: 0, screening: 0 } as Record<DegradedCause, number>,
     ruleSetReloadErrors: 0,
     degradedWithRuleHits: 0,
     listRefreshErrors: 0,
@@ -287,9 +290,18 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     throw e;
   }
 
-  const screen = options.screening ? createMessageScreener(options.screening) : undefined;
+  const screener = options.screening ? createAsyncMessageScreener(options.screening) : undefined;
+  /** The parties screened, or undefined when the lists did not answer (the decision is then degraded, cause `screening`). */
+  const screen = async (message: SwitchedMessage): Promise<ScreeningFacts | undefined> => {
+    try {
+      return await screener?.screen(message);
+    } catch (e) {
+      if (e instanceof ScreeningUnavailableError) return undefined;
+      throw e;
+    }
+  };
 
-  const degrade = (message: SwitchedMessage, evaluator: Evaluator, cause: DegradedCause, screened?: ScreeningFacts): RiskAssessment => {
+  const degrade = async (message: SwitchedMessage, evaluator: Evaluator, cause: DegradedCause, screened?: ScreeningFacts): Promise<RiskAssessment> => {
     counters.degraded++;
     counters.degradedByCause[cause]++;
     let usd = Number.NaN;
@@ -302,7 +314,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     // The rules that need no history still run, on the lists held in memory and the names screened.
     try {
       const local = localRulesOf(evaluator.ruleSet);
-      screened ??= screen?.(message);
+      if (cause !== 'screening') screened ??= await screen(message);
       if (local.rules.length === 0) return withScreeningLists(fallback, screened);
       const facts = buildFacts(message, localStoredFacts(message, lists.has, screened), cnyPerUsd);
       const fired = evaluateDirect(local, facts, Number.POSITIVE_INFINITY).fired;
@@ -328,19 +340,30 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
         scoring.set(message, o);
         let velocity: ReturnType<typeof state.observe> | undefined;
         applyOnce(o, () => (velocity = state.observe(o)));
-        screened = screen?.(message);
-        if (warming || !velocity) return degrade(message, evaluator, 'warming', screened);
+        if (screener) {
+          screened = await screen(message);
+          if (!screened) return await degrade(message, evaluator, 'screening');
+        }
+        if (warming || !velocity) return await degrade(message, evaluator, 'warming', screened);
         facts = buildFacts(message, { ...velocity, lists: listFacts(message, lists.has), ...(screened ? { screening: screened } : {}) }, cnyPerUsd);
       } catch {
-        return degrade(message, evaluator, 'error', screened);
+        return await degrade(message, evaluator, 'error', screened);
       }
       try {
         const evaluation = await evaluator.evaluate(facts, deadlineAt);
         counters.conditionErrors += evaluation.errors.length;
-        if (evaluation.timedOut) return degrade(message, evaluator, 'deadline', screened);
+        if (evaluation.timedOut) return await degrade(message, evaluator, 'deadline', screened);
         return withScreeningLists(decide(hitsOf(evaluation.fired, facts), options.thresholds, evaluator.ruleSet.version), screened);
       } catch {
-        return degrade(message, evaluator, 'error', screened);
+        return await degrade(message, evaluator, 'error', screened);
+      }
+    },
+
+    prepare(payer) {
+      try {
+        screener?.prescreen(payer);
+      } catch {
+        // Screened again when the payment is scored.
       }
     },
 

@@ -76,6 +76,18 @@ export interface LiveScreeningOptions {
 const isSanction = (hit: ScreeningHit) => hit.kind === 'sanction' || hit.kind === 'both';
 const isPep = (hit: ScreeningHit) => hit.kind === 'pep' || hit.kind === 'both';
 
+/** The best sanction and PEP hits among candidates (best first), the subject's allowances at `at` applied. */
+export function bestOfParty(hits: readonly ScreeningHit[], isAllowed: IsAllowed, subject: string | undefined, at: number): PartyScreening {
+  const result: PartyScreening = {};
+  for (const hit of hits) {
+    if (subject !== undefined && isAllowed(subject, hit.entityId, at)) continue;
+    if (!result.sanction && isSanction(hit)) result.sanction = hit;
+    if (!result.pep && isPep(hit)) result.pep = hit;
+    if (result.sanction && result.pep) break;
+  }
+  return result;
+}
+
 export function createLiveScreening(options: LiveScreeningOptions = {}): LiveScreening {
   const threshold = options.threshold ?? DEFAULT_MATCH_OPTIONS.threshold;
   const now = options.now ?? Date.now;
@@ -91,16 +103,7 @@ export function createLiveScreening(options: LiveScreeningOptions = {}): LiveScr
     return hits.sort((a, b) => b.score - a.score);
   };
 
-  const partyOf = (hits: readonly ScreeningHit[], subject: string | undefined, at = now()): PartyScreening => {
-    const result: PartyScreening = {};
-    for (const hit of hits) {
-      if (subject !== undefined && isAllowed(subject, hit.entityId, at)) continue;
-      if (!result.sanction && isSanction(hit)) result.sanction = hit;
-      if (!result.pep && isPep(hit)) result.pep = hit;
-      if (result.sanction && result.pep) break;
-    }
-    return result;
-  };
+  const partyOf = (hits: readonly ScreeningHit[], subject: string | undefined, at = now()) => bestOfParty(hits, isAllowed, subject, at);
 
   return {
     install(name, version, entities, built) {

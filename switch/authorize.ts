@@ -68,6 +68,8 @@ export async function authorize(
       (await answeredBefore(deps.ledger, participantId, request.txnId, bodyHash, arrived.first)) ?? err(prepared.error),
     );
   }
+  // The payer's name goes to the screening thread now, matched while the claim's Redis call runs.
+  deps.scorer.prepare?.(prepared.value.payer);
   const paymentId = deps.newPaymentId('payment');
   const arrived = await arriveClaiming(deps.ledger, spend, participantId, request.txnId, bodyHash, paymentId);
   if ('refused' in arrived) return err(arrived.refused);

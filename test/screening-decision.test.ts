@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../server/config/schema.ts';
 import { merchantQr } from '../switch/issued-qr.ts';
 import { createRegistry } from '../switch/registry.ts';
 import { signed } from './support/signed-request.ts';
-import { startTestPlatform } from './support/platform.ts';
+import { devCredentials, startTestPlatform } from './support/platform.ts';
 import { eventually, merchantQrs } from './support/traffic.ts';
 
 /**
@@ -15,14 +17,26 @@ import { eventually, merchantQrs } from './support/traffic.ts';
 
 type Reason = { ruleId: string; message: string; value?: number | string };
 
-describe('sanctions and PEP screening of a payment', () => {
+describe.each(['main', 'thread'] as const)('sanctions and PEP screening of a payment, names matched on the %s thread', (matchOn) => {
   let platform: Awaited<ReturnType<typeof startTestPlatform>>;
   let qr: Record<string, string>;
+  let dir: string;
   beforeAll(async () => {
-    platform = await startTestPlatform();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'cpg-screening-'));
+    const config = JSON.parse(readFileSync(new URL('../config/development.json', import.meta.url), 'utf8')) as ConfigFile;
+    config.screening = { ...config.screening, matchOn };
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+    platform = await startTestPlatform({ CONFIG: path.join(dir, 'config.json') });
     qr = await merchantQrs(platform.app);
+    const compliance = devCredentials().users.find((u) => u.role === 'compliance')!;
+    const login = await platform.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: compliance.username, password: compliance.password } });
+    const lists = await platform.app.inject({ method: 'GET', url: '/v1/screening/lists', headers: { authorization: `Bearer ${login.json().token}` } });
+    expect(lists.json()).toMatchObject({ matchedOn: matchOn, lists: [{ name: 'sample', installedVersion: expect.any(Number) }] });
   });
-  afterAll(async () => platform?.stop());
+  afterAll(async () => {
+    await platform?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const pay = (name: string | undefined, options: { walletId?: string; payload?: string; birthDate?: string; nationality?: string } = {}) =>
     signed(platform.app, {

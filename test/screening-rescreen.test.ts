@@ -6,6 +6,7 @@ import { createAlertStore } from '../analytics/alerts/alert-store.ts';
 import type { Alert } from '../analytics/alerts/alert.ts';
 import type { ListEntity } from '../screening/list-entity.ts';
 import { createLiveScreening, type LiveScreening } from '../screening/live-screening.ts';
+import { inProcessScreening } from '../screening/screening-service.ts';
 import { readListText } from '../screening/read-list.ts';
 import { ALERT_EVENTS_STREAM } from '../server/capabilities/alerting.ts';
 import { createAllowances, type Allowances } from '../server/screening/allowances.ts';
@@ -57,12 +58,13 @@ describe('merchant re-screening', () => {
       appendEvent: async (e) => void (await redis.xadd(ALERT_EVENTS_STREAM, '*', 'a', JSON.stringify(e))),
     });
     const screening = createLiveScreening();
+    const service = inProcessScreening(screening);
     const allowances = await createAllowances(redis);
-    screening.setAllowances(allowances.isAllowed);
+    service.setAllowances(allowances.isAllowed);
     const publish = () => undefined;
     const log = { info: () => undefined, error: (o: object, m: string) => console.error(m, o) };
-    const rescreening = startRescreening({ redis, screening, alerts, publish, allowances, merchants, log });
-    const node = { redis, screening, allowances, rescreening, deps: { redis, screening, alerts, publish, isAllowed: allowances.isAllowed } };
+    const rescreening = startRescreening({ redis, screening: service, alerts, publish, allowances, merchants, log });
+    const node = { redis, screening, allowances, rescreening, deps: { redis, screening: service, alerts, publish, isAllowed: allowances.isAllowed } };
     nodes.push(node);
     return node;
   }

@@ -5,8 +5,11 @@ import type { SwitchedMessage } from '../../domain/transaction.ts';
 import { createRiskEngine, createRuleStore } from '../../rules/index.ts';
 import { ordinaryTraffic } from '../../rules/test-support/ordinary-traffic.ts';
 import { startTestRedis } from '../../rules/test-support/redis.ts';
-import { createLiveScreening, type LiveScreening } from '../../screening/live-screening.ts';
-import { createMatchIndex } from '../../screening/match-index.ts';
+import { createLiveScreening } from '../../screening/live-screening.ts';
+import { createMatchIndex, DEFAULT_MATCH_OPTIONS } from '../../screening/match-index.ts';
+import { packEntities } from '../../screening/packed-entities.ts';
+import { inProcessScreening, type ScreeningService } from '../../screening/screening-service.ts';
+import { startThreadedScreening } from '../../screening/threaded-screening.ts';
 import { screeningProbes, syntheticList } from '../screening-load.ts';
 import type { Measurement, Suite } from '../suite.ts';
 
@@ -23,7 +26,7 @@ export const riskSuite: Suite = {
   name: 'risk',
   description:
     `risk step alone (in-process facts + default rule pack + settlement), ${PAYMENTS} ordinary payments, vs one Redis PING; ` +
-    `then with both parties screened against ${SCREENING_NAMES.toLocaleString('en')} synthetic names`,
+    `then with both parties screened against ${SCREENING_NAMES.toLocaleString('en')} synthetic names, on the main thread and on the screening thread`,
   async run(settings) {
     const redis = await startTestRedis();
     try {
@@ -63,7 +66,7 @@ export const riskSuite: Suite = {
           pings.push(performance.now() - started);
         }
         const stats = engine.stats();
-        const screened = SCREENING_NAMES > 0 ? await withScreening(conn, messages, settings.log) : undefined;
+        const screened = SCREENING_NAMES > 0 ? await withScreening(conn, messages, settings.concurrency, settings.log) : undefined;
         const names = SCREENING_NAMES.toLocaleString('en');
         return {
           suite: 'risk',
@@ -73,14 +76,27 @@ export const riskSuite: Suite = {
             measured(`score(), ${settings.concurrency} in flight`, 'subject', concurrent, concurrentMs),
             ...(screened
               ? [
-                  measured(`score() screening ${names} names, payers named as people, one at a time`, 'subject', screened.people, sum(screened.people)),
-                  measured(`score() screening ${names} names, payers named as anything (companies too), one at a time`, 'subject', screened.any, sum(screened.any)),
+                  measured(`score() matching ${names} names on the main thread, payers named as people`, 'subject', screened.mainPeople, sum(screened.mainPeople)),
+                  measured(`score() matching ${names} names on the main thread, payers named as anything (companies too)`, 'subject', screened.mainAny, sum(screened.mainAny)),
+                  measured(`score() matching on the screening thread (after prepare + PING), payers named as people`, 'subject', screened.threadPeople.scored, sum(screened.threadPeople.scored)),
+                  measured(`score() matching on the screening thread (after prepare + PING), payers named as anything`, 'subject', screened.threadAny, sum(screened.threadAny)),
+                  measured('prepare + PING + score(), screening thread, people', 'subject', screened.threadPeople.whole, sum(screened.threadPeople.whole)),
+                  measured('PING + score(), no screening (baseline of the line above)', 'baseline', screened.unscreenedWhole, sum(screened.unscreenedWhole)),
+                  measured(`PING + score(), ${settings.concurrency} in flight, no screening`, 'baseline', screened.loadedUnscreened.whole, screened.loadedUnscreened.ms),
+                  measured(`PING + score(), ${settings.concurrency} in flight, people matched on the main thread`, 'subject', screened.loadedMain.whole, screened.loadedMain.ms),
+                  measured(`prepare + PING + score(), ${settings.concurrency} in flight, people matched on the screening thread`, 'subject', screened.loadedThread.whole, screened.loadedThread.ms),
                 ]
               : []),
             measured('Redis PING, one at a time (baseline)', 'baseline', pings, pings.reduce((a, b) => a + b, 0)),
           ],
           ratios: [],
-          warnings: stats.degraded > 0 ? [`${stats.degraded} payments fell back (RISK_DEGRADED): ${JSON.stringify(stats.degradedByCause)}`] : [],
+          warnings: [
+            ...(stats.degraded > 0 ? [`${stats.degraded} payments fell back (RISK_DEGRADED): ${JSON.stringify(stats.degradedByCause)}`] : []),
+            ...(screened ?? { degraded: [] }).degraded
+              .map((causes, i) => ({ causes, on: i === 0 ? 'main thread' : 'screening thread' }))
+              .filter(({ causes }) => Object.values(causes).some((n) => n > 0))
+              .map(({ causes, on }) => `screened on the ${on}: payments fell back (RISK_DEGRADED): ${JSON.stringify(causes)}`),
+          ],
           notes: [`rules in the running set: ${stats.rules}; evaluator: ${stats.evaluator}; per second counts the whole step (score + settlement)`],
         };
       } finally {
@@ -93,7 +109,7 @@ export const riskSuite: Suite = {
 };
 
 /** The engine as the switch runs it (default thresholds and fallback), a deadline no run reaches. */
-function benchEngine(conn: Parameters<typeof createRiskEngine>[0]['redis'], screening?: LiveScreening) {
+function benchEngine(conn: Parameters<typeof createRiskEngine>[0]['redis'], screening?: ScreeningService) {
   return createRiskEngine({
     redis: conn,
     thresholds: { review: 400, decline: 700 },
@@ -108,48 +124,109 @@ function benchEngine(conn: Parameters<typeof createRiskEngine>[0]['redis'], scre
  * The same step with the payer's and the merchant's names screened against the synthetic
  * list, each payment's payer named after one of the screening benchmark's probes (list names,
  * some with a typo, and misses of the same shapes), so almost every name is new to the step.
- * Twice: with names of people only (a consumer wallet's holder), then with names of any
- * schema, companies included (their names are the slowest to screen). The engine's state is
- * warmed first and the heap collected in full before each run: building the index leaves
- * hundreds of MiB for the next full collection, whose marking would otherwise land on
- * whichever run came first (a one-off after a list is installed, not the steady state).
+ * With names of people only (a consumer wallet's holder), then with names of any schema,
+ * companies included (their names are the slowest to screen); each both ways the platform
+ * can match names:
+ * - on the main thread, inside score() (`screening.matchOn: main`);
+ * - on the screening thread (the default), in the switch's order: the payer handed over at
+ *   the payment's arrival (prepare), the claim's Redis call (a PING here), then score(),
+ *   which collects the answer. score() is timed as the switch times its risk step; the whole
+ *   of prepare + PING + score() is timed too, next to PING + score() without screening.
+ * The engine's state is warmed first and the heap collected in full before each run:
+ * building the index leaves hundreds of MiB for the next full collection, whose marking would
+ * otherwise land on whichever run came first (a one-off after a list is installed).
  */
-async function withScreening(conn: Parameters<typeof createRiskEngine>[0]['redis'], messages: readonly SwitchedMessage[], log: (line: string) => void) {
+async function withScreening(conn: Parameters<typeof createRiskEngine>[0]['redis'], messages: readonly SwitchedMessage[], inFlight: number, log: (line: string) => void) {
   const list = await syntheticList(SCREENING_NAMES);
-  const screening = createLiveScreening();
+  const live = createLiveScreening();
   const started = performance.now();
-  const index = createMatchIndex(list.entities);
-  log(`risk: screening list of ${list.names} names indexed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const engine = await benchEngine(conn, screening);
+  live.install('synthetic', 1, list.entities, createMatchIndex(list.entities));
+  log(`risk: screening list of ${list.names} names indexed on the main thread in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const threaded = startThreadedScreening({ threshold: DEFAULT_MATCH_OPTIONS.threshold });
+  const threadStarted = performance.now();
+  await threaded.install('synthetic', 1, await packEntities(list.entities));
+  log(`risk: the same list packed and installed on the screening thread in ${((performance.now() - threadStarted) / 1000).toFixed(1)} s`);
+  const peopleProbes = screeningProbes(list.entities, { people: true });
+  const anyProbes = screeningProbes(list.entities);
+  const unscreened = await benchEngine(conn);
+  const onMain = await benchEngine(conn, inProcessScreening(live));
+  const onThread = await benchEngine(conn, threaded);
   try {
-    screening.install('synthetic', 1, list.entities, index);
-    const run = async (probes: readonly string[]) => {
-      fullCollection();
-      const times: number[] = [];
-      for (let i = 0; i < 300 + PAYMENTS; i++) {
-        const base = messages[i % messages.length]!;
-        const message = { ...base, payer: { ...base.payer, name: probes[i % probes.length]! } };
-        const t = performance.now();
-        const risk = await engine.score(message);
-        if (i >= 300) times.push(performance.now() - t);
-        engine.settle(message, risk.decision === 'decline' ? 'DECLINED' : 'APPROVED');
-      }
-      return times;
+    type Engine = typeof onMain;
+    const named = (i: number, probes: readonly string[]): SwitchedMessage => {
+      const base = messages[i % messages.length]!;
+      return { ...base, payer: { ...base.payer, name: probes[i % probes.length]! } };
     };
-    // The engine's velocity state first meets the traffic's payers, devices and merchants, as
+    // The engines' velocity states first meet the traffic's payers, devices and merchants, as
     // the step without screening above did: otherwise the first run below would also measure
     // a state growing from empty (and its collections), not the screening.
-    for (let i = 0; i < 300 + PAYMENTS; i++) {
-      const message = messages[i % messages.length]!;
-      const risk = await engine.score(message);
-      engine.settle(message, risk.decision === 'decline' ? 'DECLINED' : 'APPROVED');
+    for (const engine of [unscreened, onMain, onThread]) {
+      for (let i = 0; i < 300 + PAYMENTS; i++) {
+        const message = named(i, anyProbes);
+        const risk = await engine.score(message);
+        engine.settle(message, risk.decision === 'decline' ? 'DECLINED' : 'APPROVED');
+      }
     }
-    const peopleProbes = screeningProbes(list.entities, { people: true });
-    const people = await run(peopleProbes);
-    const any = await run(screeningProbes(list.entities));
-    return { people, any };
+    /** Each payment's score() alone, and from its arrival (prepare, the claim's PING, score). */
+    const run = async (engine: Engine, probes: readonly string[], switchOrder: boolean) => {
+      fullCollection();
+      const scored: number[] = [];
+      const whole: number[] = [];
+      for (let i = 0; i < 300 + PAYMENTS; i++) {
+        const message = named(i, probes);
+        const arrived = performance.now();
+        if (switchOrder) {
+          engine.prepare(message.payer);
+          await conn.ping();
+        }
+        const t = performance.now();
+        const risk = await engine.score(message);
+        const end = performance.now();
+        if (i >= 300) {
+          scored.push(end - t);
+          whole.push(end - arrived);
+        }
+        engine.settle(message, risk.decision === 'decline' ? 'DECLINED' : 'APPROVED');
+      }
+      return { scored, whole };
+    };
+    /** `inFlight` payments at a time, each PING + score() as the switch orders them (prepare first where `prepare`), timed whole. */
+    const loaded = async (engine: Engine, prepare: boolean) => {
+      fullCollection();
+      const whole: number[] = [];
+      let next = 0;
+      const end = 2 * PAYMENTS;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: inFlight }, async () => {
+          for (let i = next++; i < end; i = next++) {
+            const message = named(i, peopleProbes);
+            const arrived = performance.now();
+            if (prepare) engine.prepare(message.payer);
+            await conn.ping();
+            const risk = await engine.score(message);
+            whole.push(performance.now() - arrived);
+            engine.settle(message, risk.decision === 'decline' ? 'DECLINED' : 'APPROVED');
+          }
+        }),
+      );
+      return { whole, ms: performance.now() - t0 };
+    };
+    const results = {
+      loadedUnscreened: await loaded(unscreened, false),
+      loadedMain: await loaded(onMain, false),
+      loadedThread: await loaded(onThread, true),
+      mainPeople: (await run(onMain, peopleProbes, false)).scored,
+      mainAny: (await run(onMain, anyProbes, false)).scored,
+      threadPeople: await run(onThread, peopleProbes, true),
+      threadAny: (await run(onThread, anyProbes, true)).scored,
+      unscreenedWhole: (await run(unscreened, peopleProbes, true)).whole,
+    };
+    const degraded = [onMain, onThread].map((e) => e.stats().degradedByCause);
+    return { ...results, degraded };
   } finally {
-    await engine.close();
+    await Promise.all([unscreened.close(), onMain.close(), onThread.close()]);
+    await threaded.close();
   }
 }
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ListEntity } from '../../screening/list-entity.ts';
+import { inProcessScreening, ScreeningUnavailableError } from '../../screening/screening-service.ts';
 import { testMessage } from '../test-support/messages.ts';
 import { sampleScreening } from '../test-support/sample-screening.ts';
-import { createMessageScreener } from './screening.ts';
+import { createAsyncMessageScreener, createMessageScreener } from './screening.ts';
 
 /**
  * The merchant's half of the screening: kept per merchant, names and list versions (a company
@@ -78,5 +79,64 @@ describe('merchant screening in the payment', () => {
     expect(checks()).toBe(11);
     pay(0);
     expect(checks()).toBe(12);
+  });
+});
+
+describe('screening through the service, the payer handed over at arrival', () => {
+  function countedService() {
+    const { live } = counted();
+    const service = inProcessScreening(live);
+    const asked: string[] = [];
+    const check = service.check.bind(service);
+    service.check = (name, probe) => {
+      asked.push(name);
+      return check(name, probe);
+    };
+    return { live, service, asked };
+  }
+
+  it("collects the payer's match started at arrival instead of matching the name again", async () => {
+    const { service, asked } = countedService();
+    const screener = createAsyncMessageScreener(service, { handOver: true });
+    const message = testMessage({ merchantId: 'm-1', merchantName: 'Pyongyang Noodle House', payerName: '김정은' });
+    screener.prescreen(message.payer);
+    expect(asked).toEqual(['김정은']);
+    const facts = await screener.screen(message);
+    expect(facts.payer.sanction?.entityId).toBe('cpg-sample-kim-jong-un');
+    expect(asked).toEqual(['김정은', 'Pyongyang Noodle House']);
+    // The same payment scored again (a retry of the step) matches the name anew: nothing is left behind.
+    await screener.screen(message);
+    expect(asked.filter((n) => n === '김정은')).toHaveLength(2);
+    // Without a hand-over, the name is matched when the message is scored.
+    const other = testMessage({ merchantId: 'm-1', merchantName: 'Pyongyang Noodle House', payerName: 'Somchai Jaidee' });
+    expect((await screener.screen(other)).payer).toEqual({});
+    expect(asked.at(-1)).toBe('Somchai Jaidee');
+    // Matching on this thread, the hand-over is skipped by default: the name is matched when scored.
+    const onMain = createAsyncMessageScreener(service);
+    const third = testMessage({ merchantId: 'm-1', merchantName: 'Pyongyang Noodle House', payerName: 'Vladimir Putin' });
+    onMain.prescreen(third.payer);
+    expect(asked.at(-1)).toBe('Somchai Jaidee');
+    expect((await onMain.screen(third)).payer.sanction?.entityId).toBe('cpg-sample-vladimir-putin');
+    expect(asked.filter((n) => n === 'Vladimir Putin')).toHaveLength(1);
+  });
+
+  it('matches again when a list changed between the arrival and the scoring', async () => {
+    const { live, service, asked } = countedService();
+    const screener = createAsyncMessageScreener(service, { handOver: true });
+    const message = testMessage({ merchantId: 'm-2', merchantName: 'Shop', payerName: 'Kim Jong Un' });
+    screener.prescreen(message.payer);
+    live.install('sample', 2, [] as ListEntity[]);
+    const facts = await screener.screen(message);
+    expect(facts).toMatchObject({ payer: {}, lists: 'sample:2' });
+    expect(asked.filter((n) => n === 'Kim Jong Un')).toHaveLength(2);
+  });
+
+  it('rejects when the lists do not answer, so the step can decide as degraded', async () => {
+    const { service } = countedService();
+    service.check = () => Promise.reject(new ScreeningUnavailableError('stuck'));
+    const screener = createAsyncMessageScreener(service, { handOver: true });
+    const message = testMessage({ payerName: 'Kim Jong Un' });
+    screener.prescreen(message.payer);
+    await expect(screener.screen(message)).rejects.toBeInstanceOf(ScreeningUnavailableError);
   });
 });

@@ -1,4 +1,4 @@
-import type { LiveScreening } from '../../screening/live-screening.ts';
+import type { ScreeningService } from '../../screening/screening-service.ts';
 import screeningAllowanceRoutes from '../routes/screening-allowances.ts';
 import { createAllowances, type Allowances } from '../screening/allowances.ts';
 import { startRescreening } from '../screening/rescreen-merchants.ts';
@@ -11,7 +11,7 @@ interface ScreeningOpsDeps {
   alerting: Pick<Alerting, 'alerts'>;
   live: Pick<LiveFeed, 'alert'>;
   /** The lists this process matches against, where it has them. */
-  screening?: LiveScreening;
+  screening?: ScreeningService;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { isListVersionRecorded, recordListVersion } from '../../analytics/backtest/list-versions.ts';
-import { createLiveScreening, type LiveScreening } from '../../screening/live-screening.ts';
+import { createLiveScreening } from '../../screening/live-screening.ts';
+import { inProcessScreening, type ScreeningService } from '../../screening/screening-service.ts';
+import { startThreadedScreening } from '../../screening/threaded-screening.ts';
 import screeningRoutes from '../routes/screening.ts';
 import { startLiveLists, type LiveListsOptions } from '../screening/live-lists.ts';
 import { createListStore } from '../screening/list-store.ts';
@@ -8,7 +10,7 @@ import type { PlatformContext } from './context.ts';
 
 export interface ScreeningNode {
   /** The lists this process screens names against, kept current from Redis. */
-  screening: LiveScreening;
+  screening: ScreeningService;
 }
 
 /**
@@ -20,7 +22,11 @@ export interface ScreeningNode {
 export function startScreening(ctx: PlatformContext): Promise<ScreeningNode & Capability> {
   return opening(async (closers) => {
     const settings = ctx.config.file.screening;
-    const screening = createLiveScreening({ threshold: settings.threshold });
+    const screening =
+      settings.matchOn === 'thread'
+        ? startThreadedScreening({ threshold: settings.threshold, answerWithinMs: settings.answerWithinMs, log: ctx.log })
+        : inProcessScreening(createLiveScreening({ threshold: settings.threshold }));
+    closers.add(() => screening.close());
     const store = createListStore(ctx.redis);
     closers.add(() => store.close());
     const lists = await startLiveLists({ ...followOptions(ctx), store, screening });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DEFAULT_DELTA_INTERVAL_MS } from '../../rules/state/state-deltas.ts';
 import { readSnapshot, RECENT_MS, writeSnapshot } from '../../rules/state/state-snapshot.ts';
 import { createRiskEngine, createRuleStore, type RiskEngine, type RuleStore } from '../../rules/index.ts';
-import type { LiveScreening } from '../../screening/live-screening.ts';
+import type { ScreeningService } from '../../screening/screening-service.ts';
 import type { SwitchDeps } from '../../switch/deps.ts';
 import { createFxTable } from '../../switch/fx.ts';
 import { createLateObserver } from '../../switch/late-observer.ts';
@@ -69,7 +69,7 @@ export interface SwitchNode {
  * their follow-ups), each message scored, committed, tapped and then observed by alerting.
  * With `screening`, the payer's and the merchant's names are screened in the risk step.
  */
-export async function startSwitch(ctx: PlatformContext, alerting: Pick<Alerting, 'observe'>, screening?: LiveScreening): Promise<SwitchNode & Capability> {
+export async function startSwitch(ctx: PlatformContext, alerting: Pick<Alerting, 'observe'>, screening?: ScreeningService): Promise<SwitchNode & Capability> {
   const { file } = ctx.config;
   const stateSettings = file.risk.state ?? {};
   const snapshotFile = path.join(ctx.config.dataDir, 'risk-state', 'snapshot.v8');

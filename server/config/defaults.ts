@@ -35,7 +35,7 @@ export const DEFAULT_REPLICA_TIMEOUT_MS = 250;
 export const SESSION_TTL_MS = 8 * 3600_000;
 
 /** Screening: no list until one is uploaded or named; a hit from 0.85; lists up to 512 MiB (screening/read-list.ts's bound). */
-export const DEFAULT_SCREENING: ScreeningSettings = { lists: [], threshold: 0.85, maxListBytes: 512 * 1024 * 1024 };
+export const DEFAULT_SCREENING: ScreeningSettings = { lists: [], threshold: 0.85, maxListBytes: 512 * 1024 * 1024, matchOn: 'main', answerWithinMs: 250 };
 
 export type RiskSettings = NonNullable<ConfigFile['risk']>;
 export type ScreeningSettings = Required<NonNullable<ConfigFile['screening']>>;

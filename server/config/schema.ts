@@ -300,6 +300,15 @@ export const ConfigFileSchema = Type.Object(
           threshold: Type.Optional(Type.Number({ minimum: 0.5, maximum: 1 })),
           /** Bytes of one list, by upload or file. Default 536870912 (512 MiB). */
           maxListBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024 })),
+          /**
+           * Where names are matched: `main` (default), on the main thread within the risk step;
+           * `thread`, on a thread of its own holding the lists (off the main thread's heap),
+           * the payer's name handed over at the payment's arrival so the match overlaps its
+           * first Redis call. BENCHMARKS.md compares the two (docs/screening.md).
+           */
+          matchOn: Type.Optional(Type.Union([Type.Literal('thread'), Type.Literal('main')])),
+          /** With `thread`: a name not answered within this many ms is decided as degraded, and the thread started again. Default 250. */
+          answerWithinMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 10_000 })),
         },
         { additionalProperties: false },
       ),

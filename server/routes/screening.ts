@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { AuditLog } from '../../analytics/audit-log.ts';
 import type { Audit } from '../../rules/index.ts';
-import type { LiveScreening } from '../../screening/live-screening.ts';
+import { ScreeningUnavailableError, type ScreeningService } from '../../screening/screening-service.ts';
 import type { ListError } from '../../screening/read-list.ts';
 import { ERROR_CODES } from '../../domain/error-codes.ts';
 import { sendError, statusOf } from '../http-errors.ts';
@@ -79,7 +79,7 @@ const LiveList = Type.Object({
 });
 
 export interface ScreeningRoutesOptions {
-  screening: LiveScreening;
+  screening: ScreeningService;
   lists: LiveLists;
   store: ListStore;
   maxListBytes: number;
@@ -165,7 +165,7 @@ export default async function screeningRoutes(app: FastifyInstance, options: Scr
 
   app.get('/v1/screening/lists', {
     preValidation: readers,
-    schema: { ...base, summary: 'The live version of every screening list, with its counts and upload', response: { 200: Type.Object({ lists: Type.Array(LiveList) }), ...errorResponses } },
+    schema: { ...base, summary: 'The live version of every screening list, with its counts and upload', response: { 200: Type.Object({ lists: Type.Array(LiveList), matchedOn: Type.Union([Type.Literal('main'), Type.Literal('thread')], { description: 'Where this node matches names: its main thread, or the screening thread (config screening.matchOn)' }) }), ...errorResponses } },
   }, async () => {
     const live = await options.store.live();
     const installed = new Map(options.screening.versions().map((v) => [v.name, v]));
@@ -187,7 +187,7 @@ export default async function screeningRoutes(app: FastifyInstance, options: Scr
         ...(here ? { installedAt: new Date(here.installedAt).toISOString(), memoryBytes: here.memoryBytes } : {}),
       });
     }
-    return { lists };
+    return { lists, matchedOn: options.screening.matchedOn };
   });
 
   app.post<{ Body: Static<typeof CheckBody> }>('/v1/screening/check', {
@@ -198,10 +198,16 @@ export default async function screeningRoutes(app: FastifyInstance, options: Scr
       body: CheckBody,
       response: { 200: Type.Object({ candidates: Type.Array(Candidate), lists: Type.String({ description: 'The list versions screened, e.g. "sample:3"' }) }), ...errorResponses },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { name, country, birthYear, threshold } = request.body;
-    const candidates = options.screening.check(name, { ...(country ? { country } : {}), ...(birthYear ? { birthYear } : {}), ...(threshold !== undefined ? { threshold } : {}) });
-    return { candidates, lists: options.screening.versionTag() };
+    const lists = options.screening.versionTag();
+    try {
+      const candidates = await options.screening.check(name, { ...(country ? { country } : {}), ...(birthYear ? { birthYear } : {}), ...(threshold !== undefined ? { threshold } : {}) });
+      return { candidates, lists };
+    } catch (e) {
+      if (!(e instanceof ScreeningUnavailableError)) throw e;
+      return sendError(reply, { code: 'SCREENING_UNAVAILABLE', message: e.message });
+    }
   });
 }
 

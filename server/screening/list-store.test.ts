@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRedis, type TestRedis } from '../../rules/test-support/redis.ts';
 import type { ListEntity } from '../../screening/list-entity.ts';
+import { packEntities, unpackEntities } from '../../screening/packed-entities.ts';
 import { createListStore, type ListUpload } from './list-store.ts';
 
 const entity = (i: number, name: string): ListEntity => ({
@@ -32,8 +33,9 @@ describe('the screening list store', () => {
     const store = createListStore(connection);
     // Past several slices and several gunzip chunks; names that would break naive line splitting.
     const entities = Array.from({ length: 25_000 }, (_, i) => entity(i, i % 1000 === 0 ? `Line\nbreak ${i} \u2028 "quoted" 김정은` : `Name ${i} 金正恩`));
-    await store.store(upload('big', 1, entities.length), entities);
+    await store.store(upload('big', 1, entities.length), await packEntities(entities));
     expect(await store.entities('big', 1)).toEqual(entities);
+    expect(await unpackEntities((await store.packed('big', 1))!)).toEqual(entities);
     await store.close();
     connection.disconnect();
   });

@@ -1,47 +1,7 @@
-import { Readable } from 'node:stream';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { createGunzip, createGzip } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { defineScripts } from '../../domain/redis-scripts.ts';
 import type { ListEntity } from '../../screening/list-entity.ts';
-
-/** Entities written or read between two turns of the event loop. */
-const ENTITIES_PER_SLICE = 2000;
-
-/**
- * A version's entities as gzipped JSON lines, written a slice at a time through a stream:
- * a list of a million names is 100 MB of JSON, which one JSON.stringify would hold the
- * process for most of a second.
- */
-async function packEntities(entities: readonly ListEntity[]): Promise<Buffer> {
-  async function* lines() {
-    for (let start = 0; start < entities.length; start += ENTITIES_PER_SLICE) {
-      yield `${entities.slice(start, start + ENTITIES_PER_SLICE).map((e) => JSON.stringify(e)).join('\n')}\n`;
-      await yieldToEventLoop();
-    }
-  }
-  const parts: Buffer[] = [];
-  for await (const part of Readable.from(lines()).pipe(createGzip())) parts.push(part as Buffer);
-  return Buffer.concat(parts);
-}
-
-/** The entities back, a chunk of lines at a time (a version stored as one JSON array is read whole). */
-async function unpackEntities(packed: Buffer): Promise<ListEntity[]> {
-  const entities: ListEntity[] = [];
-  let rest = '';
-  let wholeArray: boolean | undefined;
-  for await (const chunk of Readable.from([packed]).pipe(createGunzip()).setEncoding('utf8')) {
-    rest += chunk as string;
-    wholeArray ??= rest.startsWith('[');
-    if (wholeArray) continue;
-    const lines = rest.split('\n');
-    rest = lines.pop()!;
-    for (const line of lines) if (line !== '') entities.push(JSON.parse(line) as ListEntity);
-  }
-  if (wholeArray) return JSON.parse(rest) as ListEntity[];
-  if (rest !== '') entities.push(JSON.parse(rest) as ListEntity);
-  return entities;
-}
+import { unpackEntities } from '../../screening/packed-entities.ts';
 
 /**
  * The screening lists in Redis, shared by every node: each uploaded version's parsed
@@ -72,8 +32,8 @@ export interface ListAnnouncement {
 export interface ListStore {
   /** The next version number of a list (INCR): two concurrent uploads never share one. */
   nextVersion(name: string): Promise<number>;
-  /** Stores a version's entities and upload facts; drops the versions older than the last `keep` (never the live one). */
-  store(upload: ListUpload, entities: readonly ListEntity[]): Promise<void>;
+  /** Stores a version's entities (packed by packEntities) and upload facts; drops the versions older than the last `keep` (never the live one). */
+  store(upload: ListUpload, packed: Buffer): Promise<void>;
   /**
    * Makes a stored version live and announces it. `newer`: only if it is above the live one;
    * `first`: only if the list has none yet. Returns whether it did, and the live version.
@@ -82,6 +42,8 @@ export interface ListStore {
   /** The live version of every list, by name. */
   live(): Promise<Map<string, number>>;
   upload(name: string, version: number): Promise<ListUpload | undefined>;
+  /** A version's entities as stored (packed-entities.ts), for the screening thread to read itself. */
+  packed(name: string, version: number): Promise<Buffer | undefined>;
   entities(name: string, version: number): Promise<ListEntity[] | undefined>;
   /** Calls `onChange` with each announcement, and with `undefined` after a reconnection (something may have been missed). */
   subscribe(onChange: (announced: ListAnnouncement | undefined) => void): Promise<{ close(): Promise<void> }>;
@@ -114,8 +76,7 @@ export function createListStore(redis: Redis, options: { keep?: number } = {}): 
   return {
     nextVersion: async (name) => redis.incr(seqKey(name)),
 
-    async store(upload, entities) {
-      const packed = await packEntities(entities);
+    async store(upload, packed) {
       const connection = bulk();
       await connection
         .multi()
@@ -150,6 +111,10 @@ export function createListStore(redis: Redis, options: { keep?: number } = {}): 
     async upload(name, version) {
       const raw = await redis.hget(versionKey(name, version), 'upload');
       return raw === null ? undefined : (JSON.parse(raw) as ListUpload);
+    },
+
+    async packed(name, version) {
+      return (await bulk().hgetBuffer(versionKey(name, version), 'entities')) ?? undefined;
     },
 
     async entities(name, version) {

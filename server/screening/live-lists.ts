@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { ListEntity } from '../../screening/list-entity.ts';
-import type { LiveScreening } from '../../screening/live-screening.ts';
+import { packEntities, unpackEntities } from '../../screening/packed-entities.ts';
+import type { ScreeningService } from '../../screening/screening-service.ts';
 import type { ListError, ListLimits } from '../../screening/read-list.ts';
 import type { PlatformLog } from '../capabilities/platform-log.ts';
 import type { ListAnnouncement, ListStore, ListUpload } from './list-store.ts';
@@ -22,7 +23,7 @@ export interface LiveLists {
 export interface LiveListsOptions {
   store: ListStore;
   /** Absent in a process that only records (ingest, worker). */
-  screening?: LiveScreening;
+  screening?: ScreeningService;
   /** Writes a version and its entities to ClickHouse, where this process has it. */
   record?: {
     has(name: string, version: number): Promise<boolean>;
@@ -47,15 +48,13 @@ export async function startLiveLists(options: LiveListsOptions): Promise<LiveLis
   const installed = (name: string) => screening?.versions().find((v) => v.name === name)?.version ?? 0;
   const recorded = new Set<string>();
 
-  const install = async (name: string, version: number, entities: readonly ListEntity[]) => {
+  const install = async (name: string, version: number, packed: Uint8Array) => {
     if (!screening || closed || version <= installed(name)) return;
     const started = performance.now();
-    // Built in time slices: payments go on being answered (and screened with the version
-    // live until now) while a large list is indexed.
-    const index = await screening.build(entities);
-    // Synchronous from the check to the swap: nothing can install in between.
-    if (closed || version <= installed(name)) return;
-    const live = screening.install(name, version, entities, index);
+    // Built where names are matched (the screening thread, or in time slices here): payments
+    // go on being screened with the version live until now while a large list is indexed.
+    const live = await screening.install(name, version, packed);
+    if (live.version !== version) return;
     log.info({ list: name, version, entities: live.entities, names: live.names, buildMs: Math.round(performance.now() - started), memoryBytes: live.memoryBytes }, 'screening list installed');
   };
 
@@ -72,11 +71,11 @@ export async function startLiveLists(options: LiveListsOptions): Promise<LiveLis
     const needsRecord = record !== undefined && !recorded.has(`${name}:${version}`) && !(await record.has(name, version));
     if (!needsRecord && record) recorded.add(`${name}:${version}`);
     if (!needsInstall && !needsRecord) return;
-    const [upload, entities] = await Promise.all([store.upload(name, version), store.entities(name, version)]);
+    const [upload, packed] = await Promise.all([store.upload(name, version), store.packed(name, version)]);
     // Dropped already: a newer version is live, and its announcement follows.
-    if (!upload || !entities) return;
-    await install(name, version, entities);
-    if (needsRecord) await writeRecord(upload, entities);
+    if (!upload || !packed) return;
+    if (needsInstall) await install(name, version, packed);
+    if (needsRecord) await writeRecord(upload, await unpackEntities(packed));
   };
 
   const enqueue = (name: string, work: () => Promise<void>) => {
@@ -108,11 +107,12 @@ export async function startLiveLists(options: LiveListsOptions): Promise<LiveLis
   const publish: LiveLists['publish'] = async (upload, entities, mode) => {
     const version = await store.nextVersion(upload.name);
     const stored: ListUpload = { ...upload, version };
-    await store.store(stored, entities);
+    const packed = await packEntities(entities);
+    await store.store(stored, packed);
     const { promoted, live } = await store.promote(upload.name, version, mode);
     if (promoted) {
       await enqueue(upload.name, async () => {
-        await install(upload.name, version, entities);
+        await install(upload.name, version, packed);
         await writeRecord(stored, entities);
       });
     }

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Alert, Severity } from '../../analytics/alerts/alert.ts';
 import type { AlertStore } from '../../analytics/alerts/alert-store.ts';
 import type { RiskReason } from '../../domain/transaction.ts';
-import type { IsAllowed, LiveScreening, ScreeningHit } from '../../screening/live-screening.ts';
+import type { IsAllowed, ScreeningHit } from '../../screening/live-screening.ts';
+import type { ScreeningService } from '../../screening/screening-service.ts';
 import type { Allowances } from './allowances.ts';
 
 /**
@@ -44,7 +45,7 @@ export interface MerchantHitReason extends RiskReason {
 
 export interface RescreenDeps {
   redis: Redis;
-  screening: Pick<LiveScreening, 'check'>;
+  screening: Pick<ScreeningService, 'check'>;
   alerts: Pick<AlertStore, 'raiseMonitor'>;
   publish(kind: 'created' | 'updated', alert: Alert): void;
   isAllowed: IsAllowed;
@@ -55,11 +56,11 @@ export const merchantSubject = (merchantId: string) => `merchant:${merchantId}`;
 const claimKey = (merchantId: string, hit: ScreeningHit) => `screening:merchant-hit:${merchantId}:${hit.entityId}:${hit.list}:${hit.version}`;
 
 /** The best hit per list entity over the merchant's names. */
-export function merchantHits(screening: Pick<LiveScreening, 'check'>, merchant: ScreenedMerchant): ScreeningHit[] {
+export async function merchantHits(screening: Pick<ScreeningService, 'check'>, merchant: ScreenedMerchant): Promise<ScreeningHit[]> {
   const best = new Map<string, ScreeningHit>();
   for (const name of [merchant.name, merchant.localName]) {
     if (!name) continue;
-    for (const hit of screening.check(name)) {
+    for (const hit of await screening.check(name)) {
       const key = `${hit.list}\u0000${hit.entityId}`;
       if ((best.get(key)?.score ?? -1) < hit.score) best.set(key, hit);
     }
@@ -74,7 +75,7 @@ export async function rescreenMerchants(deps: RescreenDeps, merchants: readonly 
   let hits = 0;
   for (const [i, merchant] of merchants.entries()) {
     if (i > 0 && i % SLICE === 0) await yieldToEventLoop();
-    for (const hit of merchantHits(deps.screening, merchant)) {
+    for (const hit of await merchantHits(deps.screening, merchant)) {
       hits += 1;
       const at = now();
       // Not claimed: once the allowance is removed or expires, the next pass raises it.
@@ -132,7 +133,7 @@ export function merchantAlertOf(merchant: ScreenedMerchant, hit: ScreeningHit, a
 }
 
 export interface RescreeningDeps extends Omit<RescreenDeps, 'isAllowed' | 'screening'> {
-  screening: Pick<LiveScreening, 'check' | 'versionTag'>;
+  screening: Pick<ScreeningService, 'check' | 'versionTag'>;
   allowances: Pick<Allowances, 'isAllowed' | 'onChange'>;
   merchants: readonly ScreenedMerchant[];
   log: { info(o: object, m: string): void; error(o: object, m: string): void };

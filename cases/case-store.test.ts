@@ -208,6 +208,75 @@ describe('the workflow', () => {
   });
 });
 
+describe('settlement holds', () => {
+  const released = async (paymentId: string) => conn.hget('settlement:released', paymentId);
+
+  it('opens a case for a held payment whatever the policy, gathers held payments counted in a window, and moves them with a merge', async () => {
+    const cases = store({ ...DEFAULT_CASE_POLICY, enabled: false });
+    const first = alert(wallet('w-h1'), { held: true });
+    const opened = await cases.consider(first);
+    expect(opened).toMatchObject({ kind: 'opened', case: { openedBecause: 'settlement_held' } });
+    if (opened.kind !== 'opened') throw new Error('not opened');
+    expect(await cases.heldSettlements(opened.case.id)).toEqual([first.paymentId]);
+    // With the policy off, an alert that holds nothing opens nothing.
+    expect(await cases.consider(alert(wallet('w-h2')))).toEqual({ kind: 'none' });
+
+    // Where the policy waits for a count, a held payment's alert opens its case at once.
+    const counting = store({ ...DEFAULT_CASE_POLICY, rules: [], minSeverity: '', onDecline: false, alertsInWindow: { count: 3, minutes: 60 } });
+    expect(await counting.consider(alert(wallet('w-h3')))).toEqual({ kind: 'none' });
+    const a2 = alert(wallet('w-h3'), { held: true });
+    const second = await counting.consider(a2);
+    if (second.kind !== 'opened') throw new Error('not opened');
+    expect(second.case).toMatchObject({ openedBecause: 'settlement_held', alertCount: 1 });
+    expect(await counting.heldSettlements(second.case.id)).toEqual([a2.paymentId]);
+
+    const merged = await cases.merge(opened.case.id, second.case.id, 'risk.officer');
+    expect(merged.ok).toBe(true);
+    expect(await cases.heldSettlements(opened.case.id)).toEqual([first.paymentId, a2.paymentId].sort());
+    expect(await cases.heldSettlements(second.case.id)).toEqual([]);
+    expect(await conn.hget('settlement:holdcase', a2.paymentId)).toBe(opened.case.id);
+  });
+
+  it('keeps the settlements held through a closing with an STR filed, until an officer releases them', async () => {
+    const cases = store();
+    const held = alert(wallet('w-h4'), { decision: 'decline', held: true });
+    const opened = await cases.consider(held);
+    if (opened.kind !== 'opened') throw new Error('not opened');
+    const id = opened.case.id;
+    await conn.hset(`case:${id}`, 'strApproved', '1');
+    expect((await cases.act(id, 'close', 'compliance.officer', { outcome: 'str_filed', note: 'filed' })).ok).toBe(true);
+    expect(await cases.heldSettlements(id)).toEqual([held.paymentId]);
+    expect(await released(held.paymentId)).toBeNull();
+    expect((await cases.timeline(id)).at(-1)!.kind).toBe('closed');
+
+    expect(await cases.releaseSettlements(id, ['pay_not_held_here'], 'risk.officer', 'x')).toMatchObject({ ok: false, error: { code: 'SETTLEMENT_NOT_HELD', message: expect.stringContaining('pay_not_held_here') } });
+    expect(await cases.releaseSettlements('case_ffffffffffffffffffffffff', [], 'risk.officer', 'x')).toMatchObject({ ok: false, error: { code: 'CASE_NOT_FOUND' } });
+    expect(await cases.releaseSettlements(id, [], 'risk.officer', 'the report is filed; the regulator raised no objection')).toEqual({ ok: true, value: [held.paymentId] });
+    expect(JSON.parse((await released(held.paymentId))!)).toEqual({ at: clock, by: 'risk.officer', caseId: id, note: 'the report is filed; the regulator raised no objection' });
+    expect(await conn.hget('settlement:holdcase', held.paymentId)).toBeNull();
+    expect((await cases.timeline(id)).at(-1)).toMatchObject({ kind: 'settlement_released', actor: 'risk.officer', details: { paymentIds: [held.paymentId] } });
+    expect(await cases.releaseSettlements(id, [], 'risk.officer', 'again')).toMatchObject({ ok: false, error: { code: 'SETTLEMENT_NOT_HELD' } });
+  });
+
+  it('releases everything a case holds when it closes without suspicion or as a false positive', async () => {
+    for (const outcome of ['no_suspicion', 'false_positive'] as const) {
+      await conn.flushall();
+      const cases = store();
+      const a = alert(wallet(`w-${outcome}`), { decision: 'decline', held: true });
+      const opened = await cases.consider(a);
+      if (opened.kind !== 'opened') throw new Error('not opened');
+      const b = alert(wallet(`w-${outcome}`), { held: true });
+      await cases.consider(b);
+      expect((await cases.act(opened.case.id, 'close', 'risk.officer', { outcome, note: 'cleared' })).ok).toBe(true);
+      expect(await cases.heldSettlements(opened.case.id)).toEqual([]);
+      const last = (await cases.timeline(opened.case.id)).slice(-2);
+      expect(last.map((e) => e.kind)).toEqual(['closed', 'settlement_released']);
+      expect(last[1]!.details).toEqual({ paymentIds: [a.paymentId, b.paymentId].sort(), note: `case closed as ${outcome}` });
+      expect(JSON.parse((await released(a.paymentId))!)).toMatchObject({ by: 'risk.officer', caseId: opened.case.id });
+    }
+  });
+});
+
 describe('the SLA clock', () => {
   it('warns and escalates each case once, at its times, whoever sweeps and across a restart', async () => {
     const cases = store();

@@ -5,6 +5,7 @@ import { scriptRefusal } from './script-refusal.ts';
 import type { ErrorCode } from '../domain/error-codes.ts';
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import { subjectKey, type Subject } from '../domain/subject.ts';
+import { caseHeldKey } from '../domain/settlement-hold.ts';
 import { priorityOf, type Case, type CaseEvent, type CaseOutcome, type CaseQueue, type CaseState } from './case.ts';
 import { opensAtOnce, type CasePolicy } from './case-policy.ts';
 import type { SlaTimes } from './case-sla.ts';
@@ -30,6 +31,8 @@ export interface AlertForCase {
   ruleIds: string[];
   /** True for the alert's first payment, false for a payment grouped into it. */
   newAlert: boolean;
+  /** The payment was approved with its settlement held: its subject's case holds it, one is opened for it if none is (whatever the policy). */
+  held?: boolean;
 }
 
 /**
@@ -55,6 +58,7 @@ interface CaseScripts {
   openCase(...args: string[]): Promise<string[]>;
   changeCase(...args: string[]): Promise<string[]>;
   mergeCases(...args: string[]): Promise<string[]>;
+  releaseSettlements(...args: string[]): Promise<string[]>;
 }
 
 export const CASE_EVENTS_STREAM = 'tap:case-events';
@@ -74,6 +78,7 @@ export const CASE_REFUSALS = [
   'ALERT_IN_CASE',
   'STR_NOT_APPROVED',
   'STR_IN_PROGRESS',
+  'SETTLEMENT_NOT_HELD',
 ] as const satisfies readonly ErrorCode[];
 
 const REFUSAL_TEXT: Record<(typeof CASE_REFUSALS)[number], string> = {
@@ -87,6 +92,7 @@ const REFUSAL_TEXT: Record<(typeof CASE_REFUSALS)[number], string> = {
   ALERT_IN_CASE: 'the alert is already in an open case',
   STR_NOT_APPROVED: 'a case is closed as str_filed only with an approved STR',
   STR_IN_PROGRESS: 'the case has an STR in progress: approve it or send it back first',
+  SETTLEMENT_NOT_HELD: 'the case holds no such settlement (never held here, or released already)',
 };
 
 const refusal = scriptRefusal<(typeof CASE_REFUSALS)[number]>(REFUSAL_TEXT, 'CASE_ACTION_FAILED');
@@ -149,9 +155,10 @@ export function createCaseStore(options: CaseStoreOptions) {
 
     /** The alert's payment into its subject's case, opening one when the policy says so. */
     async consider(a: AlertForCase): Promise<Considered> {
-      if (!policy.enabled) return { kind: 'none' };
+      if (!policy.enabled && !a.held) return { kind: 'none' };
       const key = subjectKey(a.subject);
-      const opensNow = opensAtOnce(policy, a);
+      // A held settlement is released through its case: one is opened for it whatever the policy.
+      const opensNow = opensAtOnce(policy, a) || (a.held ? 'settlement_held' : '');
       const at = now();
       const sla = options.sla(at);
       const reply = await redis.considerCase(
@@ -176,6 +183,7 @@ export function createCaseStore(options: CaseStoreOptions) {
         a.paymentId,
         String(sla.warnAt),
         String(sla.deadlineAt),
+        a.held ? '1' : '0',
       );
       if (reply[0] === 'none') return { kind: 'none' };
       if (reply[0] === 'attached' && reply[2] !== '1') return { kind: 'counted', caseId: reply[1]! };
@@ -233,6 +241,16 @@ export function createCaseStore(options: CaseStoreOptions) {
       if (reply[0] !== 'ok') return err(refusal(reply[1]));
       const kept = await get(into);
       return kept ? ok(kept) : err(refusal('CASE_NOT_FOUND'));
+    },
+
+    /** The payments whose settlement the case holds, by id. */
+    heldSettlements: async (id: string): Promise<string[]> => (await redis.smembers(caseHeldKey(id))).sort(),
+
+    /** An officer releases held settlements of a case: those named (each held in it), or all it holds. */
+    async releaseSettlements(id: string, paymentIds: readonly string[], actor: string, note: string): Promise<Result<string[], DomainError>> {
+      const reply = await redis.releaseSettlements(`case:${id}`, CASE_EVENTS_STREAM, actor, String(now()), randomUUID(), id, note, ...paymentIds);
+      if (reply[0] !== 'ok') return err(refusal(reply[1], reply[2]));
+      return ok(reply.slice(1));
     },
 
     /** The alert ids of a case. */

@@ -75,7 +75,9 @@ export type CaseEventKind =
   | 'str_returned'
   | 'str_approved'
   | 'str_filed'
-  | 'closed';
+  | 'closed'
+  /** Held settlements released (details.paymentIds): by the case's closing without suspicion, or by an officer. */
+  | 'settlement_released';
 
 /** An entry of the append-only `case_events` table, and of the case's timeline. */
 export interface CaseEvent {

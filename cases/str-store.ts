@@ -28,6 +28,8 @@ export interface StoredStr {
   /** Why it was sent back, when it was. */
   comment: string;
   filingReference: string;
+  /** The approved correction that replaces this version ('' while none does). */
+  supersededBy: string;
   updatedAt: string;
   /** What keeps it from being submitted (or, approved, exported); [] when nothing. */
   problems: StrProblem[];
@@ -35,6 +37,7 @@ export interface StoredStr {
 
 interface StrScripts {
   draftStr(...args: string[]): Promise<string[]>;
+  correctStr(...args: string[]): Promise<string[]>;
   changeStr(...args: string[]): Promise<string[]>;
 }
 
@@ -49,6 +52,7 @@ export const STR_REFUSALS = [
   'STR_ALREADY_FILED',
   'STR_ACTION_UNKNOWN',
   'FOUR_EYES_REQUIRED',
+  'STR_SUPERSEDED',
 ] as const satisfies readonly ErrorCode[];
 
 const REFUSAL_TEXT: Record<(typeof STR_REFUSALS)[number], string> = {
@@ -62,6 +66,7 @@ const REFUSAL_TEXT: Record<(typeof STR_REFUSALS)[number], string> = {
   STR_ALREADY_FILED: "the STR's filing reference is already recorded",
   STR_ACTION_UNKNOWN: 'unknown action',
   FOUR_EYES_REQUIRED: 'the officer who drafted the STR cannot approve it or send it back',
+  STR_SUPERSEDED: 'a later version corrects this STR: correct that one',
 };
 
 const refusal = scriptRefusal<(typeof STR_REFUSALS)[number]>(REFUSAL_TEXT, 'STR_ACTION_UNKNOWN');
@@ -92,6 +97,7 @@ export function createStrStore(options: { redis: Redis; now?: () => number }) {
       approvedBy: h.approvedBy ?? '',
       comment: h.comment ?? '',
       filingReference: h.filingReference ?? '',
+      supersededBy: h.supersededBy ?? '',
       updatedAt: new Date(Number(h.updatedAt ?? 0)).toISOString(),
       problems: state === 'approved' ? strApprovalProblems(document as StrDocument) : strProblems(document),
     };
@@ -138,6 +144,30 @@ export function createStrStore(options: { redis: Redis; now?: () => number }) {
       const reply = await redis.draftStr(`case:${caseId}`, `str:${id}`, CASE_EVENTS_STREAM, caseId, id, JSON.stringify(doc), actor, String(now()), randomUUID());
       if (reply[0] !== 'ok') return err(refusal(reply[1], reply[2]));
       return found(id);
+    },
+
+    /**
+     * Drafts the correction of an approved STR: a new version (its own id, version + 1, naming
+     * the first version in `correctsStrId`) with the approved content to edit, approved by a
+     * second officer as any STR; the approved one is never changed, only marked superseded
+     * once its correction is approved.
+     */
+    async correct(id: string, actor: string): Promise<Result<StoredStr, DomainError>> {
+      const current = await found(id);
+      if (!current.ok) return current;
+      const { approvedBy: _by, approvedAt: _at, totals: _totals, filingReference: _ref, ...content } = current.value.document;
+      const newId = newStrId();
+      const doc: StrDraft = {
+        ...content,
+        strId: newId,
+        version: content.version + 1,
+        correctsStrId: content.correctsStrId ?? content.strId,
+        draftedBy: actor,
+        draftedAt: new Date(now()).toISOString(),
+      };
+      const reply = await redis.correctStr(`str:${id}`, `str:${newId}`, `case:${current.value.caseId}`, CASE_EVENTS_STREAM, current.value.caseId, id, newId, JSON.stringify(doc), actor, String(now()), randomUUID());
+      if (reply[0] !== 'ok') return err(refusal(reply[1], reply[2]));
+      return found(newId);
     },
 
     /** Replaces a draft's (or a returned STR's) content; its id, case, version and drafter stay. */

@@ -111,6 +111,8 @@ export const ERROR_CODES = {
   ATTACHMENT_NAME_INVALID: 'X-File-Name is missing, longer than 200 characters, or holds a path or control characters',
   ATTACHMENT_NOT_FOUND: 'no such attachment on this case',
   STR_IN_PROGRESS: 'the case already has an STR drafted, submitted or sent back: the message names it',
+  STR_SUPERSEDED: 'a later version already corrects this STR: correct the latest one; the message names it',
+  SETTLEMENT_NOT_HELD: 'the case holds no such settlement: never held in this case, or released already; the message names the payment',
   STR_NOT_FOUND: 'no such STR',
   STR_NOT_EDITABLE: 'only a draft, or an STR sent back, can be edited; an approved STR never is',
   STR_ILLEGAL_TRANSITION: 'the STR cannot do that from its state (draft -> submitted -> approved, or sent back)',

@@ -54,6 +54,8 @@ export interface TransactionRow {
   rule_set_version: string;
   /** The screening lists and versions the decision used, "sample:3,ofac:12" ('' with none). */
   screening_lists: string;
+  /** 1: approved for the payer with its settlement held at the decision (a release is a case event, not a change of this). */
+  settlement_held?: number;
   shadow_rule_ids: string[];
   switch_latency_us: number;
   risk_latency_us: number;

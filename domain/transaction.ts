@@ -100,6 +100,8 @@ export interface RiskAssessment {
   shadowHits: RiskReason[];
   /** The screening lists and versions the names were matched against, e.g. "sample:3,ofac:12"; absent or "" with none. */
   screeningLists?: string;
+  /** A review by a rule that holds settlement (`then.holdSettlement`). */
+  holdSettlement?: true;
 }
 
 /** What the tap streams for every processed message. */
@@ -108,6 +110,12 @@ export interface TransactionEvent extends SwitchedMessage {
   /** Why it was declined, e.g. "RISK_DECLINED", "INSUFFICIENT_FUNDS". */
   declineCode?: string;
   risk: RiskAssessment;
+  /**
+   * Approved for the payer with its settlement held: reviewed by a rule that holds, or for a
+   * wallet configured to hold every review (`holdSettlement`). Whether it is still held is
+   * asked of the ledger (`settlementReleased`): a release is recorded apart, never in this.
+   */
+  settlementHeld?: true;
   /** Receipt to decision, before the commit. */
   switchLatencyUs: number;
   riskLatencyUs: number;

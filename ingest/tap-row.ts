@@ -68,6 +68,7 @@ export function tapRowOf(event: TapEvent): string {
     reasons: JSON.stringify(risk.reasons),
     rule_set_version: risk.ruleSetVersion,
     screening_lists: risk.screeningLists ?? '',
+    settlement_held: event.settlementHeld === true ? 1 : 0,
     shadow_rule_ids: risk.shadowHits.map((r) => r.ruleId),
     switch_latency_us: clampUInt32(event.switchLatencyUs),
     risk_latency_us: clampUInt32(event.riskLatencyUs),
@@ -110,6 +111,8 @@ type RowForm = MessageColumns & {
   reasons: string;
   rule_set_version: string;
   screening_lists?: string;
+  /** Absent in entries written before holds existed. */
+  settlement_held?: number;
   switch_latency_us: number;
   risk_latency_us: number;
   received_at: string;
@@ -140,6 +143,7 @@ export function eventOfRow(text: string, status: PaymentStatus, declineCode: str
       shadowHits: r.shadow_hits === undefined ? [] : (JSON.parse(r.shadow_hits) as RiskReason[]),
       ...(r.screening_lists ? { screeningLists: r.screening_lists } : {}),
     },
+    ...(r.settlement_held === 1 ? { settlementHeld: true as const } : {}),
     switchLatencyUs: r.switch_latency_us,
     riskLatencyUs: r.risk_latency_us,
     decidedAt: unixMs(r.decided_at),

@@ -19,6 +19,8 @@ export interface CompiledRule {
   typology: string;
   score: number;
   floor?: 'review' | 'decline';
+  /** A review it fired in holds the payment's settlement. */
+  holdSettlement?: true;
   predicate: Predicate;
   /** Names only LOCAL_FACTS: it still runs, on the lists held in memory, when the risk step degrades. */
   local: boolean;
@@ -67,6 +69,7 @@ export function compileRule(rule: Rule & { version: number }): CompiledRule {
     typology: rule.typology,
     score: rule.then.score,
     ...(rule.then.floor ? { floor: rule.then.floor } : {}),
+    ...(rule.then.holdSettlement ? { holdSettlement: true as const } : {}),
     predicate: compileCondition(rule.when) as Predicate,
     local: [...factsNamedIn(rule.when)].every((name) => LOCAL_FACTS.has(name)),
     reason,

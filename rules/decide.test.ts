@@ -13,6 +13,17 @@ describe('decide', () => {
     expect(decide([], thresholds, 'rs-3')).toEqual({ score: 0, decision: 'approve', reasons: [], ruleSetVersion: 'rs-3', shadowHits: [] });
   });
 
+  it('holds the settlement of a review an enforced rule that fired says to hold, and of nothing else', () => {
+    const holding = hit('hold', 150, { holdSettlement: true });
+    expect(decide([holding, hit('b', 250)], thresholds, 'rs-1')).toMatchObject({ decision: 'review', holdSettlement: true });
+    // Not a review: an approval pays, a decline settles nothing.
+    expect(decide([holding], thresholds, 'rs-1')).not.toHaveProperty('holdSettlement');
+    expect(decide([holding, hit('b', 600)], thresholds, 'rs-1')).toMatchObject({ decision: 'decline' });
+    expect(decide([holding, hit('b', 600)], thresholds, 'rs-1')).not.toHaveProperty('holdSettlement');
+    // A review by other rules; the holding rule in shadow only.
+    expect(decide([hit('b', 450), { ...holding, mode: 'shadow' }], thresholds, 'rs-1')).not.toHaveProperty('holdSettlement');
+  });
+
   it('sums contributions and applies the thresholds', () => {
     expect(decide([hit('a', 150), hit('b', 249)], thresholds, 'rs-1')).toMatchObject({ score: 399, decision: 'approve' });
     expect(decide([hit('a', 150), hit('b', 250)], thresholds, 'rs-1')).toMatchObject({ score: 400, decision: 'review' });

@@ -5,6 +5,8 @@ export interface RuleHit {
   mode: 'enforce' | 'shadow';
   score: number;
   floor?: 'review' | 'decline';
+  /** The rule holds the settlement of a payment it helps send to review. */
+  holdSettlement?: true;
   priority: number;
   reason: RiskReason;
 }
@@ -32,9 +34,12 @@ export function decide(hits: readonly RuleHit[], thresholds: Thresholds, ruleSet
   for (const hit of enforced) {
     if (hit.floor && SEVERITY[hit.floor] > SEVERITY[decision]) decision = hit.floor;
   }
+  // A review holds the payment's settlement when an enforced rule that fired says so.
+  const hold = decision === 'review' && enforced.some((h) => h.holdSettlement);
   return {
     score,
     decision,
+    ...(hold ? { holdSettlement: true as const } : {}),
     reasons: enforced.map((h) => h.reason),
     ruleSetVersion,
     shadowHits: shadow.map((h) => h.reason),

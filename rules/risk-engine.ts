@@ -117,6 +117,7 @@ function hitsOf(fired: readonly CompiledRule[], facts: Facts): RuleHit[] {
     mode: rule.mode,
     score: rule.score,
     ...(rule.floor ? { floor: rule.floor } : {}),
+    ...(rule.holdSettlement ? { holdSettlement: true as const } : {}),
     priority: rule.priority,
     reason: rule.reason(facts),
   }));

@@ -51,6 +51,8 @@ export const OutcomeSchema = Type.Object(
   {
     score: Type.Integer({ minimum: 0, maximum: 1000 }),
     floor: Type.Optional(Type.Union([Type.Literal('review'), Type.Literal('decline')])),
+    /** A payment this (enforced) rule helps send to review is approved with its settlement held until its case clears it (docs/cases.md). */
+    holdSettlement: Type.Optional(Type.Boolean()),
     reason: Type.String({ minLength: 1, maxLength: 300 }),
     value: Type.Optional(Type.String()),
     threshold: Type.Optional(Type.Union([Type.Number(), Type.String()])),

@@ -1,5 +1,5 @@
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
-import type { RejectedMessage, SwitchedMessage, TapEvent, TransactionEvent } from '../domain/transaction.ts';
+import type { RejectedMessage, RiskAssessment, SwitchedMessage, TapEvent, TransactionEvent } from '../domain/transaction.ts';
 import type { SwitchDeps } from './deps.ts';
 import type { CommitOutcome } from './ledger.ts';
 import type { PaymentAnswer } from './payment-view.ts';
@@ -62,6 +62,12 @@ export interface ScoredMessage {
   tap: { stream: string; entry: string };
 }
 
+/** A payment that risk reviews, by a rule that holds or for a wallet that holds every review, is approved with its settlement held. */
+function holdsSettlement(deps: SwitchDeps, message: SwitchedMessage, risk: RiskAssessment): boolean {
+  if (message.messageType !== 'payment' || risk.decision !== 'review') return false;
+  return risk.holdSettlement === true || deps.registry.participant(message.participant)?.holdSettlement === true;
+}
+
 /**
  * Scores a claimed message, commits it and tells the observer. A commit without a reply
  * may have run: the claim is given back once Redis answers (the release then finds it done,
@@ -84,6 +90,7 @@ export async function scoreAndCommit(
     event = {
       ...message,
       risk,
+      ...(holdsSettlement(deps, message, risk) ? { settlementHeld: true as const } : {}),
       riskLatencyUs,
       switchLatencyUs: Number((process.hrtime.bigint() - arrival.started) / 1000n),
       decidedAt: deps.now(),

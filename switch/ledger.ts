@@ -3,6 +3,7 @@ import { defineScripts } from '../domain/redis-scripts.ts';
 import type { DomainError } from '../domain/result.ts';
 import type { PaymentStatus, TapEvent } from '../domain/transaction.ts';
 import type { ArchivedPayment, PaymentRecords } from '../domain/payment-records.ts';
+import { SETTLEMENT_RELEASED_KEY, type SettlementRelease } from '../domain/settlement-hold.ts';
 import { decodeTapEntry, DEFAULT_TAP_STREAM } from '../ingest/tap-stream.ts';
 import { currencyByCode } from './currency.ts';
 import { parseDecimal } from './money.ts';
@@ -337,6 +338,12 @@ export function createLedger(connection: Redis, options: LedgerOptions) {
         refundedMinor: state.refundedMinor,
         reversed: state.reversed,
       };
+    },
+
+    /** The release of a payment's settlement hold, once an officer or its case's closing released it. */
+    async settlementRelease(paymentId: string): Promise<SettlementRelease | undefined> {
+      const raw = await redis.hget(SETTLEMENT_RELEASED_KEY, paymentId);
+      return raw === null ? undefined : (JSON.parse(raw) as SettlementRelease);
     },
 
     async walletBalance(participant: string, walletId: string): Promise<bigint | undefined> {

@@ -1,3 +1,4 @@
+import type { SettlementRelease } from '../domain/settlement-hold.ts';
 import type { Direction, MessageType, PaymentStatus, RiskReason } from '../domain/transaction.ts';
 import { currencyByCode } from './currency.ts';
 import type { StoredPayment } from './ledger.ts';
@@ -18,12 +19,19 @@ export interface PaymentAnswer {
   corridor: string;
   merchant: { id: string; name: string };
   createdAt: string;
+  /** Approved for the payer with its settlement held until its case clears it (docs/cases.md). */
+  settlementHeld?: boolean;
+  /** When the hold was released, once it was. */
+  settlementReleasedAt?: string;
 }
 
 export interface PaymentState extends PaymentAnswer {
   refunded: { value: string; currency: string };
   reversed: boolean;
 }
+
+/** Whether a payment was approved with its settlement held (a declined one settles nothing to hold). */
+export const heldAtDecision = (p: StoredPayment): boolean => p.record.settlementHeld === true && p.status === 'APPROVED';
 
 export function paymentAnswer(p: StoredPayment): PaymentAnswer {
   const r = p.record;
@@ -50,13 +58,18 @@ export function paymentAnswer(p: StoredPayment): PaymentAnswer {
     corridor: r.corridor,
     merchant: { id: r.merchant.id, name: r.merchant.name },
     createdAt: new Date(r.receivedAt).toISOString(),
+    ...(heldAtDecision(p) ? { settlementHeld: true } : {}),
   };
 }
 
-export function paymentState(p: StoredPayment): PaymentState {
+/** A payment as it is now; `released`: its settlement hold's release, if it had one and it was released. */
+export function paymentState(p: StoredPayment, released?: SettlementRelease): PaymentState {
   const currency = currencyByCode(p.record.amount.currency);
+  const held = heldAtDecision(p);
   return {
     ...paymentAnswer(p),
+    settlementHeld: held && !released,
+    ...(held && released ? { settlementReleasedAt: new Date(released.at).toISOString() } : {}),
     refunded: {
       value: currency ? formatAmount(p.refundedMinor, currency) : p.refundedMinor.toString(),
       currency: p.record.amount.currency,

@@ -11,6 +11,8 @@ export interface Participant {
   iin?: string;
   /** Every payment of this wallet must name its payer. */
   requirePayerName?: boolean;
+  /** Every payment of this wallet that risk reviews has its settlement held. */
+  holdSettlement?: boolean;
   issuer?: { openingBalance: string; perPaymentLimit: string; dailyLimit: string };
 }
 

@@ -71,6 +71,8 @@ interface Seeded {
   decision: string;
   reason_rule_ids: string[];
   switch_latency_us: number;
+  /** Every other review is held (the issuer may still decline it: then nothing is held). */
+  settlement_held: number;
   t: number;
 }
 
@@ -121,7 +123,9 @@ function seed(): { rows: Seeded[]; events: SeededAlertEvent[] } {
       if (s < 0.08) [status, code] = ['DECLINED', 'INSUFFICIENT_FUNDS'];
       else if (s < 0.13) [status, code] = ['DECLINED', 'ISSUER_LIMIT_DAILY'];
     }
+    const held = decision === 'review' && n % 2 === 0 ? 1 : 0;
     return {
+      settlement_held: held,
       payment_id: `pay_seed${String(n++).padStart(6, '0')}`,
       message_type: 'payment',
       original_payment_id: '',
@@ -176,6 +180,7 @@ function seed(): { rows: Seeded[]; events: SeededAlertEvent[] } {
       decline_code: '',
       decision: 'approve',
       reason_rule_ids: [],
+      settlement_held: 0,
       t: o.t + HOUR,
     });
   }
@@ -210,6 +215,10 @@ function seed(): { rows: Seeded[]; events: SeededAlertEvent[] } {
 }
 
 const { rows: SEEDED, events: EVENTS } = seed();
+/** A third of the held payments released since: by their case's closing or by an officer, as case events. */
+const RELEASED = SEEDED.filter((r) => r.settlement_held === 1 && r.status === 'APPROVED')
+  .filter((_, i) => i % 3 === 0)
+  .map((r) => r.payment_id);
 
 /* ---------- the expected answers, by hand ---------- */
 
@@ -279,6 +288,9 @@ function expectedSummary(p: string, from = FROM, to = TO) {
     return { count: xs.length, approved: ok.length, approvedValueUsd: sum(ok, (r) => r.amount_usd) };
   };
   const fraud = ps.filter((r) => FRAUD.has(r.payment_id));
+  const held = ps.filter((r) => r.settlement_held === 1 && r.status === 'APPROVED');
+  const released = new Set(RELEASED);
+  const stillHeld = held.filter((r) => !released.has(r.payment_id));
   return {
     participant: p,
     side,
@@ -294,6 +306,7 @@ function expectedSummary(p: string, from = FROM, to = TO) {
       .map(([reason, xs]) => ({ reason, source: xs[0]!.decline_code === 'RISK_DECLINED' ? 'risk' : 'issuer', payments: xs.length }))
       .sort((x, y) => y.payments - x.payments || byText(x.reason, y.reason)),
     fraudConfirmed: { payments: fraud.length, rate: ratio(fraud.length, ps.length), valueUsd: sum(fraud, (r) => r.amount_usd) },
+    settlementHeld: { payments: stillHeld.length, valueUsd: sum(stillHeld, (r) => r.amount_usd), released: held.length - stillHeld.length },
     latency: { p50Ms: quantileMs(ps, 0.5), p99Ms: quantileMs(ps, 0.99) },
   };
 }
@@ -364,6 +377,20 @@ beforeAll(async () => {
     EVENTS.map(({ at, ...x }) => ({ ...x, at: clickhouseTime(at), rule_id: 'seed', severity: 'high', status: x.kind === 'resolved' ? 'resolved' : 'open', actor: 'risk.officer', details: '{}' })),
     'seed-analytics-alerts',
   );
+  // Released in batches of up to five payments per event, as a case's closing releases all it holds.
+  const releases = Array.from({ length: Math.ceil(RELEASED.length / 5) }, (_, i) => RELEASED.slice(i * 5, i * 5 + 5));
+  await insert(
+    'case_events',
+    releases.map((ids, i) => ({
+      event_id: `seed-release-${i}`,
+      case_id: `case_${String(i).padStart(24, '0')}`,
+      at: clickhouseTime(TO + HOUR),
+      kind: 'settlement_released',
+      actor: 'risk.officer',
+      details: JSON.stringify({ paymentIds: ids, note: 'cleared' }),
+    })),
+    'seed-analytics-releases',
+  );
   for (const user of devCredentials().users) {
     const r = await platform.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: user.username, password: user.password } });
     tokens[user.username] = r.json().token;
@@ -399,7 +426,7 @@ describe('participant analytics', () => {
     for (const p of [A, B, ACQ]) {
       const s = expectedSummary(p);
       expect(s.payments.payments, p).toBeGreaterThan(50);
-      expect(s.payments.declined * s.payments.review * s.fraudConfirmed.payments * s.refunds.count * s.reversals.count, p).toBeGreaterThan(0);
+      expect(s.payments.declined * s.payments.review * s.fraudConfirmed.payments * s.refunds.count * s.reversals.count * s.settlementHeld.payments * s.settlementHeld.released, p).toBeGreaterThan(0);
       expect(s.declineReasons.length, p).toBeGreaterThan(2);
     }
     expect(expectedSummary(ACQ).settlement.length).toBeGreaterThan(1);

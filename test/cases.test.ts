@@ -295,6 +295,35 @@ describe('the STR of a case', () => {
     // A structuring payer's alerts are fraud once a report is filed.
     const alerts = (await op('risk.officer', 'GET', '/v1/alerts?rule=structuring')).body.alerts.filter((a: any) => a.walletId === STRUCTURING_WALLET);
     expect(alerts[0]).toMatchObject({ status: 'resolved', disposition: 'fraud' });
+
+    // A correction after filing: a new version linked to the first, approved by four eyes; the
+    // approved report stays as it was, marked superseded; the case stays closed.
+    expect(await op('risk.officer', 'POST', `/v1/strs/${str.id}/correct`)).toMatchObject({ status: 403 });
+    const corrected = await op('compliance.second', 'POST', `/v1/strs/${str.id}/correct`);
+    expect(corrected.status, JSON.stringify(corrected.body)).toBe(201);
+    const v2 = corrected.body;
+    expect(v2).toMatchObject({ state: 'draft', draftedBy: 'compliance.second', caseId, filingReference: '', document: { version: 2, correctsStrId: str.id, narrative: approved.body.document.narrative } });
+    expect(v2.id).not.toBe(str.id);
+    expect(v2.document.approvedBy).toBeUndefined();
+    expect(await op('compliance', 'POST', `/v1/strs/${str.id}/correct`)).toMatchObject({ status: 409, body: { error: { code: 'STR_IN_PROGRESS', message: expect.stringContaining(v2.id) } } });
+    expect(await op('compliance.second', 'PUT', `/v1/strs/${v2.id}`, { measuresTaken: 'Wallet closed by the participant on 2026-12-07; funds frozen.' } as object)).toMatchObject({ status: 200, body: { problems: [] } });
+    expect(await op('compliance.second', 'POST', `/v1/strs/${v2.id}/submit`)).toMatchObject({ status: 200, body: { state: 'submitted' } });
+    expect((await op('compliance', 'GET', `/v1/cases/${caseId}`)).body).toMatchObject({ state: 'closed', outcome: 'str_filed' });
+    expect(await op('compliance.second', 'POST', `/v1/strs/${v2.id}/approve`)).toMatchObject({ status: 403, body: { error: { code: 'FOUR_EYES_REQUIRED' } } });
+    expect(await op('compliance', 'POST', `/v1/strs/${v2.id}/approve`)).toMatchObject({ status: 200, body: { state: 'approved', approvedBy: 'compliance' } });
+    expect((await op('compliance', 'GET', `/v1/strs/${str.id}`)).body).toMatchObject({ state: 'approved', supersededBy: v2.id, filingReference: 'PBOC-2026-000123', document: { version: 1, measuresTaken: 'Wallet placed under enhanced monitoring; participant informed.' } });
+    expect(await op('compliance', 'POST', `/v1/strs/${str.id}/correct`)).toMatchObject({ status: 409, body: { error: { code: 'STR_SUPERSEDED', message: expect.stringContaining(v2.id) } } });
+    const v2xml = await platform.app.inject({ method: 'GET', url: `/v1/strs/${v2.id}/export?format=xml`, headers: { authorization: `Bearer ${tokens.compliance}` } });
+    expect(v2xml.statusCode, v2xml.body).toBe(200);
+    expect(v2xml.body).toMatch(/<version>2<\/version>/);
+    expect(v2xml.body).toContain(`<correctsStrId>${str.id}</correctsStrId>`);
+    expect((await op('compliance', 'GET', `/v1/cases/${caseId}`)).body).toMatchObject({ state: 'closed', outcome: 'str_filed' });
+    expect((await op('risk.officer', 'GET', `/v1/cases/${caseId}/timeline`)).body.events.slice(-4).map((e: any) => [e.kind, e.details.strId, e.details.corrects ?? ''])).toEqual([
+      ['str_drafted', v2.id, str.id],
+      ['str_edited', v2.id, ''],
+      ['str_submitted', v2.id, ''],
+      ['str_approved', v2.id, str.id],
+    ]);
   });
 });
 

@@ -185,6 +185,11 @@ const MUTATIONS: Mutation[] = [
   textColumn('payer_name', ['payer', 'name'], true),
   textColumn('payer_nationality', ['payer', 'nationality']),
   {
+    // UInt8: the row builder writes 1 for `true` and 0 for anything else, so anything lands.
+    columns: ['settlement_held'],
+    cases: [setting(['settlementHeld'], (r) => r.pick([true, false, 1, 'yes', null, {}, 1e300]), LANDS)],
+  },
+  {
     // UInt16: the row builder keeps only a whole year in range (else 0), so anything lands.
     columns: ['payer_birth_year'],
     cases: [setting(['payer', 'birthYear'], (r) => r.pick([-1, 0, 1950, 65_535, 65_536, 1e300, 19.5, null, '1950', {}]), LANDS)],
@@ -306,9 +311,9 @@ const MUTATIONS: Mutation[] = [
 // Not settable from a tap entry: the entry's own id, the insert time (a DEFAULT) and the
 // decline reason (MATERIALIZED from status, decline code and rule ids, all fuzzed).
 const NOT_FROM_THE_TAP = ['stream_id', 'ingested_at', 'decline_reason'];
-// Never refused: the row builder clamps the latencies and the year of birth; the decline code arrives as UTF-8; the
-// reasons column is JSON text the row builder wrote.
-const NEVER_REFUSED = ['switch_latency_us', 'risk_latency_us', 'payer_birth_year', 'decline_code', 'reasons'];
+// Never refused: the row builder clamps the latencies and the year of birth and writes the hold as 0 or 1; the
+// decline code arrives as UTF-8; the reasons column is JSON text the row builder wrote.
+const NEVER_REFUSED = ['switch_latency_us', 'risk_latency_us', 'payer_birth_year', 'settlement_held', 'decline_code', 'reasons'];
 
 describe('ingest fuzz: values at and past every column limit, mixed into valid traffic', () => {
   let platform: Awaited<ReturnType<typeof startTestPlatform>>;

@@ -190,6 +190,7 @@ const MATRIX: Record<string, Entry> = {
   'POST /v1/cases/:id/notes': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/notes`, { text: 'route matrix probe' }) },
   'POST /v1/cases/:id/close': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/close`, { outcome: 'no_suspicion', note: 'route matrix probe' }) },
   'POST /v1/cases/:id/merge': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/merge`, { from: 'case_ffffffffffffffffffffffff' }) },
+  'POST /v1/cases/:id/settlement-release': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/settlement-release`, { note: 'cleared' }) },
 
   'POST /v1/cases/:id/attachments': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/attachments`, { note: 'not a file' }) },
   'GET /v1/cases/:id/attachments': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/cases/${NO_CASE}/attachments`) },
@@ -205,6 +206,7 @@ const MATRIX: Record<string, Entry> = {
   'POST /v1/strs/:id/submit': { expect: operators('compliance', 'admin'), probe: at(`/v1/strs/${NO_STR}/submit`) },
   'POST /v1/strs/:id/approve': { expect: operators('compliance'), probe: at(`/v1/strs/${NO_STR}/approve`) },
   'POST /v1/strs/:id/return': { expect: operators('compliance'), probe: at(`/v1/strs/${NO_STR}/return`, { comment: 'route matrix probe' }) },
+  'POST /v1/strs/:id/correct': { expect: operators('compliance', 'admin'), probe: at(`/v1/strs/${NO_STR}/correct`) },
   'POST /v1/strs/:id/filing': { expect: operators('compliance', 'admin'), probe: at(`/v1/strs/${NO_STR}/filing`, { reference: 'route-matrix' }) },
   'GET /v1/strs/:id/export': { expect: operators('compliance', 'admin'), probe: at(`/v1/strs/${NO_STR}/export?format=xml`) },
 

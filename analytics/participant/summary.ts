@@ -25,6 +25,12 @@ export interface ParticipantSummary {
   declineReasons: Array<{ reason: string; source: 'risk' | 'issuer'; payments: number }>;
   /** Payments in an alert resolved as fraud, and their share of all payments. */
   fraudConfirmed: { payments: number; rate: number; valueUsd: string };
+  /**
+   * Payments approved for the payer with their settlement held (risk reviewed them and a rule
+   * or the wallet's configuration holds reviews): those still held, their value, and those of
+   * the window released since (their case closed without suspicion, or an officer released them).
+   */
+  settlementHeld: { payments: number; valueUsd: string; released: number };
   /** Switch latency of payments (receipt to decision), exact quantiles; null without payments. */
   latency: { p50Ms: number | null; p99Ms: number | null };
 }
@@ -38,10 +44,18 @@ interface TotalsRow extends PaymentFigureRow {
   reversals_value_usd: string;
   fraud_confirmed: number;
   fraud_value_usd: string;
+  held: number;
+  held_value_usd: string;
+  held_released: number;
   latency_us: number[];
   currency: string;
   settlement_value: string;
   settlement_approved_value: string;
+}
+
+/** The payments whose held settlement was released: case events, never a change of the payment's row. */
+function releasedSettlements(database: string): string {
+  return `SELECT arrayJoin(JSONExtract(details, 'paymentIds', 'Array(String)')) FROM ${database}.case_events WHERE kind = 'settlement_released'`;
 }
 
 /**
@@ -62,7 +76,9 @@ export async function summary(client: ClickHouseClient, database: string, scope:
   // which ClickHouse emits even when no row is in scope.
   const grouped = await rowsOf<TotalsRow & { grouped: number }>(
     client,
-    `WITH payment_id IN (${fraudConfirmedPayments(database)}) AS fraud
+    `WITH payment_id IN (${fraudConfirmedPayments(database)}) AS fraud,
+      message_type = 'payment' AND status = 'APPROVED' AND settlement_held = 1 AS held_at_decision,
+      payment_id IN (${releasedSettlements(database)}) AS released
     SELECT
       grouping(currency) AS grouped,
       ${settlement.currency} AS currency,
@@ -73,6 +89,9 @@ export async function summary(client: ClickHouseClient, database: string, scope:
       ${followUp('reversal', 'reversals')},
       toUInt32(countIf(message_type = 'payment' AND fraud)) AS fraud_confirmed,
       toString(sumIf(amount_usd, message_type = 'payment' AND fraud)) AS fraud_value_usd,
+      toUInt32(countIf(held_at_decision AND NOT released)) AS held,
+      toString(sumIf(amount_usd, held_at_decision AND NOT released)) AS held_value_usd,
+      toUInt32(countIf(held_at_decision AND released)) AS held_released,
       quantilesExactIf(0.5, 0.99)(switch_latency_us, message_type = 'payment') AS latency_us
     FROM ${database}.transactions
     WHERE ${rows}
@@ -105,6 +124,7 @@ export async function summary(client: ClickHouseClient, database: string, scope:
     reversals: { count: t.reversals, approved: t.reversals_approved, approvedValueUsd: decimalText(t.reversals_value_usd) },
     declineReasons: reasons,
     fraudConfirmed: { payments: t.fraud_confirmed, rate: rate(t.fraud_confirmed, t.payments), valueUsd: decimalText(t.fraud_value_usd) },
+    settlementHeld: { payments: t.held, valueUsd: decimalText(t.held_value_usd), released: t.held_released },
     latency: { p50Ms: latencyMs(t.latency_us[0], measured), p99Ms: latencyMs(t.latency_us[1], measured) },
   };
 }
@@ -124,6 +144,9 @@ const EMPTY: TotalsRow = {
   reversals_value_usd: '0',
   fraud_confirmed: 0,
   fraud_value_usd: '0',
+  held: 0,
+  held_value_usd: '0',
+  held_released: 0,
   latency_us: [],
   currency: '',
   settlement_value: '0',

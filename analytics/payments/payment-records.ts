@@ -55,7 +55,7 @@ const RECORD_COLUMNS = `payment_id, message_type, original_payment_id, participa
   merchant_id, merchant_name, merchant_alt_names, mcc, merchant_country, merchant_city, acquirer, network,
   toString(amount) AS amount, currency, toString(amount_usd) AS amount_usd,
   toString(settlement_amount) AS settlement_amount, settlement_currency, toString(fx_rate) AS fx_rate,
-  status, decline_code, toUInt32(risk_score) AS risk_score, decision, reasons, rule_set_version, shadow_rule_ids,
+  status, decline_code, toUInt32(risk_score) AS risk_score, decision, reasons, rule_set_version, shadow_rule_ids, settlement_held,
   toUInt32(switch_latency_us) AS switch_latency_us, toUInt32(risk_latency_us) AS risk_latency_us,
   toString(toUnixTimestamp64Milli(received_at)) AS received_ms, toString(toUnixTimestamp64Milli(decided_at)) AS decided_ms`;
 
@@ -68,6 +68,7 @@ type RecordRow = MessageColumns & {
   reasons: string;
   rule_set_version: string;
   shadow_rule_ids: string[];
+  settlement_held: number | string;
   switch_latency_us: number | string;
   risk_latency_us: number | string;
   received_ms: string;
@@ -98,6 +99,7 @@ function eventOf(r: RecordRow): TransactionEvent {
       ruleSetVersion: r.rule_set_version,
       shadowHits: r.shadow_rule_ids.map((ruleId) => ({ ruleId, ruleVersion: 0, message: '' })),
     },
+    ...(Number(r.settlement_held) === 1 ? { settlementHeld: true as const } : {}),
     switchLatencyUs: Number(r.switch_latency_us),
     riskLatencyUs: Number(r.risk_latency_us),
     decidedAt: Number(r.decided_ms),

@@ -283,4 +283,14 @@ export const MIGRATIONS: Migration[] = [
       SETTINGS ${DEDUP}`,
     ],
   },
+  {
+    version: 10,
+    name: 'settlement holds in transactions',
+    statements: [
+      // A reviewed payment approved for the payer with its settlement held (docs/cases.md). The
+      // column is what was decided; releases are case events (kind settlement_released), so the
+      // row is never updated.
+      `ALTER TABLE {db}.transactions ADD COLUMN IF NOT EXISTS settlement_held UInt8 DEFAULT 0`,
+    ],
+  },
 ];

@@ -6,14 +6,18 @@
   ARGV[1] action: assign | start | escalate | note | attach | close
   ARGV[2] actor   ARGV[3] at ms   ARGV[4] event id   ARGV[5] case id
   ARGV[6] assignee (assign)   ARGV[7] outcome (close)   ARGV[8] note (note, close), the attachment (attach)
+  Closing as no_suspicion or false_positive releases the settlements the case holds (an event
+  `settlement_released` after `closed`); str_filed keeps them held.
   Returns {'ok', state} or {'error', code}.
 ]]
 --@include caseEvent
+--@include settlementHolds
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'error', 'CASE_NOT_FOUND'} end
 if state == 'closed' then return {'error', 'CASE_CLOSED'} end
 local action, actor, at = ARGV[1], ARGV[2], ARGV[3]
 local details = {}
+local released = {}
 if action == 'assign' then
   redis.call('HSET', KEYS[1], 'assignee', ARGV[6])
   details = { to = ARGV[6] }
@@ -47,10 +51,15 @@ elseif action == 'close' then
     if redis.call('GET', pointer) == ARGV[5] then redis.call('DEL', pointer) end
   end
   details = { outcome = outcome, note = ARGV[8] }
+  -- Cleared: the settlements the case held are released with its closing; an STR filed keeps them held.
+  if outcome ~= 'str_filed' then released = releaseSettlements(ARGV[5], {}, actor, at, 'case closed as ' .. outcome) end
 else
   return {'error', 'CASE_ACTION_UNKNOWN'}
 end
 redis.call('HSET', KEYS[1], 'updatedAt', at)
 local kinds = { assign = 'assigned', start = 'started', escalate = 'escalated', note = 'note', attach = 'attachment_added', close = 'closed' }
 caseEvent(KEYS[2], ARGV[5], ARGV[4], at, kinds[action], actor, details)
+if #released > 0 then
+  caseEvent(KEYS[2], ARGV[5], ARGV[4] .. '-released', at, 'settlement_released', actor, { paymentIds = released, note = 'case closed as ' .. ARGV[7] })
+end
 return {'ok', redis.call('HGET', KEYS[1], 'state')}

@@ -3,7 +3,9 @@
   second officer's approval), return (sent back with a comment: the case is investigated
   again), approve (by anyone but its drafter: four eyes; the case may then be closed as
   str_filed), file (the regulator's reference, recorded once after approval). An approved
-  STR is never edited.
+  STR is never edited. A correction (drafted by correctStr-4.lua, `previousStrId` set) goes
+  through the same steps without moving its case, usually closed by then; approved, it
+  supersedes the version it corrects.
 
   KEYS[1] STR key    str:{strId}
   KEYS[2] case key   case:{caseId}
@@ -19,6 +21,8 @@ local case = redis.call('HGET', KEYS[2], 'state')
 if not case then return {'error', 'CASE_NOT_FOUND'} end
 local action, actor, at = ARGV[1], ARGV[2], ARGV[3]
 local details = { strId = ARGV[6] }
+local previous = redis.call('HGET', KEYS[1], 'previousStrId') or ''
+local correction = previous ~= ''
 local kind
 if action == 'edit' then
   if str ~= 'draft' and str ~= 'returned' then return {'error', 'STR_NOT_EDITABLE'} end
@@ -26,15 +30,15 @@ if action == 'edit' then
   kind = 'str_edited'
 elseif action == 'submit' then
   if str ~= 'draft' and str ~= 'returned' then return {'error', 'STR_ILLEGAL_TRANSITION'} end
-  if case ~= 'investigating' and case ~= 'escalated' then return {'error', 'CASE_ILLEGAL_TRANSITION'} end
+  if not correction and case ~= 'investigating' and case ~= 'escalated' then return {'error', 'CASE_ILLEGAL_TRANSITION'} end
   redis.call('HSET', KEYS[1], 'state', 'submitted', 'submittedBy', actor)
-  redis.call('HSET', KEYS[2], 'state', 'pending_approval', 'queue', 'compliance')
+  if not correction then redis.call('HSET', KEYS[2], 'state', 'pending_approval', 'queue', 'compliance') end
   kind = 'str_submitted'
 elseif action == 'return' then
   if str ~= 'submitted' then return {'error', 'STR_ILLEGAL_TRANSITION'} end
   if redis.call('HGET', KEYS[1], 'draftedBy') == actor then return {'error', 'FOUR_EYES_REQUIRED'} end
   redis.call('HSET', KEYS[1], 'state', 'returned', 'comment', ARGV[8])
-  redis.call('HSET', KEYS[2], 'state', 'investigating', 'queue', 'risk')
+  if not correction then redis.call('HSET', KEYS[2], 'state', 'investigating', 'queue', 'risk') end
   details.comment = ARGV[8]
   kind = 'str_returned'
 elseif action == 'approve' then
@@ -42,6 +46,10 @@ elseif action == 'approve' then
   if redis.call('HGET', KEYS[1], 'draftedBy') == actor then return {'error', 'FOUR_EYES_REQUIRED'} end
   redis.call('HSET', KEYS[1], 'state', 'approved', 'doc', ARGV[7], 'approvedBy', actor)
   redis.call('HSET', KEYS[2], 'strApproved', '1', 'openStr', '')
+  if correction then
+    redis.call('HSET', 'str:' .. previous, 'supersededBy', ARGV[6])
+    details.corrects = previous
+  end
   kind = 'str_approved'
 elseif action == 'file' then
   if str ~= 'approved' then return {'error', 'STR_ILLEGAL_TRANSITION'} end

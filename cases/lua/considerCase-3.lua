@@ -17,17 +17,20 @@
   ARGV[14] event id     ARGV[15] a second event id (the first alert attached to a new case)
   ARGV[16] the alert's payment id
   ARGV[17] SLA warning at ms   ARGV[18] SLA deadline ms (of a case opened now; cases/case-sla.ts)
+  ARGV[19] '1' when the payment's settlement is held: the case holds it (and one is opened for it)
   The case keys (case:{id}, case:{id}:alerts, case:{id}:timeline, alertcase:{alertId} of the
   alerts counted before) are named from the ids, as the alert scripts name an alert's hash.
   Returns {'attached', caseId, '1' when the alert is new to the case} or {'opened', caseId} or {'none'}.
 ]]
 --@include caseEvent
+--@include settlementHolds
 local rank = { low = 1, medium = 2, high = 3, critical = 4 }
 local at, alertId = ARGV[3], ARGV[2]
 
 -- One alert's payment into a case: the alert once, every payment of it counted.
-local function attach(caseId, eventId, id, cents, severity, paymentId)
+local function attach(caseId, eventId, id, cents, severity, paymentId, held)
   local key = 'case:' .. caseId
+  if held == '1' then holdSettlement(caseId, paymentId) end
   local added = redis.call('SADD', key .. ':alerts', id)
   if added == 1 then redis.call('HINCRBY', key, 'alertCount', 1) end
   redis.call('HINCRBY', key, 'paymentCount', 1)
@@ -45,7 +48,7 @@ end
 
 local open = redis.call('GET', KEYS[1])
 if open and redis.call('HGET', 'case:' .. open, 'state') ~= 'closed' then
-  local added = attach(open, ARGV[14], alertId, ARGV[8], ARGV[7], ARGV[16])
+  local added = attach(open, ARGV[14], alertId, ARGV[8], ARGV[7], ARGV[16], ARGV[19])
   return {'attached', open, tostring(added)}
 end
 
@@ -53,7 +56,7 @@ local opens = ARGV[10] == '1'
 local because = ARGV[11]
 local counted = {}
 if not opens and tonumber(ARGV[12]) > 0 and ARGV[9] == '1' then
-  redis.call('RPUSH', KEYS[2], alertId .. '|' .. ARGV[8] .. '|' .. ARGV[7] .. '|' .. ARGV[16])
+  redis.call('RPUSH', KEYS[2], alertId .. '|' .. ARGV[8] .. '|' .. ARGV[7] .. '|' .. ARGV[16] .. '|' .. ARGV[19])
   redis.call('PEXPIRE', KEYS[2], ARGV[13])
   counted = redis.call('LRANGE', KEYS[2], 0, -1)
   if #counted >= tonumber(ARGV[12]) then
@@ -79,12 +82,13 @@ caseEvent(KEYS[3], caseId, ARGV[14], at, 'opened', 'system', { because = because
 -- The alerts counted towards the opening came first; the one that opened it is among them.
 local n = 0
 for _, entry in ipairs(counted) do
-  local id, cents, severity, paymentId = string.match(entry, '^([^|]+)|(%d+)|([^|]*)|(.*)$')
+  -- alertId|cents|severity|paymentId|held ('|held' absent from entries counted before holds existed)
+  local id, cents, severity, paymentId, held = string.match(entry, '^([^|]+)|(%d+)|([^|]*)|([^|]*)|?([01]?)$')
   if id and id ~= alertId and redis.call('EXISTS', 'alertcase:' .. id) == 0 then
     n = n + 1
-    attach(caseId, ARGV[15] .. '-' .. n, id, cents, severity, paymentId)
+    attach(caseId, ARGV[15] .. '-' .. n, id, cents, severity, paymentId, held)
   end
 end
 redis.call('DEL', KEYS[2])
-attach(caseId, ARGV[15], alertId, ARGV[8], ARGV[7], ARGV[16])
+attach(caseId, ARGV[15], alertId, ARGV[8], ARGV[7], ARGV[16], ARGV[19])
 return {'opened', caseId}

@@ -23,6 +23,12 @@ for _, id in ipairs(moved) do
   if redis.call('SADD', KEYS[1] .. ':alerts', id) == 1 then redis.call('HINCRBY', KEYS[1], 'alertCount', 1) end
   redis.call('SET', 'alertcase:' .. id, into)
 end
+-- The settlements it holds are held by the case it joins.
+for _, paymentId in ipairs(redis.call('SMEMBERS', KEYS[2] .. ':held')) do
+  redis.call('SADD', KEYS[1] .. ':held', paymentId)
+  redis.call('HSET', 'settlement:holdcase', paymentId, into)
+end
+redis.call('DEL', KEYS[2] .. ':held')
 redis.call('HINCRBY', KEYS[1], 'paymentCount', redis.call('HGET', KEYS[2], 'paymentCount') or 0)
 redis.call('HINCRBY', KEYS[1], 'amountCents', redis.call('HGET', KEYS[2], 'amountCents') or 0)
 local severity = redis.call('HGET', KEYS[2], 'severity')

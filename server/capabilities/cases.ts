@@ -41,7 +41,7 @@ export async function startCases(ctx: PlatformContext, deps: { alerting: Pick<Al
     deps.alerting.onRaised(async (raised, event) => {
       if (raised.alert.kind !== 'decision') return;
       try {
-        const considered = await cases.consider({ ...alertForCase(raised.alert), decision: event.risk.decision, ruleIds: event.risk.reasons.map((r) => r.ruleId), amountUsd: event.amountUsd, paymentId: event.paymentId, newAlert: raised.kind === 'created' });
+        const considered = await cases.consider({ ...alertForCase(raised.alert), decision: event.risk.decision, ruleIds: event.risk.reasons.map((r) => r.ruleId), amountUsd: event.amountUsd, paymentId: event.paymentId, newAlert: raised.kind === 'created', held: event.settlementHeld === true && event.status === 'APPROVED' });
         if (considered.kind === 'opened') deps.live.case('opened', await rotate(considered.case, 'risk'));
         else if (considered.kind === 'attached') deps.live.case('updated', considered.case);
       } catch (e) {

@@ -21,6 +21,12 @@ export const ParticipantSchema = Type.Object(
     iin: Type.Optional(Type.String({ pattern: '^\\d{8}$' })),
     /** Wallets: every payment must carry the payer's name (`payer.name`), else 422 PAYER_NAME_REQUIRED. Default false. */
     requirePayerName: Type.Optional(Type.Boolean()),
+    /**
+     * Wallets: every payment of this wallet that risk reviews is approved for the payer with
+     * its settlement held (`settlementHeld`) until its case is closed without suspicion or an
+     * officer releases it (docs/cases.md). Default false: only the rules that say so hold.
+     */
+    holdSettlement: Type.Optional(Type.Boolean()),
     /** Wallets: the simulated issuer's opening balance and limits, in the wallet's currency. */
     issuer: Type.Optional(
       Type.Object(

@@ -104,6 +104,10 @@ const SummarySchema = Type.Object({
     { payments: Count, rate: Rate, valueUsd: Decimal },
     { description: 'Payments in alerts a risk officer resolved as fraud' },
   ),
+  settlementHeld: Type.Object(
+    { payments: Count, valueUsd: Decimal, released: Count },
+    { description: "Payments of the window approved for the payer with their settlement held: those still held and their value, and those released since (their case closed without suspicion, or an officer released them)" },
+  ),
   latency: Type.Object({ p50Ms: LatencyMs, p99Ms: LatencyMs }),
 });
 const TimeseriesSchema = Type.Object({

@@ -26,7 +26,7 @@ const CaseSchema = Type.Object({
   paymentCount: Type.Integer(),
   assignee: Type.String(),
   openedBy: Type.String(),
-  openedBecause: Type.String({ description: 'decline, rule, severity, alerts_in_window (the policy) or officer' }),
+  openedBecause: Type.String({ description: 'decline, rule, severity, alerts_in_window (the policy), settlement_held (a held payment opens its case whatever the policy) or officer' }),
   mergedInto: Type.String(),
   closedBy: Type.String(),
   closingNote: Type.String(),
@@ -38,7 +38,13 @@ const CaseSchema = Type.Object({
   slaWarnedAt: Type.String({ description: "When it warned; '' not yet" }),
   slaEscalatedAt: Type.String({ description: "When its deadline passed and it was escalated; '' not yet" }),
 });
-const CaseWithAlerts = Type.Intersect([CaseSchema, Type.Object({ alertIds: Type.Array(Type.String()) })]);
+const CaseWithAlerts = Type.Intersect([
+  CaseSchema,
+  Type.Object({
+    alertIds: Type.Array(Type.String()),
+    heldSettlements: Type.Array(Type.String(), { description: 'Payments approved for the payer whose settlement this case holds: released by closing it as no_suspicion or false_positive, or by an officer' }),
+  }),
+]);
 const EventSchema = Type.Object({
   eventId: Type.String(),
   caseId: Type.String(),
@@ -76,6 +82,13 @@ const CloseBody = Type.Object(
   { additionalProperties: false },
 );
 const MergeBody = Type.Object({ from: Type.String({ pattern: '^case_[a-f0-9]{24}$' }) }, { additionalProperties: false });
+const ReleaseBody = Type.Object(
+  {
+    paymentIds: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z]{3}_[A-Za-z0-9_-]{10,40}$' }), { minItems: 1, maxItems: 1000, uniqueItems: true, description: 'Payments to release; all the case holds when absent' })),
+    note: Type.String({ minLength: 1, maxLength: 2000 }),
+  },
+  { additionalProperties: false },
+);
 
 /** What closing a case tells its alerts: a filed report is fraud, the other outcomes legitimate. */
 const DISPOSITION_OF: Readonly<Record<CaseOutcome, Disposition>> = { str_filed: 'fraud', no_suspicion: 'legitimate', false_positive: 'legitimate' };
@@ -119,7 +132,7 @@ export default async function caseRoutes(app: FastifyInstance, options: CaseRout
     async (request, reply) => {
       const found = await options.cases.get(request.params.id);
       if (!found) return sendError(reply, { code: 'CASE_NOT_FOUND', message: 'no such case' });
-      return { ...found, alertIds: (await options.cases.alertIds(found.id)).sort() };
+      return { ...found, alertIds: (await options.cases.alertIds(found.id)).sort(), heldSettlements: await options.cases.heldSettlements(found.id) };
     },
   );
 
@@ -175,6 +188,37 @@ export default async function caseRoutes(app: FastifyInstance, options: CaseRout
   route('escalate', 'Escalate a case', EscalateBody, 'escalate', (b: Static<typeof EscalateBody>) => ({ note: b.reason }));
   route('notes', 'Add a note to the case', NoteBody, 'note', (b: Static<typeof NoteBody>) => ({ note: b.text }));
   route('close', 'Close a case with its outcome; its alerts are resolved with the matching disposition', CloseBody, 'close', (b: Static<typeof CloseBody>) => ({ outcome: b.outcome, note: b.note }));
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ReleaseBody> }>(
+    '/v1/cases/:id/settlement-release',
+    {
+      preValidation: workers,
+      schema: {
+        ...base,
+        summary: "Release settlements the case holds (all, or those named), in any state: a case closed with an STR filed keeps its payments held until this",
+        params: IdParams,
+        body: ReleaseBody,
+        response: { 200: Type.Object({ released: Type.Array(Type.String()), heldSettlements: Type.Array(Type.String()) }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const op = request.operator!;
+      const { paymentIds = [], note } = request.body;
+      const result = await options.cases.releaseSettlements(request.params.id, paymentIds, op.username, note);
+      await options.audit.record({
+        actor: op.username,
+        actorRole: op.role,
+        action: 'case.settlement.release',
+        target: request.params.id,
+        outcome: result.ok ? 'ok' : 'denied',
+        details: result.ok ? { released: result.value, note } : { paymentIds, code: result.error.code },
+      });
+      if (!result.ok) return sendError(reply, result.error);
+      const changed = await options.cases.get(request.params.id);
+      if (changed) options.live.case('updated', changed);
+      return { released: result.value, heldSettlements: await options.cases.heldSettlements(request.params.id) };
+    },
+  );
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof MergeBody> }>(
     '/v1/cases/:id/merge',

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { Ledger } from '../../switch/ledger.ts';
-import { paymentState } from '../../switch/payment-view.ts';
+import { heldAtDecision, paymentState } from '../../switch/payment-view.ts';
 import { sendError } from '../http-errors.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { PaymentIdParams, PaymentStateSchema } from '../schemas/payments.ts';
@@ -38,7 +38,7 @@ export default async function operatorPaymentRoutes(app: FastifyInstance, option
       const mine = stored && (op.role !== 'participant_analyst' || stored.record.participant === op.participant || stored.record.merchant.acquirer === op.participant);
       if (!stored || !mine) return sendError(reply, { code: 'PAYMENT_NOT_FOUND', message: 'no such payment' });
       return {
-        ...paymentState(stored),
+        ...paymentState(stored, heldAtDecision(stored) ? await options.ledger.settlementRelease(stored.record.paymentId) : undefined),
         participant: stored.record.participant,
         payer: stored.record.payer,
         merchantDetails: stored.record.merchant,

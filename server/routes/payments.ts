@@ -4,7 +4,7 @@ import type { DomainError, Result } from '../../domain/result.ts';
 import { authorize } from '../../switch/authorize.ts';
 import type { SwitchDeps } from '../../switch/deps.ts';
 import { followUp, isPartyTo } from '../../switch/follow-up.ts';
-import { paymentState, type PaymentAnswer } from '../../switch/payment-view.ts';
+import { heldAtDecision, paymentState, type PaymentAnswer } from '../../switch/payment-view.ts';
 import { isStoreUnavailable, STORE_UNAVAILABLE } from '../../switch/store-unavailable.ts';
 import { sendError } from '../http-errors.ts';
 import { takeRequestSpend } from '../plugins/participant-auth.ts';
@@ -108,7 +108,12 @@ function paymentStatusRoute(app: FastifyInstance, deps: SwitchDeps, schemaBase: 
       if (!stored || !isPartyTo(request.participantId, stored)) {
         return sendError(reply, { code: 'PAYMENT_NOT_FOUND', message: 'no such payment' });
       }
-      return paymentState(stored);
+      try {
+        return paymentState(stored, heldAtDecision(stored) ? await deps.ledger.settlementRelease(stored.record.paymentId) : undefined);
+      } catch (e) {
+        if (isStoreUnavailable(e)) return sendError(reply, STORE_UNAVAILABLE);
+        throw e;
+      }
     },
   );
 }

@@ -24,6 +24,7 @@ const StrSchema = Type.Object({
   approvedBy: Type.String(),
   comment: Type.String({ description: 'Why it was sent back' }),
   filingReference: Type.String(),
+  supersededBy: Type.String({ description: "The approved correction that replaces this version; '' while none does" }),
   updatedAt: Type.String(),
   problems: Type.Array(Type.Object({ field: Type.String(), message: Type.String() }), { description: 'What keeps it from being submitted (a draft) or exported (approved)' }),
 });
@@ -116,7 +117,8 @@ export default async function strRoutes(app: FastifyInstance, options: StrRouteO
     if (!result.ok) return sendError(reply, result.error);
     let changed = await options.cases.get(result.value.caseId);
     // A submitted STR's case waits in the compliance queue: for its next officer, never the drafter.
-    if (changed && action === 'submit') changed = await options.rotate(changed, 'compliance', result.value.draftedBy);
+    // A correction (version 2 and up) leaves its case where it is, usually closed.
+    if (changed && action === 'submit' && result.value.document.version === 1) changed = await options.rotate(changed, 'compliance', result.value.draftedBy);
     if (changed) options.live.case('updated', changed);
     return reply.code(status).send(result.value);
   };
@@ -190,6 +192,19 @@ export default async function strRoutes(app: FastifyInstance, options: StrRouteO
     '/v1/strs/:id/return',
     { preValidation: approvers, schema: { ...base, summary: 'Send back to its drafter with a comment (a compliance officer other than its drafter)', params: IdParams, body: ReturnBody, response: { 200: StrSchema, ...errorResponses } } },
     async (request, reply) => answer(request, reply, 'return', request.params.id, await options.strs.sendBack(request.params.id, request.operator!.username, request.body.comment)),
+  );
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/v1/strs/:id/correct',
+    {
+      preValidation: drafters,
+      schema: {
+        ...base,
+        summary: 'Draft the correction of an approved STR: a new version, linked to the first, edited and approved by a second officer like any STR; the approved one is never changed',
+        params: IdParams,
+        response: { 201: StrSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => answer(request, reply, 'correct', request.params.id, await options.strs.correct(request.params.id, request.operator!.username), 201),
   );
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof FilingBody> }>(
     '/v1/strs/:id/filing',

@@ -83,6 +83,14 @@ export const PaymentAnswerSchema = Type.Object({
   corridor: Type.String(),
   merchant: Type.Object({ id: Type.String(), name: Type.String() }),
   createdAt: Type.String({ format: 'date-time' }),
+  settlementHeld: Type.Optional(
+    Type.Boolean({
+      description:
+        'Approved for the payer with its settlement held: risk reviewed it and a rule (or the wallet\'s configuration) holds reviews until the case clears it. ' +
+        'In a payment answer only when true; in a status answer always, false once released',
+    }),
+  ),
+  settlementReleasedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When a held settlement was released (status answers)' })),
 });
 
 export const PaymentStateSchema = Type.Intersect([

@@ -218,6 +218,12 @@ describe('operator console: cases and their STR', () => {
     // The drafter's page hears of the approval through the socket.
     await strState(drafter, 'approved');
 
+    // A correction: the approved report stays; its next version is a draft to edit.
+    await approver.locator('[data-testid="str-correct"]').click();
+    await strState(approver, 'draft');
+    expect(await approver.locator('.str-card .card-sub').textContent()).toContain('version 2, correcting');
+    await shot(approver, 'str-correction-draft');
+
     expect([...errors, ...watcherErrors, ...drafterErrors, ...approverErrors]).toEqual([]);
     await Promise.all([page.close(), watcher.close(), drafter.close(), approver.close()]);
   }, 180_000);

@@ -24,6 +24,7 @@ const KIND_WORDS = {
   str_approved: 'approved the STR',
   str_filed: 'recorded the filing reference',
   closed: 'closed the case',
+  settlement_released: 'released held settlements',
 };
 /** Free text of an event, shown as a quote. */
 const QUOTED = ['text', 'reason', 'note', 'comment'];
@@ -52,6 +53,7 @@ function eventView(e) {
   if (d.alertId) what.push(el('span', {}, ' ', el('a', { href: `#/alerts/${encodeURIComponent(String(d.alertId))}` }, String(d.alertId))));
   if (d.outcome) what.push(el('span', {}, ' as ', el('strong', {}, String(d.outcome).replaceAll('_', ' '))));
   if (d.name) what.push(el('span', {}, ' ', el('code', {}, String(d.name))));
+  if (Array.isArray(d.paymentIds)) what.push(el('span', {}, ' ', d.paymentIds.map((p) => el('code', { class: 'id-inline' }, String(p), ' '))));
   const extra = Object.entries(d).filter(([k, v]) => !SHOWN_OTHERWISE.has(k) && (typeof v === 'string' || typeof v === 'number') && v !== '');
   return el(
     'li',

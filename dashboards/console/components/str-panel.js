@@ -84,7 +84,7 @@ export function strPanel(caseId, { session, permissions, onChanged }) {
     replace(
       element,
       el('div', { class: 'card-head' }, el('h2', { id: 'str-title' }, 'Suspicious transaction report'), el('span', { dataset: { testid: 'str-state' } }, strStateBadge(current.state))),
-      el('p', { class: 'card-sub muted' }, el('code', {}, current.id), strs.length > 1 ? ` · the latest of ${strs.length}` : '', ` · drafted by ${current.draftedBy}`, current.submittedBy ? ` · submitted by ${current.submittedBy}` : '', current.approvedBy ? ` · approved by ${current.approvedBy}` : ''),
+      el('p', { class: 'card-sub muted' }, el('code', {}, current.id), doc.version > 1 ? ` · version ${doc.version}, correcting ${doc.correctsStrId}` : '', strs.length > 1 ? ` · the latest of ${strs.length}` : '', ` · drafted by ${current.draftedBy}`, current.submittedBy ? ` · submitted by ${current.submittedBy}` : '', current.approvedBy ? ` · approved by ${current.approvedBy}` : ''),
       message,
       current.state === 'returned' && current.comment ? el('div', { class: 'notice notice-info', dataset: { testid: 'str-comment' } }, el('strong', {}, 'Sent back with this comment:'), el('span', { class: 'note-text' }, current.comment)) : null,
       problemsView(current),
@@ -142,7 +142,7 @@ export function strPanel(caseId, { session, permissions, onChanged }) {
       { class: 'str-form' },
       field('narrative', 'str-narrative', 'Narrative', 'In your own words: what happened, and why it is suspicious.', 6, 20_000),
       field('measuresTaken', 'str-measures', 'Measures taken', 'What was done about it: monitoring, limits, the participant informed…', 3, 5000),
-      el('div', { class: 'toolbar' }, save, submit, caseState !== 'investigating' ? el('span', { class: 'muted' }, 'Submitting needs the case under investigation.') : null),
+      el('div', { class: 'toolbar' }, save, submit, caseState !== 'investigating' && caseState !== 'escalated' && !(current.document?.version > 1) ? el('span', { class: 'muted' }, 'Submitting needs the case under investigation.') : null),
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -199,6 +199,9 @@ export function strPanel(caseId, { session, permissions, onChanged }) {
       });
       return link;
     });
+    // A filed report is never edited: a correction is its next version, approved like the first.
+    const correct = el('button', { type: 'button', class: 'button', dataset: { testid: 'str-correct' } }, 'Draft a correction');
+    correct.addEventListener('click', () => run(correct, () => api(strUrl('/correct'), { method: 'POST' }), 'Correction drafted: edit it, then submit it for approval'));
     const reference = el('input', { id: 'str-filing-reference', autocomplete: 'off', spellcheck: false, placeholder: 'the regulator’s reference' });
     const record = el('button', { type: 'submit', class: 'button' }, 'Record');
     const filing = el('form', { class: 'action-form' }, el('label', { htmlFor: 'str-filing-reference' }, 'Filing reference'), el('div', { class: 'inline-controls' }, reference, record));
@@ -218,6 +221,7 @@ export function strPanel(caseId, { session, permissions, onChanged }) {
         : permissions.draftStrs
           ? filing
           : el('p', { class: 'muted' }, 'Not filed yet.'),
+      permissions.draftStrs && !current.supersededBy ? el('div', { class: 'toolbar' }, correct) : null,
     );
   }
 

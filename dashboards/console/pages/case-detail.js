@@ -2,6 +2,7 @@ import { api } from '../api.js';
 import { caseStateBadge, priorityBadge, severityBadge, statusBadge } from '../components/badges.js';
 import { caseActions } from '../components/case-actions.js';
 import { caseAttachments } from '../components/case-attachments.js';
+import { caseHolds } from '../components/case-holds.js';
 import { caseInvestigation } from '../components/case-investigation.js';
 import { caseTimeline } from '../components/case-timeline.js';
 import { QUEUE_NAMES, slaView, subjectText, subjectView } from '../components/case-view.js';
@@ -11,7 +12,8 @@ import { el, errorBox, facts, replace } from '../dom.js';
 import { formatCount, formatDecimal, formatTime } from '../format.js';
 
 /**
- * One case: whom it is about, its alerts, what can be done to it in its state, its files,
+ * One case: whom it is about, its alerts, what can be done to it in its state, the
+ * settlements it holds, its files,
  * its timeline, the investigation of its subject (history, counterparties, the network as a
  * graph) and its STR. Changes made elsewhere arrive through `case:update` and `case:sla`, and
  * the page reads the case again.
@@ -31,6 +33,7 @@ export function render(view, context) {
   const refresh = () => load();
   const actions = caseActions(id, { session, onChanged: refresh });
   const attachments = caseAttachments(id, { onAdded: refresh });
+  const holds = caseHolds(id, { onChanged: refresh });
   const timeline = caseTimeline();
   const investigation = caseInvestigation(id);
   const str = strPanel(id, { session, permissions, onChanged: refresh });
@@ -38,7 +41,7 @@ export function render(view, context) {
     'div',
     { class: 'detail-grid case-grid', hidden: true },
     el('div', { class: 'detail-main' }, alertsCard, str.element, investigation.element, timeline.element),
-    el('aside', { class: 'detail-side' }, actions.element, factsCard, attachments.element),
+    el('aside', { class: 'detail-side' }, actions.element, holds.element, factsCard, attachments.element),
   );
   view.append(el('section', { class: 'page page-case' }, el('a', { href: '#/cases', class: 'back-link' }, '← All cases'), head, body));
   replace(head, el('h1', {}, 'Case ', el('code', {}, id)), el('p', { class: 'muted' }, 'Loading…'));
@@ -60,6 +63,7 @@ export function render(view, context) {
     body.hidden = false;
     renderCase(c);
     actions.show(c);
+    holds.show(c.heldSettlements ?? []);
     investigation.show(c);
     if (alertsChanged) void showAlerts(c.alertIds);
     const [events, files, strs] = await Promise.allSettled([

@@ -18,8 +18,8 @@ import type { Measurement, Suite } from '../suite.ts';
 /** Rows generated inside ClickHouse, as the analytics suite (`ANALYTICS_ROWS` overrides, e.g. for a quick look). */
 const ROWS = Number(process.env.ANALYTICS_ROWS ?? 10_000_000);
 const DAYS = 30;
-/** Timed runs per call, after one untimed run. */
-const RUNS = 5;
+/** Timed runs per call, after one untimed run (`CASES_RUNS`; from 100 up the p99 is the 99th percentile, below it the slowest run). */
+const RUNS = Number(process.env.CASES_RUNS ?? 5);
 const HISTORY_TARGET_MS = 1000;
 const NETWORK_TARGET_MS = 2000;
 /** Time each call on an indexed copy as well, with the candidate migration of analytics/investigation/MIGRATION.md (CASES_CANDIDATE=0 skips it). */
@@ -78,7 +78,7 @@ export const casesSuite: Suite = {
         `network: ${slowNetwork.length === 0 ? `every subject under ${NETWORK_TARGET_MS} ms (median)` : `over ${NETWORK_TARGET_MS} ms: ${slowNetwork.map((m) => `${m.name} ${m.p50Ms.toFixed(0)} ms`).join(', ')}`}`,
       ];
       const warnings = measurements.filter((m) => m.failures > 0).map((m) => `${m.name}: ${m.failures} failed runs (${Object.keys(m.failureKinds).join('; ')})`);
-      const method = `functions called in-process on embedded ClickHouse (no HTTP), one at a time, ${RUNS} timed runs each after one untimed run, each run a different subject of the role (see below); per second = 1000 / median, p99 and max = the slowest run`;
+      const method = `functions called in-process on embedded ClickHouse (no HTTP), one at a time, ${RUNS} timed runs each after one untimed run, each run a different subject of the role (see below); per second = 1000 / median, ${RUNS >= 100 ? 'p99 the 99th percentile of the runs' : 'p99 and max = the slowest run'}`;
       return { suite: 'cases', description: casesSuite.description, method, measurements, ratios: [], warnings, notes };
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -105,6 +105,7 @@ const paymentBody = (qr: string) => ({ txnId: randomUUID(), qr: { payload: qr },
 const NO_ALERT = 'alt_matrixNoSuchAlert';
 const NO_CASE = 'case_000000000000000000000000';
 const NO_STR = 'str_00000000000000000000000000';
+const NO_SET = 'cs_000000000000000000000000';
 const NO_RULE = 'matrix-no-such-rule';
 const NO_LIST = 'matrix-no-such-list';
 const NO_JOB = 'backtest-00000000-0000-0000-0000-000000000000';
@@ -213,6 +214,14 @@ const MATRIX: Record<string, Entry> = {
   'GET /v1/rules': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/rules') },
   'GET /v1/rules/:id': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/rules/sanctioned-country') },
   // An empty body is not a rule: allowed callers get RULE_INVALID and nothing changes.
+  'GET /v1/change-sets': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/change-sets') },
+  'GET /v1/change-sets/:id': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/change-sets/${NO_SET}`) },
+  'POST /v1/change-sets': { expect: operators('risk_officer', 'admin'), probe: at('/v1/change-sets', { title: 'route matrix', changes: [{ kind: 'mode', ruleId: 'no-such-rule', mode: 'off' }] }) },
+  'PUT /v1/change-sets/:id': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/change-sets/${NO_SET}`, { title: 'route matrix', changes: [{ kind: 'mode', ruleId: 'no-such-rule', mode: 'off' }] }) },
+  'POST /v1/change-sets/:id/submit': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/change-sets/${NO_SET}/submit`, {}) },
+  'POST /v1/change-sets/:id/approve': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/change-sets/${NO_SET}/approve`) },
+  'POST /v1/change-sets/:id/return': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/change-sets/${NO_SET}/return`, { comment: 'route matrix' }) },
+  'POST /v1/change-sets/:id/discard': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/change-sets/${NO_SET}/discard`) },
   'PUT /v1/rules/:id': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/rules/${NO_RULE}`, {}) },
   'POST /v1/rules/:id/enable': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/rules/${NO_RULE}/enable`) },
   'POST /v1/rules/:id/disable': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/rules/${NO_RULE}/disable`) },

@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { ErrorCode } from '../domain/error-codes.ts';
+import { defineScripts } from '../domain/redis-scripts.ts';
+import { err, ok, type DomainError, type Result } from '../domain/result.ts';
+import { RULE_MODES, type Rule, type RuleMode, type StoredRule } from './rule-schema.ts';
+import { RULES_CHANNEL, type RuleStore } from './rule-store.ts';
+import { validateRule } from './validate-rule.ts';
+
+/**
+ * Change sets (docs/rules.md, "Governance"): a draft groups changes to the rules (a new rule,
+ * a new version, a mode), is submitted with its evidence, and goes live only when a second
+ * officer approves it: all its changes at once, as one new rule-set version on every node.
+ * A rule is changed by one open change set at a time (claims), and a set whose rules moved
+ * since it was drafted is stale: it cannot go live over changes its approver never saw.
+ */
+
+export type ChangeSetState = 'draft' | 'submitted' | 'returned' | 'applied' | 'discarded';
+
+/** One change: a rule written whole (its next version, or a new rule), or a rule's mode. */
+export type Change = { kind: 'rule'; rule: Rule } | { kind: 'mode'; ruleId: string; mode: RuleMode };
+
+export interface ChangeSet {
+  id: string;
+  title: string;
+  author: string;
+  state: ChangeSetState;
+  changes: Change[];
+  /** Each changed rule's current version when the set was last drafted (0: a new rule). */
+  base: Record<string, number>;
+  /** What the author attached on submitting: the backtest's job, the window. */
+  evidence: Record<string, unknown>;
+  /** Why it was sent back. */
+  comment: string;
+  approvedBy: string;
+  /** The rule-set version it made live. */
+  ruleSetVersion: string;
+  createdAt: string;
+  updatedAt: string;
+  submittedAt: string;
+  approvedAt: string;
+}
+
+/** One change next to what is live: what an approver reads. */
+export interface ChangeDiff {
+  ruleId: string;
+  kind: Change['kind'];
+  /** The live rule (current version), absent for a new rule. */
+  live?: StoredRule;
+  /** The rule as it would be: its body for a rule change, the live rule in its new mode for a mode change. */
+  proposed: Rule;
+  /** Top-level fields whose value differs (`when`, `then`, `mode`, ...). */
+  fields: string[];
+}
+
+export const CHANGE_SET_REFUSALS = [
+  'CHANGE_SET_NOT_FOUND',
+  'CHANGE_SET_ILLEGAL_TRANSITION',
+  'CHANGE_SET_NOT_AUTHOR',
+  'CHANGE_SET_CONFLICT',
+  'CHANGE_SET_STALE',
+  'FOUR_EYES_REQUIRED',
+] as const satisfies readonly ErrorCode[];
+
+const TEXT: Record<(typeof CHANGE_SET_REFUSALS)[number], string> = {
+  CHANGE_SET_NOT_FOUND: 'no such change set',
+  CHANGE_SET_ILLEGAL_TRANSITION: 'the change set cannot do that from its state',
+  CHANGE_SET_NOT_AUTHOR: 'only its author edits, submits or discards a change set',
+  CHANGE_SET_CONFLICT: 'another open change set already changes that rule',
+  CHANGE_SET_STALE: 'a rule it changes moved since it was drafted: draft it again against the live rules',
+  FOUR_EYES_REQUIRED: 'the author of a change set cannot approve it or send it back',
+};
+
+function refusal(code: string | undefined, detail?: string): DomainError {
+  const known = code !== undefined && Object.hasOwn(TEXT, code) ? (code as keyof typeof TEXT) : undefined;
+  const message = known ? TEXT[known] : `refused: ${code ?? 'unknown'}`;
+  return { code: known ?? 'CHANGE_SET_ILLEGAL_TRANSITION', message: detail ? `${message}: ${detail}` : message };
+}
+
+interface ChangeSetScripts {
+  draftChangeSet(...args: string[]): Promise<string[]>;
+  moveChangeSet(...args: string[]): Promise<string[]>;
+  approveChangeSet(...args: (string | number)[]): Promise<Array<string | number>>;
+}
+
+const CLAIMS = 'changesets:claims';
+const INDEX = 'changesets:index';
+const RULE_KEYS = ['risk:rules:current', 'risk:rules:mode', 'risk:rules:versions', 'risk:rules:seq'];
+/** Changes in one set at most. */
+export const MAX_CHANGES = 100;
+
+export const newChangeSetId = () => `cs_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+
+/** The draft's changes checked: every rule valid, every mode known, each rule changed once. */
+export function checkChanges(input: unknown): Result<Change[], DomainError> {
+  if (!Array.isArray(input) || input.length === 0 || input.length > MAX_CHANGES) {
+    return err({ code: 'VALIDATION_FAILED', message: `changes: between 1 and ${MAX_CHANGES} changes` });
+  }
+  const changes: Change[] = [];
+  const seen = new Set<string>();
+  for (const [i, raw] of input.entries()) {
+    const c = raw as Record<string, unknown> | null;
+    let change: Change;
+    if (c?.kind === 'rule') {
+      const checked = validateRule(c.rule);
+      if (!checked.ok) return err({ code: 'RULE_INVALID', message: `/changes/${i}/rule${checked.error.path ?? ''}: ${checked.error.message}` });
+      const { version: _v, ...rule } = checked.value;
+      change = { kind: 'rule', rule };
+    } else if (c?.kind === 'mode' && typeof c.ruleId === 'string' && RULE_MODES.includes(c.mode as RuleMode)) {
+      change = { kind: 'mode', ruleId: c.ruleId, mode: c.mode as RuleMode };
+    } else {
+      return err({ code: 'VALIDATION_FAILED', message: `/changes/${i}: a change is { "kind": "rule", "rule": {...} } or { "kind": "mode", "ruleId", "mode": ${RULE_MODES.join(' | ')} }` });
+    }
+    const id = change.kind === 'rule' ? change.rule.id : change.ruleId;
+    if (seen.has(id)) return err({ code: 'VALIDATION_FAILED', message: `/changes/${i}: rule ${id} is changed twice in one set` });
+    seen.add(id);
+    changes.push(change);
+  }
+  return ok(changes);
+}
+
+const ruleIdOf = (c: Change) => (c.kind === 'rule' ? c.rule.id : c.ruleId);
+const time = (v: string | undefined) => (v ? new Date(Number(v)).toISOString() : '');
+
+export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'ruleSet'>, options: { now?: () => number } = {}) {
+  const scripts = defineScripts<ChangeSetScripts>(redis, new URL('./lua/', import.meta.url));
+  const now = options.now ?? Date.now;
+
+  async function get(id: string): Promise<ChangeSet | undefined> {
+    const h = await redis.hgetall(`changeset:${id}`);
+    if (!h.id) return undefined;
+    return {
+      id: h.id,
+      title: h.title ?? '',
+      author: h.author ?? '',
+      state: h.state as ChangeSetState,
+      changes: JSON.parse(h.changes ?? '[]') as Change[],
+      base: JSON.parse(h.base ?? '{}') as Record<string, number>,
+      evidence: JSON.parse(h.evidence ?? '{}') as Record<string, unknown>,
+      comment: h.comment ?? '',
+      approvedBy: h.approvedBy ?? '',
+      ruleSetVersion: h.ruleSetVersion ?? '',
+      createdAt: time(h.createdAt),
+      updatedAt: time(h.updatedAt),
+      submittedAt: time(h.submittedAt),
+      approvedAt: time(h.approvedAt),
+    };
+  }
+
+  /** Writes a draft (new with `id` absent) against the live rules: a mode change needs its rule to exist. */
+  async function draft(id: string | undefined, author: string, title: string, input: unknown): Promise<Result<ChangeSet, DomainError>> {
+    const checked = checkChanges(input);
+    if (!checked.ok) return checked;
+    const base: Record<string, number> = {};
+    for (const change of checked.value) {
+      const live = await rules.get(ruleIdOf(change));
+      if (change.kind === 'mode' && !live) return err({ code: 'RULE_NOT_FOUND', message: `no rule "${change.ruleId}" to set the mode of` });
+      base[ruleIdOf(change)] = live?.rule.version ?? 0;
+    }
+    const setId = id ?? newChangeSetId();
+    const reply = await scripts.draftChangeSet(CLAIMS, `changeset:${setId}`, INDEX, setId, author, String(now()), title, JSON.stringify(checked.value), JSON.stringify(base), ...checked.value.map(ruleIdOf));
+    if (reply[0] !== 'ok') return err(refusal(reply[1], reply[2]));
+    const written = await get(setId);
+    return written ? ok(written) : err(refusal('CHANGE_SET_NOT_FOUND'));
+  }
+
+  const move = async (id: string, action: 'submit' | 'return' | 'discard', actor: string, extra = ''): Promise<Result<ChangeSet, DomainError>> => {
+    const reply = await scripts.moveChangeSet(`changeset:${id}`, CLAIMS, action, actor, String(now()), id, extra);
+    if (reply[0] !== 'ok') return err(refusal(reply[1], reply[2]));
+    const moved = await get(id);
+    return moved ? ok(moved) : err(refusal('CHANGE_SET_NOT_FOUND'));
+  };
+
+  return {
+    get,
+    create: (author: string, title: string, changes: unknown) => draft(undefined, author, title, changes),
+    /** Replaces a draft's (or a returned set's) changes; only its author. */
+    edit: (id: string, author: string, title: string, changes: unknown) => draft(id, author, title, changes),
+    submit: (id: string, author: string, evidence: Record<string, unknown>) => move(id, 'submit', author, JSON.stringify(evidence)),
+    sendBack: (id: string, actor: string, comment: string) => move(id, 'return', actor, comment),
+    discard: (id: string, author: string) => move(id, 'discard', author),
+
+    /** Four eyes: another officer approves, and every change goes live as one rule-set version. */
+    async approve(id: string, approver: string): Promise<Result<ChangeSet, DomainError>> {
+      const set = await get(id);
+      if (!set) return err(refusal('CHANGE_SET_NOT_FOUND'));
+      const at = now();
+      const args: string[] = [];
+      for (const change of set.changes) {
+        if (change.kind === 'rule') {
+          args.push('put', change.rule.id, JSON.stringify({ ...change.rule, createdAt: at, createdBy: set.author, approvedBy: approver, changeSet: id }), change.rule.mode);
+        } else {
+          args.push('mode', change.ruleId, '', change.mode);
+        }
+      }
+      const reply = await scripts.approveChangeSet(...RULE_KEYS, `changeset:${id}`, CLAIMS, RULES_CHANNEL, approver, String(at), id, ...args);
+      if (reply[0] !== 'ok') return err(refusal(String(reply[1]), String(reply[2] ?? '')));
+      const applied = await get(id);
+      return applied ? ok(applied) : err(refusal('CHANGE_SET_NOT_FOUND'));
+    },
+
+    /** Newest first. */
+    async list(filter: { state?: ChangeSetState; limit?: number } = {}): Promise<ChangeSet[]> {
+      const ids = await redis.zrevrange(INDEX, 0, 4999);
+      const out: ChangeSet[] = [];
+      for (const id of ids) {
+        const set = await get(id);
+        if (set && (!filter.state || set.state === filter.state)) out.push(set);
+        if (out.length >= (filter.limit ?? 200)) break;
+      }
+      return out;
+    },
+
+    /** Each change next to the live rule. */
+    async diff(set: ChangeSet): Promise<ChangeDiff[]> {
+      const out: ChangeDiff[] = [];
+      for (const change of set.changes) {
+        const live = (await rules.get(ruleIdOf(change)))?.rule;
+        const proposed: Rule = change.kind === 'rule' ? change.rule : { ...stripStored(live!), mode: change.mode };
+        const before = live ? (stripStored(live) as Record<string, unknown>) : {};
+        const after = proposed as Record<string, unknown>;
+        const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
+        out.push({ ruleId: ruleIdOf(change), kind: change.kind, ...(live ? { live } : {}), proposed, fields });
+      }
+      return out;
+    },
+  };
+}
+
+/** A stored rule as a rule body: without its version and its store metadata. */
+function stripStored(rule: StoredRule): Rule {
+  const { version: _v, createdAt: _c, createdBy: _b, approvedBy: _a, changeSet: _s, ...body } = rule as StoredRule & { createdAt?: unknown; createdBy?: unknown; approvedBy?: unknown; changeSet?: unknown };
+  return body as Rule;
+}
+
+export type ChangeSets = ReturnType<typeof createChangeSets>;

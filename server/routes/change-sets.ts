@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Type, { type Static } from 'typebox';
+import type { AuditLog } from '../../analytics/audit-log.ts';
+import type { DomainError, Result } from '../../domain/result.ts';
+import type { ChangeSet, ChangeSets } from '../../rules/change-sets.ts';
+import { sendError } from '../http-errors.ts';
+import { errorResponses } from '../schemas/common.ts';
+
+const ChangeSetView = Type.Object({}, { additionalProperties: true, description: 'A change set: see docs/rules.md, "Governance"' });
+const IdParams = Type.Object({ id: Type.String({ pattern: '^cs_[a-f0-9]{24}$' }) });
+const Title = Type.String({ minLength: 1, maxLength: 200 });
+const Changes = Type.Array(Type.Object({}, { additionalProperties: true }), {
+  minItems: 1,
+  maxItems: 100,
+  description: '{ "kind": "rule", "rule": {...} } (a new rule, or the next version of one) or { "kind": "mode", "ruleId", "mode" }',
+});
+const DraftBody = Type.Object({ title: Title, changes: Changes }, { additionalProperties: false });
+const Instant = Type.String({ format: 'date-time' });
+const SubmitBody = Type.Object(
+  {
+    backtestJobId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,80}$', description: 'The backtest the author ran on these rules (POST /v1/rules/backtest), for the approver to read' })),
+    window: Type.Optional(Type.Object({ from: Instant, to: Instant }, { additionalProperties: false })),
+    note: Type.Optional(Type.String({ maxLength: 5000 })),
+  },
+  { additionalProperties: false },
+);
+const ReturnBody = Type.Object({ comment: Type.String({ minLength: 1, maxLength: 5000 }) }, { additionalProperties: false });
+const ListQuery = Type.Object(
+  { state: Type.Optional(Type.Union(['draft', 'submitted', 'returned', 'applied', 'discarded'].map((s) => Type.Literal(s)))) },
+  { additionalProperties: false },
+);
+
+/**
+ * Change sets (docs/rules.md, "Governance"): a risk officer drafts changes to the rules, submits
+ * them with their evidence, and another risk officer or an admin approves them, which makes
+ * them live at once on every node as one rule-set version, or sends them back. Every step is
+ * audited; a participant's analyst and compliance see none of it but the reading.
+ */
+export default async function changeSetRoutes(app: FastifyInstance, options: { changeSets: ChangeSets; audit: AuditLog }) {
+  const { changeSets, audit } = options;
+  const base = { tags: ['rules'], security: [{ operatorToken: [] }] };
+  const readers = app.requireRole('risk_officer', 'compliance', 'admin');
+  const editors = app.requireRole('risk_officer', 'admin');
+
+  const answer = async (request: FastifyRequest, reply: FastifyReply, action: string, target: string, result: Result<ChangeSet, DomainError>, status = 200) => {
+    const op = request.operator!;
+    await audit.record({
+      actor: op.username,
+      actorRole: op.role,
+      action: `changeset.${action}`,
+      target: result.ok ? result.value.id : target,
+      outcome: result.ok ? 'ok' : 'denied',
+      details: result.ok ? { state: result.value.state, changes: result.value.changes.length, ...(result.value.ruleSetVersion ? { ruleSetVersion: result.value.ruleSetVersion } : {}) } : { code: result.error.code },
+    });
+    if (!result.ok) return sendError(reply, result.error);
+    return reply.code(status).send(result.value);
+  };
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/v1/change-sets',
+    { preValidation: readers, schema: { ...base, summary: 'Change sets, newest first', querystring: ListQuery, response: { 200: Type.Object({ changeSets: Type.Array(ChangeSetView) }), ...errorResponses } } },
+    async (request) => ({ changeSets: await changeSets.list(request.query.state ? { state: request.query.state } : {}) }),
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/v1/change-sets/:id',
+    {
+      preValidation: readers,
+      schema: { ...base, summary: 'One change set, each change next to the live rule (its diff)', params: IdParams, response: { 200: Type.Object({ changeSet: ChangeSetView, diff: Type.Array(Type.Object({}, { additionalProperties: true })) }), ...errorResponses } },
+    },
+    async (request, reply) => {
+      const set = await changeSets.get(request.params.id);
+      if (!set) return sendError(reply, { code: 'CHANGE_SET_NOT_FOUND', message: 'no such change set' });
+      return { changeSet: set, diff: await changeSets.diff(set) };
+    },
+  );
+
+  app.post<{ Body: Static<typeof DraftBody> }>(
+    '/v1/change-sets',
+    { preValidation: editors, schema: { ...base, summary: 'Draft a change set', body: DraftBody, response: { 201: ChangeSetView, ...errorResponses } } },
+    async (request, reply) => answer(request, reply, 'draft', '', await changeSets.create(request.operator!.username, request.body.title, request.body.changes), 201),
+  );
+
+  app.put<{ Params: Static<typeof IdParams>; Body: Static<typeof DraftBody> }>(
+    '/v1/change-sets/:id',
+    { preValidation: editors, schema: { ...base, summary: "Replace a draft's (or a set sent back) title and changes: its author only", params: IdParams, body: DraftBody, response: { 200: ChangeSetView, ...errorResponses } } },
+    async (request, reply) => {
+      if (!(await changeSets.get(request.params.id))) return answer(request, reply, 'edit', request.params.id, { ok: false, error: { code: 'CHANGE_SET_NOT_FOUND', message: 'no such change set' } });
+      return answer(request, reply, 'edit', request.params.id, await changeSets.edit(request.params.id, request.operator!.username, request.body.title, request.body.changes));
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof SubmitBody> }>(
+    '/v1/change-sets/:id/submit',
+    { preValidation: editors, schema: { ...base, summary: 'Submit for approval by another officer, with its evidence', params: IdParams, body: SubmitBody, response: { 200: ChangeSetView, ...errorResponses } } },
+    async (request, reply) => answer(request, reply, 'submit', request.params.id, await changeSets.submit(request.params.id, request.operator!.username, request.body ?? {})),
+  );
+
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/v1/change-sets/:id/approve',
+    { preValidation: editors, schema: { ...base, summary: 'Approve (an officer other than its author): every change goes live at once, as one rule-set version', params: IdParams, response: { 200: ChangeSetView, ...errorResponses } } },
+    async (request, reply) => answer(request, reply, 'approve', request.params.id, await changeSets.approve(request.params.id, request.operator!.username)),
+  );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ReturnBody> }>(
+    '/v1/change-sets/:id/return',
+    { preValidation: editors, schema: { ...base, summary: 'Send back to its author with a comment (an officer other than its author)', params: IdParams, body: ReturnBody, response: { 200: ChangeSetView, ...errorResponses } } },
+    async (request, reply) => answer(request, reply, 'return', request.params.id, await changeSets.sendBack(request.params.id, request.operator!.username, request.body.comment)),
+  );
+
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/v1/change-sets/:id/discard',
+    { preValidation: editors, schema: { ...base, summary: 'Discard a change set not yet applied: its author only; its rules are free for another set', params: IdParams, response: { 200: ChangeSetView, ...errorResponses } } },
+    async (request, reply) => answer(request, reply, 'discard', request.params.id, await changeSets.discard(request.params.id, request.operator!.username)),
+  );
+}

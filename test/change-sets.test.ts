@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { createRiskEngine, type RiskEngine } from '../rules/index.ts';
+import { devCredentials, startTestPlatform } from './support/platform.ts';
+import { signed } from './support/signed-request.ts';
+import { eventually, merchantQrs } from './support/traffic.ts';
+
+/**
+ * Rule changes through change sets, over HTTP on the whole platform: drafted by one risk
+ * officer, submitted, refused to its author, approved by another officer, and live at once as
+ * one rule-set version on this process and on a second engine sharing its Redis.
+ */
+
+const PEP = '习近平';
+
+describe('change sets: four eyes on rule changes', () => {
+  let platform: Awaited<ReturnType<typeof startTestPlatform>>;
+  let qr: Record<string, string>;
+  let other: { redis: Redis; engine: RiskEngine };
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    platform = await startTestPlatform();
+    qr = await merchantQrs(platform.app);
+    for (const user of devCredentials().users) {
+      const r = await platform.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: user.username, password: user.password } });
+      tokens[user.username] = r.json().token;
+    }
+    // A second node's engine: the same Redis, its own rule set, following the rules channel.
+    const redis = new Redis(platform.redisUrl, { maxRetriesPerRequest: 1 });
+    const engine = await createRiskEngine({ redis, thresholds: { review: 400, decline: 700 }, deadlineMs: 1000, fallback: { approveBelowUsd: 50, otherwise: 'review' }, cnyPerUsd: '7.12' });
+    other = { redis, engine };
+  }, 120_000);
+  afterAll(async () => {
+    await other?.engine.close();
+    other?.redis.disconnect();
+    await platform?.stop();
+  });
+
+  const op = async (username: string, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
+    const r = await platform.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[username]}` }, ...(payload ? { payload } : {}) });
+    return { status: r.statusCode, body: r.json() as any };
+  };
+  const payAsPep = async () =>
+    (
+      await signed(platform.app, {
+        participant: 'siam-wallet',
+        method: 'POST',
+        path: '/v1/payments',
+        body: { txnId: randomUUID(), qr: { payload: qr['m-cn-0001'] }, amount: { value: '45.00', currency: 'CNY' }, payer: { walletId: `w-${randomUUID()}`, name: PEP, deviceId: `d-${randomUUID()}`, country: 'TH' } },
+      })
+    ).body;
+
+  it('goes live only once another officer approves it, as one rule-set version on every node within a second', async () => {
+    const large = (await op('risk.officer', 'GET', '/v1/rules/large-value-single')).body.rule;
+    const { version: largeVersion, createdAt: _c, createdBy: _b, ...largeBody } = large;
+    const changes = [
+      { kind: 'mode', ruleId: 'screening-payer-pep', mode: 'off' },
+      { kind: 'rule', rule: { ...largeBody, description: `${largeBody.description} (reviewed in a change set)` } },
+    ];
+    const drafted = await op('risk.officer', 'POST', '/v1/change-sets', { title: 'PEP hits to the case queue only; large-value wording', changes });
+    expect(drafted.status, JSON.stringify(drafted.body)).toBe(201);
+    const id = drafted.body.id as string;
+    expect(drafted.body).toMatchObject({ state: 'draft', author: 'risk.officer', base: { 'screening-payer-pep': expect.any(Number), 'large-value-single': largeVersion } });
+
+    // The approver's view: each change next to the live rule.
+    const view = (await op('admin', 'GET', `/v1/change-sets/${id}`)).body;
+    expect(view.diff.map((d: any) => [d.ruleId, d.kind, d.fields])).toEqual([
+      ['screening-payer-pep', 'mode', ['mode']],
+      ['large-value-single', 'rule', ['description']],
+    ]);
+
+    // Nothing is live before approval: a PEP payer is still reviewed.
+    expect((await payAsPep()).risk.decision).toBe('review');
+    expect(await op('risk.officer', 'POST', `/v1/change-sets/${id}/approve`)).toMatchObject({ status: 409, body: { error: { code: 'CHANGE_SET_ILLEGAL_TRANSITION' } } });
+    expect(await op('admin', 'POST', `/v1/change-sets/${id}/submit`, {})).toMatchObject({ status: 403, body: { error: { code: 'CHANGE_SET_NOT_AUTHOR' } } });
+    const submitted = await op('risk.officer', 'POST', `/v1/change-sets/${id}/submit`, { backtestJobId: 'job-of-the-author', window: { from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' } });
+    expect(submitted).toMatchObject({ status: 200, body: { state: 'submitted', evidence: { backtestJobId: 'job-of-the-author' } } });
+    expect(await op('risk.officer', 'POST', `/v1/change-sets/${id}/approve`)).toMatchObject({ status: 403, body: { error: { code: 'FOUR_EYES_REQUIRED' } } });
+    expect(await op('compliance', 'POST', `/v1/change-sets/${id}/approve`)).toMatchObject({ status: 403 });
+
+    const before = Number(platform.risk.stats().ruleSetVersion.slice(3));
+    const approved = await op('admin', 'POST', `/v1/change-sets/${id}/approve`);
+    const approvedAt = Date.now();
+    expect(approved).toMatchObject({ status: 200, body: { state: 'applied', approvedBy: 'admin', ruleSetVersion: `rs-${before + 1}` } });
+    // Both changes in one version, on this node and the other within a second.
+    await eventually(async () => [platform.risk.stats().ruleSetVersion, other.engine.stats().ruleSetVersion], (v) => v.every((x) => x === `rs-${before + 1}`), 1000);
+    expect(Date.now() - approvedAt).toBeLessThan(1000);
+    expect((await payAsPep()).risk.decision).toBe('approve');
+    const rule = (await op('risk.officer', 'GET', '/v1/rules/large-value-single')).body.rule;
+    expect(rule).toMatchObject({ version: largeVersion + 1, createdBy: 'risk.officer', approvedBy: 'admin', changeSet: id });
+    expect(await op('admin', 'POST', `/v1/change-sets/${id}/approve`)).toMatchObject({ status: 409, body: { error: { code: 'CHANGE_SET_ILLEGAL_TRANSITION' } } });
+    const audit = await eventually(
+      async () => (await platform.clickhouse.client.query({ query: "SELECT actor, action, outcome FROM cpg.audit_log WHERE target = {id:String} ORDER BY at", query_params: { id }, format: 'JSONEachRow' })).json<{ actor: string; action: string; outcome: string }>(),
+      (rows) => rows.some((r) => r.action === 'changeset.approve' && r.outcome === 'ok'),
+      10_000,
+    );
+    expect(audit.map((r) => `${r.action}:${r.actor}:${r.outcome}`)).toEqual(expect.arrayContaining(['changeset.draft:risk.officer:ok', 'changeset.submit:risk.officer:ok', 'changeset.approve:risk.officer:denied', 'changeset.approve:admin:ok']));
+  });
+
+  it('refuses a second open set on the same rule, a malformed rule, and a set whose rules moved since; changes nothing', async () => {
+    const first = await op('risk.officer', 'POST', '/v1/change-sets', { title: 'night MCC in shadow', changes: [{ kind: 'mode', ruleId: 'high-risk-mcc-night', mode: 'shadow' }] });
+    expect(first.status).toBe(201);
+    expect(await op('admin', 'POST', '/v1/change-sets', { title: 'night MCC off', changes: [{ kind: 'mode', ruleId: 'high-risk-mcc-night', mode: 'off' }] })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'CHANGE_SET_CONFLICT', message: expect.stringContaining(first.body.id) } },
+    });
+    const count = (await op('risk.officer', 'GET', '/v1/change-sets')).body.changeSets.length;
+    const malformed = await op('risk.officer', 'POST', '/v1/change-sets', { title: 'bad', changes: [{ kind: 'rule', rule: { id: 'bad-rule', description: 'x', typology: 'x', priority: 5, mode: 'enforce', when: { fact: 'no.such.fact', gt: 1 }, then: { score: 10, reason: 'x' } } }] });
+    expect([malformed.status, malformed.body.error.code]).toEqual([400, 'RULE_INVALID']);
+    expect(malformed.body.error.message).toContain('/changes/0/rule');
+    expect((await op('risk.officer', 'POST', '/v1/change-sets', { title: 'twice', changes: [{ kind: 'mode', ruleId: 'structuring', mode: 'off' }, { kind: 'mode', ruleId: 'structuring', mode: 'shadow' }] })).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await op('risk.officer', 'POST', '/v1/change-sets', { title: 'unknown', changes: [{ kind: 'mode', ruleId: 'no-such-rule', mode: 'off' }] })).body.error.code).toBe('RULE_NOT_FOUND');
+    expect((await op('risk.officer', 'GET', '/v1/change-sets')).body.changeSets.length).toBe(count);
+
+    // The rule moves under the submitted set (an emergency change through the rule routes): it cannot go live.
+    expect((await op('risk.officer', 'POST', `/v1/change-sets/${first.body.id}/submit`, {})).status).toBe(200);
+    expect((await op('admin', 'POST', '/v1/rules/high-risk-mcc-night/disable')).status).toBe(200);
+    const live = (await op('risk.officer', 'GET', '/v1/rules/high-risk-mcc-night')).body.rule;
+    const put = await op('admin', 'PUT', '/v1/rules/high-risk-mcc-night', (({ version: _v, createdAt: _c, createdBy: _b, ...body }) => body)(live));
+    expect(put.status).toBe(200);
+    const stale = await op('admin', 'POST', `/v1/change-sets/${first.body.id}/approve`);
+    expect([stale.status, stale.body.error.code]).toEqual([409, 'CHANGE_SET_STALE']);
+    expect((await op('risk.officer', 'GET', '/v1/rules/high-risk-mcc-night')).body.rule.mode).toBe('off');
+    // Sent back, discarded by its author: the rule is free for another set.
+    expect(await op('admin', 'POST', `/v1/change-sets/${first.body.id}/return`, { comment: 'drafted against an older version' })).toMatchObject({ status: 200, body: { state: 'returned' } });
+    expect(await op('risk.officer', 'POST', `/v1/change-sets/${first.body.id}/discard`)).toMatchObject({ status: 200, body: { state: 'discarded' } });
+    expect((await op('admin', 'POST', '/v1/change-sets', { title: 'night MCC back on', changes: [{ kind: 'mode', ruleId: 'high-risk-mcc-night', mode: 'enforce' }] })).status).toBe(201);
+    expect((await op('siam.analyst', 'GET', '/v1/change-sets')).status).toBe(403);
+  });
+});

@@ -15,7 +15,8 @@ import { validateRule } from './validate-rule.ts';
  * since it was drafted is stale: it cannot go live over changes its approver never saw.
  */
 
-export type ChangeSetState = 'draft' | 'submitted' | 'returned' | 'applied' | 'discarded';
+/** `scheduled`: approved, to go live at `activateAt`; `stale`: a scheduled set whose rules moved before its time, never applied. */
+export type ChangeSetState = 'draft' | 'submitted' | 'returned' | 'scheduled' | 'applied' | 'stale' | 'discarded';
 
 /** One change: a rule written whole (its next version, or a new rule), or a rule's mode. */
 export type Change = { kind: 'rule'; rule: Rule } | { kind: 'mode'; ruleId: string; mode: RuleMode };
@@ -35,6 +36,9 @@ export interface ChangeSet {
   approvedBy: string;
   /** The rule-set version it made live. */
   ruleSetVersion: string;
+  /** When a scheduled set goes live ('' for one approved to go live at once). */
+  activateAt: string;
+  appliedAt: string;
   createdAt: string;
   updatedAt: string;
   submittedAt: string;
@@ -81,6 +85,7 @@ interface ChangeSetScripts {
   draftChangeSet(...args: string[]): Promise<string[]>;
   moveChangeSet(...args: string[]): Promise<string[]>;
   approveChangeSet(...args: (string | number)[]): Promise<Array<string | number>>;
+  scheduleChangeSet(...args: string[]): Promise<string[]>;
 }
 
 const CLAIMS = 'changesets:claims';
@@ -140,6 +145,8 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
       comment: h.comment ?? '',
       approvedBy: h.approvedBy ?? '',
       ruleSetVersion: h.ruleSetVersion ?? '',
+      activateAt: time(h.activateAt),
+      appliedAt: time(h.appliedAt),
       createdAt: time(h.createdAt),
       updatedAt: time(h.updatedAt),
       submittedAt: time(h.submittedAt),
@@ -164,6 +171,25 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
     return written ? ok(written) : err(refusal('CHANGE_SET_NOT_FOUND'));
   }
 
+  async function apply(id: string, approver: string, when: 'now' | 'scheduled'): Promise<Result<ChangeSet, DomainError>> {
+    const set = await get(id);
+    if (!set) return err(refusal('CHANGE_SET_NOT_FOUND'));
+    const at = now();
+    const approvedBy = when === 'now' ? approver : set.approvedBy;
+    const args: string[] = [];
+    for (const change of set.changes) {
+      if (change.kind === 'rule') {
+        args.push('put', change.rule.id, JSON.stringify({ ...change.rule, createdAt: at, createdBy: set.author, approvedBy, changeSet: id }), change.rule.mode);
+      } else {
+        args.push('mode', change.ruleId, '', change.mode);
+      }
+    }
+    const reply = await scripts.approveChangeSet(...RULE_KEYS, `changeset:${id}`, CLAIMS, RULES_CHANNEL, approver, String(at), id, when, ...args);
+    if (reply[0] !== 'ok') return err(refusal(String(reply[1]), String(reply[2] ?? '')));
+    const applied = await get(id);
+    return applied ? ok(applied) : err(refusal('CHANGE_SET_NOT_FOUND'));
+  }
+
   const move = async (id: string, action: 'submit' | 'return' | 'discard', actor: string, extra = ''): Promise<Result<ChangeSet, DomainError>> => {
     const reply = await scripts.moveChangeSet(`changeset:${id}`, CLAIMS, action, actor, String(now()), id, extra);
     if (reply[0] !== 'ok') return err(refusal(reply[1], reply[2]));
@@ -180,24 +206,19 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
     sendBack: (id: string, actor: string, comment: string) => move(id, 'return', actor, comment),
     discard: (id: string, author: string) => move(id, 'discard', author),
 
-    /** Four eyes: another officer approves, and every change goes live as one rule-set version. */
-    async approve(id: string, approver: string): Promise<Result<ChangeSet, DomainError>> {
-      const set = await get(id);
-      if (!set) return err(refusal('CHANGE_SET_NOT_FOUND'));
-      const at = now();
-      const args: string[] = [];
-      for (const change of set.changes) {
-        if (change.kind === 'rule') {
-          args.push('put', change.rule.id, JSON.stringify({ ...change.rule, createdAt: at, createdBy: set.author, approvedBy: approver, changeSet: id }), change.rule.mode);
-        } else {
-          args.push('mode', change.ruleId, '', change.mode);
-        }
-      }
-      const reply = await scripts.approveChangeSet(...RULE_KEYS, `changeset:${id}`, CLAIMS, RULES_CHANNEL, approver, String(at), id, ...args);
-      if (reply[0] !== 'ok') return err(refusal(String(reply[1]), String(reply[2] ?? '')));
-      const applied = await get(id);
-      return applied ? ok(applied) : err(refusal('CHANGE_SET_NOT_FOUND'));
+    /** Four eyes: another officer approves, and every change goes live at once as one rule-set version. */
+    approve: (id: string, approver: string) => apply(id, approver, 'now'),
+
+    /** Four eyes, to go live at `activateAt` (unix ms): the caller schedules the activation (`activate`). */
+    async schedule(id: string, approver: string, activateAt: number): Promise<Result<ChangeSet, DomainError>> {
+      const reply = await scripts.scheduleChangeSet(`changeset:${id}`, approver, String(now()), String(activateAt));
+      if (reply[0] !== 'ok') return err(refusal(reply[1], reply[2]));
+      const scheduled = await get(id);
+      return scheduled ? ok(scheduled) : err(refusal('CHANGE_SET_NOT_FOUND'));
     },
+
+    /** A scheduled set goes live (its time came): once, whoever calls; stale if its rules moved meanwhile. */
+    activate: (id: string) => apply(id, '', 'scheduled'),
 
     /** Newest first. */
     async list(filter: { state?: ChangeSetState; limit?: number } = {}): Promise<ChangeSet[]> {

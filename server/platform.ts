@@ -16,6 +16,7 @@ import { startIngest, type IngestHooks } from './capabilities/ingest.ts';
 import { startJobs } from './capabilities/jobs.ts';
 import { startLive, type LiveFeed } from './capabilities/live-feed.ts';
 import { startOperators } from './capabilities/operators.ts';
+import { startChangeSets } from './capabilities/change-sets.ts';
 import { startScreeningOps } from './capabilities/screening-ops.ts';
 import { startScreening, startScreeningRecords } from './capabilities/screening.ts';
 import { openRuleStore, startSwitch } from './capabilities/switch.ts';
@@ -82,6 +83,7 @@ export async function startPlatform(
     await running.add(startScreeningOps(ctx, { alerting, live, screening }));
     if (plan.console || plan.clickhouseApi) await running.add(startOperators(ctx));
     if (plan.console) await running.add(startConsole(ctx, { alerting, live, rules }));
+    await running.add(startChangeSets(ctx, { rules }));
     if (plan.clickhouseApi && jobs.analytics) await running.add(startAnalyticsApi(ctx, jobs.analytics, rules));
     const { app } = await running.add(startHttp(ctx, { routes: running.routes(), logger, risk: switchNode?.risk, ingest }));
     running.attach(app);

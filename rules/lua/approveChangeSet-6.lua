@@ -1,25 +1,45 @@
 --[[
-  A second officer approves a submitted change set, and its changes go live at once, as one
-  new rule-set version announced on the rules channel: every rule it writes gets its next
-  version, every mode it sets is set. The rules must still be at the versions the set was
-  drafted against (its base); its claims are released.
+  A second officer approves a submitted change set and its changes go live at once (`now`),
+  or a set approved for later goes live at its time (`scheduled`): as one new rule-set
+  version announced on the rules channel, every rule it writes at its next version, every
+  mode it sets set. The rules must still be at the versions the set was drafted against (its
+  base): a scheduled set that finds them moved is marked `stale` and nothing goes live. Its
+  claims are released either way.
 
   KEYS[1] risk:rules:current   KEYS[2] risk:rules:mode   KEYS[3] risk:rules:versions   KEYS[4] risk:rules:seq
   KEYS[5] the change set changeset:{id}   KEYS[6] changesets:claims
-  ARGV[1] channel  ARGV[2] approver  ARGV[3] at ms  ARGV[4] change set id
-  ARGV[5..] per change: kind ('put' | 'mode'), rule id, rule JSON ('' for a mode), mode
+  ARGV[1] channel  ARGV[2] approver ('' for `scheduled`)  ARGV[3] at ms  ARGV[4] change set id
+  ARGV[5] 'now' | 'scheduled'
+  ARGV[6..] per change: kind ('put' | 'mode'), rule id, rule JSON ('' for a mode), mode
   Returns {'ok', rule-set sequence} or {'error', code, detail}.
 ]]
 local state = redis.call('HGET', KEYS[5], 'state')
 if not state then return {'error', 'CHANGE_SET_NOT_FOUND', ''} end
-if state ~= 'submitted' then return {'error', 'CHANGE_SET_ILLEGAL_TRANSITION', state} end
-if redis.call('HGET', KEYS[5], 'author') == ARGV[2] then return {'error', 'FOUR_EYES_REQUIRED', ''} end
+local scheduled = ARGV[5] == 'scheduled'
+if scheduled then
+  if state ~= 'scheduled' then return {'error', 'CHANGE_SET_ILLEGAL_TRANSITION', state} end
+else
+  if state ~= 'submitted' then return {'error', 'CHANGE_SET_ILLEGAL_TRANSITION', state} end
+  if redis.call('HGET', KEYS[5], 'author') == ARGV[2] then return {'error', 'FOUR_EYES_REQUIRED', ''} end
+end
+local function release()
+  for _, ruleId in ipairs(cjson.decode(redis.call('HGET', KEYS[5], 'ruleIds') or '[]')) do
+    if redis.call('HGET', KEYS[6], ruleId) == ARGV[4] then redis.call('HDEL', KEYS[6], ruleId) end
+  end
+end
 local base = cjson.decode(redis.call('HGET', KEYS[5], 'base') or '{}')
 for ruleId, version in pairs(base) do
   local live = tonumber(redis.call('HGET', KEYS[1], ruleId) or '0')
-  if live ~= tonumber(version) then return {'error', 'CHANGE_SET_STALE', ruleId .. ' is at version ' .. live .. ', the set was drafted against ' .. version} end
+  if live ~= tonumber(version) then
+    local why = ruleId .. ' is at version ' .. live .. ', the set was drafted against ' .. version
+    if scheduled then
+      redis.call('HSET', KEYS[5], 'state', 'stale', 'comment', why, 'updatedAt', ARGV[3])
+      release()
+    end
+    return {'error', 'CHANGE_SET_STALE', why}
+  end
 end
-for i = 5, #ARGV, 4 do
+for i = 6, #ARGV, 4 do
   local kind, ruleId, json, mode = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   if kind == 'put' then
     local version = tonumber(redis.call('HGET', KEYS[1], ruleId) or '0') + 1
@@ -28,10 +48,9 @@ for i = 5, #ARGV, 4 do
   end
   redis.call('HSET', KEYS[2], ruleId, mode)
 end
-for _, ruleId in ipairs(cjson.decode(redis.call('HGET', KEYS[5], 'ruleIds') or '[]')) do
-  if redis.call('HGET', KEYS[6], ruleId) == ARGV[4] then redis.call('HDEL', KEYS[6], ruleId) end
-end
+release()
 local seq = redis.call('INCR', KEYS[4])
-redis.call('HSET', KEYS[5], 'state', 'applied', 'approvedBy', ARGV[2], 'approvedAt', ARGV[3], 'ruleSetVersion', 'rs-' .. seq, 'updatedAt', ARGV[3])
+redis.call('HSET', KEYS[5], 'state', 'applied', 'appliedAt', ARGV[3], 'ruleSetVersion', 'rs-' .. seq, 'updatedAt', ARGV[3])
+if not scheduled then redis.call('HSET', KEYS[5], 'approvedBy', ARGV[2], 'approvedAt', ARGV[3]) end
 redis.call('PUBLISH', ARGV[1], 'rs-' .. seq)
 return {'ok', seq}

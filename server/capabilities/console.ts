@@ -1,9 +1,7 @@
 import consoleStatic from '../plugins/console-static.ts';
 import alertRoutes from '../routes/alerts.ts';
 import operatorPaymentRoutes from '../routes/operator-payments.ts';
-import changeSetRoutes from '../routes/change-sets.ts';
 import ruleRoutes from '../routes/rules.ts';
-import { createChangeSets } from '../../rules/change-sets.ts';
 import type { RuleStore } from '../../rules/index.ts';
 import type { Alerting } from './alerting.ts';
 import type { Capability } from './capability.ts';
@@ -11,8 +9,7 @@ import type { PlatformContext } from './context.ts';
 import type { LiveFeed } from './live-feed.ts';
 
 /**
- * The operator console's API and pages: payment look-up, the dashboards, alerts and rules,
- * and the change sets that take rule changes through a second officer's approval.
+ * The operator console's API and pages: payment look-up, the dashboards, alerts and rules.
  * Rules and lists are edited here; the engines of every switch node follow through pub/sub.
  * (Its live feed's sockets are the live feed capability's.)
  */
@@ -25,7 +22,6 @@ export async function startConsole(ctx: PlatformContext, deps: { alerting: Pick<
       consoleStatic,
       (app) => alertRoutes(app, { alerts: deps.alerting.alerts, live: deps.live, audit, usernames }),
       (app) => ruleRoutes(app, { store: deps.rules, audit }),
-      (app) => changeSetRoutes(app, { changeSets: createChangeSets(ctx.redis, deps.rules), audit }),
     ],
   };
 }

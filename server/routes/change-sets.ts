@@ -24,9 +24,15 @@ const SubmitBody = Type.Object(
   },
   { additionalProperties: false },
 );
+const ApproveBody = Type.Object(
+  { activateAt: Type.Optional(Type.String({ format: 'date-time', description: 'Go live at this time (in the future, within 90 days) instead of at once' })) },
+  { additionalProperties: false },
+);
+/** The furthest ahead a change set may be scheduled. */
+const MAX_SCHEDULE_MS = 90 * 86_400_000;
 const ReturnBody = Type.Object({ comment: Type.String({ minLength: 1, maxLength: 5000 }) }, { additionalProperties: false });
 const ListQuery = Type.Object(
-  { state: Type.Optional(Type.Union(['draft', 'submitted', 'returned', 'applied', 'discarded'].map((s) => Type.Literal(s)))) },
+  { state: Type.Optional(Type.Union(['draft', 'submitted', 'returned', 'scheduled', 'applied', 'stale', 'discarded'].map((s) => Type.Literal(s)))) },
   { additionalProperties: false },
 );
 
@@ -36,7 +42,10 @@ const ListQuery = Type.Object(
  * them live at once on every node as one rule-set version, or sends them back. Every step is
  * audited; a participant's analyst and compliance see none of it but the reading.
  */
-export default async function changeSetRoutes(app: FastifyInstance, options: { changeSets: ChangeSets; audit: AuditLog }) {
+export default async function changeSetRoutes(
+  app: FastifyInstance,
+  options: { changeSets: ChangeSets; audit: AuditLog; /** Queues a scheduled set's activation at its time. */ schedule(id: string, activateAt: number): Promise<void> },
+) {
   const { changeSets, audit } = options;
   const base = { tags: ['rules'], security: [{ operatorToken: [] }] };
   const readers = app.requireRole('risk_officer', 'compliance', 'admin');
@@ -96,10 +105,35 @@ export default async function changeSetRoutes(app: FastifyInstance, options: { c
     async (request, reply) => answer(request, reply, 'submit', request.params.id, await changeSets.submit(request.params.id, request.operator!.username, request.body ?? {})),
   );
 
-  app.post<{ Params: Static<typeof IdParams> }>(
+  app.post<{ Params: Static<typeof IdParams>; Body: unknown }>(
     '/v1/change-sets/:id/approve',
-    { preValidation: editors, schema: { ...base, summary: 'Approve (an officer other than its author): every change goes live at once, as one rule-set version', params: IdParams, response: { 200: ChangeSetView, ...errorResponses } } },
-    async (request, reply) => answer(request, reply, 'approve', request.params.id, await changeSets.approve(request.params.id, request.operator!.username)),
+    {
+      preValidation: editors,
+      schema: {
+        ...base,
+        summary: 'Approve (an officer other than its author): every change goes live as one rule-set version, at once or at `activateAt`',
+        params: IdParams,
+        // Optional: no body approves for at once; checked here, since a schema would demand one.
+        description: `Body (optional): ${JSON.stringify(ApproveBody)}`,
+        response: { 200: ChangeSetView, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const body = request.body ?? {};
+      if (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).some((k) => k !== 'activateAt') || ('activateAt' in body && typeof body.activateAt !== 'string')) {
+        return sendError(reply, { code: 'VALIDATION_FAILED', message: 'body: nothing, or { "activateAt": "<date-time>" }' });
+      }
+      const activateAt = (body as { activateAt?: string }).activateAt;
+      if (activateAt === undefined) return answer(request, reply, 'approve', id, await changeSets.approve(id, request.operator!.username));
+      const at = Date.parse(activateAt);
+      if (!(at > Date.now() && at <= Date.now() + MAX_SCHEDULE_MS)) {
+        return sendError(reply, { code: 'VALIDATION_FAILED', message: '/activateAt: must be in the future, at most 90 days ahead' });
+      }
+      const scheduled = await changeSets.schedule(id, request.operator!.username, at);
+      if (scheduled.ok) await options.schedule(id, at);
+      return answer(request, reply, 'schedule', id, scheduled);
+    },
   );
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ReturnBody> }>(

@@ -6,6 +6,7 @@ import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import { RULE_MODES, type Rule, type RuleMode, type StoredRule } from './rule-schema.ts';
 import { RULES_CHANNEL, type RuleStore } from './rule-store.ts';
 import { validateRule } from './validate-rule.ts';
+import type { Thresholds } from './decide.ts';
 
 /**
  * Change sets (docs/rules.md, "Governance"): a draft groups changes to the rules (a new rule,
@@ -18,8 +19,11 @@ import { validateRule } from './validate-rule.ts';
 /** `scheduled`: approved, to go live at `activateAt`; `stale`: a scheduled set whose rules moved before its time, never applied. */
 export type ChangeSetState = 'draft' | 'submitted' | 'returned' | 'scheduled' | 'applied' | 'stale' | 'discarded';
 
-/** One change: a rule written whole (its next version, or a new rule), or a rule's mode. */
-export type Change = { kind: 'rule'; rule: Rule } | { kind: 'mode'; ruleId: string; mode: RuleMode };
+/** One change: a rule written whole (its next version, or a new rule), a rule's mode, or the decision thresholds. */
+export type Change = { kind: 'rule'; rule: Rule } | { kind: 'mode'; ruleId: string; mode: RuleMode } | { kind: 'thresholds'; review: number; decline: number };
+
+/** What a thresholds change claims and is based on, beside the rule ids. */
+export const THRESHOLDS_CLAIM = '@thresholds';
 
 export interface ChangeSet {
   id: string;
@@ -27,8 +31,8 @@ export interface ChangeSet {
   author: string;
   state: ChangeSetState;
   changes: Change[];
-  /** Each changed rule's current version when the set was last drafted (0: a new rule). */
-  base: Record<string, number>;
+  /** Each changed rule's current version when the set was last drafted (0: a new rule); `@thresholds`: "review/decline" live then. */
+  base: Record<string, number | string>;
   /** What the author attached on submitting: the backtest's job, the window. */
   evidence: Record<string, unknown>;
   /** Why it was sent back. */
@@ -47,12 +51,13 @@ export interface ChangeSet {
 
 /** One change next to what is live: what an approver reads. */
 export interface ChangeDiff {
+  /** The rule, or `@thresholds`. */
   ruleId: string;
   kind: Change['kind'];
-  /** The live rule (current version), absent for a new rule. */
-  live?: StoredRule;
-  /** The rule as it would be: its body for a rule change, the live rule in its new mode for a mode change. */
-  proposed: Rule;
+  /** The live rule (current version), absent for a new rule; the live thresholds. */
+  live?: StoredRule | Thresholds;
+  /** The rule as it would be: its body for a rule change, the live rule in its new mode for a mode change; the thresholds. */
+  proposed: Rule | Thresholds;
   /** Top-level fields whose value differs (`when`, `then`, `mode`, ...). */
   fields: string[];
 }
@@ -113,18 +118,27 @@ export function checkChanges(input: unknown): Result<Change[], DomainError> {
       change = { kind: 'rule', rule };
     } else if (c?.kind === 'mode' && typeof c.ruleId === 'string' && RULE_MODES.includes(c.mode as RuleMode)) {
       change = { kind: 'mode', ruleId: c.ruleId, mode: c.mode as RuleMode };
+    } else if (c?.kind === 'thresholds') {
+      const { review, decline } = c as { review?: unknown; decline?: unknown };
+      if (!(Number.isInteger(review) && Number.isInteger(decline) && (review as number) >= 1 && (review as number) <= (decline as number) && (decline as number) <= 1000)) {
+        return err({ code: 'VALIDATION_FAILED', message: `/changes/${i}: thresholds are integers with 1 <= review <= decline <= 1000` });
+      }
+      change = { kind: 'thresholds', review: review as number, decline: decline as number };
     } else {
-      return err({ code: 'VALIDATION_FAILED', message: `/changes/${i}: a change is { "kind": "rule", "rule": {...} } or { "kind": "mode", "ruleId", "mode": ${RULE_MODES.join(' | ')} }` });
+      return err({ code: 'VALIDATION_FAILED', message: `/changes/${i}: a change is { "kind": "rule", "rule": {...} }, { "kind": "mode", "ruleId", "mode": ${RULE_MODES.join(' | ')} } or { "kind": "thresholds", "review", "decline" }` });
     }
-    const id = change.kind === 'rule' ? change.rule.id : change.ruleId;
-    if (seen.has(id)) return err({ code: 'VALIDATION_FAILED', message: `/changes/${i}: rule ${id} is changed twice in one set` });
+    const id = ruleIdOf(change);
+    if (seen.has(id)) return err({ code: 'VALIDATION_FAILED', message: `/changes/${i}: ${id === THRESHOLDS_CLAIM ? 'the thresholds are' : `rule ${id} is`} changed twice in one set` });
     seen.add(id);
     changes.push(change);
   }
   return ok(changes);
 }
 
-const ruleIdOf = (c: Change) => (c.kind === 'rule' ? c.rule.id : c.ruleId);
+function ruleIdOf(c: Change): string {
+  return c.kind === 'rule' ? c.rule.id : c.kind === 'mode' ? c.ruleId : THRESHOLDS_CLAIM;
+}
+const thresholdsText = (t: Thresholds | undefined) => (t ? `${t.review}/${t.decline}` : '');
 const time = (v: string | undefined) => (v ? new Date(Number(v)).toISOString() : '');
 
 export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'ruleSet'>, options: { now?: () => number } = {}) {
@@ -140,7 +154,7 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
       author: h.author ?? '',
       state: h.state as ChangeSetState,
       changes: JSON.parse(h.changes ?? '[]') as Change[],
-      base: JSON.parse(h.base ?? '{}') as Record<string, number>,
+      base: JSON.parse(h.base ?? '{}') as Record<string, number | string>,
       evidence: JSON.parse(h.evidence ?? '{}') as Record<string, unknown>,
       comment: h.comment ?? '',
       approvedBy: h.approvedBy ?? '',
@@ -158,8 +172,12 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
   async function draft(id: string | undefined, author: string, title: string, input: unknown): Promise<Result<ChangeSet, DomainError>> {
     const checked = checkChanges(input);
     if (!checked.ok) return checked;
-    const base: Record<string, number> = {};
+    const base: Record<string, number | string> = {};
     for (const change of checked.value) {
+      if (change.kind === 'thresholds') {
+        base[THRESHOLDS_CLAIM] = thresholdsText((await rules.ruleSet()).thresholds);
+        continue;
+      }
       const live = await rules.get(ruleIdOf(change));
       if (change.kind === 'mode' && !live) return err({ code: 'RULE_NOT_FOUND', message: `no rule "${change.ruleId}" to set the mode of` });
       base[ruleIdOf(change)] = live?.rule.version ?? 0;
@@ -180,8 +198,10 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
     for (const change of set.changes) {
       if (change.kind === 'rule') {
         args.push('put', change.rule.id, JSON.stringify({ ...change.rule, createdAt: at, createdBy: set.author, approvedBy, changeSet: id }), change.rule.mode);
-      } else {
+      } else if (change.kind === 'mode') {
         args.push('mode', change.ruleId, '', change.mode);
+      } else {
+        args.push('thresholds', THRESHOLDS_CLAIM, String(change.review), String(change.decline));
       }
     }
     const reply = await scripts.approveChangeSet(...RULE_KEYS, `changeset:${id}`, CLAIMS, RULES_CHANNEL, approver, String(at), id, when, ...args);
@@ -236,6 +256,13 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
     async diff(set: ChangeSet): Promise<ChangeDiff[]> {
       const out: ChangeDiff[] = [];
       for (const change of set.changes) {
+        if (change.kind === 'thresholds') {
+          const liveThresholds = (await rules.ruleSet()).thresholds;
+          const proposed = { review: change.review, decline: change.decline };
+          const fields = (['review', 'decline'] as const).filter((k) => liveThresholds?.[k] !== proposed[k]);
+          out.push({ ruleId: THRESHOLDS_CLAIM, kind: 'thresholds', ...(liveThresholds ? { live: liveThresholds } : {}), proposed, fields });
+          continue;
+        }
         const live = (await rules.get(ruleIdOf(change)))?.rule;
         const proposed: Rule = change.kind === 'rule' ? change.rule : { ...stripStored(live!), mode: change.mode };
         const before = live ? (stripStored(live) as Record<string, unknown>) : {};
@@ -250,7 +277,7 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
 
 /** A stored rule as a rule body: without its version and its store metadata. */
 function stripStored(rule: StoredRule): Rule {
-  const { version: _v, createdAt: _c, createdBy: _b, approvedBy: _a, changeSet: _s, ...body } = rule as StoredRule & { createdAt?: unknown; createdBy?: unknown; approvedBy?: unknown; changeSet?: unknown };
+  const { version: _v, createdAt: _c, createdBy: _b, approvedBy: _a, changeSet: _s, ...body } = rule;
   return body as Rule;
 }
 

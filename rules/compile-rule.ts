@@ -40,11 +40,11 @@ export interface CompiledRuleSet {
 /** Compiles the enforced and shadow rules of a stored rule set (store metadata such as createdAt is ignored). */
 export function compileRuleSet(
   version: string,
-  rules: ReadonlyArray<Rule & { version: number; createdAt?: number; createdBy?: string }>,
+  rules: ReadonlyArray<Rule & { version: number; createdAt?: number; createdBy?: string; approvedBy?: string; changeSet?: string }>,
 ): CompiledRuleSet {
   const compiled: CompiledRule[] = [];
   const rejected: Array<{ id: string; version: number; error: RuleInvalidError }> = [];
-  for (const { createdAt: _at, createdBy: _by, ...rule } of rules) {
+  for (const { createdAt: _at, createdBy: _by, approvedBy: _approver, changeSet: _set, ...rule } of rules) {
     if (rule.mode === 'off') continue;
     const checked = validateRule(rule);
     if (!checked.ok) {

@@ -6,6 +6,7 @@ export interface RiskScripts {
   putRule(...args: string[]): Promise<[number, number]>;
   setRuleMode(...args: string[]): Promise<[number, string] | number>;
   seedRules(...args: string[]): Promise<number>;
+  seedThresholds(...args: string[]): Promise<number>;
 }
 
 /** Defines the risk scripts on a connection; pipelines made from it can call them too. */

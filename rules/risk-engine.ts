@@ -107,6 +107,9 @@ export interface RiskEngine extends Scorer {
   close(): Promise<void>;
 }
 
+/** An evaluator with the thresholds its rule-set version decides with. */
+type Live = Evaluator & { readonly thresholds: Thresholds };
+
 /** The assessment with the screening lists it was decided against, when there were any. */
 function withScreeningLists(assessment: RiskAssessment, screened: ScreeningFacts | undefined): RiskAssessment {
   return screened?.lists ? { ...assessment, screeningLists: screened.lists } : assessment;
@@ -185,7 +188,8 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     listRefreshErrors: 0,
   };
   const listeners = new Set<(version: string) => void>();
-  let current: Evaluator | undefined;
+  /** The running rule set, with the decision thresholds that came with its version. */
+  let current: Live | undefined;
   let closed = false;
   let retryTimer: NodeJS.Timeout | undefined;
 
@@ -230,9 +234,11 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
   const sweepTimer = setInterval(() => state.sweep(now()), SWEEP_EVERY_MS);
   sweepTimer.unref();
 
-  const build = (set: RuleSet): Evaluator => {
+  const build = (set: RuleSet): Live => {
     const compiled = compileRuleSet(set.version, set.rules);
-    return kind === 'direct' ? createDirectEvaluator(compiled) : createNodeRulesEvaluator(compiled);
+    const evaluator = kind === 'direct' ? createDirectEvaluator(compiled) : createNodeRulesEvaluator(compiled);
+    // Thresholds from Redis (seeded from the configuration, changed by change sets); the configuration's until seeded.
+    return Object.assign(evaluator, { thresholds: set.thresholds ?? options.thresholds });
   };
 
   // Reloads are serialised and each reads the latest state, so the last one always wins.
@@ -281,6 +287,8 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     reload().catch(() => undefined);
   }, refreshLists);
   try {
+    // The configuration's thresholds seed Redis's when it has none; from then on Redis's decide.
+    await store.seedThresholds(options.thresholds);
     await reload();
     await lists.refresh();
     await deltas?.start();
@@ -302,7 +310,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     }
   };
 
-  const degrade = async (message: SwitchedMessage, evaluator: Evaluator, cause: DegradedCause, screened?: ScreeningFacts): Promise<RiskAssessment> => {
+  const degrade = async (message: SwitchedMessage, evaluator: Live, cause: DegradedCause, screened?: ScreeningFacts): Promise<RiskAssessment> => {
     counters.degraded++;
     counters.degradedByCause[cause]++;
     let usd = Number.NaN;
@@ -311,7 +319,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     } catch {
       // An unreadable amount is never "small": the fallback's otherwise applies.
     }
-    const fallback = degradedAssessment(usd, options.fallback, options.thresholds, evaluator.ruleSet.version, cause);
+    const fallback = degradedAssessment(usd, options.fallback, evaluator.thresholds, evaluator.ruleSet.version, cause);
     // The rules that need no history still run, on the lists held in memory and the names screened.
     try {
       const local = localRulesOf(evaluator.ruleSet);
@@ -320,7 +328,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
       const facts = buildFacts(message, localStoredFacts(message, lists.has, screened), cnyPerUsd);
       const fired = evaluateDirect(local, facts, Number.POSITIVE_INFINITY).fired;
       if (fired.length > 0) counters.degradedWithRuleHits++;
-      return withScreeningLists(withLocalRules(fallback, decide(hitsOf(fired, facts), options.thresholds, evaluator.ruleSet.version)), screened);
+      return withScreeningLists(withLocalRules(fallback, decide(hitsOf(fired, facts), evaluator.thresholds, evaluator.ruleSet.version)), screened);
     } catch {
       return fallback;
     }
@@ -354,7 +362,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
         const evaluation = await evaluator.evaluate(facts, deadlineAt);
         counters.conditionErrors += evaluation.errors.length;
         if (evaluation.timedOut) return await degrade(message, evaluator, 'deadline', screened);
-        return withScreeningLists(decide(hitsOf(evaluation.fired, facts), options.thresholds, evaluator.ruleSet.version), screened);
+        return withScreeningLists(decide(hitsOf(evaluation.fired, facts), evaluator.thresholds, evaluator.ruleSet.version), screened);
       } catch {
         return await degrade(message, evaluator, 'error', screened);
       }

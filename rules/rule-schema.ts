@@ -87,4 +87,7 @@ export interface StoredRule extends Rule {
   version: number;
   createdAt: number;
   createdBy: string;
+  /** A version made live by a change set: who approved it, and the set (rules/change-sets.ts). */
+  approvedBy?: string;
+  changeSet?: string;
 }

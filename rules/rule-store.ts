@@ -6,6 +6,7 @@ import { defineRiskScripts, type RiskScripts } from './lua-scripts.ts';
 import { createRiskLists, LISTS_CHANNEL, type Audit, type RiskLists } from './risk-lists.ts';
 import { RULE_MODES, type Rule, type RuleMode, type StoredRule } from './rule-schema.ts';
 import { validateRule, type RuleInvalidError } from './validate-rule.ts';
+import type { Thresholds } from './decide.ts';
 
 /**
  * Rules kept in Redis: every version kept (`risk:rules:versions`, field `id#version`), a
@@ -37,6 +38,18 @@ export interface RuleChange {
 export interface RuleSet {
   version: string;
   rules: StoredRule[];
+  /** The decision thresholds live with this version (absent until seeded: the caller's configuration applies). */
+  thresholds?: Thresholds;
+}
+
+/** Hash `review`, `decline`: the decision thresholds, seeded from the configuration, changed by change sets. */
+export const THRESHOLDS_KEY = 'risk:thresholds';
+
+/** The thresholds a hash holds, if it holds a valid pair. */
+export function thresholdsOf(h: Record<string, string>): Thresholds | undefined {
+  const review = Number(h.review);
+  const decline = Number(h.decline);
+  return Number.isInteger(review) && Number.isInteger(decline) && review >= 1 && review <= decline && decline <= 1000 ? { review, decline } : undefined;
 }
 
 export interface RuleSubscription {
@@ -58,6 +71,8 @@ export interface RuleStore {
   ruleSetVersion(): Promise<string>;
   /** Seeds the default pack (and its lists) when Redis holds no rule; true when this call seeded. */
   seedDefaults(): Promise<boolean>;
+  /** Seeds the decision thresholds when Redis holds none; true when this call seeded them. */
+  seedThresholds(thresholds: Thresholds): Promise<boolean>;
   /**
    * Calls `onChange` on every rule change (with the new version) and `onListsChange` on
    * every list change, on any node; both with undefined after a reconnection, when
@@ -91,18 +106,19 @@ export function createRuleStore(redis: Redis, audit?: Audit, options: { now?: ()
     return { ...body, id, version, mode: (mode ?? body.mode) as RuleMode };
   };
 
-  async function currentState(): Promise<{ current: Record<string, string>; modes: Record<string, string>; seq: string | null }> {
-    const replies = await redis.multi().hgetall(KEYS.current).hgetall(KEYS.mode).get(KEYS.seq).exec();
+  async function currentState(): Promise<{ current: Record<string, string>; modes: Record<string, string>; seq: string | null; thresholds: Record<string, string> }> {
+    const replies = await redis.multi().hgetall(KEYS.current).hgetall(KEYS.mode).get(KEYS.seq).hgetall(THRESHOLDS_KEY).exec();
     if (!replies) throw new Error('rule store snapshot was aborted');
     for (const [error] of replies) if (error) throw error;
-    const [current, modes, seq] = replies.map(([, value]) => value);
-    return { current: current as Record<string, string>, modes: modes as Record<string, string>, seq: seq as string | null };
+    const [current, modes, seq, thresholds] = replies.map(([, value]) => value);
+    return { current: current as Record<string, string>, modes: modes as Record<string, string>, seq: seq as string | null, thresholds: thresholds as Record<string, string> };
   }
 
   async function ruleSet(): Promise<RuleSet> {
-    const { current, modes, seq } = await currentState();
+    const { current, modes, seq, thresholds: held } = await currentState();
+    const thresholds = thresholdsOf(held);
     const ids = Object.keys(current).sort();
-    if (ids.length === 0) return { version: ruleSetVersionOf(seq), rules: [] };
+    if (ids.length === 0) return { version: ruleSetVersionOf(seq), rules: [], ...(thresholds ? { thresholds } : {}) };
     // Versions are immutable, so reading them after the pointers still gives that snapshot.
     const bodies = await redis.hmget(KEYS.versions, ...ids.map((id) => `${id}#${current[id]}`));
     const rules: StoredRule[] = [];
@@ -111,7 +127,7 @@ export function createRuleStore(redis: Redis, audit?: Audit, options: { now?: ()
       // A rule id may be `constructor`: only the hash's own fields count.
       if (json) rules.push(parse(id, Number(current[id]), json, Object.hasOwn(modes, id) ? modes[id] : undefined));
     });
-    return { version: ruleSetVersionOf(seq), rules };
+    return { version: ruleSetVersionOf(seq), rules, ...(thresholds ? { thresholds } : {}) };
   }
 
   async function get(id: string) {
@@ -167,6 +183,10 @@ export function createRuleStore(redis: Redis, audit?: Audit, options: { now?: ()
         audit?.({ actor, action: 'rule.mode', target: `rule:${id}`, details: { from: previous, to: mode, version: current.rule.version, ruleSetVersion: version } });
       }
       return ok({ rule: current.rule, ruleSetVersion: version });
+    },
+
+    async seedThresholds(thresholds) {
+      return (await scripted.seedThresholds(THRESHOLDS_KEY, String(thresholds.review), String(thresholds.decline))) === 1;
     },
 
     async seedDefaults() {

@@ -88,6 +88,9 @@ describe('change sets: four eyes on rule changes', () => {
     await eventually(async () => [platform.risk.stats().ruleSetVersion, other.engine.stats().ruleSetVersion], (v) => v.every((x) => x === `rs-${before + 1}`), 1000);
     expect(Date.now() - approvedAt).toBeLessThan(1000);
     expect((await payAsPep()).risk.decision).toBe('approve');
+    // Every rule the set wrote compiles into the running set: none left out.
+    expect(platform.risk.stats().rejectedRules).toEqual([]);
+    expect(other.engine.stats().rejectedRules).toEqual([]);
     const rule = (await op('risk.officer', 'GET', '/v1/rules/large-value-single')).body.rule;
     expect(rule).toMatchObject({ version: largeVersion + 1, createdBy: 'risk.officer', approvedBy: 'admin', changeSet: id });
     expect(await op('admin', 'POST', `/v1/change-sets/${id}/approve`)).toMatchObject({ status: 409, body: { error: { code: 'CHANGE_SET_ILLEGAL_TRANSITION' } } });
@@ -128,5 +131,46 @@ describe('change sets: four eyes on rule changes', () => {
     expect(await op('risk.officer', 'POST', `/v1/change-sets/${first.body.id}/discard`)).toMatchObject({ status: 200, body: { state: 'discarded' } });
     expect((await op('admin', 'POST', '/v1/change-sets', { title: 'night MCC back on', changes: [{ kind: 'mode', ruleId: 'high-risk-mcc-night', mode: 'enforce' }] })).status).toBe(201);
     expect((await op('siam.analyst', 'GET', '/v1/change-sets')).status).toBe(403);
+  });
+
+  it('changes the decision thresholds through a change set, and decisions follow without a restart', async () => {
+    const payAt = async (merchant: string) =>
+      (
+        await signed(platform.app, {
+          participant: 'siam-wallet',
+          method: 'POST',
+          path: '/v1/payments',
+          body: { txnId: randomUUID(), qr: { payload: qr[merchant] }, amount: { value: '45.00', currency: 'CNY' }, payer: { walletId: `w-${randomUUID()}`, deviceId: `d-${randomUUID()}`, country: 'TH' } },
+        })
+      ).body;
+    const approveNow = async (title: string, changes: object[]) => {
+      const drafted = await op('risk.officer', 'POST', '/v1/change-sets', { title, changes });
+      expect(drafted.status, JSON.stringify(drafted.body)).toBe(201);
+      expect((await op('risk.officer', 'POST', `/v1/change-sets/${drafted.body.id}/submit`, {})).status).toBe(200);
+      const approved = await op('admin', 'POST', `/v1/change-sets/${drafted.body.id}/approve`);
+      expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+      await eventually(async () => platform.risk.stats().ruleSetVersion, (v) => v === approved.body.ruleSetVersion, 1000);
+      return drafted.body.id as string;
+    };
+    // A rule worth 450 at one merchant: reviewed under the seeded thresholds (review 400, decline 700).
+    await approveNow('probe rule', [
+      { kind: 'rule', rule: { id: 'cs-probe-merchant', description: 'a probe for the thresholds', typology: 'probe', priority: 5, mode: 'enforce', when: { fact: 'merchant.id', eq: 'm-cn-0004' }, then: { score: 450, reason: 'probe' } } },
+    ]);
+    expect((await payAt('m-cn-0004')).risk).toMatchObject({ score: 450, decision: 'review' });
+    expect(platform.risk.stats().rejectedRules).toEqual([]);
+
+    const drafted = await op('risk.officer', 'POST', '/v1/change-sets', { title: 'stricter decline', changes: [{ kind: 'thresholds', review: 300, decline: 450 }] });
+    expect(drafted.status).toBe(201);
+    const view = (await op('admin', 'GET', `/v1/change-sets/${drafted.body.id}`)).body;
+    expect(view.diff).toEqual([{ ruleId: '@thresholds', kind: 'thresholds', live: { review: 400, decline: 700 }, proposed: { review: 300, decline: 450 }, fields: ['review', 'decline'] }]);
+    expect((await op('admin', 'POST', '/v1/change-sets', { title: 'other thresholds', changes: [{ kind: 'thresholds', review: 500, decline: 800 }] })).body.error.code).toBe('CHANGE_SET_CONFLICT');
+    expect((await op('admin', 'POST', '/v1/change-sets', { title: 'bad thresholds', changes: [{ kind: 'thresholds', review: 800, decline: 500 }] })).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await op('risk.officer', 'POST', `/v1/change-sets/${drafted.body.id}/submit`, {})).status).toBe(200);
+    const approved = await op('admin', 'POST', `/v1/change-sets/${drafted.body.id}/approve`);
+    expect(approved.status).toBe(200);
+    await eventually(async () => [platform.risk.stats().ruleSetVersion, other.engine.stats().ruleSetVersion], (v) => v.every((x) => x === approved.body.ruleSetVersion), 1000);
+    // The same payment is now declined, on this node; the other engine decides with the same thresholds.
+    expect((await payAt('m-cn-0004')).risk).toMatchObject({ score: 450, decision: 'decline' });
+    expect(await platform.redis.hgetall('risk:thresholds')).toEqual({ review: '300', decline: '450' });
   });
 });

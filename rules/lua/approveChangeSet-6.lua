@@ -10,7 +10,8 @@
   KEYS[5] the change set changeset:{id}   KEYS[6] changesets:claims
   ARGV[1] channel  ARGV[2] approver ('' for `scheduled`)  ARGV[3] at ms  ARGV[4] change set id
   ARGV[5] 'now' | 'scheduled'
-  ARGV[6..] per change: kind ('put' | 'mode'), rule id, rule JSON ('' for a mode), mode
+  ARGV[6..] per change: kind ('put' | 'mode' | 'thresholds'), rule id ('@thresholds'), rule JSON ('' for a mode; review), mode (decline)
+  The thresholds are the hash risk:thresholds (review, decline); their base is "review/decline".
   Returns {'ok', rule-set sequence} or {'error', code, detail}.
 ]]
 local state = redis.call('HGET', KEYS[5], 'state')
@@ -29,8 +30,14 @@ local function release()
 end
 local base = cjson.decode(redis.call('HGET', KEYS[5], 'base') or '{}')
 for ruleId, version in pairs(base) do
-  local live = tonumber(redis.call('HGET', KEYS[1], ruleId) or '0')
-  if live ~= tonumber(version) then
+  local live, expected
+  if ruleId == '@thresholds' then
+    local t = redis.call('HMGET', 'risk:thresholds', 'review', 'decline')
+    live, expected = (t[1] and t[2]) and (t[1] .. '/' .. t[2]) or '', tostring(version)
+  else
+    live, expected = tonumber(redis.call('HGET', KEYS[1], ruleId) or '0'), tonumber(version)
+  end
+  if live ~= expected then
     local why = ruleId .. ' is at version ' .. live .. ', the set was drafted against ' .. version
     if scheduled then
       redis.call('HSET', KEYS[5], 'state', 'stale', 'comment', why, 'updatedAt', ARGV[3])
@@ -41,12 +48,16 @@ for ruleId, version in pairs(base) do
 end
 for i = 6, #ARGV, 4 do
   local kind, ruleId, json, mode = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  if kind == 'put' then
-    local version = tonumber(redis.call('HGET', KEYS[1], ruleId) or '0') + 1
-    redis.call('HSET', KEYS[3], ruleId .. '#' .. version, json)
-    redis.call('HSET', KEYS[1], ruleId, version)
+  if kind == 'thresholds' then
+    redis.call('HSET', 'risk:thresholds', 'review', json, 'decline', mode)
+  else
+    if kind == 'put' then
+      local version = tonumber(redis.call('HGET', KEYS[1], ruleId) or '0') + 1
+      redis.call('HSET', KEYS[3], ruleId .. '#' .. version, json)
+      redis.call('HSET', KEYS[1], ruleId, version)
+    end
+    redis.call('HSET', KEYS[2], ruleId, mode)
   end
-  redis.call('HSET', KEYS[2], ruleId, mode)
 end
 release()
 local seq = redis.call('INCR', KEYS[4])

@@ -173,7 +173,11 @@ export const ConfigFileSchema = Type.Object(
     risk: Type.Optional(
       Type.Object(
         {
-          /** A total score at or above this is reviewed; at or above declineAt, declined. */
+          /**
+           * A total score at or above this is reviewed; at or above declineAt, declined. They seed
+           * Redis's thresholds (risk:thresholds) when it holds none; from then on an approved change
+           * set changes them (docs/rules.md, "Governance"), and a changed file does not.
+           */
           reviewAt: Type.Integer({ minimum: 1, maximum: 1000 }),
           declineAt: Type.Integer({ minimum: 1, maximum: 1000 }),
           /** An approved payment with at least this score still raises an alert. */

@@ -13,7 +13,7 @@ import { changedAt, modeSwitch } from './rules.js';
  * Syntax errors are caught here, as the operator types. Risk officers can backtest the
  * edited rule over a recent window before saving it (components/backtest-panel.js).
  */
-const SERVER_FIELDS = ['version', 'updatedAt', 'createdAt', 'createdBy'];
+const SERVER_FIELDS = ['version', 'updatedAt', 'createdAt', 'createdBy', 'approvedBy', 'changeSet'];
 
 export function render(view, context) {
   const id = context.params[0];

@@ -111,6 +111,7 @@ export const ERROR_CODES = {
   ATTACHMENT_NAME_INVALID: 'X-File-Name is missing, longer than 200 characters, or holds a path or control characters',
   ATTACHMENT_NOT_FOUND: 'no such attachment on this case',
   STR_IN_PROGRESS: 'the case already has an STR drafted, submitted or sent back: the message names it',
+  RULE_SET_VERSION_NOT_FOUND: 'no record of that rule-set version, or a rule version it needs is no longer stored',
   CHANGE_SET_NOT_FOUND: 'no change set with this id',
   CHANGE_SET_ILLEGAL_TRANSITION: 'the change set cannot do that from its state, which the message names (a draft is submitted, a submitted set approved)',
   CHANGE_SET_NOT_AUTHOR: 'only the author of a change set edits, submits or discards it',

@@ -141,7 +141,7 @@ function ruleIdOf(c: Change): string {
 const thresholdsText = (t: Thresholds | undefined) => (t ? `${t.review}/${t.decline}` : '');
 const time = (v: string | undefined) => (v ? new Date(Number(v)).toISOString() : '');
 
-export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'ruleSet'>, options: { now?: () => number } = {}) {
+export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'ruleSet' | 'snapshot' | 'ruleAt'>, options: { now?: () => number } = {}) {
   const scripts = defineScripts<ChangeSetScripts>(redis, new URL('./lua/', import.meta.url));
   const now = options.now ?? Date.now;
 
@@ -239,6 +239,35 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
 
     /** A scheduled set goes live (its time came): once, whoever calls; stale if its rules moved meanwhile. */
     activate: (id: string) => apply(id, '', 'scheduled'),
+
+    /**
+     * Drafts the rollback to an earlier rule-set version: the changes that make the live rules
+     * what they were then (each rule back to that version's body as its next version, its mode,
+     * the rules made since switched off, the thresholds), to be approved like any set.
+     */
+    async rollback(author: string, toVersion: string): Promise<Result<ChangeSet, DomainError>> {
+      const target = await rules.snapshot(toVersion);
+      if (!target) return err({ code: 'RULE_SET_VERSION_NOT_FOUND', message: `no record of rule-set version ${toVersion} (versions are recorded from the first change after this was built)` });
+      const live = await rules.ruleSet();
+      const changes: Change[] = [];
+      for (const rule of live.rules) {
+        const then = target.rules[rule.id];
+        if (!then) {
+          if (rule.mode !== 'off') changes.push({ kind: 'mode', ruleId: rule.id, mode: 'off' });
+        } else if (then.version !== rule.version) {
+          const body = await rules.ruleAt(rule.id, then.version);
+          if (!body) return err({ code: 'RULE_SET_VERSION_NOT_FOUND', message: `rule ${rule.id} version ${then.version} is no longer stored` });
+          changes.push({ kind: 'rule', rule: { ...stripStored(body), mode: then.mode } });
+        } else if (then.mode !== rule.mode) {
+          changes.push({ kind: 'mode', ruleId: rule.id, mode: then.mode });
+        }
+      }
+      if (target.thresholds && (target.thresholds.review !== live.thresholds?.review || target.thresholds.decline !== live.thresholds?.decline)) {
+        changes.push({ kind: 'thresholds', ...target.thresholds });
+      }
+      if (changes.length === 0) return err({ code: 'VALIDATION_FAILED', message: `the live rules already are what ${toVersion} was` });
+      return draft(undefined, author, `Roll back to ${toVersion}`, changes);
+    },
 
     /** Newest first. */
     async list(filter: { state?: ChangeSetState; limit?: number } = {}): Promise<ChangeSet[]> {

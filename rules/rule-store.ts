@@ -44,12 +44,25 @@ export interface RuleSet {
 
 /** Hash `review`, `decline`: the decision thresholds, seeded from the configuration, changed by change sets. */
 export const THRESHOLDS_KEY = 'risk:thresholds';
+/** Hash: rule-set sequence -> what that version was (the scripts' snapshotRuleSet). */
+export const SNAPSHOTS_KEY = 'risk:rules:snapshots';
 
 /** The thresholds a hash holds, if it holds a valid pair. */
 export function thresholdsOf(h: Record<string, string>): Thresholds | undefined {
   const review = Number(h.review);
   const decline = Number(h.decline);
   return Number.isInteger(review) && Number.isInteger(decline) && review >= 1 && review <= decline && decline <= 1000 ? { review, decline } : undefined;
+}
+
+/** What a rule-set version was: each rule's version and mode, the thresholds, when and by what it was made. */
+export interface RuleSetSnapshot {
+  version: string;
+  rules: Record<string, { version: number; mode: RuleMode }>;
+  thresholds?: Thresholds;
+  /** Unix ms. */
+  at: number;
+  /** What made it: `seed`, `rule <id>`, `mode <id>`, `change set <id>`. */
+  by: string;
 }
 
 export interface RuleSubscription {
@@ -71,6 +84,10 @@ export interface RuleStore {
   ruleSetVersion(): Promise<string>;
   /** Seeds the default pack (and its lists) when Redis holds no rule; true when this call seeded. */
   seedDefaults(): Promise<boolean>;
+  /** What a rule-set version was (kept from the first version these were recorded on). */
+  snapshot(version: string): Promise<RuleSetSnapshot | undefined>;
+  /** The body a rule had at one of its versions. */
+  ruleAt(id: string, version: number): Promise<StoredRule | undefined>;
   /** Seeds the decision thresholds when Redis holds none; true when this call seeded them. */
   seedThresholds(thresholds: Thresholds): Promise<boolean>;
   /**
@@ -183,6 +200,31 @@ export function createRuleStore(redis: Redis, audit?: Audit, options: { now?: ()
         audit?.({ actor, action: 'rule.mode', target: `rule:${id}`, details: { from: previous, to: mode, version: current.rule.version, ruleSetVersion: version } });
       }
       return ok({ rule: current.rule, ruleSetVersion: version });
+    },
+
+    async snapshot(version) {
+      const seq = /^rs-(\d{1,15})$/.exec(version)?.[1];
+      const raw = seq === undefined ? null : await redis.hget(SNAPSHOTS_KEY, seq);
+      if (raw === null) return undefined;
+      const s = JSON.parse(raw) as { current: string[] | object; mode: string[] | object; thresholds: string[] | object; at: number; by: string };
+      // HGETALL in Lua is a flat list; cjson writes an empty one as {}.
+      const pairs = (flat: string[] | object) => {
+        const list = Array.isArray(flat) ? flat : [];
+        const out: Record<string, string> = {};
+        for (let i = 0; i + 1 < list.length; i += 2) out[list[i]!] = list[i + 1]!;
+        return out;
+      };
+      const current = pairs(s.current);
+      const modes = pairs(s.mode);
+      const rules: RuleSetSnapshot['rules'] = {};
+      for (const [id, v] of Object.entries(current)) rules[id] = { version: Number(v), mode: (modes[id] ?? 'off') as RuleMode };
+      const thresholds = thresholdsOf(pairs(s.thresholds));
+      return { version, rules, ...(thresholds ? { thresholds } : {}), at: s.at, by: s.by };
+    },
+
+    async ruleAt(id, version) {
+      const json = await redis.hget(KEYS.versions, `${id}#${version}`);
+      return json ? parse(id, version, json, undefined) : undefined;
     },
 
     async seedThresholds(thresholds) {

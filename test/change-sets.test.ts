@@ -173,4 +173,44 @@ describe('change sets: four eyes on rule changes', () => {
     expect((await payAt('m-cn-0004')).risk).toMatchObject({ score: 450, decision: 'decline' });
     expect(await platform.redis.hgetall('risk:thresholds')).toEqual({ review: '300', decline: '450' });
   });
+
+  it('rolls back to an earlier rule-set version through a change set, and the same payments are decided as then', async () => {
+    const payAt = async () =>
+      (
+        await signed(platform.app, {
+          participant: 'siam-wallet',
+          method: 'POST',
+          path: '/v1/payments',
+          body: { txnId: randomUUID(), qr: { payload: qr['m-cn-0004'] }, amount: { value: '45.00', currency: 'CNY' }, payer: { walletId: `w-${randomUUID()}`, deviceId: `d-${randomUUID()}`, country: 'TH' } },
+        })
+      ).body.risk;
+    const then = platform.risk.stats().ruleSetVersion;
+    expect(await payAt()).toMatchObject({ score: 450, decision: 'decline' });
+    const probe = (await op('risk.officer', 'GET', '/v1/rules/cs-probe-merchant')).body.rule;
+    const { version: _v, createdAt: _c, createdBy: _b, approvedBy: _a, changeSet: _s, ...probeBody } = probe;
+    // A set that lowers the probe's weight and restores the default thresholds: the same payment is approved.
+    const set = await op('risk.officer', 'POST', '/v1/change-sets', { title: 'probe lighter, default thresholds', changes: [{ kind: 'rule', rule: { ...probeBody, then: { ...probeBody.then, score: 100 } } }, { kind: 'thresholds', review: 400, decline: 700 }] });
+    expect(set.status, JSON.stringify(set.body)).toBe(201);
+    await op('risk.officer', 'POST', `/v1/change-sets/${set.body.id}/submit`, {});
+    const applied = await op('admin', 'POST', `/v1/change-sets/${set.body.id}/approve`);
+    await eventually(async () => platform.risk.stats().ruleSetVersion, (v) => v === applied.body.ruleSetVersion, 1000);
+    expect(await payAt()).toMatchObject({ score: 100, decision: 'approve' });
+
+    // The rollback is a change set like any other: drafted, refused to its author, approved by another.
+    const rollback = await op('admin', 'POST', '/v1/change-sets/rollback', { toVersion: then });
+    expect(rollback.status, JSON.stringify(rollback.body)).toBe(201);
+    expect(rollback.body).toMatchObject({ title: `Roll back to ${then}`, state: 'draft' });
+    expect(rollback.body.changes).toEqual([
+      { kind: 'rule', rule: expect.objectContaining({ id: 'cs-probe-merchant', then: expect.objectContaining({ score: 450 }) }) },
+      { kind: 'thresholds', review: 300, decline: 450 },
+    ]);
+    await op('admin', 'POST', `/v1/change-sets/${rollback.body.id}/submit`, {});
+    expect((await op('admin', 'POST', `/v1/change-sets/${rollback.body.id}/approve`)).body.error.code).toBe('FOUR_EYES_REQUIRED');
+    const restored = await op('risk.officer', 'POST', `/v1/change-sets/${rollback.body.id}/approve`);
+    expect(restored.status).toBe(200);
+    await eventually(async () => [platform.risk.stats().ruleSetVersion, other.engine.stats().ruleSetVersion], (v) => v.every((x) => x === restored.body.ruleSetVersion), 1000);
+    expect(await payAt()).toMatchObject({ score: 450, decision: 'decline' });
+    expect((await op('admin', 'POST', '/v1/change-sets/rollback', { toVersion: restored.body.ruleSetVersion })).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await op('admin', 'POST', '/v1/change-sets/rollback', { toVersion: 'rs-999999' })).body.error.code).toBe('RULE_SET_VERSION_NOT_FOUND');
+  });
 });

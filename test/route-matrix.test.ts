@@ -217,6 +217,7 @@ const MATRIX: Record<string, Entry> = {
   'GET /v1/change-sets': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/change-sets') },
   'GET /v1/change-sets/:id': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/change-sets/${NO_SET}`) },
   'POST /v1/change-sets': { expect: operators('risk_officer', 'admin'), probe: at('/v1/change-sets', { title: 'route matrix', changes: [{ kind: 'mode', ruleId: 'no-such-rule', mode: 'off' }] }) },
+  'POST /v1/change-sets/rollback': { expect: operators('risk_officer', 'admin'), probe: at('/v1/change-sets/rollback', { toVersion: 'rs-999999' }) },
   'PUT /v1/change-sets/:id': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/change-sets/${NO_SET}`, { title: 'route matrix', changes: [{ kind: 'mode', ruleId: 'no-such-rule', mode: 'off' }] }) },
   'POST /v1/change-sets/:id/submit': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/change-sets/${NO_SET}/submit`, {}) },
   'POST /v1/change-sets/:id/approve': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/change-sets/${NO_SET}/approve`) },

@@ -14,6 +14,7 @@
   The thresholds are the hash risk:thresholds (review, decline); their base is "review/decline".
   Returns {'ok', rule-set sequence} or {'error', code, detail}.
 ]]
+--@include snapshotRuleSet
 local state = redis.call('HGET', KEYS[5], 'state')
 if not state then return {'error', 'CHANGE_SET_NOT_FOUND', ''} end
 local scheduled = ARGV[5] == 'scheduled'
@@ -61,6 +62,7 @@ for i = 6, #ARGV, 4 do
 end
 release()
 local seq = redis.call('INCR', KEYS[4])
+snapshotRuleSet(KEYS[1], KEYS[2], seq, 'change set ' .. ARGV[4])
 redis.call('HSET', KEYS[5], 'state', 'applied', 'appliedAt', ARGV[3], 'ruleSetVersion', 'rs-' .. seq, 'updatedAt', ARGV[3])
 if not scheduled then redis.call('HSET', KEYS[5], 'approvedBy', ARGV[2], 'approvedAt', ARGV[3]) end
 redis.call('PUBLISH', ARGV[1], 'rs-' .. seq)

@@ -5,6 +5,7 @@
   ARGV[1] channel, then (id, JSON without version, mode) per rule.
   Returns the rule-set sequence, or 0 when rules were already there.
 ]]
+--@include snapshotRuleSet
 if redis.call('HLEN', KEYS[1]) > 0 then return 0 end
 for i = 2, #ARGV, 3 do
   redis.call('HSET', KEYS[3], ARGV[i] .. '#1', ARGV[i + 1])
@@ -12,5 +13,6 @@ for i = 2, #ARGV, 3 do
   redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
 end
 local seq = redis.call('INCR', KEYS[4])
+snapshotRuleSet(KEYS[1], KEYS[2], seq, 'seed')
 redis.call('PUBLISH', ARGV[1], 'rs-' .. seq)
 return seq

@@ -30,6 +30,7 @@ const ApproveBody = Type.Object(
 );
 /** The furthest ahead a change set may be scheduled. */
 const MAX_SCHEDULE_MS = 90 * 86_400_000;
+const RollbackBody = Type.Object({ toVersion: Type.String({ pattern: '^rs-\\d{1,15}$' }) }, { additionalProperties: false });
 const ReturnBody = Type.Object({ comment: Type.String({ minLength: 1, maxLength: 5000 }) }, { additionalProperties: false });
 const ListQuery = Type.Object(
   { state: Type.Optional(Type.Union(['draft', 'submitted', 'returned', 'scheduled', 'applied', 'stale', 'discarded'].map((s) => Type.Literal(s)))) },
@@ -88,6 +89,15 @@ export default async function changeSetRoutes(
     '/v1/change-sets',
     { preValidation: editors, schema: { ...base, summary: 'Draft a change set', body: DraftBody, response: { 201: ChangeSetView, ...errorResponses } } },
     async (request, reply) => answer(request, reply, 'draft', '', await changeSets.create(request.operator!.username, request.body.title, request.body.changes), 201),
+  );
+
+  app.post<{ Body: Static<typeof RollbackBody> }>(
+    '/v1/change-sets/rollback',
+    {
+      preValidation: editors,
+      schema: { ...base, summary: 'Draft the rollback to an earlier rule-set version: the changes that make the live rules what they were then, approved like any set', body: RollbackBody, response: { 201: ChangeSetView, ...errorResponses } },
+    },
+    async (request, reply) => answer(request, reply, 'rollback', request.body.toVersion, await changeSets.rollback(request.operator!.username, request.body.toVersion), 201),
   );
 
   app.put<{ Params: Static<typeof IdParams>; Body: Static<typeof DraftBody> }>(

@@ -15,7 +15,9 @@ export type ToScreeningThread =
   | { kind: 'check'; id: number; name: string; probe: ProbeFacts }
   | { kind: 'install'; id: number; name: string; version: number; packed: Uint8Array }
   /** Tests only (with `stallable`): the thread is busy for `ms`, as a thread stuck would be. */
-  | { kind: 'stall'; ms: number };
+  | { kind: 'stall'; ms: number }
+  /** Tests only (with `stallable`): the thread exits, as a crashed one would. */
+  | { kind: 'exit' };
 
 /** Screening thread to main thread, each answer with its question's id. */
 export type FromScreeningThread =

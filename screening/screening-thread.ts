@@ -44,6 +44,10 @@ function onMessage(message: ToScreeningThread): void {
     post(answer);
     return;
   }
+  if (message.kind === 'exit') {
+    if (settings.stallable) process.exit(3);
+    return;
+  }
   if (message.kind === 'stall') {
     if (!settings.stallable) return;
     const until = performance.now() + message.ms;

@@ -100,6 +100,33 @@ describe('screening on its own thread', () => {
   });
 });
 
+describe('a screening thread that exits', () => {
+  it('is started again with the live lists; meanwhile names fail, never answered "no hit"', async () => {
+    const screening = start({ testHooks: true });
+    await screening.install('sample', 6, packed);
+    const asked = screening.check('Kim Jong Un');
+    screening.crash();
+    // Asked before the exit: answered or failed, never lost.
+    await asked.then((hits) => expect(hits[0]?.entityId).toBe(KIM), (e: unknown) => expect(e).toBeInstanceOf(ScreeningUnavailableError));
+    let failed = 0;
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const hits = await screening.check('김정은').catch((e: unknown) => {
+        if (!(e instanceof ScreeningUnavailableError)) throw e;
+        failed += 1;
+        return undefined;
+      });
+      if (hits && failed > 0) {
+        expect(hits[0]).toMatchObject({ entityId: KIM, version: 6 });
+        break;
+      }
+      if (Date.now() > deadline) throw new Error('the screening thread did not come back within 20 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(screening.versionTag()).toBe('sample:6');
+  });
+});
+
 describe('the risk step with names matched on the screening thread', () => {
   let redis: TestRedis;
   beforeAll(async () => {

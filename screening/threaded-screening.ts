@@ -21,6 +21,8 @@ export interface ThreadedScreeningOptions {
 export interface ThreadedScreening extends ScreeningService {
   /** Tests only (`testHooks`): keeps the thread busy for `ms`. */
   stall(ms: number): void;
+  /** Tests only (`testHooks`): the thread exits. */
+  crash(): void;
 }
 
 interface PendingCheck {
@@ -178,6 +180,7 @@ export function startThreadedScreening(options: ThreadedScreeningOptions): Threa
       options.log?.error({ code }, 'screening thread exited; starting it again');
       drain();
       thread = undefined;
+      current.port.close();
       failChecks('the screening thread exited');
       scheduleStart();
     });
@@ -254,6 +257,10 @@ export function startThreadedScreening(options: ThreadedScreeningOptions): Threa
     stall(ms) {
       if (!options.testHooks) throw new Error('stall is a test hook: start with testHooks');
       thread?.port.postMessage({ kind: 'stall', ms } satisfies ToScreeningThread);
+    },
+    crash() {
+      if (!options.testHooks) throw new Error('crash is a test hook: start with testHooks');
+      thread?.port.postMessage({ kind: 'exit' } satisfies ToScreeningThread);
     },
     async close() {
       if (closed) return;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { defineScripts } from '../domain/redis-scripts.ts';
-import { scriptRefusal } from './script-refusal.ts';
+import { scriptRefusal } from '../domain/script-refusal.ts';
 import type { ErrorCode } from '../domain/error-codes.ts';
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import { CASE_EVENTS_STREAM } from './case-store.ts';

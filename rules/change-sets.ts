@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ErrorCode } from '../domain/error-codes.ts';
 import { defineScripts } from '../domain/redis-scripts.ts';
+import { scriptRefusal } from '../domain/script-refusal.ts';
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import { RULE_MODES, type Rule, type RuleMode, type StoredRule } from './rule-schema.ts';
 import { RULES_CHANNEL, type RuleStore } from './rule-store.ts';
@@ -80,11 +81,7 @@ const TEXT: Record<(typeof CHANGE_SET_REFUSALS)[number], string> = {
   FOUR_EYES_REQUIRED: 'the author of a change set cannot approve it or send it back',
 };
 
-function refusal(code: string | undefined, detail?: string): DomainError {
-  const known = code !== undefined && Object.hasOwn(TEXT, code) ? (code as keyof typeof TEXT) : undefined;
-  const message = known ? TEXT[known] : `refused: ${code ?? 'unknown'}`;
-  return { code: known ?? 'CHANGE_SET_ILLEGAL_TRANSITION', message: detail ? `${message}: ${detail}` : message };
-}
+const refusal = scriptRefusal<(typeof CHANGE_SET_REFUSALS)[number]>(TEXT, 'CHANGE_SET_ILLEGAL_TRANSITION');
 
 interface ChangeSetScripts {
   draftChangeSet(...args: string[]): Promise<string[]>;

@@ -1,5 +1,5 @@
-import type { ErrorCode } from '../domain/error-codes.ts';
-import type { DomainError } from '../domain/result.ts';
+import type { ErrorCode } from './error-codes.ts';
+import type { DomainError } from './result.ts';
 
 /**
  * How a store turns a script's refusal code into a domain error: the codes it knows, each

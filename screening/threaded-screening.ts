@@ -116,11 +116,12 @@ export function startThreadedScreening(options: ThreadedScreeningOptions): Threa
     }
     const { version } = message;
     const known = live.get(version.name);
-    if (!known || known.version.version < version.version) {
-      live.set(version.name, { version, packed: version.version === install.version ? install.packed : known!.packed });
+    // The thread answers with the version it holds: the one asked for, or a newer one this side already knows.
+    if (version.version === install.version && (!known || known.version.version < version.version)) {
+      live.set(version.name, { version, packed: install.packed });
       retag();
     }
-    install.resolve(live.get(version.name)!.version);
+    install.resolve(live.get(version.name)?.version ?? version);
   };
 
   /** Answers already posted by the thread, read now: the main thread may have been busy while they arrived. */

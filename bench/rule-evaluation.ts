@@ -35,7 +35,7 @@ function stored(count: number, amountCents: number): StoredFacts {
     deviceNew: false,
     profile: { count: 12, sumCents: 36_000, sumSquaresUsd: 14_000, maxCents: 9_000, refunds: 0, last: { lat: 31.22, lon: 121.46, at: 1_741_060_000_000 } },
     merchant: { sales: 4_000, refunds: 12 },
-    lists: { payerCountrySanctioned: false, merchantCountrySanctioned: false, mccHighRisk: false, deviceBlocked: false, walletBlocked: false },
+    lists: { payerCountrySanctioned: false, merchantCountrySanctioned: false, mccHighRisk: false, deviceBlocked: false, walletBlocked: false, blockedBy: '' },
   };
 }
 

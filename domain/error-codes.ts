@@ -132,6 +132,10 @@ export const ERROR_CODES = {
   RULE_NOT_FOUND: 'no rule with this id',
   LIST_NOT_FOUND: 'no risk list with this name',
   LIST_VALUE_INVALID: "a value does not have the list's format; `path` points at it",
+  LIST_ENTRY_INVALID: "a typed list entry is malformed: its value does not have the list's format, no reason, an expiry in the past",
+  LIST_IMPORT_INVALID: 'a list import has a bad header or bad lines (listed by line number); nothing was imported',
+  LIST_IMPORT_TOO_LARGE: 'a list import has more than 1,000,000 rows or bytes past the limit; nothing was imported',
+  LIST_ENTRY_NOT_FOUND: 'no such entry on that list (for a review: no emergency block of it waits for review)',
 
   // Screening lists.
   SCREENING_LIST_NOT_UTF8: 'a line of the screening list is not UTF-8 text; `line` points at it',

@@ -8,6 +8,11 @@ import { RULE_MODES, type Rule, type RuleMode, type StoredRule } from './rule-sc
 import { RULES_CHANNEL, type RuleStore } from './rule-store.ts';
 import { validateRule } from './validate-rule.ts';
 import type { Thresholds } from './decide.ts';
+import { checkListChange, stagedChange, type ListChange } from './lists/list-changes.ts';
+import type { ListStore, StagedList } from './lists/list-store.ts';
+import type { EntryInput } from './lists/subject-lists.ts';
+import { listClaim } from './lists/subject-lists.ts';
+import { LISTS_CHANNEL } from './risk-lists.ts';
 
 /**
  * Change sets (docs/rules.md, "Governance"): a draft groups changes to the rules (a new rule,
@@ -20,8 +25,8 @@ import type { Thresholds } from './decide.ts';
 /** `scheduled`: approved, to go live at `activateAt`; `stale`: a scheduled set whose rules moved before its time, never applied. */
 export type ChangeSetState = 'draft' | 'submitted' | 'returned' | 'scheduled' | 'applied' | 'stale' | 'discarded';
 
-/** One change: a rule written whole (its next version, or a new rule), a rule's mode, or the decision thresholds. */
-export type Change = { kind: 'rule'; rule: Rule } | { kind: 'mode'; ruleId: string; mode: RuleMode } | { kind: 'thresholds'; review: number; decline: number };
+/** One change: a rule written whole (its next version, or a new rule), a rule's mode, the decision thresholds, or a typed list's entries. */
+export type Change = { kind: 'rule'; rule: Rule } | { kind: 'mode'; ruleId: string; mode: RuleMode } | { kind: 'thresholds'; review: number; decline: number } | ListChange;
 
 /** What a thresholds change claims and is based on, beside the rule ids. */
 export const THRESHOLDS_CLAIM = '@thresholds';
@@ -32,7 +37,7 @@ export interface ChangeSet {
   author: string;
   state: ChangeSetState;
   changes: Change[];
-  /** Each changed rule's current version when the set was last drafted (0: a new rule); `@thresholds`: "review/decline" live then. */
+  /** Each changed rule's current version when the set was last drafted (0: a new rule); `@thresholds`: "review/decline" live then; `@list:<list>`: the list's live generation. */
   base: Record<string, number | string>;
   /** What the author attached on submitting: the backtest's job, the window. */
   evidence: Record<string, unknown>;
@@ -44,6 +49,14 @@ export interface ChangeSet {
   /** When a scheduled set goes live ('' for one approved to go live at once). */
   activateAt: string;
   appliedAt: string;
+  /** Made live without a second officer (an admin's emergency activation, or the direct rule routes): to be ratified by `ratifyBy`. */
+  emergency: boolean;
+  /** Recorded from a direct change through the rule routes, not drafted. */
+  direct: boolean;
+  /** Who made an emergency set live. */
+  activatedBy: string;
+  /** When the after-the-fact approval is due ('' when none is). */
+  ratifyBy: string;
   createdAt: string;
   updatedAt: string;
   submittedAt: string;
@@ -52,13 +65,13 @@ export interface ChangeSet {
 
 /** One change next to what is live: what an approver reads. */
 export interface ChangeDiff {
-  /** The rule, or `@thresholds`. */
+  /** The rule, `@thresholds`, or `@list:<list>`. */
   ruleId: string;
   kind: Change['kind'];
-  /** The live rule (current version), absent for a new rule; the live thresholds. */
-  live?: StoredRule | Thresholds;
-  /** The rule as it would be: its body for a rule change, the live rule in its new mode for a mode change; the thresholds. */
-  proposed: Rule | Thresholds;
+  /** The live rule (current version), absent for a new rule; the live thresholds; the live list's size. */
+  live?: StoredRule | Thresholds | ListSize;
+  /** The rule as it would be: its body for a rule change, the live rule in its new mode for a mode change; the thresholds; the list's size after, with its edits. */
+  proposed: Rule | Thresholds | (ListSize & { add?: EntryInput[]; remove?: string[]; import?: ListChange['import']; sample: ListChange['sample'] });
   /** Top-level fields whose value differs (`when`, `then`, `mode`, ...). */
   fields: string[];
 }
@@ -78,8 +91,14 @@ const TEXT: Record<(typeof CHANGE_SET_REFUSALS)[number], string> = {
   CHANGE_SET_NOT_AUTHOR: 'only its author edits, submits or discards a change set',
   CHANGE_SET_CONFLICT: 'another open change set already changes that rule',
   CHANGE_SET_STALE: 'a rule it changes moved since it was drafted: draft it again against the live rules',
-  FOUR_EYES_REQUIRED: 'the author of a change set cannot approve it or send it back',
+  FOUR_EYES_REQUIRED: 'a change set is approved, sent back or ratified by an officer other than its author',
 };
+
+/** A list's size in a diff. */
+export interface ListSize {
+  generation: number;
+  entries: number;
+}
 
 const refusal = scriptRefusal<(typeof CHANGE_SET_REFUSALS)[number]>(TEXT, 'CHANGE_SET_ILLEGAL_TRANSITION');
 
@@ -93,21 +112,23 @@ interface ChangeSetScripts {
 const CLAIMS = 'changesets:claims';
 const INDEX = 'changesets:index';
 const RULE_KEYS = ['risk:rules:current', 'risk:rules:mode', 'risk:rules:versions', 'risk:rules:seq'];
+/** An emergency set (or a direct rule change) is to be ratified within this. */
+export const RATIFY_WITHIN_MS = 24 * 3600_000;
 /** Changes in one set at most. */
 export const MAX_CHANGES = 100;
 
 export const newChangeSetId = () => `cs_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
 
-/** The draft's changes checked: every rule valid, every mode known, each rule changed once. */
-export function checkChanges(input: unknown): Result<Change[], DomainError> {
+/** The draft's changes checked: every rule valid, every mode known, every list edit valid, each rule and list changed once. */
+export function checkChanges(input: unknown, now = Date.now()): Result<Array<Exclude<Change, ListChange> | DraftListChange>, DomainError> {
   if (!Array.isArray(input) || input.length === 0 || input.length > MAX_CHANGES) {
     return err({ code: 'VALIDATION_FAILED', message: `changes: between 1 and ${MAX_CHANGES} changes` });
   }
-  const changes: Change[] = [];
+  const changes: Array<Exclude<Change, ListChange> | DraftListChange> = [];
   const seen = new Set<string>();
   for (const [i, raw] of input.entries()) {
     const c = raw as Record<string, unknown> | null;
-    let change: Change;
+    let change: Exclude<Change, ListChange> | DraftListChange;
     if (c?.kind === 'rule') {
       const checked = validateRule(c.rule);
       if (!checked.ok) return err({ code: 'RULE_INVALID', message: `/changes/${i}/rule${checked.error.path ?? ''}: ${checked.error.message}` });
@@ -121,24 +142,31 @@ export function checkChanges(input: unknown): Result<Change[], DomainError> {
         return err({ code: 'VALIDATION_FAILED', message: `/changes/${i}: thresholds are integers with 1 <= review <= decline <= 1000` });
       }
       change = { kind: 'thresholds', review: review as number, decline: decline as number };
+    } else if (c?.kind === 'list') {
+      const checked = checkListChange(c, `/changes/${i}`, now);
+      if (!checked.ok) return checked;
+      change = checked.value;
     } else {
-      return err({ code: 'VALIDATION_FAILED', message: `/changes/${i}: a change is { "kind": "rule", "rule": {...} }, { "kind": "mode", "ruleId", "mode": ${RULE_MODES.join(' | ')} } or { "kind": "thresholds", "review", "decline" }` });
+      return err({ code: 'VALIDATION_FAILED', message: `/changes/${i}: a change is { "kind": "rule", "rule": {...} }, { "kind": "mode", "ruleId", "mode": ${RULE_MODES.join(' | ')} } or { "kind": "thresholds", "review", "decline" } or { "kind": "list", "list", "add", "remove" }` });
     }
     const id = ruleIdOf(change);
-    if (seen.has(id)) return err({ code: 'VALIDATION_FAILED', message: `/changes/${i}: ${id === THRESHOLDS_CLAIM ? 'the thresholds are' : `rule ${id} is`} changed twice in one set` });
+    if (seen.has(id)) return err({ code: 'VALIDATION_FAILED', message: `/changes/${i}: ${id === THRESHOLDS_CLAIM ? 'the thresholds are' : id.startsWith('@list:') ? `list ${id.slice(6)} is` : `rule ${id} is`} changed twice in one set` });
     seen.add(id);
     changes.push(change);
   }
   return ok(changes);
 }
 
-function ruleIdOf(c: Change): string {
-  return c.kind === 'rule' ? c.rule.id : c.kind === 'mode' ? c.ruleId : THRESHOLDS_CLAIM;
+function ruleIdOf(c: Change | DraftListChange): string {
+  return c.kind === 'rule' ? c.rule.id : c.kind === 'mode' ? c.ruleId : c.kind === 'list' ? listClaim(c.list) : THRESHOLDS_CLAIM;
 }
+
+/** A list change as drafted, before it is staged. */
+type DraftListChange = Pick<ListChange, 'kind' | 'list' | 'add' | 'remove' | 'import'> & { staged?: StagedList };
 const thresholdsText = (t: Thresholds | undefined) => (t ? `${t.review}/${t.decline}` : '');
 const time = (v: string | undefined) => (v ? new Date(Number(v)).toISOString() : '');
 
-export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'ruleSet' | 'snapshot' | 'ruleAt'>, options: { now?: () => number } = {}) {
+export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'ruleSet' | 'snapshot' | 'ruleAt'>, options: { now?: () => number; lists?: ListStore } = {}) {
   const scripts = defineScripts<ChangeSetScripts>(redis, new URL('./lua/', import.meta.url));
   const now = options.now ?? Date.now;
 
@@ -158,6 +186,10 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
       ruleSetVersion: h.ruleSetVersion ?? '',
       activateAt: time(h.activateAt),
       appliedAt: time(h.appliedAt),
+      emergency: h.emergency === '1',
+      direct: h.direct === '1',
+      activatedBy: h.activatedBy ?? '',
+      ratifyBy: time(h.ratifyBy),
       createdAt: time(h.createdAt),
       updatedAt: time(h.updatedAt),
       submittedAt: time(h.submittedAt),
@@ -165,49 +197,89 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
     };
   }
 
-  /** Writes a draft (new with `id` absent) against the live rules: a mode change needs its rule to exist. */
-  async function draft(id: string | undefined, author: string, title: string, input: unknown): Promise<Result<ChangeSet, DomainError>> {
-    const checked = checkChanges(input);
+  /**
+   * Writes a draft (new with `id` absent) against the live rules: a mode change needs its rule
+   * to exist; a list change is staged (a new generation of the list) once everything else
+   * checked, and dropped again if the draft is refused.
+   */
+  async function draft(id: string | undefined, author: string, title: string, input: unknown, imported?: DraftListChange): Promise<Result<ChangeSet, DomainError>> {
+    const checked = imported ? ok([imported]) : checkChanges(input, now());
     if (!checked.ok) return checked;
+    const setId = id ?? newChangeSetId();
+    const claimed = checked.value.map(ruleIdOf);
+    // A claim held by another set refuses the draft before any list is staged for it.
+    const holders = await redis.hmget(CLAIMS, ...claimed);
+    const held = holders.findIndex((h) => h !== null && h !== setId);
+    if (held >= 0) {
+      if (imported?.staged) await options.lists?.drop(imported.list, [imported.staged.staged]);
+      return err(refusal('CHANGE_SET_CONFLICT', `${claimed[held]} is changed by ${holders[held]}`));
+    }
     const base: Record<string, number | string> = {};
     for (const change of checked.value) {
       if (change.kind === 'thresholds') {
         base[THRESHOLDS_CLAIM] = thresholdsText((await rules.ruleSet()).thresholds);
+      } else if (change.kind !== 'list') {
+        const live = await rules.get(ruleIdOf(change));
+        if (change.kind === 'mode' && !live) return err({ code: 'RULE_NOT_FOUND', message: `no rule "${change.ruleId}" to set the mode of` });
+        base[ruleIdOf(change)] = live?.rule.version ?? 0;
+      }
+    }
+    const changes: Change[] = [];
+    const staged: ListChange[] = [];
+    for (const change of checked.value) {
+      if (change.kind !== 'list') {
+        changes.push(change);
         continue;
       }
-      const live = await rules.get(ruleIdOf(change));
-      if (change.kind === 'mode' && !live) return err({ code: 'RULE_NOT_FOUND', message: `no rule "${change.ruleId}" to set the mode of` });
-      base[ruleIdOf(change)] = live?.rule.version ?? 0;
+      if (!options.lists) return err({ code: 'VALIDATION_FAILED', message: 'lists cannot be changed here' });
+      const stage = change.staged ?? (await options.lists.stageEdits(change.list, author, change.add ?? [], change.remove ?? []));
+      base[ruleIdOf(change)] = stage.base;
+      const listChange = stagedChange(change, stage);
+      changes.push(listChange);
+      staged.push(listChange);
     }
-    const setId = id ?? newChangeSetId();
-    const reply = await scripts.draftChangeSet(CLAIMS, `changeset:${setId}`, INDEX, setId, author, String(now()), title, JSON.stringify(checked.value), JSON.stringify(base), ...checked.value.map(ruleIdOf));
-    if (reply[0] !== 'ok') return err(refusal(reply[1], reply[2]));
+    const before = id ? await get(id) : undefined;
+    const reply = await scripts.draftChangeSet(CLAIMS, `changeset:${setId}`, INDEX, setId, author, String(now()), title, JSON.stringify(changes), JSON.stringify(base), ...claimed);
+    const dropStaged = async (from: readonly Change[]) => {
+      for (const c of from) if (c.kind === 'list') await options.lists?.drop(c.list, [c.staged]);
+    };
+    if (reply[0] !== 'ok') {
+      await dropStaged(staged);
+      return err(refusal(reply[1], reply[2]));
+    }
+    // The lists a set staged before this edit are not needed any more.
+    if (before) await dropStaged(before.changes);
     const written = await get(setId);
     return written ? ok(written) : err(refusal('CHANGE_SET_NOT_FOUND'));
   }
 
-  async function apply(id: string, approver: string, when: 'now' | 'scheduled'): Promise<Result<ChangeSet, DomainError>> {
+  async function apply(id: string, approver: string, when: 'now' | 'scheduled' | 'emergency'): Promise<Result<ChangeSet, DomainError>> {
     const set = await get(id);
     if (!set) return err(refusal('CHANGE_SET_NOT_FOUND'));
     const at = now();
-    const approvedBy = when === 'now' ? approver : set.approvedBy;
+    const approvedBy = when === 'now' ? approver : when === 'emergency' ? '' : set.approvedBy;
     const args: string[] = [];
     for (const change of set.changes) {
       if (change.kind === 'rule') {
         args.push('put', change.rule.id, JSON.stringify({ ...change.rule, createdAt: at, createdBy: set.author, approvedBy, changeSet: id }), change.rule.mode);
       } else if (change.kind === 'mode') {
         args.push('mode', change.ruleId, '', change.mode);
+      } else if (change.kind === 'list') {
+        args.push('list', listClaim(change.list), String(change.staged), LISTS_CHANNEL);
       } else {
         args.push('thresholds', THRESHOLDS_CLAIM, String(change.review), String(change.decline));
       }
     }
     const reply = await scripts.approveChangeSet(...RULE_KEYS, `changeset:${id}`, CLAIMS, RULES_CHANNEL, approver, String(at), id, when, ...args);
     if (reply[0] !== 'ok') return err(refusal(String(reply[1]), String(reply[2] ?? '')));
+    // The generations the set's lists replaced: dropped in the background (UNLINK); a reader still on one reads the new one instead.
+    const replaced = reply.slice(2).map(String);
+    if (replaced.length > 0) await redis.unlink(...replaced);
     const applied = await get(id);
     return applied ? ok(applied) : err(refusal('CHANGE_SET_NOT_FOUND'));
   }
 
-  const move = async (id: string, action: 'submit' | 'return' | 'discard', actor: string, extra = ''): Promise<Result<ChangeSet, DomainError>> => {
+  const move = async (id: string, action: 'submit' | 'return' | 'discard' | 'ratify', actor: string, extra = ''): Promise<Result<ChangeSet, DomainError>> => {
     const reply = await scripts.moveChangeSet(`changeset:${id}`, CLAIMS, action, actor, String(now()), id, extra);
     if (reply[0] !== 'ok') return err(refusal(reply[1], reply[2]));
     const moved = await get(id);
@@ -221,10 +293,46 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
     edit: (id: string, author: string, title: string, changes: unknown) => draft(id, author, title, changes),
     submit: (id: string, author: string, evidence: Record<string, unknown>) => move(id, 'submit', author, JSON.stringify(evidence)),
     sendBack: (id: string, actor: string, comment: string) => move(id, 'return', actor, comment),
-    discard: (id: string, author: string) => move(id, 'discard', author),
+    async discard(id: string, author: string): Promise<Result<ChangeSet, DomainError>> {
+      const discarded = await move(id, 'discard', author);
+      if (discarded.ok) for (const c of discarded.value.changes) if (c.kind === 'list') await options.lists?.drop(c.list, [c.staged]);
+      return discarded;
+    },
+
+    /** A CSV import staged (rules/lists/list-store.ts) drafted as a change set of its own, claiming its list. */
+    createFromImport: (author: string, title: string, staged: StagedList, mode: 'add' | 'replace') =>
+      draft(undefined, author, title, undefined, { kind: 'list', list: staged.list, import: { mode, rows: staged.counts.rows }, staged }),
 
     /** Four eyes: another officer approves, and every change goes live at once as one rule-set version. */
     approve: (id: string, approver: string) => apply(id, approver, 'now'),
+
+    /**
+     * An admin makes a set not yet applied live at once, alone: marked as an emergency, with its
+     * approval after the fact due within 24 hours (`ratify`); the caller raises the alert.
+     */
+    emergency: (id: string, admin: string) => apply(id, admin, 'emergency'),
+
+    /** The after-the-fact approval of a set made live without one: neither its author nor who made it live. */
+    ratify: (id: string, officer: string) => move(id, 'ratify', officer),
+
+    /**
+     * Records a change made through the direct rule routes (which change a rule at once, as the
+     * public interface promises) as an applied set waiting for ratification, like an emergency.
+     */
+    async recordDirect(actor: string, title: string, change: Change, ruleSetVersion: string): Promise<ChangeSet> {
+      const id = newChangeSetId();
+      const at = now();
+      await redis
+        .multi()
+        .hset(`changeset:${id}`, {
+          id, title, author: actor, state: 'applied', changes: JSON.stringify([change]), base: '{}', evidence: '{}', comment: '', ruleIds: '[]',
+          approvedBy: '', approvedAt: '', submittedAt: '', ruleSetVersion, appliedAt: String(at), createdAt: String(at), updatedAt: String(at),
+          emergency: '1', direct: '1', activatedBy: actor, ratifyBy: String(at + RATIFY_WITHIN_MS),
+        })
+        .zadd(INDEX, at, id)
+        .exec();
+      return (await get(id))!;
+    },
 
     /** Four eyes, to go live at `activateAt` (unix ms): the caller schedules the activation (`activate`). */
     async schedule(id: string, approver: string, activateAt: number): Promise<Result<ChangeSet, DomainError>> {
@@ -267,12 +375,12 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
     },
 
     /** Newest first. */
-    async list(filter: { state?: ChangeSetState; limit?: number } = {}): Promise<ChangeSet[]> {
+    async list(filter: { state?: ChangeSetState; limit?: number; awaitingRatification?: boolean } = {}): Promise<ChangeSet[]> {
       const ids = await redis.zrevrange(INDEX, 0, 4999);
       const out: ChangeSet[] = [];
       for (const id of ids) {
         const set = await get(id);
-        if (set && (!filter.state || set.state === filter.state)) out.push(set);
+        if (set && (!filter.state || set.state === filter.state) && (!filter.awaitingRatification || (set.emergency && set.approvedBy === ''))) out.push(set);
         if (out.length >= (filter.limit ?? 200)) break;
       }
       return out;
@@ -282,6 +390,18 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
     async diff(set: ChangeSet): Promise<ChangeDiff[]> {
       const out: ChangeDiff[] = [];
       for (const change of set.changes) {
+        if (change.kind === 'list') {
+          const generation = (await options.lists?.liveGeneration(change.list)) ?? 0;
+          const { add, remove, import: imported, sample, staged, counts } = change;
+          out.push({
+            ruleId: ruleIdOf(change),
+            kind: 'list',
+            live: { generation, entries: counts.before },
+            proposed: { generation: staged, entries: counts.after, ...(add ? { add } : {}), ...(remove ? { remove } : {}), ...(imported ? { import: imported } : {}), sample },
+            fields: ['entries'],
+          });
+          continue;
+        }
         if (change.kind === 'thresholds') {
           const liveThresholds = (await rules.ruleSet()).thresholds;
           const proposed = { review: change.review, decline: change.decline };

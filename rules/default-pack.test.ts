@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentStatus, RiskAssessment } from '../domain/transaction.ts';
 import { createRiskEngine, type RiskEngine } from './risk-engine.ts';
+import { createListStore } from './lists/list-store.ts';
+import { LISTS_CHANNEL } from './risk-lists.ts';
 import { loadDefaultPack } from './rule-store.ts';
 import { testMessage, T0, type MessageSpec } from './test-support/messages.ts';
 import { ordinaryTraffic } from './test-support/ordinary-traffic.ts';
@@ -81,6 +83,18 @@ const scenarios: Record<string, { typology: string; run: () => Promise<void> }> 
       const risk = await pay({ walletId: fresh('w'), deviceId, merchantId: fresh('m') });
       expect(risk.decision).toBe('decline');
       expect(fired(risk)).toContain('blocked-device');
+    },
+  },
+  'list-block': {
+    typology: 'a payment to a merchant on the typed merchant block list is declined, the kind of subject in the reason',
+    async run() {
+      const merchantId = fresh('m');
+      await createListStore(redis, { channel: LISTS_CHANNEL }).emergencyBlock('block:merchant', { value: merchantId, reason: 'merchant under investigation' }, 'officer-1');
+      await engine.refreshLists('block:merchant');
+      const risk = await pay({ walletId: fresh('w'), merchantId });
+      expect(risk.decision).toBe('decline');
+      expect(reason(risk, 'list-block')?.message).toBe("The payment's merchant is on its block list");
+      expect(fired(await pay({ walletId: fresh('w'), merchantId: fresh('m') }))).not.toContain('list-block');
     },
   },
   'screening-payer-sanctions': {

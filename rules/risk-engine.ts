@@ -12,6 +12,8 @@ import type { Facts } from './facts/catalog.ts';
 import { listFacts, localStoredFacts, usdCents } from './facts/gather.ts';
 import { createAsyncMessageScreener, type ScreeningFacts } from './facts/screening.ts';
 import { createListSnapshot } from './list-snapshot.ts';
+import { createListMemory, NOT_LISTED } from './lists/list-memory.ts';
+import { isListId, TYPED_LIST_MESSAGE, type ListId } from './lists/subject-lists.ts';
 import { defineRiskScripts } from './lua-scripts.ts';
 import type { Audit, ListName } from './risk-lists.ts';
 import { createRuleStore, type RuleSet, type RuleStore, type RuleSubscription } from './rule-store.ts';
@@ -74,6 +76,8 @@ export interface RiskEngineStats {
   listRefreshErrors: number;
   /** Members per list in the in-memory copy. */
   listSizes: Record<ListName, number>;
+  /** Entries held per typed list (rules/lists/), emergency blocks included. */
+  typedListSizes: Record<ListId, number>;
   evaluator: EvaluatorKind;
   /** The velocity state: entities held, whether it is still being rebuilt, and how. */
   state: RiskStateSize & {
@@ -100,7 +104,7 @@ export interface RiskEngine extends Scorer {
   /** The rule store on the same connection and audit callback, for the rules and lists routes. */
   readonly store: RuleStore;
   /** Reads the lists again now (after a change made by this process, so its next payment sees it). */
-  refreshLists(): Promise<void>;
+  refreshLists(list?: ListId): Promise<void>;
   /** Called after every swap to a new rule set, with its version; returns an unsubscribe function. */
   onRuleSetChange(listener: (ruleSetVersion: string) => void): () => void;
   /** Publishes what is queued for the other nodes and stops (the shared connection stays open: it is the caller's). */
@@ -115,8 +119,9 @@ function withScreeningLists(assessment: RiskAssessment, screened: ScreeningFacts
   return screened?.lists ? { ...assessment, screeningLists: screened.lists } : assessment;
 }
 
-function hitsOf(fired: readonly CompiledRule[], facts: Facts): RuleHit[] {
-  return fired.map((rule) => ({
+/** The hits that count: a rule named by an allow entry of the payment's subjects does not (rules/lists/). */
+function hitsOf(fired: readonly CompiledRule[], facts: Facts, exempt?: ReadonlySet<string>): RuleHit[] {
+  return (exempt ? fired.filter((rule) => !exempt.has(rule.id)) : fired).map((rule) => ({
     mode: rule.mode,
     score: rule.score,
     ...(rule.floor ? { floor: rule.floor } : {}),
@@ -280,8 +285,16 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
   await store.seedDefaults();
   // Subscribe before the first load, so no change can fall between the two.
   const lists = createListSnapshot(redis);
-  const refreshLists = () => {
+  const typedLists = createListMemory(redis);
+  const refreshLists = (message?: string) => {
+    if (message?.startsWith(TYPED_LIST_MESSAGE)) {
+      const list = message.slice(TYPED_LIST_MESSAGE.length);
+      if (isListId(list)) typedLists.refresh(list).catch(() => counters.listRefreshErrors++);
+      return;
+    }
     lists.refresh().catch(() => counters.listRefreshErrors++);
+    // After a reconnection (no message) the typed lists are read again too.
+    if (message === undefined) typedLists.refresh().catch(() => counters.listRefreshErrors++);
   };
   const subscription: RuleSubscription = await store.subscribe(() => {
     reload().catch(() => undefined);
@@ -291,6 +304,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     await store.seedThresholds(options.thresholds);
     await reload();
     await lists.refresh();
+    await typedLists.refresh();
     await deltas?.start();
   } catch (e) {
     clearInterval(sweepTimer);
@@ -320,15 +334,16 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
       // An unreadable amount is never "small": the fallback's otherwise applies.
     }
     const fallback = degradedAssessment(usd, options.fallback, evaluator.thresholds, evaluator.ruleSet.version, cause);
+    const listed = typedLists.check(message, message.receivedAt);
     // The rules that need no history still run, on the lists held in memory and the names screened.
     try {
       const local = localRulesOf(evaluator.ruleSet);
       if (cause !== 'screening') screened ??= await screen(message);
       if (local.rules.length === 0) return withScreeningLists(fallback, screened);
-      const facts = buildFacts(message, localStoredFacts(message, lists.has, screened), cnyPerUsd);
+      const facts = buildFacts(message, localStoredFacts(message, lists.has, screened, listed.blockedBy), cnyPerUsd);
       const fired = evaluateDirect(local, facts, Number.POSITIVE_INFINITY).fired;
       if (fired.length > 0) counters.degradedWithRuleHits++;
-      return withScreeningLists(withLocalRules(fallback, decide(hitsOf(fired, facts), evaluator.thresholds, evaluator.ruleSet.version)), screened);
+      return withScreeningLists(withLocalRules(fallback, decide(hitsOf(fired, facts, listed.exempt), evaluator.thresholds, evaluator.ruleSet.version)), screened);
     } catch {
       return fallback;
     }
@@ -344,6 +359,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
       const evaluator = current!;
       let facts: Facts;
       let screened: ScreeningFacts | undefined;
+      let listed = NOT_LISTED;
       try {
         const o = observationOf(message, cnyPerUsd);
         scoring.set(message, o);
@@ -354,7 +370,8 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
           if (!screened) return await degrade(message, evaluator, 'screening');
         }
         if (warming || !velocity) return await degrade(message, evaluator, 'warming', screened);
-        facts = buildFacts(message, { ...velocity, lists: listFacts(message, lists.has), ...(screened ? { screening: screened } : {}) }, cnyPerUsd);
+        listed = typedLists.check(message, message.receivedAt);
+        facts = buildFacts(message, { ...velocity, lists: listFacts(message, lists.has, listed.blockedBy), ...(screened ? { screening: screened } : {}) }, cnyPerUsd);
       } catch {
         return await degrade(message, evaluator, 'error', screened);
       }
@@ -362,7 +379,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
         const evaluation = await evaluator.evaluate(facts, deadlineAt);
         counters.conditionErrors += evaluation.errors.length;
         if (evaluation.timedOut) return await degrade(message, evaluator, 'deadline', screened);
-        return withScreeningLists(decide(hitsOf(evaluation.fired, facts), evaluator.thresholds, evaluator.ruleSet.version), screened);
+        return withScreeningLists(decide(hitsOf(evaluation.fired, facts, listed.exempt), evaluator.thresholds, evaluator.ruleSet.version), screened);
       } catch {
         return await degrade(message, evaluator, 'error', screened);
       }
@@ -426,6 +443,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
         degradedWithRuleHits: counters.degradedWithRuleHits,
         listRefreshErrors: counters.listRefreshErrors,
         listSizes: lists.sizes(),
+        typedListSizes: typedLists.sizes(),
         evaluator: kind,
         state: {
           ...state.size(),
@@ -443,7 +461,9 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
       return { takenAt, recent, state: state.exported() };
     },
 
-    refreshLists: () => lists.refresh(),
+    refreshLists: async (list?: ListId) => {
+      await Promise.all([lists.refresh(), typedLists.refresh(list)]);
+    },
 
     onRuleSetChange(listener) {
       listeners.add(listener);

@@ -82,8 +82,8 @@ export async function startPlatform(
     const jobs = await running.add(startJobs(ctx, { alerting, live, rules, ingest }));
     await running.add(startScreeningOps(ctx, { alerting, live, screening }));
     if (plan.console || plan.clickhouseApi) await running.add(startOperators(ctx));
-    if (plan.console) await running.add(startConsole(ctx, { alerting, live, rules }));
-    await running.add(startChangeSets(ctx, { rules }));
+    const governance = await running.add(startChangeSets(ctx, { rules, backtests: jobs.analytics?.backtests, alerting, live }));
+    if (plan.console) await running.add(startConsole(ctx, { alerting, live, rules, recordDirect: governance.recordDirect }));
     if (plan.clickhouseApi && jobs.analytics) await running.add(startAnalyticsApi(ctx, jobs.analytics, rules));
     const { app } = await running.add(startHttp(ctx, { routes: running.routes(), logger, risk: switchNode?.risk, ingest }));
     running.attach(app);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickhouseTime } from '../ingest/transaction-row.ts';
-import { devCredentials, startTestPlatform } from './support/platform.ts';
+import { logInEveryone, startTestPlatform } from './support/platform.ts';
 import { signed, signedHeaders } from './support/signed-request.ts';
 import { eventually, merchantQrs, mixedPayment, scalar } from './support/traffic.ts';
 
@@ -391,10 +391,7 @@ beforeAll(async () => {
     })),
     'seed-analytics-releases',
   );
-  for (const user of devCredentials().users) {
-    const r = await platform.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: user.username, password: user.password } });
-    tokens[user.username] = r.json().token;
-  }
+  Object.assign(tokens, await logInEveryone(platform.app));
 });
 afterAll(async () => platform?.stop());
 

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devCredentials, repoRoot, startTestPlatform } from './support/platform.ts';
+import { logInEveryone, repoRoot, startTestPlatform } from './support/platform.ts';
 import { signed } from './support/signed-request.ts';
 import { eventually, merchantQrs, muleFanIn } from './support/traffic.ts';
 
@@ -58,10 +58,7 @@ beforeAll(async () => {
   };
   writeFileSync(path.join(configDir, 'config.json'), JSON.stringify(config));
   platform = await startTestPlatform({ CONFIG: path.join(configDir, 'config.json') });
-  for (const user of devCredentials().users) {
-    const r = await platform.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: user.username, password: user.password } });
-    tokens[user.username] = (r.json() as { token: string }).token;
-  }
+  Object.assign(tokens, await logInEveryone(platform.app));
   qr = await merchantQrs(platform.app);
 
   // A mule fan-in: 34 new payers of one participant pay one new merchant within minutes.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createRiskEngine, type RiskEngine } from '../rules/index.ts';
-import { devCredentials, startTestPlatform } from './support/platform.ts';
+import { logInEveryone, startTestPlatform } from './support/platform.ts';
 import { signed } from './support/signed-request.ts';
 import { eventually, merchantQrs } from './support/traffic.ts';
 
@@ -23,10 +23,7 @@ describe('change sets: four eyes on rule changes', () => {
   beforeAll(async () => {
     platform = await startTestPlatform();
     qr = await merchantQrs(platform.app);
-    for (const user of devCredentials().users) {
-      const r = await platform.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: user.username, password: user.password } });
-      tokens[user.username] = r.json().token;
-    }
+    Object.assign(tokens, await logInEveryone(platform.app));
     // A second node's engine: the same Redis, its own rule set, following the rules channel.
     const redis = new Redis(platform.redisUrl, { maxRetriesPerRequest: 1 });
     const engine = await createRiskEngine({ redis, thresholds: { review: 400, decline: 700 }, deadlineMs: 1000, fallback: { approveBelowUsd: 50, otherwise: 'review' }, cnyPerUsd: '7.12' });
@@ -213,4 +210,53 @@ describe('change sets: four eyes on rule changes', () => {
     expect((await op('admin', 'POST', '/v1/change-sets/rollback', { toVersion: restored.body.ruleSetVersion })).body.error.code).toBe('VALIDATION_FAILED');
     expect((await op('admin', 'POST', '/v1/change-sets/rollback', { toVersion: 'rs-999999' })).body.error.code).toBe('RULE_SET_VERSION_NOT_FOUND');
   });
+  it('submitting with a window backtests the set over it and attaches the job; a set of thresholds only needs none', async () => {
+    const burst = (await op('risk.officer', 'GET', '/v1/rules/velocity-payer-burst')).body.rule;
+    const { version: _v, createdAt: _c, createdBy: _b, approvedBy: _a, changeSet: _s, ...burstBody } = burst;
+    const changes = [
+      { kind: 'rule', rule: { ...burstBody, when: { fact: 'velocity.payer.count.1m', gt: 3 }, then: { ...burstBody.then, threshold: 3 } } },
+      { kind: 'mode', ruleId: 'velocity-ip-burst', mode: 'shadow' },
+    ];
+    const drafted = await op('risk.officer', 'POST', '/v1/change-sets', { title: 'tighter payer burst, IP burst in shadow', changes });
+    expect(drafted.status, JSON.stringify(drafted.body)).toBe(201);
+    const id = drafted.body.id as string;
+
+    // A window the backtest route refuses is refused here, with its path in this body; nothing is submitted.
+    const to = new Date();
+    const from = new Date(to.getTime() - 3600_000);
+    const reversed = await op('risk.officer', 'POST', `/v1/change-sets/${id}/submit`, { window: { from: to.toISOString(), to: from.toISOString() } });
+    expect(reversed).toMatchObject({ status: 400, body: { error: { code: 'BACKTEST_WINDOW_INVALID', path: '/window/to' } } });
+    const malformed = await op('risk.officer', 'POST', `/v1/change-sets/${id}/submit`, { window: { from: 'yesterday', to: to.toISOString() } });
+    expect([malformed.status, malformed.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect((await op('risk.officer', 'GET', `/v1/change-sets/${id}`)).body.changeSet.state).toBe('draft');
+    // Another officer's submission runs nothing: the store refuses it.
+    expect(await op('risk.second', 'POST', `/v1/change-sets/${id}/submit`, { window: { from: from.toISOString(), to: to.toISOString() } })).toMatchObject({ status: 403, body: { error: { code: 'CHANGE_SET_NOT_AUTHOR' } } });
+
+    const window = { from: from.toISOString(), to: to.toISOString() };
+    const submitted = await op('risk.officer', 'POST', `/v1/change-sets/${id}/submit`, { window, note: 'fewer bursts let through' });
+    expect(submitted).toMatchObject({ status: 200, body: { state: 'submitted', evidence: { window, note: 'fewer bursts let through', backtestJobId: expect.stringMatching(/^backtest-/) } } });
+    const jobId = submitted.body.evidence.backtestJobId as string;
+    // The approver reads the job: the set's rule and the live IP burst rule in shadow, replayed over the window.
+    const job = await eventually(async () => (await op('risk.second', 'GET', `/v1/jobs/${jobId}`)).body, (j) => j.state === 'completed' || j.state === 'failed', 60_000);
+    expect(job.state, job.error).toBe('completed');
+    expect(job.result.window).toEqual({ from: window.from, to: window.to });
+    expect(job.result.candidateRules).toEqual([
+      { id: 'velocity-payer-burst', version: burst.version + 1, mode: 'enforce', change: 'replaced' },
+      { id: 'velocity-ip-burst', version: expect.any(Number), mode: 'shadow', change: 'replaced' },
+    ]);
+    expect(await op('risk.second', 'POST', `/v1/change-sets/${id}/return`, { comment: 'and the hourly limit?' })).toMatchObject({ status: 200, body: { state: 'returned' } });
+
+    // Only the thresholds: nothing to replay, and the evidence says so.
+    const thresholds = await op('risk.officer', 'POST', '/v1/change-sets', { title: 'review a little earlier', changes: [{ kind: 'thresholds', review: 380, decline: 700 }] });
+    expect(thresholds.status, JSON.stringify(thresholds.body)).toBe(201);
+    const alone = await op('risk.officer', 'POST', `/v1/change-sets/${thresholds.body.id}/submit`, { window });
+    expect(alone).toMatchObject({ status: 200, body: { state: 'submitted', evidence: { window, backtestSkipped: expect.stringContaining('no rule or mode changes') } } });
+    expect(alone.body.evidence.backtestJobId).toBeUndefined();
+    const audit = await eventually(
+      async () => (await platform.clickhouse.client.query({ query: "SELECT actor, outcome FROM cpg.audit_log WHERE action = 'rules.backtest' AND target = {jobId:String}", query_params: { jobId }, format: 'JSONEachRow' })).json<{ actor: string; outcome: string }>(),
+      (rows) => rows.length > 0,
+      10_000,
+    );
+    expect(audit).toEqual([{ actor: 'risk.officer', outcome: 'ok' }]);
+  }, 120_000);
 });

@@ -223,6 +223,18 @@ const MATRIX: Record<string, Entry> = {
   'POST /v1/change-sets/:id/approve': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/change-sets/${NO_SET}/approve`) },
   'POST /v1/change-sets/:id/return': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/change-sets/${NO_SET}/return`, { comment: 'route matrix' }) },
   'POST /v1/change-sets/:id/discard': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/change-sets/${NO_SET}/discard`) },
+  'GET /v1/change-sets/awaiting-ratification': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/change-sets/awaiting-ratification') },
+  'POST /v1/change-sets/:id/emergency': { expect: operators('admin'), probe: at(`/v1/change-sets/${NO_SET}/emergency`, { reason: 'route matrix' }) },
+  'POST /v1/change-sets/:id/ratify': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/change-sets/${NO_SET}/ratify`) },
+  // Rule-set versions: read and compared by officers and compliance; a rollback drafts a change set, officers only.
+  'GET /v1/rule-sets': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/rule-sets') },
+  'GET /v1/rule-sets/:version': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/rule-sets/rs-999999') },
+  'POST /v1/rule-sets/:version/rollback': { expect: operators('risk_officer', 'admin'), probe: at('/v1/rule-sets/rs-999999/rollback') },
+  // `to` before `from`: allowed callers get BACKTEST_WINDOW_INVALID and no job starts.
+  'POST /v1/rule-sets/compare': {
+    expect: operators('risk_officer', 'compliance', 'admin'),
+    probe: at('/v1/rule-sets/compare', { a: 'rs-1', b: 'rs-2', from: '2025-01-02T00:00:00Z', to: '2025-01-01T00:00:00Z' }),
+  },
   'PUT /v1/rules/:id': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/rules/${NO_RULE}`, {}) },
   'POST /v1/rules/:id/enable': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/rules/${NO_RULE}/enable`) },
   'POST /v1/rules/:id/disable': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/rules/${NO_RULE}/disable`) },
@@ -230,6 +242,14 @@ const MATRIX: Record<string, Entry> = {
   'GET /v1/lists': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/lists') },
   'POST /v1/lists/:name': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/lists/${NO_LIST}`, { values: ['w-matrix'] }) },
   'POST /v1/lists/:name/remove': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/lists/${NO_LIST}/remove`, { values: ['w-matrix'] }) },
+  'GET /v1/lists/:kind/:type': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/lists/block/wallet') },
+  'GET /v1/lists/:kind/:type/export': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/lists/allow/ip/export') },
+  // Sent as JSON, never as text/csv: an authorised caller is refused 415, and nothing is imported.
+  'POST /v1/lists/:kind/:type/import': { expect: operators('risk_officer', 'admin'), probe: at('/v1/lists/block/wallet/import', { csv: 'value,reason' }) },
+  // No reason: an authorised caller is refused 400, and nothing is blocked.
+  'POST /v1/lists/block/:type/emergency': { expect: operators('risk_officer', 'admin'), probe: at('/v1/lists/block/wallet/emergency', { value: 'siam-wallet:w-matrix' }) },
+  'GET /v1/lists/emergency-blocks': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/lists/emergency-blocks') },
+  'POST /v1/lists/emergency-blocks/review': { expect: operators('risk_officer', 'admin'), probe: at('/v1/lists/emergency-blocks/review', { list: 'block:wallet', value: 'siam-wallet:w-none', decision: 'keep' }) },
   // `to` before `from`: allowed callers get BACKTEST_WINDOW_INVALID and no job starts.
   'POST /v1/rules/backtest': {
     expect: operators('risk_officer', 'admin'),

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { jobView, type JobView as GenericJobView } from '../jobs/job-view.ts';
 import { LIST_NAMES, type RuleStore, type Thresholds } from '../../rules/index.ts';
 import type { BacktestResult } from './backtest-tally.ts';
+import { compareVersions, type ComparisonParams, type ComparisonResult } from './compare-versions.ts';
 import type { ListSnapshot } from './run-backtest.ts';
 import { runBacktest, type BacktestParams } from './run-backtest.ts';
 import { alertDispositions, createTransactionSource } from './transaction-source.ts';
@@ -19,14 +20,20 @@ import { createScreeningTimeline } from './screening-timeline.ts';
  */
 export const BACKTEST_QUEUE = 'backtests';
 export const BACKTEST_JOB_KIND = 'backtest';
+/** A comparison of two rule-set versions (compare-versions.ts): the same replay, so the same queue and worker. */
+export const COMPARISON_JOB_KIND = 'comparison';
 
 export interface BacktestJobData extends BacktestParams {
   requestedBy: string;
 }
 
+export interface ComparisonJobData extends ComparisonParams {
+  requestedBy: string;
+}
+
 export type JobState = 'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'prioritized' | 'waiting-children' | 'unknown';
 
-export type JobView = GenericJobView<JobState, { processed: number; total: number }, BacktestResult>;
+export type JobView = GenericJobView<JobState, { processed: number; total: number }, BacktestResult | ComparisonResult>;
 
 export interface BacktestJobs {
   submit(data: BacktestJobData): Promise<string>;
@@ -36,6 +43,22 @@ export interface BacktestJobs {
 
 /** Finished jobs are kept a week (at most this many), so their results can still be read. */
 const KEEP = { age: 7 * 24 * 3600, count: 500 };
+
+/**
+ * Queues comparisons of rule-set versions where the rule-set routes are, without the
+ * backtests' worker or ClickHouse: the worker of startBacktestJobs runs them.
+ */
+export function createComparisonQueue(connection: Redis): { submit(data: ComparisonJobData): Promise<string>; close(): Promise<void> } {
+  const queue = new Queue<ComparisonJobData, ComparisonResult>(BACKTEST_QUEUE, { connection });
+  return {
+    async submit(data) {
+      const jobId = `${COMPARISON_JOB_KIND}-${randomUUID()}`;
+      await queue.add(COMPARISON_JOB_KIND, data, { jobId, attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP });
+      return jobId;
+    },
+    close: () => queue.close(),
+  };
+}
 
 /** `connection`: one that never gives up on a command, as BullMQ needs; its owner closes it. */
 export function startBacktestJobs(
@@ -67,12 +90,11 @@ export function startBacktestJobs(
   };
 
   const worker = options.worker
-    ? new Worker<BacktestJobData, BacktestResult>(
+    ? new Worker<BacktestJobData | ComparisonJobData, BacktestResult | ComparisonResult>(
         BACKTEST_QUEUE,
-        async (job) =>
-          runBacktest(job.data, {
+        async (job) => {
+          const replay = {
             source,
-            dispositions: (ids, since) => alertDispositions(options.clickhouse, options.database, ids, since),
             lists: await lists(),
             // The list versions live at each row's time, read from ClickHouse where every live version is recorded.
             screening: createScreeningTimeline(
@@ -80,12 +102,18 @@ export function startBacktestJobs(
               (name, version) => listVersionEntities(options.clickhouse, options.database, name, version),
               options.screeningThreshold !== undefined ? { threshold: options.screeningThreshold } : {},
             ),
-            thresholds: options.thresholds,
             cnyPerUsd,
             ...(options.pageSize ? { pageSize: options.pageSize } : {}),
-            progress: (p) => job.updateProgress(p),
+            progress: (p: { processed: number; total: number }) => job.updateProgress(p),
             cancelled: () => closing,
-          }),
+          };
+          if (job.name === COMPARISON_JOB_KIND) return compareVersions(job.data as ComparisonJobData, replay);
+          return runBacktest(job.data as BacktestJobData, {
+            ...replay,
+            dispositions: (ids, since) => alertDispositions(options.clickhouse, options.database, ids, since),
+            thresholds: options.thresholds,
+          });
+        },
         // One at a time: a replay is CPU work on the cores that also authorise payments.
         { connection, concurrency: 1 },
       )
@@ -103,7 +131,7 @@ export function startBacktestJobs(
       // The state first: a job read before it completed has no result yet, even if its state
       // read just after says completed. BullMQ stores the result and the state in one step.
       const state = await queue.getJobState(jobId);
-      const job = (await queue.getJob(jobId)) as Job<BacktestJobData, BacktestResult> | undefined;
+      const job = (await queue.getJob(jobId)) as Job<BacktestJobData | ComparisonJobData, BacktestResult | ComparisonResult> | undefined;
       if (!job || state === 'unknown') return undefined;
       return viewOf(job, state as JobState);
     },
@@ -115,7 +143,7 @@ export function startBacktestJobs(
   };
 }
 
-function viewOf(job: Job<BacktestJobData, BacktestResult>, state: JobState): JobView {
+function viewOf(job: Job<BacktestJobData | ComparisonJobData, BacktestResult | ComparisonResult>, state: JobState): JobView {
   const p = job.progress as { processed?: unknown; total?: unknown } | number;
   const progress =
     typeof p === 'object' && p !== null

@@ -1,6 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { SwitchedMessage } from '../../domain/transaction.ts';
 import { createRiskEngine, createRuleStore } from '../../rules/index.ts';
 import { ordinaryTraffic } from '../../rules/test-support/ordinary-traffic.ts';
@@ -11,7 +9,9 @@ import { packEntities } from '../../screening/packed-entities.ts';
 import { inProcessScreening, type ScreeningService } from '../../screening/screening-service.ts';
 import { startThreadedScreening } from '../../screening/threaded-screening.ts';
 import { screeningProbes, syntheticList } from '../screening-load.ts';
+import { fullCollection } from '../full-collection.ts';
 import type { Measurement, Suite } from '../suite.ts';
+import { LIST_ENTRIES, withTypedLists } from './risk-lists.ts';
 
 const PAYMENTS = 3000;
 /** Names of the synthetic screening list the step is measured with too (`BENCH_SCREENING_NAMES`, 0: not measured). */
@@ -26,6 +26,7 @@ export const riskSuite: Suite = {
   name: 'risk',
   description:
     `risk step alone (in-process facts + default rule pack + settlement), ${PAYMENTS} ordinary payments, vs one Redis PING; ` +
+    `then with ${LIST_ENTRIES.toLocaleString('en')} entries in each typed list; ` +
     `then with both parties screened against ${SCREENING_NAMES.toLocaleString('en')} synthetic names, on the main thread and on the screening thread`,
   async run(settings) {
     const redis = await startTestRedis();
@@ -65,6 +66,7 @@ export const riskSuite: Suite = {
           await conn.ping();
           pings.push(performance.now() - started);
         }
+        const listed = LIST_ENTRIES > 0 ? await withTypedLists(conn, engine, messages, PAYMENTS, settings.log) : undefined;
         const stats = engine.stats();
         const screened = SCREENING_NAMES > 0 ? await withScreening(conn, messages, settings.concurrency, settings.log) : undefined;
         const names = SCREENING_NAMES.toLocaleString('en');
@@ -74,6 +76,13 @@ export const riskSuite: Suite = {
           measurements: [
             measured('score(), one at a time', 'subject', sequential, sequentialMs),
             measured(`score(), ${settings.concurrency} in flight`, 'subject', concurrent, concurrentMs),
+            ...(listed
+              ? [
+                  measured('score(), one at a time, typed lists empty', 'baseline', listed.empty, sum(listed.empty)),
+                  measured(`score(), one at a time, ${LIST_ENTRIES.toLocaleString('en')} entries in each typed list (${listed.entries.toLocaleString('en')} in all)`, 'subject', listed.full, sum(listed.full)),
+                  measured('score(), one at a time, typed lists emptied again', 'baseline', listed.emptyAgain, sum(listed.emptyAgain)),
+                ]
+              : []),
             ...(screened
               ? [
                   measured(`score() matching ${names} names on the main thread, payers named as people`, 'subject', screened.mainPeople, sum(screened.mainPeople)),
@@ -232,11 +241,6 @@ async function withScreening(conn: Parameters<typeof createRiskEngine>[0]['redis
 
 const sum = (ms: readonly number[]) => ms.reduce((a, b) => a + b, 0);
 
-/** A full garbage collection now (the benchmark runs without --expose-gc: it exposes it for itself). */
-function fullCollection(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
 
 function measured(name: string, role: Measurement['role'], ms: number[], totalMs: number): Measurement {
   const sorted = [...ms].sort((a, b) => a - b);

@@ -53,6 +53,8 @@ const PAYMENT_FACTS = {
   'payer.country.sanctioned': { type: 'boolean', doc: 'payer.country is in the sanctioned-countries list' },
   'payer.wallet.blocked': { type: 'boolean', doc: 'the wallet is in the blocked-wallets list' },
   'payer.hasDevice': { type: 'boolean', doc: 'the message names a payer device' },
+  'list.blocked': { type: 'boolean', doc: 'a subject of the payment (wallet, device, user, IP, merchant, MCC, a country, the payer name) has an unexpired entry on its block list' },
+  'list.blockedBy': { type: 'string', doc: 'the first kind of subject found on a block list: wallet, device, user, ip, merchant, mcc, country or name; "" when none' },
   'payer.device.blocked': { type: 'boolean', doc: 'the device is in the blocked-devices list' },
   'payer.device.new': {
     type: 'boolean',

@@ -54,6 +54,8 @@ export function buildFacts(message: SwitchedMessage, stored: StoredFacts, cnyPer
     'payer.country.sanctioned': stored.lists.payerCountrySanctioned,
     'payer.wallet.blocked': stored.lists.walletBlocked,
     'payer.hasDevice': Boolean(message.payer.deviceId),
+    'list.blocked': stored.lists.blockedBy !== '',
+    'list.blockedBy': stored.lists.blockedBy,
     'payer.device.blocked': stored.lists.deviceBlocked,
     'payer.device.new': stored.deviceNew,
     'payer.hasIp': Boolean(message.payer.ip),

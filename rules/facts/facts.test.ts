@@ -44,7 +44,7 @@ function busyStored(): StoredFacts {
 describe('LOCAL_FACTS', () => {
   it('are the same whatever the velocity state holds: only the message and the lists decide them', () => {
     const message = testMessage({ usd: 640, location: { lat: 13.75, lon: 100.5 } });
-    const lists = { payerCountrySanctioned: true, merchantCountrySanctioned: false, mccHighRisk: true, deviceBlocked: false, walletBlocked: true };
+    const lists = { payerCountrySanctioned: true, merchantCountrySanctioned: false, mccHighRisk: true, deviceBlocked: false, walletBlocked: true, blockedBy: 'device' };
     const empty = { ...emptyStored(), lists };
     const busy = { ...busyStored(), lists };
     const a = buildFacts(message, empty, 7.12) as unknown as Record<string, unknown>;
@@ -62,7 +62,7 @@ describe('LOCAL_FACTS', () => {
       return list === 'sanctioned-countries' && member === 'KP';
     });
     expect(asked.sort()).toEqual(['blocked-devices siam-wallet:d-9', 'blocked-wallets siam-wallet:w-9', 'high-risk-mccs 5812', 'sanctioned-countries KP', 'sanctioned-countries TH'].sort());
-    expect(stored.lists).toEqual({ payerCountrySanctioned: false, merchantCountrySanctioned: true, mccHighRisk: false, deviceBlocked: false, walletBlocked: false });
+    expect(stored.lists).toEqual({ payerCountrySanctioned: false, merchantCountrySanctioned: true, mccHighRisk: false, deviceBlocked: false, walletBlocked: false, blockedBy: '' });
     expect(stored.profile.count).toBe(0);
     expect(stored.velocity.payer.count['1m']).toBe(0);
   });

@@ -41,6 +41,8 @@ export interface StoredFacts {
     mccHighRisk: boolean;
     deviceBlocked: boolean;
     walletBlocked: boolean;
+    /** The typed block lists: the first kind of subject listed, '' for none (rules/lists/). */
+    blockedBy: string;
   };
   /** The names matched against the screening lists; none screened without it. */
   screening?: ScreeningFacts;
@@ -78,9 +80,10 @@ export function isNearThreshold(usd: number, cny: number): boolean {
 }
 
 /** The lists' facts of a message, from `has` (the in-memory copy of the lists). */
-export function listFacts(message: SwitchedMessage, has: (list: ListName, member: string) => boolean): StoredFacts['lists'] {
+export function listFacts(message: SwitchedMessage, has: (list: ListName, member: string) => boolean, blockedBy = ''): StoredFacts['lists'] {
   const device = message.payer.deviceId;
   return {
+    blockedBy,
     payerCountrySanctioned: has('sanctioned-countries', payerCountry(message)),
     merchantCountrySanctioned: has('sanctioned-countries', message.merchant.country),
     mccHighRisk: has('high-risk-mccs', message.merchant.mcc),
@@ -97,6 +100,7 @@ export function localStoredFacts(
   message: SwitchedMessage,
   has: (list: ListName, member: string) => boolean,
   screening?: ScreeningFacts,
+  blockedBy = '',
 ): StoredFacts {
   const zero = () => ({ '1m': 0, '10m': 0, '1h': 0, '24h': 0 });
   const velocity = {} as StoredFacts['velocity'];
@@ -112,7 +116,7 @@ export function localStoredFacts(
     deviceNew: false,
     profile: { count: 0, sumCents: 0, sumSquaresUsd: 0, maxCents: 0, refunds: 0 },
     merchant: { sales: 0, refunds: 0 },
-    lists: listFacts(message, has),
+    lists: listFacts(message, has, blockedBy),
     ...(screening ? { screening } : {}),
   };
 }

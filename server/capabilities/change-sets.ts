@@ -1,14 +1,27 @@
 import { Queue, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { createChangeSets, type ChangeSets } from '../../rules/change-sets.ts';
+import type { BacktestJobs } from '../../analytics/backtest/backtest-jobs.ts';
+import { createChangeSets, type Change, type ChangeSet, type ChangeSets } from '../../rules/change-sets.ts';
 import type { RuleStore } from '../../rules/index.ts';
 import changeSetRoutes from '../routes/change-sets.ts';
+import typedListRoutes from '../routes/typed-lists.ts';
+import emergencyChangeRoutes from '../routes/change-set-emergency.ts';
+import { unratifiedChangeAlertOf } from '../../analytics/alerts/unratified-change-alert.ts';
+import type { Alerting } from './alerting.ts';
+import type { LiveFeed } from './live-feed.ts';
+import { createListStore } from '../../rules/lists/list-store.ts';
+import { LISTS_CHANNEL } from '../../rules/risk-lists.ts';
+import ruleSetRoutes, { ruleSetCompareRoutes } from '../routes/rule-sets.ts';
+import { createRuleSetVersions } from '../../rules/rule-set-versions.ts';
+import { createComparisonQueue } from '../../analytics/backtest/backtest-jobs.ts';
 import { logConnectionErrors } from '../redis-errors.ts';
 import { opening, type Capability } from './capability.ts';
 import type { PlatformContext } from './context.ts';
 
 export const ACTIVATION_QUEUE = 'change-set-activation';
+
+export type DirectChangeRecorder = (actor: string, title: string, change: Change, ruleSetVersion: string) => Promise<void>;
 
 /**
  * Change sets (docs/rules.md, "Governance"): the routes where the console is, and the
@@ -16,10 +29,14 @@ export const ACTIVATION_QUEUE = 'change-set-activation';
  * so scheduling twice queues one), run by a worker node at its time, also after a restart
  * (the job is in Redis). The activation script makes a set live once, whoever runs it.
  */
-export function startChangeSets(ctx: PlatformContext, deps: { rules: RuleStore }): Promise<{ changeSets: ChangeSets } & Capability> {
+export function startChangeSets(
+  ctx: PlatformContext,
+  deps: { rules: RuleStore; /** Where this process queues backtests: a set submitted with a window is backtested. */ backtests?: BacktestJobs; alerting: Pick<Alerting, 'alerts'>; live: LiveFeed },
+): Promise<{ changeSets: ChangeSets; /** Records a change made through the direct rule routes, to be ratified (raises its alert). */ recordDirect: DirectChangeRecorder } & Capability> {
   return opening(async (closers) => {
     const { log, audit } = ctx;
-    const changeSets = createChangeSets(ctx.redis, deps.rules);
+    const lists = createListStore(ctx.redis, { channel: LISTS_CHANNEL });
+    const changeSets = createChangeSets(ctx.redis, deps.rules, { lists });
     const connection = logConnectionErrors(new Redis(ctx.redisUrl, { maxRetriesPerRequest: null }), 'change set activation', log);
     closers.add(() => connection.quit().then(() => undefined, () => undefined));
     const queue = new Queue(ACTIVATION_QUEUE, { connection });
@@ -27,10 +44,29 @@ export function startChangeSets(ctx: PlatformContext, deps: { rules: RuleStore }
     const schedule = async (id: string, activateAt: number) => {
       await queue.add('activate', { id }, { jobId: id, delay: Math.max(0, activateAt - Date.now()), attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } });
     };
+    /** A set live without a second officer: its alert now, and a job at its due time that raises the overdue one if it is still not ratified. */
+    const unratified = async (set: ChangeSet) => {
+      const raised = await deps.alerting.alerts.raiseMonitor(unratifiedChangeAlertOf(set, 'live'));
+      if (raised) deps.live.alert(raised.kind === 'created' ? 'created' : 'updated', raised.alert);
+      const due = Date.parse(set.ratifyBy);
+      await queue.add('ratify-due', { id: set.id }, { jobId: `ratify-due-${set.id}`, delay: Math.max(0, due - Date.now()), attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } });
+    };
+    const recordDirect: DirectChangeRecorder = async (actor, title, change, ruleSetVersion) => {
+      const set = await changeSets.recordDirect(actor, title, change, ruleSetVersion);
+      await unratified(set).catch((e: unknown) => log.error({ changeSet: set.id, err: (e as Error).message }, 'unratified change alert not raised'));
+    };
     if (ctx.plan.webhookWorker) {
       const worker = new Worker<{ id: string }>(
         ACTIVATION_QUEUE,
         async (job) => {
+          if (job.name === 'ratify-due') {
+            const set = await changeSets.get(job.data.id);
+            if (!set?.emergency || set.approvedBy !== '') return;
+            const raised = await deps.alerting.alerts.raiseMonitor(unratifiedChangeAlertOf(set, 'overdue'));
+            if (raised) deps.live.alert(raised.kind === 'created' ? 'created' : 'updated', raised.alert);
+            log.warn({ changeSet: set.id }, 'change set live without approval past its due time');
+            return;
+          }
           const activated = await changeSets.activate(job.data.id);
           const outcome = activated.ok ? 'ok' : 'denied';
           await audit.record({ actor: 'system', actorRole: 'system', action: 'changeset.activate', target: job.data.id, outcome, details: activated.ok ? { ruleSetVersion: activated.value.ruleSetVersion } : { code: activated.error.code, message: activated.error.message } });
@@ -42,9 +78,27 @@ export function startChangeSets(ctx: PlatformContext, deps: { rules: RuleStore }
       worker.on('failed', (job, e) => log.warn({ changeSet: job?.data.id, err: e.message }, 'change set activation failed; retried'));
       closers.add(() => worker.close());
     }
+    const versions = createRuleSetVersions(ctx.redis, deps.rules, changeSets, { review: ctx.config.file.risk.reviewAt, decline: ctx.config.file.risk.declineAt });
+    // Comparisons are accepted where backtests are (the nodes reading ClickHouse), on their queue.
+    const comparisons = ctx.plan.clickhouseApi ? createComparisonQueue(connection) : undefined;
+    if (comparisons) closers.add(() => comparisons.close());
+    const ruleSets = [
+      ...(ctx.plan.console ? [(app: FastifyInstance) => ruleSetRoutes(app, { versions, changeSets, audit })] : []),
+      ...(comparisons ? [(app: FastifyInstance) => ruleSetCompareRoutes(app, { versions, comparisons, audit })] : []),
+    ];
     return {
       changeSets,
-      routes: ctx.plan.console ? [(app: FastifyInstance) => changeSetRoutes(app, { changeSets, audit, schedule })] : [],
+      recordDirect,
+      routes: [
+        ...ruleSets,
+        ...(ctx.plan.console
+          ? [
+              (app: FastifyInstance) => changeSetRoutes(app, { changeSets, audit, schedule, rules: deps.rules, backtests: deps.backtests }),
+              (app: FastifyInstance) => emergencyChangeRoutes(app, { changeSets, audit, unratified }),
+              (app: FastifyInstance) => typedListRoutes(app, { lists, changeSets, audit }),
+            ]
+          : []),
+      ],
     };
   });
 }

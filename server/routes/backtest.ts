@@ -5,6 +5,8 @@ import type { BacktestJobs } from '../../analytics/backtest/backtest-jobs.ts';
 import { checkCandidates, MAX_CANDIDATE_RULES } from '../../analytics/backtest/candidate-rules.ts';
 import type { RuleStore } from '../../rules/index.ts';
 import type { ErrorCode } from '../../domain/error-codes.ts';
+import { err, ok, type DomainError, type Result } from '../../domain/result.ts';
+import type { Operator } from '../auth/sessions.ts';
 import { sendError } from '../http-errors.ts';
 import { errorResponses } from '../schemas/common.ts';
 
@@ -61,7 +63,6 @@ export interface BacktestRouteOptions {
  * BullMQ job; GET /v1/jobs/{jobId} (routes/jobs.ts) shows its progress and result.
  */
 export default async function backtestRoutes(app: FastifyInstance, options: BacktestRouteOptions) {
-  const jobs = options.backtests;
   const editors = app.requireRole('risk_officer', 'admin');
   const base = { security: [{ operatorToken: [] }] };
 
@@ -75,35 +76,51 @@ export default async function backtestRoutes(app: FastifyInstance, options: Back
       response: { 202: Type.Object({ jobId: Type.String() }), ...errorResponses },
     },
   }, async (request, reply) => {
-    const op = request.operator!;
-    const body = request.body;
-    const from = Date.parse(body.from);
-    const to = Date.parse(body.to);
-    const warmupDays = body.warmupDays ?? MAX_WARMUP_DAYS;
-    const details = { from: body.from, to: body.to, warmupDays, rules: body.rules.map((r) => (typeof r === 'object' && r !== null && typeof (r as { id?: unknown }).id === 'string' ? (r as { id: string }).id : null)) };
-    const refuse = async (code: ErrorCode, message: string, path?: string) => {
-      await options.audit.record({ actor: op.username, actorRole: op.role, action: 'rules.backtest', target: '', outcome: 'denied', details: { ...details, code, ...(path ? { path } : {}) } });
-      return sendError(reply, { code, message, path });
-    };
-
-    if (!(to > from)) return refuse('BACKTEST_WINDOW_INVALID', '`to` must be after `from`', '/to');
-    if (to - from > MAX_WINDOW_DAYS * DAY_MS) {
-      return refuse('BACKTEST_WINDOW_TOO_LONG', `a backtest covers at most ${MAX_WINDOW_DAYS} days`, '/to');
-    }
-    const candidates = checkCandidates(body.rules);
-    if (!candidates.ok) return refuse(candidates.error.code, candidates.error.message, candidates.error.path);
-
-    const running = await options.store.ruleSet();
-    const jobId = await jobs.submit({
-      from,
-      to,
-      warmupMs: warmupDays * DAY_MS,
-      maxExamples: body.maxExamples ?? 20,
-      base: { version: running.version, rules: running.rules.map(({ createdAt: _at, createdBy: _by, ...rule }) => rule) },
-      candidates: candidates.value,
-      requestedBy: op.username,
-    });
-    await options.audit.record({ actor: op.username, actorRole: op.role, action: 'rules.backtest', target: jobId, outcome: 'ok', details: { ...details, baseRuleSetVersion: running.version } });
-    return reply.code(202).send({ jobId });
+    const queued = await enqueueBacktest(options, request.operator!, request.body);
+    if (!queued.ok) return sendError(reply, queued.error);
+    return reply.code(202).send({ jobId: queued.value });
   });
+}
+
+/** What a backtest is asked for: candidate rules and a window, as POST /v1/rules/backtest takes them. */
+export type BacktestRequest = Static<typeof BacktestBody>;
+
+/**
+ * Checks a backtest's window and candidates, queues it against the running rule set and
+ * audits it (`rules.backtest`, refused ones with their code): the job's id, or the refusal.
+ * The route and the change sets' submission (which backtests a set over its window) share it.
+ */
+export async function enqueueBacktest(
+  options: BacktestRouteOptions,
+  op: Operator,
+  body: BacktestRequest,
+): Promise<Result<string, DomainError & { path?: string }>> {
+  const from = Date.parse(body.from);
+  const to = Date.parse(body.to);
+  const warmupDays = body.warmupDays ?? MAX_WARMUP_DAYS;
+  const details = { from: body.from, to: body.to, warmupDays, rules: body.rules.map((r) => (typeof r === 'object' && r !== null && typeof (r as { id?: unknown }).id === 'string' ? (r as { id: string }).id : null)) };
+  const refuse = async (code: ErrorCode, message: string, path?: string) => {
+    await options.audit.record({ actor: op.username, actorRole: op.role, action: 'rules.backtest', target: '', outcome: 'denied', details: { ...details, code, ...(path ? { path } : {}) } });
+    return err({ code, message, ...(path !== undefined ? { path } : {}) });
+  };
+
+  if (!(to > from)) return refuse('BACKTEST_WINDOW_INVALID', '`to` must be after `from`', '/to');
+  if (to - from > MAX_WINDOW_DAYS * DAY_MS) {
+    return refuse('BACKTEST_WINDOW_TOO_LONG', `a backtest covers at most ${MAX_WINDOW_DAYS} days`, '/to');
+  }
+  const candidates = checkCandidates(body.rules);
+  if (!candidates.ok) return refuse(candidates.error.code, candidates.error.message, candidates.error.path);
+
+  const running = await options.store.ruleSet();
+  const jobId = await options.backtests.submit({
+    from,
+    to,
+    warmupMs: warmupDays * DAY_MS,
+    maxExamples: body.maxExamples ?? 20,
+    base: { version: running.version, rules: running.rules.map(({ createdAt: _at, createdBy: _by, ...rule }) => rule) },
+    candidates: candidates.value,
+    requestedBy: op.username,
+  });
+  await options.audit.record({ actor: op.username, actorRole: op.role, action: 'rules.backtest', target: jobId, outcome: 'ok', details: { ...details, baseRuleSetVersion: running.version } });
+  return ok(jobId);
 }

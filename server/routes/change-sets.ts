@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { AuditLog } from '../../analytics/audit-log.ts';
-import type { DomainError, Result } from '../../domain/result.ts';
+import { err, ok, type DomainError, type Result } from '../../domain/result.ts';
 import type { ChangeSet, ChangeSets } from '../../rules/change-sets.ts';
+import type { RuleStore } from '../../rules/index.ts';
+import type { Operator } from '../auth/sessions.ts';
 import { sendError } from '../http-errors.ts';
 import { errorResponses } from '../schemas/common.ts';
+import { enqueueBacktest, type BacktestRouteOptions } from './backtest.ts';
 
 const ChangeSetView = Type.Object({}, { additionalProperties: true, description: 'A change set: see docs/rules.md, "Governance"' });
 const IdParams = Type.Object({ id: Type.String({ pattern: '^cs_[a-f0-9]{24}$' }) });
@@ -19,7 +22,9 @@ const Instant = Type.String({ format: 'date-time' });
 const SubmitBody = Type.Object(
   {
     backtestJobId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,80}$', description: 'The backtest the author ran on these rules (POST /v1/rules/backtest), for the approver to read' })),
-    window: Type.Optional(Type.Object({ from: Instant, to: Instant }, { additionalProperties: false })),
+    window: Type.Optional(
+      Type.Object({ from: Instant, to: Instant }, { additionalProperties: false, description: 'Without `backtestJobId`: the platform backtests the changed rules over this window and attaches the job' }),
+    ),
     note: Type.Optional(Type.String({ maxLength: 5000 })),
   },
   { additionalProperties: false },
@@ -45,7 +50,15 @@ const ListQuery = Type.Object(
  */
 export default async function changeSetRoutes(
   app: FastifyInstance,
-  options: { changeSets: ChangeSets; audit: AuditLog; /** Queues a scheduled set's activation at its time. */ schedule(id: string, activateAt: number): Promise<void> },
+  options: {
+    changeSets: ChangeSets;
+    audit: AuditLog;
+    /** Queues a scheduled set's activation at its time. */
+    schedule(id: string, activateAt: number): Promise<void>;
+    rules: RuleStore;
+    /** The backtests' queue, where this process has one: a set submitted with a window is backtested on it. */
+    backtests?: BacktestRouteOptions['backtests'];
+  },
 ) {
   const { changeSets, audit } = options;
   const base = { tags: ['rules'], security: [{ operatorToken: [] }] };
@@ -112,8 +125,38 @@ export default async function changeSetRoutes(
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof SubmitBody> }>(
     '/v1/change-sets/:id/submit',
     { preValidation: editors, schema: { ...base, summary: 'Submit for approval by another officer, with its evidence', params: IdParams, body: SubmitBody, response: { 200: ChangeSetView, ...errorResponses } } },
-    async (request, reply) => answer(request, reply, 'submit', request.params.id, await changeSets.submit(request.params.id, request.operator!.username, request.body ?? {})),
+    async (request, reply) => {
+      const { id } = request.params;
+      const op = request.operator!;
+      const body = request.body ?? {};
+      if (body.window && !body.backtestJobId) {
+        const set = await changeSets.get(id);
+        // Only a submission the store would take runs a backtest; the store refuses the others itself.
+        if (set && set.author === op.username && (set.state === 'draft' || set.state === 'returned')) {
+          const evidence = await backtestEvidence(set, op, body.window);
+          if (!evidence.ok) return answer(request, reply, 'submit', id, evidence);
+          return answer(request, reply, 'submit', id, await changeSets.submit(id, op.username, { ...body, ...evidence.value }));
+        }
+      }
+      return answer(request, reply, 'submit', id, await changeSets.submit(id, op.username, body));
+    },
   );
+
+  /**
+   * The backtest of a set's rule and mode changes over the window, queued as POST
+   * /v1/rules/backtest queues one (same checks, same audit): a mode change replays the live
+   * rule in that mode. A backtest replays rules only (with the configured thresholds and the
+   * live lists), so a set without rule or mode changes needs none.
+   */
+  async function backtestEvidence(set: ChangeSet, op: Operator, window: { from: string; to: string }): Promise<Result<Record<string, unknown>, DomainError & { path?: string }>> {
+    const candidates = (await changeSets.diff(set)).filter((d) => d.kind === 'rule' || d.kind === 'mode').map((d) => d.proposed);
+    if (candidates.length === 0) return ok({ backtestSkipped: 'no rule or mode changes: a backtest replays rules, not thresholds or list entries' });
+    if (!options.backtests) return err({ code: 'VALIDATION_FAILED', message: '/window: this node runs no backtests; run one (POST /v1/rules/backtest) and submit its backtestJobId' });
+    const queued = await enqueueBacktest({ backtests: options.backtests, store: options.rules, audit }, op, { rules: candidates, from: window.from, to: window.to });
+    // A window refused is the submission's `/window`; the rules were checked when drafted.
+    if (!queued.ok) return err(queued.error.code.startsWith('BACKTEST_WINDOW') ? { ...queued.error, path: `/window${queued.error.path ?? ''}` } : { code: queued.error.code, message: queued.error.message });
+    return ok({ backtestJobId: queued.value });
+  }
 
   app.post<{ Params: Static<typeof IdParams>; Body: unknown }>(
     '/v1/change-sets/:id/approve',

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { BACKTEST_JOB_KIND } from '../../analytics/backtest/backtest-jobs.ts';
+import { BACKTEST_JOB_KIND, COMPARISON_JOB_KIND } from '../../analytics/backtest/backtest-jobs.ts';
 import type { JobView } from '../../analytics/jobs/job-view.ts';
 import { REPORT_JOB_KIND } from '../../analytics/reports/schedules/report-jobs.ts';
 import type { Operator } from '../auth/sessions.ts';
@@ -8,6 +8,7 @@ import { sendError } from '../http-errors.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { BacktestResultSchema } from './backtest.ts';
 import { ReportRunResultSchema } from './report-schedules.ts';
+import { ComparisonResultSchema } from './rule-sets.ts';
 
 const JobSchema = Type.Object({
   id: Type.String(),
@@ -22,7 +23,7 @@ const JobSchema = Type.Object({
   }),
   createdAt: Type.String(),
   finishedAt: Type.Optional(Type.String()),
-  result: Type.Optional(Type.Union([BacktestResultSchema, ReportRunResultSchema])),
+  result: Type.Optional(Type.Union([BacktestResultSchema, ReportRunResultSchema, ComparisonResultSchema])),
   error: Type.Optional(Type.String()),
 });
 
@@ -50,6 +51,8 @@ export default async function jobRoutes(app: FastifyInstance, options: JobRouteO
   const kinds = new Map<string, { readers: ReadonlyArray<Operator['role']>; read: JobReader }>([
     [BACKTEST_JOB_KIND, { readers: ['risk_officer', 'admin'], read: options.backtests }],
     [REPORT_JOB_KIND, { readers: ['compliance', 'risk_officer', 'admin'], read: options.reports }],
+    // Comparisons of rule-set versions run on the backtests' queue.
+    [COMPARISON_JOB_KIND, { readers: ['risk_officer', 'compliance', 'admin'], read: options.backtests }],
   ]);
   const operators = app.requireRole('risk_officer', 'compliance', 'participant_analyst', 'admin');
 

@@ -5,6 +5,9 @@ import type { AuditLog } from '../../analytics/audit-log.ts';
 import type { ErrorCode } from '../../domain/error-codes.ts';
 import { isListName, LIST_NAMES, type RuleMode, type RuleStore } from '../../rules/index.ts';
 import { sendError } from '../http-errors.ts';
+import type { Change } from '../../rules/change-sets.ts';
+import type { Rule } from '../../rules/rule-schema.ts';
+import type { DirectChangeRecorder } from '../capabilities/change-sets.ts';
 import { errorResponses } from '../schemas/common.ts';
 
 const RuleView = Type.Object({}, { additionalProperties: true, description: 'A stored rule: see docs/rules.md' });
@@ -17,9 +20,15 @@ const ListValues = Type.Object({ values: Type.Array(Type.String({ minLength: 1, 
  * effect on every node through pub/sub, and are audited by the rule store; a refused change
  * (an invalid rule, an unknown list, a bad value) is audited here as denied, with its code.
  */
-export default async function ruleRoutes(app: FastifyInstance, options: { store: RuleStore; audit?: AuditLog }) {
+export default async function ruleRoutes(
+  app: FastifyInstance,
+  options: { store: RuleStore; audit?: AuditLog; /** Records a direct change as a change set live without a second officer, to be ratified. */ recordDirect?: DirectChangeRecorder },
+) {
   const shared: Shared = {
     store: options.store,
+    recorded: async (request, title, change, ruleSetVersion) => {
+      await options.recordDirect?.(request.operator!.username, title, change, ruleSetVersion).catch((e: unknown) => request.log.error({ err: (e as Error).message }, 'direct rule change not recorded for ratification'));
+    },
     refused: async (request, action, target, code) =>
       options.audit
         ?.record({ actor: request.operator!.username, actorRole: request.operator!.role, action, target: target.slice(0, 200), outcome: 'denied', details: { code } })
@@ -35,6 +44,8 @@ export default async function ruleRoutes(app: FastifyInstance, options: { store:
 /** What the rule routes and the list routes share. */
 interface Shared {
   store: RuleStore;
+  /** A direct change made: recorded for its approval after the fact. */
+  recorded(request: FastifyRequest, title: string, change: Change, ruleSetVersion: string): Promise<void>;
   /** Audits a refused change (the store audits those it makes). */
   refused(request: FastifyRequest, action: string, target: string, code: ErrorCode): Promise<void>;
   readers: ReturnType<FastifyInstance['requireRole']>;
@@ -43,7 +54,7 @@ interface Shared {
 }
 
 /** Rules: read them, put a new version, change a rule's mode. */
-function versionRoutes(app: FastifyInstance, { store, refused, readers, editors, base }: Shared): void {
+function versionRoutes(app: FastifyInstance, { store, refused, recorded, readers, editors, base }: Shared): void {
   app.get('/v1/rules', {
     preValidation: readers,
     schema: { ...base, summary: 'Every rule, current version and mode', response: { 200: Type.Object({ ruleSetVersion: Type.String(), rules: Type.Array(RuleView) }), ...errorResponses } },
@@ -76,6 +87,8 @@ function versionRoutes(app: FastifyInstance, { store, refused, readers, editors,
       await refused(request, 'rule.put', `rule:${request.params.id}`, changed.error.code);
       return sendError(reply, changed.error);
     }
+    const { version: _v, createdAt: _c, createdBy: _b, approvedBy: _a, changeSet: _s, ...rule } = changed.value.rule;
+    await recorded(request, `Direct change: rule ${request.params.id} version ${changed.value.rule.version}`, { kind: 'rule', rule: rule as Rule }, changed.value.ruleSetVersion);
     return changed.value;
   });
 
@@ -84,11 +97,13 @@ function versionRoutes(app: FastifyInstance, { store, refused, readers, editors,
       preValidation: editors,
       schema: { ...base, summary: `Set a rule's mode to ${mode}`, params: IdParams, response: { 200: Type.Object({ rule: RuleView, ruleSetVersion: Type.String() }), ...errorResponses } },
     }, async (request, reply) => {
+      const before = (await store.get(request.params.id))?.rule.mode;
       const changed = await store.setMode(request.params.id, mode as RuleMode, request.operator!.username);
       if (!changed.ok) {
         await refused(request, 'rule.mode', `rule:${request.params.id}`, changed.error.code);
         return sendError(reply, changed.error);
       }
+      if (before !== mode) await recorded(request, `Direct change: rule ${request.params.id} ${mode}`, { kind: 'mode', ruleId: request.params.id, mode }, changed.value.ruleSetVersion);
       return changed.value;
     });
   }

@@ -22,6 +22,16 @@ export function secretOf(participantId: string): string {
   return p.secret;
 }
 
+/** A bearer token for every development user, by username. */
+export async function logInEveryone(app: Platform['app']): Promise<Record<string, string>> {
+  const tokens: Record<string, string> = {};
+  for (const user of devCredentials().users) {
+    const r = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: user.username, password: user.password } });
+    tokens[user.username] = (r.json() as { token: string }).token;
+  }
+  return tokens;
+}
+
 /** The real platform in this test process: its own redis-server and embedded ClickHouse in a temp dir. */
 export async function startTestPlatform(env: Record<string, string> = {}, hooks: PlatformHooks = {}): Promise<Platform & { dataDir: string; stop(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpg-test-'));

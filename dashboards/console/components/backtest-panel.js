@@ -131,7 +131,8 @@ export function backtestPanel({ ruleId, candidate, onRefused, onSent }) {
   };
 }
 
-function progressBar(job, window, from, to) {
+/** A job's progress against its window (`window.label` names it); the change sets' evidence shows it too. */
+export function progressBar(job, window, from, to) {
   const { processed = 0, total = 0 } = job.progress ?? {};
   const done = job.state === 'completed';
   const share = done ? 1 : total > 0 ? Math.min(1, processed / total) : 0;
@@ -166,7 +167,8 @@ function progressBar(job, window, from, to) {
   );
 }
 
-function resultView(r, ruleId) {
+/** A backtest's result: `ruleId` is the edited rule, or a list of them (a change set's), marked in the hits. */
+export function resultView(r, ruleId) {
   if (!r) return el('p', { class: 'muted' }, 'The job finished without a result.');
   return el(
     'div',
@@ -281,6 +283,7 @@ function examples(list) {
 }
 
 function rulesTable(rules, ruleId) {
+  const edited = new Set([ruleId].flat());
   const hit = rules.filter((h) => h.live + h.liveShadow + h.candidate + h.candidateShadow > 0);
   if (hit.length === 0) return el('p', { class: 'muted' }, 'No rule fired in this window, live or candidate.');
   return el(
@@ -297,8 +300,8 @@ function rulesTable(rules, ruleId) {
       hit.map((h) =>
         el(
           'tr',
-          { class: h.ruleId === ruleId ? 'rule-hits-edited' : '', dataset: { ruleId: h.ruleId } },
-          el('td', {}, el('code', {}, h.ruleId), h.ruleId === ruleId ? el('span', { class: 'muted' }, ' · edited') : null),
+          { class: edited.has(h.ruleId) ? 'rule-hits-edited' : '', dataset: { ruleId: h.ruleId } },
+          el('td', {}, el('code', {}, h.ruleId), edited.has(h.ruleId) ? el('span', { class: 'muted' }, ' · edited') : null),
           el('td', { class: 'num', dataset: { field: 'live' } }, formatCount(h.live)),
           el('td', { class: `num${h.candidate !== h.live ? ' hits-changed' : ''}`, dataset: { field: 'candidate' } }, formatCount(h.candidate)),
           el('td', { class: 'num muted' }, formatCount(h.liveShadow)),

@@ -11,7 +11,9 @@ import { changedAt, modeSwitch } from './rules.js';
  * One rule as JSON. Saving PUTs a new version; what the server refuses (RULE_INVALID with
  * the JSON path of the problem) is listed next to the editor and marked on its line.
  * Syntax errors are caught here, as the operator types. Risk officers can backtest the
- * edited rule over a recent window before saving it (components/backtest-panel.js).
+ * edited rule over a recent window before saving it (components/backtest-panel.js), or
+ * propose it in a change set, which goes live only once another officer approves it
+ * (pages/change-sets.js); saving directly stays for changes that cannot wait.
  */
 const SERVER_FIELDS = ['version', 'updatedAt', 'createdAt', 'createdBy', 'approvedBy', 'changeSet'];
 
@@ -35,6 +37,8 @@ export function render(view, context) {
   const saveButton = el('button', { type: 'button', class: 'button button-primary' }, 'Save as new version');
   const formatButton = el('button', { type: 'button', class: 'button' }, 'Format');
   const revertButton = el('button', { type: 'button', class: 'button button-quiet' }, 'Revert to current');
+  const proposeButton = el('button', { type: 'button', class: 'button' }, 'Propose in a change set');
+  const proposal = el('div', { class: 'proposal', dataset: { testid: 'rule-proposal' } });
   const editorStatus = el('span', { class: 'muted editor-status' });
   const versionsList = el('div');
   const modeHolder = el('div');
@@ -95,7 +99,8 @@ export function render(view, context) {
           { class: 'card editor-card' },
           el('div', { class: 'card-head' }, el('h2', {}, editable ? 'Edit as JSON' : 'Rule JSON'), editorStatus),
           editor.element,
-          editable ? el('div', { class: 'toolbar' }, saveButton, formatButton, revertButton) : el('p', { class: 'muted' }, 'Your role can read rules but not change them.'),
+          editable ? el('div', { class: 'toolbar' }, saveButton, proposeButton, formatButton, revertButton) : el('p', { class: 'muted' }, 'Your role can read rules but not change them.'),
+          editable ? proposal : null,
         ),
         el(
           'aside',
@@ -234,6 +239,59 @@ export function render(view, context) {
       saveButton.disabled = false;
     }
   });
+  proposeButton.addEventListener('click', () => {
+    if (proposal.childElementCount) return proposal.querySelector('input')?.focus();
+    const title = el('input', { id: 'proposal-title', value: `${id}: `, maxLength: 200, autocomplete: 'off' });
+    const draft = el('button', { type: 'submit', class: 'button button-primary' }, 'Draft change set');
+    const cancel = el('button', { type: 'button', class: 'button button-quiet', onclick: () => replace(proposal) }, 'Cancel');
+    const outcome = el('div', { class: 'form-message', attrs: { 'aria-live': 'polite' } });
+    const form = el(
+      'form',
+      { class: 'action-form' },
+      el('label', { htmlFor: 'proposal-title' }, 'Title of the change set'),
+      el('span', { class: 'field-hint' }, 'The edited rule becomes a draft; nothing changes until another risk officer or an admin approves it.'),
+      el('div', { class: 'inline-controls' }, title, draft, cancel),
+      outcome,
+    );
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void propose(title.value.trim(), draft, outcome);
+    });
+    replace(proposal, form);
+    title.focus();
+  });
+
+  async function propose(title, button, outcome) {
+    serverProblems = [];
+    if (!check()) {
+      editorStatus.textContent = 'Fix the syntax first';
+      return;
+    }
+    const rule = JSON.parse(editor.value);
+    for (const field of SERVER_FIELDS) delete rule[field];
+    button.disabled = true;
+    replace(outcome);
+    try {
+      const set = await api('/v1/change-sets', { method: 'POST', body: { title: title || `${id}: edited`, changes: [{ kind: 'rule', rule }] } });
+      toast(`Change set drafted: ${set.title}`, 'success');
+      context.navigate(`#/change-sets/${encodeURIComponent(set.id)}`);
+    } catch (e) {
+      button.disabled = false;
+      // The rule's own problems go next to the editor; the message names them inside the set's body.
+      const inRule = e.code === 'RULE_INVALID' ? /^\/changes\/0\/rule(\S*): (.*)$/s.exec(e.message) : null;
+      if (inRule) {
+        const [, pointer, said] = inRule;
+        // The rule's own message starts with the same path: shown once, beside it.
+        const message = said.startsWith(`${pointer || '/'}: `) ? said.slice(`${pointer || '/'}: `.length) : said;
+        serverProblems = [{ code: e.code, message, pointer, origin: 'proposal' }];
+        check();
+        return replace(outcome, el('div', { class: 'notice notice-error', attrs: { role: 'alert' } }, el('strong', {}, 'The server refused the rule: see Problems.')));
+      }
+      const holder = /cs_[a-f0-9]{24}/.exec(e.message ?? '')?.[0];
+      replace(outcome, errorBox('The change set was not drafted.', e), holder ? el('a', { href: `#/change-sets/${holder}`, class: 'back-link' }, `Open ${holder}, which already changes this rule`) : null);
+    }
+  }
+
   formatButton.addEventListener('click', () => {
     if (!check()) return;
     editor.value = JSON.stringify(JSON.parse(editor.value), null, 2);

@@ -6,7 +6,8 @@ import { formatCount, formatTime } from '../format.js';
 
 /**
  * The rule set: every rule with its mode, and for risk officers the switch between
- * enforce, shadow (scored, never decides) and off. Editing happens on the rule's own page.
+ * enforce, shadow (scored, never decides) and off. Editing happens on the rule's own page,
+ * saved at once or proposed in a change set for a second officer to approve.
  */
 export const MODES = [
   { mode: 'enforce', action: 'enable', label: 'Enforce', hint: 'decides payments' },
@@ -24,6 +25,9 @@ export function render(view, context) {
       'section',
       { class: 'page page-rules' },
       el('div', { class: 'page-head' }, el('div', {}, el('h1', {}, 'Rules'), summary)),
+      permissions.editRules
+        ? el('p', { class: 'muted rules-governance' }, 'To have a second officer approve a change, edit the rule and propose it in a change set. The mode switch acts at once.')
+        : null,
       content,
     ),
   );
@@ -106,12 +110,13 @@ export function render(view, context) {
   };
 }
 
-/** When and by whom this version was written: `updatedAt` or the store's `createdAt` (ms) and `createdBy`. */
+/** When and by whom this version was written: `updatedAt` or the store's `createdAt` (ms) and `createdBy`; who approved it, when a change set made it. */
 export function changedAt(rule) {
   const at = rule.updatedAt ?? rule.createdAt;
   if (at === undefined || at === null) return '—';
   const when = formatTime(at);
-  return rule.createdBy ? `${when} by ${rule.createdBy}` : when;
+  const by = rule.createdBy ? `${when} by ${rule.createdBy}` : when;
+  return rule.approvedBy ? `${by}, approved by ${rule.approvedBy}` : by;
 }
 
 /** Enforce / Shadow / Off as one control; the server answers with the rule as it now is. */

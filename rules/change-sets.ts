@@ -5,7 +5,7 @@ import { defineScripts } from '../domain/redis-scripts.ts';
 import { scriptRefusal } from '../domain/script-refusal.ts';
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import { RULE_MODES, type Rule, type RuleMode, type StoredRule } from './rule-schema.ts';
-import { RULES_CHANNEL, type RuleStore } from './rule-store.ts';
+import { RULES_CHANNEL, type DecisionPolicy, type RuleStore } from './rule-store.ts';
 import { validateRule } from './validate-rule.ts';
 import type { Thresholds } from './decide.ts';
 import { checkListChange, stagedChange, type ListChange } from './lists/list-changes.ts';
@@ -26,7 +26,16 @@ import { LISTS_CHANNEL } from './risk-lists.ts';
 export type ChangeSetState = 'draft' | 'submitted' | 'returned' | 'scheduled' | 'applied' | 'stale' | 'discarded';
 
 /** One change: a rule written whole (its next version, or a new rule), a rule's mode, the decision thresholds, or a typed list's entries. */
-export type Change = { kind: 'rule'; rule: Rule } | { kind: 'mode'; ruleId: string; mode: RuleMode } | { kind: 'thresholds'; review: number; decline: number } | ListChange;
+export type Change = { kind: 'rule'; rule: Rule } | { kind: 'mode'; ruleId: string; mode: RuleMode } | ThresholdsChange | ListChange;
+
+/** The decision thresholds, and optionally the risk step's deadline and failure policy (left as they are when absent). */
+export type ThresholdsChange = { kind: 'thresholds'; review: number; decline: number } & DecisionPolicy;
+
+/** What a thresholds change may set, in the order a diff lists them. */
+const DECISION_FIELDS = ['review', 'decline', 'deadlineMs', 'fallback'] as const;
+
+/** The longest deadline a change set may give the risk step. */
+export const MAX_DEADLINE_MS = 5000;
 
 /** What a thresholds change claims and is based on, beside the rule ids. */
 export const THRESHOLDS_CLAIM = '@thresholds';
@@ -137,11 +146,9 @@ export function checkChanges(input: unknown, now = Date.now()): Result<Array<Exc
     } else if (c?.kind === 'mode' && typeof c.ruleId === 'string' && RULE_MODES.includes(c.mode as RuleMode)) {
       change = { kind: 'mode', ruleId: c.ruleId, mode: c.mode as RuleMode };
     } else if (c?.kind === 'thresholds') {
-      const { review, decline } = c as { review?: unknown; decline?: unknown };
-      if (!(Number.isInteger(review) && Number.isInteger(decline) && (review as number) >= 1 && (review as number) <= (decline as number) && (decline as number) <= 1000)) {
-        return err({ code: 'VALIDATION_FAILED', message: `/changes/${i}: thresholds are integers with 1 <= review <= decline <= 1000` });
-      }
-      change = { kind: 'thresholds', review: review as number, decline: decline as number };
+      const checked = checkThresholdsChange(c, `/changes/${i}`);
+      if (!checked.ok) return checked;
+      change = checked.value;
     } else if (c?.kind === 'list') {
       const checked = checkListChange(c, `/changes/${i}`, now);
       if (!checked.ok) return checked;
@@ -155,6 +162,41 @@ export function checkChanges(input: unknown, now = Date.now()): Result<Array<Exc
     changes.push(change);
   }
   return ok(changes);
+}
+
+/** A thresholds change checked: the thresholds in order, a deadline of 1 to MAX_DEADLINE_MS, a fallback that approves below an amount and reviews or declines the rest. */
+function checkThresholdsChange(c: Record<string, unknown>, path: string): Result<ThresholdsChange, DomainError> {
+  const bad = (message: string) => err<DomainError>({ code: 'VALIDATION_FAILED', message: `${path}${message}` });
+  const extra = Object.keys(c).find((k) => !['kind', 'review', 'decline', 'deadlineMs', 'fallback'].includes(k));
+  if (extra) return bad(`/${extra}: a thresholds change is { "kind": "thresholds", "review", "decline", "deadlineMs"?, "fallback"?: { "approveBelowUsd", "otherwise": "review" | "decline" } }`);
+  const { review, decline, deadlineMs, fallback } = c as { review?: unknown; decline?: unknown; deadlineMs?: unknown; fallback?: unknown };
+  if (!(Number.isInteger(review) && Number.isInteger(decline) && (review as number) >= 1 && (review as number) <= (decline as number) && (decline as number) <= 1000)) {
+    return bad(': thresholds are integers with 1 <= review <= decline <= 1000');
+  }
+  const change: ThresholdsChange = { kind: 'thresholds', review: review as number, decline: decline as number };
+  if (deadlineMs !== undefined) {
+    if (!(Number.isInteger(deadlineMs) && (deadlineMs as number) >= 1 && (deadlineMs as number) <= MAX_DEADLINE_MS)) return bad(`/deadlineMs: an integer from 1 to ${MAX_DEADLINE_MS}`);
+    change.deadlineMs = deadlineMs as number;
+  }
+  if (fallback !== undefined) {
+    const f = fallback as Record<string, unknown> | null;
+    const below = f?.approveBelowUsd;
+    if (!(typeof f === 'object' && f !== null && Object.keys(f).every((k) => k === 'approveBelowUsd' || k === 'otherwise') && typeof below === 'number' && Number.isFinite(below) && below >= 0 && below <= 1_000_000 && (f.otherwise === 'review' || f.otherwise === 'decline'))) {
+      return bad('/fallback: { "approveBelowUsd": 0 to 1000000, "otherwise": "review" | "decline" }');
+    }
+    change.fallback = { approveBelowUsd: below, otherwise: f.otherwise as 'review' | 'decline' };
+  }
+  return ok(change);
+}
+
+/** A thresholds change's values as the approval script writes them into the thresholds hash. */
+function thresholdsFields(c: ThresholdsChange): string {
+  return JSON.stringify({
+    review: c.review,
+    decline: c.decline,
+    ...(c.deadlineMs !== undefined ? { deadlineMs: c.deadlineMs } : {}),
+    ...(c.fallback ? { fallbackApproveBelowUsd: c.fallback.approveBelowUsd, fallbackOtherwise: c.fallback.otherwise } : {}),
+  });
 }
 
 function ruleIdOf(c: Change | DraftListChange): string {
@@ -267,7 +309,7 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
       } else if (change.kind === 'list') {
         args.push('list', listClaim(change.list), String(change.staged), LISTS_CHANNEL);
       } else {
-        args.push('thresholds', THRESHOLDS_CLAIM, String(change.review), String(change.decline));
+        args.push('thresholds', THRESHOLDS_CLAIM, thresholdsFields(change), '');
       }
     }
     const reply = await scripts.approveChangeSet(...RULE_KEYS, `changeset:${id}`, CLAIMS, RULES_CHANNEL, approver, String(at), id, when, ...args);
@@ -367,8 +409,11 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
           changes.push({ kind: 'mode', ruleId: rule.id, mode: then.mode });
         }
       }
-      if (target.thresholds && (target.thresholds.review !== live.thresholds?.review || target.thresholds.decline !== live.thresholds?.decline)) {
-        changes.push({ kind: 'thresholds', ...target.thresholds });
+      // The policy a version recorded comes back with it; one it did not record (the configuration's then) is left as it is.
+      const wanted = { ...target.thresholds, ...target.policy };
+      const running = { ...live.thresholds, ...live.policy };
+      if (target.thresholds && DECISION_FIELDS.some((k) => wanted[k] !== undefined && JSON.stringify(wanted[k]) !== JSON.stringify(running[k]))) {
+        changes.push({ kind: 'thresholds', ...target.thresholds, ...target.policy });
       }
       if (changes.length === 0) return err({ code: 'VALIDATION_FAILED', message: `the live rules already are what ${toVersion} was` });
       return draft(undefined, author, `Roll back to ${toVersion}`, changes);
@@ -403,10 +448,11 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
           continue;
         }
         if (change.kind === 'thresholds') {
-          const liveThresholds = (await rules.ruleSet()).thresholds;
-          const proposed = { review: change.review, decline: change.decline };
-          const fields = (['review', 'decline'] as const).filter((k) => liveThresholds?.[k] !== proposed[k]);
-          out.push({ ruleId: THRESHOLDS_CLAIM, kind: 'thresholds', ...(liveThresholds ? { live: liveThresholds } : {}), proposed, fields });
+          const set = await rules.ruleSet();
+          const live = set.thresholds ? { ...set.thresholds, ...set.policy } : undefined;
+          const { kind: _k, ...proposed } = change;
+          const fields = DECISION_FIELDS.filter((k) => proposed[k] !== undefined && JSON.stringify(live?.[k]) !== JSON.stringify(proposed[k]));
+          out.push({ ruleId: THRESHOLDS_CLAIM, kind: 'thresholds', ...(live ? { live } : {}), proposed, fields });
           continue;
         }
         const live = (await rules.get(ruleIdOf(change)))?.rule;

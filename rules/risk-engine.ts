@@ -74,6 +74,9 @@ export interface RiskEngineStats {
   degradedWithRuleHits: number;
   /** Reloads of the in-memory lists that failed (the last copy stays in use). */
   listRefreshErrors: number;
+  /** The running rule set's deadline and failure policy (a change set's, else the configuration's). */
+  deadlineMs: number;
+  fallback: FallbackPolicy;
   /** Members per list in the in-memory copy. */
   listSizes: Record<ListName, number>;
   /** Entries held per typed list (rules/lists/), emergency blocks included. */
@@ -111,8 +114,8 @@ export interface RiskEngine extends Scorer {
   close(): Promise<void>;
 }
 
-/** An evaluator with the thresholds its rule-set version decides with. */
-type Live = Evaluator & { readonly thresholds: Thresholds };
+/** An evaluator with the thresholds, deadline and failure policy its rule-set version decides with. */
+type Live = Evaluator & { readonly thresholds: Thresholds; readonly deadlineMs: number; readonly fallback: FallbackPolicy };
 
 /** The assessment with the screening lists it was decided against, when there were any. */
 function withScreeningLists(assessment: RiskAssessment, screened: ScreeningFacts | undefined): RiskAssessment {
@@ -243,7 +246,12 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     const compiled = compileRuleSet(set.version, set.rules);
     const evaluator = kind === 'direct' ? createDirectEvaluator(compiled) : createNodeRulesEvaluator(compiled);
     // Thresholds from Redis (seeded from the configuration, changed by change sets); the configuration's until seeded.
-    return Object.assign(evaluator, { thresholds: set.thresholds ?? options.thresholds });
+    // The deadline and failure policy likewise, once a change set set them.
+    return Object.assign(evaluator, {
+      thresholds: set.thresholds ?? options.thresholds,
+      deadlineMs: set.policy?.deadlineMs ?? options.deadlineMs,
+      fallback: set.policy?.fallback ?? options.fallback,
+    });
   };
 
   // Reloads are serialised and each reads the latest state, so the last one always wins.
@@ -333,7 +341,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     } catch {
       // An unreadable amount is never "small": the fallback's otherwise applies.
     }
-    const fallback = degradedAssessment(usd, options.fallback, evaluator.thresholds, evaluator.ruleSet.version, cause);
+    const fallback = degradedAssessment(usd, evaluator.fallback, evaluator.thresholds, evaluator.ruleSet.version, cause);
     const listed = typedLists.check(message, message.receivedAt);
     // The rules that need no history still run, on the lists held in memory and the names screened.
     try {
@@ -353,10 +361,11 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     store,
 
     async score(message) {
-      const deadlineAt = performance.now() + options.deadlineMs;
+      const started = performance.now();
       counters.scored++;
       // One rule set for the whole payment, even if a swap happens meanwhile.
       const evaluator = current!;
+      const deadlineAt = started + evaluator.deadlineMs;
       let facts: Facts;
       let screened: ScreeningFacts | undefined;
       let listed = NOT_LISTED;
@@ -442,6 +451,8 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
         ruleSetReloadErrors: counters.ruleSetReloadErrors,
         degradedWithRuleHits: counters.degradedWithRuleHits,
         listRefreshErrors: counters.listRefreshErrors,
+        deadlineMs: current!.deadlineMs,
+        fallback: current!.fallback,
         listSizes: lists.sizes(),
         typedListSizes: typedLists.sizes(),
         evaluator: kind,

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRiskEngine, type RiskEngine } from './risk-engine.ts';
 import type { AuditEntry } from './risk-lists.ts';
-import { createRuleStore, loadDefaultPack, type RuleStore } from './rule-store.ts';
+import { createRuleStore, loadDefaultPack, policyOf, type RuleStore } from './rule-store.ts';
 import { testMessage, T0 } from './test-support/messages.ts';
 import { scoreAndCommit } from './test-support/outcome.ts';
 import { startTestRedis, type TestRedis } from './test-support/redis.ts';
@@ -173,5 +173,15 @@ describe('engines sharing one Redis', () => {
       for (const r of [...risk.reasons, ...risk.shadowHits]) ids.add(r.ruleId);
     }
     expect(ids.has('velocity-device-burst')).toBe(false);
+  });
+});
+
+describe('the decision policy in the thresholds hash', () => {
+  it('is read only when whole and valid: otherwise the configuration applies', () => {
+    expect(policyOf({ review: '400', decline: '700' })).toBeUndefined();
+    expect(policyOf({ deadlineMs: '150', fallbackApproveBelowUsd: '20', fallbackOtherwise: 'decline' })).toEqual({ deadlineMs: 150, fallback: { approveBelowUsd: 20, otherwise: 'decline' } });
+    expect(policyOf({ deadlineMs: '0', fallbackApproveBelowUsd: '20' })).toBeUndefined();
+    expect(policyOf({ deadlineMs: '1.5', fallbackApproveBelowUsd: '0', fallbackOtherwise: 'review' })).toEqual({ fallback: { approveBelowUsd: 0, otherwise: 'review' } });
+    expect(policyOf({ fallbackApproveBelowUsd: '-1', fallbackOtherwise: 'review' })).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import { createRiskLists, LISTS_CHANNEL, type Audit, type RiskLists } from './ri
 import { RULE_MODES, type Rule, type RuleMode, type StoredRule } from './rule-schema.ts';
 import { validateRule, type RuleInvalidError } from './validate-rule.ts';
 import type { Thresholds } from './decide.ts';
+import type { FallbackPolicy } from './degraded.ts';
 
 /**
  * Rules kept in Redis: every version kept (`risk:rules:versions`, field `id#version`), a
@@ -40,9 +41,29 @@ export interface RuleSet {
   rules: StoredRule[];
   /** The decision thresholds live with this version (absent until seeded: the caller's configuration applies). */
   thresholds?: Thresholds;
+  /** The risk step's deadline and failure policy, once a change set set them (the configuration's until then). */
+  policy?: DecisionPolicy;
 }
 
-/** Hash `review`, `decline`: the decision thresholds, seeded from the configuration, changed by change sets. */
+/** What decides a payment besides its rules and thresholds: how long the step may take, and what a step that fails decides. */
+export interface DecisionPolicy {
+  deadlineMs?: number;
+  fallback?: FallbackPolicy;
+}
+
+/** The policy a thresholds hash holds (fields `deadlineMs`, `fallbackApproveBelowUsd`, `fallbackOtherwise`), if any. */
+export function policyOf(h: Record<string, string>): DecisionPolicy | undefined {
+  const deadlineMs = Number(h.deadlineMs);
+  const approveBelowUsd = Number(h.fallbackApproveBelowUsd);
+  const otherwise = h.fallbackOtherwise;
+  const policy: DecisionPolicy = {
+    ...(h.deadlineMs !== undefined && Number.isInteger(deadlineMs) && deadlineMs > 0 ? { deadlineMs } : {}),
+    ...(h.fallbackApproveBelowUsd !== undefined && approveBelowUsd >= 0 && (otherwise === 'review' || otherwise === 'decline') ? { fallback: { approveBelowUsd, otherwise } } : {}),
+  };
+  return Object.keys(policy).length > 0 ? policy : undefined;
+}
+
+/** Hash `review`, `decline` (and the policy's fields): the decision thresholds, seeded from the configuration, changed by change sets. */
 export const THRESHOLDS_KEY = 'risk:thresholds';
 /** Hash: rule-set sequence -> what that version was (the scripts' snapshotRuleSet). */
 export const SNAPSHOTS_KEY = 'risk:rules:snapshots';
@@ -59,6 +80,7 @@ export interface RuleSetSnapshot {
   version: string;
   rules: Record<string, { version: number; mode: RuleMode }>;
   thresholds?: Thresholds;
+  policy?: DecisionPolicy;
   /** Unix ms. */
   at: number;
   /** What made it: `seed`, `rule <id>`, `mode <id>`, `change set <id>`. */
@@ -134,8 +156,10 @@ export function createRuleStore(redis: Redis, audit?: Audit, options: { now?: ()
   async function ruleSet(): Promise<RuleSet> {
     const { current, modes, seq, thresholds: held } = await currentState();
     const thresholds = thresholdsOf(held);
+    const policy = policyOf(held);
+    const decided = { ...(thresholds ? { thresholds } : {}), ...(policy ? { policy } : {}) };
     const ids = Object.keys(current).sort();
-    if (ids.length === 0) return { version: ruleSetVersionOf(seq), rules: [], ...(thresholds ? { thresholds } : {}) };
+    if (ids.length === 0) return { version: ruleSetVersionOf(seq), rules: [], ...decided };
     // Versions are immutable, so reading them after the pointers still gives that snapshot.
     const bodies = await redis.hmget(KEYS.versions, ...ids.map((id) => `${id}#${current[id]}`));
     const rules: StoredRule[] = [];
@@ -144,7 +168,7 @@ export function createRuleStore(redis: Redis, audit?: Audit, options: { now?: ()
       // A rule id may be `constructor`: only the hash's own fields count.
       if (json) rules.push(parse(id, Number(current[id]), json, Object.hasOwn(modes, id) ? modes[id] : undefined));
     });
-    return { version: ruleSetVersionOf(seq), rules, ...(thresholds ? { thresholds } : {}) };
+    return { version: ruleSetVersionOf(seq), rules, ...decided };
   }
 
   async function get(id: string) {
@@ -219,7 +243,8 @@ export function createRuleStore(redis: Redis, audit?: Audit, options: { now?: ()
       const rules: RuleSetSnapshot['rules'] = {};
       for (const [id, v] of Object.entries(current)) rules[id] = { version: Number(v), mode: (modes[id] ?? 'off') as RuleMode };
       const thresholds = thresholdsOf(pairs(s.thresholds));
-      return { version, rules, ...(thresholds ? { thresholds } : {}), at: s.at, by: s.by };
+      const policy = policyOf(pairs(s.thresholds));
+      return { version, rules, ...(thresholds ? { thresholds } : {}), ...(policy ? { policy } : {}), at: s.at, by: s.by };
     },
 
     async ruleAt(id, version) {

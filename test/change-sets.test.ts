@@ -169,6 +169,23 @@ describe('change sets: four eyes on rule changes', () => {
     // The same payment is now declined, on this node; the other engine decides with the same thresholds.
     expect((await payAt('m-cn-0004')).risk).toMatchObject({ score: 450, decision: 'decline' });
     expect(await platform.redis.hgetall('risk:thresholds')).toEqual({ review: '300', decline: '450' });
+
+    // The deadline and the failure policy, from the configuration until a change set sets them.
+    expect(platform.risk.stats()).toMatchObject({ deadlineMs: 1000, fallback: { approveBelowUsd: 500, otherwise: 'review' } });
+    const policy = { kind: 'thresholds', review: 300, decline: 450, deadlineMs: 150, fallback: { approveBelowUsd: 20, otherwise: 'decline' } };
+    expect((await op('risk.officer', 'POST', '/v1/change-sets', { title: 'bad deadline', changes: [{ ...policy, deadlineMs: 0 }] })).body.error.message).toContain('/deadlineMs');
+    expect((await op('risk.officer', 'POST', '/v1/change-sets', { title: 'bad fallback', changes: [{ ...policy, fallback: { approveBelowUsd: 20, otherwise: 'approve' } }] })).body.error.message).toContain('/fallback');
+    const policySet = await op('risk.officer', 'POST', '/v1/change-sets', { title: 'tighter deadline, declining fallback', changes: [policy] });
+    expect((await op('admin', 'GET', `/v1/change-sets/${policySet.body.id}`)).body.diff[0]).toMatchObject({ live: { review: 300, decline: 450 }, fields: ['deadlineMs', 'fallback'] });
+    expect((await op('risk.officer', 'POST', `/v1/change-sets/${policySet.body.id}/submit`, {})).status).toBe(200);
+    const policyLive = await op('admin', 'POST', `/v1/change-sets/${policySet.body.id}/approve`);
+    expect(policyLive.status).toBe(200);
+    await eventually(async () => [platform.risk.stats(), other.engine.stats()], (s) => s.every((x) => x.ruleSetVersion === policyLive.body.ruleSetVersion), 1000);
+    for (const engine of [platform.risk, other.engine]) expect(engine.stats()).toMatchObject({ deadlineMs: 150, fallback: { approveBelowUsd: 20, otherwise: 'decline' } });
+    // A later thresholds change that leaves them out leaves them as they are.
+    await approveNow('thresholds restated', [{ kind: 'thresholds', review: 300, decline: 450 }]);
+    expect(platform.risk.stats()).toMatchObject({ deadlineMs: 150, fallback: { approveBelowUsd: 20, otherwise: 'decline' } });
+    expect((await payAt('m-cn-0004')).risk).toMatchObject({ score: 450, decision: 'decline' });
   });
 
   it('rolls back to an earlier rule-set version through a change set, and the same payments are decided as then', async () => {
@@ -199,7 +216,8 @@ describe('change sets: four eyes on rule changes', () => {
     expect(rollback.body).toMatchObject({ title: `Roll back to ${then}`, state: 'draft' });
     expect(rollback.body.changes).toEqual([
       { kind: 'rule', rule: expect.objectContaining({ id: 'cs-probe-merchant', then: expect.objectContaining({ score: 450 }) }) },
-      { kind: 'thresholds', review: 300, decline: 450 },
+      // The version's deadline and failure policy come back with its thresholds.
+      { kind: 'thresholds', review: 300, decline: 450, deadlineMs: 150, fallback: { approveBelowUsd: 20, otherwise: 'decline' } },
     ]);
     await op('admin', 'POST', `/v1/change-sets/${rollback.body.id}/submit`, {});
     expect((await op('admin', 'POST', `/v1/change-sets/${rollback.body.id}/approve`)).body.error.code).toBe('FOUR_EYES_REQUIRED');

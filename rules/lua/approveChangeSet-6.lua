@@ -13,8 +13,9 @@
   ARGV[1] channel  ARGV[2] approver ('' for `scheduled`)  ARGV[3] at ms  ARGV[4] change set id
   ARGV[5] 'now' | 'scheduled' | 'emergency'
   ARGV[6..] per change: kind ('put' | 'mode' | 'thresholds' | 'list'), rule id ('@thresholds', '@list:<list>'),
-    rule JSON ('' for a mode; review; the staged generation), mode (decline; the lists channel)
-  The thresholds are the hash risk:thresholds (review, decline); their base is "review/decline".
+    rule JSON ('' for a mode; the thresholds' fields as JSON; the staged generation), mode ('' for the thresholds; the lists channel)
+  The thresholds are the hash risk:thresholds (review, decline, and the policy's deadlineMs,
+  fallbackApproveBelowUsd, fallbackOtherwise once set: fields a change leaves out stay); their base is "review/decline".
   A list's base is its live generation (risk:typedlist:<list> field gen); it goes live by pointing
   the list at the generation the set staged, announced on the lists channel.
   Returns {'ok', rule-set sequence, the keys of the generations replaced...} or {'error', code, detail}.
@@ -76,7 +77,7 @@ for i = 6, #ARGV, 4 do
     if old and old ~= '0' and old ~= json then replaced[#replaced + 1] = meta .. ':g' .. old end
     redis.call('PUBLISH', mode, 'typed:' .. list)
   elseif kind == 'thresholds' then
-    redis.call('HSET', 'risk:thresholds', 'review', json, 'decline', mode)
+    for field, value in pairs(cjson.decode(json)) do redis.call('HSET', 'risk:thresholds', field, tostring(value)) end
   else
     if kind == 'put' then
       local version = tonumber(redis.call('HGET', KEYS[1], ruleId) or '0') + 1

@@ -135,6 +135,7 @@ export const ERROR_CODES = {
   LIST_ENTRY_INVALID: "a typed list entry is malformed: its value does not have the list's format, no reason, an expiry in the past",
   LIST_IMPORT_INVALID: 'a list import has a bad header or bad lines (listed by line number); nothing was imported',
   LIST_IMPORT_TOO_LARGE: 'a list import has more than 1,000,000 rows or bytes past the limit; nothing was imported',
+  SHADOW_PERIOD_NOT_FOUND: 'the change set had no shadow period: submit it with shadowHours',
   LIST_ENTRY_NOT_FOUND: 'no such entry on that list (for a review: no emergency block of it waits for review)',
 
   // Screening lists.

@@ -5,7 +5,7 @@ import { defineScripts } from '../domain/redis-scripts.ts';
 import { scriptRefusal } from '../domain/script-refusal.ts';
 import { err, ok, type DomainError, type Result } from '../domain/result.ts';
 import { RULE_MODES, type Rule, type RuleMode, type StoredRule } from './rule-schema.ts';
-import { RULES_CHANNEL, type DecisionPolicy, type RuleStore } from './rule-store.ts';
+import { RULES_CHANNEL, TRIALS_KEY, type DecisionPolicy, type RuleStore, type Trial } from './rule-store.ts';
 import { validateRule } from './validate-rule.ts';
 import type { Thresholds } from './decide.ts';
 import { checkListChange, stagedChange, type ListChange } from './lists/list-changes.ts';
@@ -112,6 +112,7 @@ export interface ListSize {
 const refusal = scriptRefusal<(typeof CHANGE_SET_REFUSALS)[number]>(TEXT, 'CHANGE_SET_ILLEGAL_TRANSITION');
 
 interface ChangeSetScripts {
+  trialChangeSet(...args: string[]): Promise<number>;
   draftChangeSet(...args: string[]): Promise<string[]>;
   moveChangeSet(...args: string[]): Promise<string[]>;
   approveChangeSet(...args: (string | number)[]): Promise<Array<string | number>>;
@@ -121,6 +122,7 @@ interface ChangeSetScripts {
 const CLAIMS = 'changesets:claims';
 const INDEX = 'changesets:index';
 const RULE_KEYS = ['risk:rules:current', 'risk:rules:mode', 'risk:rules:versions', 'risk:rules:seq'];
+const TRIAL_KEYS = ['risk:rules:current', 'risk:rules:mode', 'risk:rules:seq'];
 /** An emergency set (or a direct rule change) is to be ratified within this. */
 export const RATIFY_WITHIN_MS = 24 * 3600_000;
 /** Changes in one set at most. */
@@ -324,6 +326,8 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
   const move = async (id: string, action: 'submit' | 'return' | 'discard' | 'ratify', actor: string, extra = ''): Promise<Result<ChangeSet, DomainError>> => {
     const reply = await scripts.moveChangeSet(`changeset:${id}`, CLAIMS, action, actor, String(now()), id, extra);
     if (reply[0] !== 'ok') return err(refusal(reply[1], reply[2]));
+    // A set sent back or discarded stops its shadow period.
+    if (action === 'return' || action === 'discard') await scripts.trialChangeSet(...TRIAL_KEYS, 'end', id, '', RULES_CHANNEL);
     const moved = await get(id);
     return moved ? ok(moved) : err(refusal('CHANGE_SET_NOT_FOUND'));
   };
@@ -339,6 +343,45 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
       const discarded = await move(id, 'discard', author);
       if (discarded.ok) for (const c of discarded.value.changes) if (c.kind === 'list') await options.lists?.drop(c.list, [c.staged]);
       return discarded;
+    },
+
+    /**
+     * Starts a submitted set's shadow period: its rule changes (and the rules a mode change
+     * turns on or to shadow) run live in shadow for `hours`, under trial ids, their hits
+     * recorded as shadow hits; the period is kept in the set's evidence (`shadow`). Undefined
+     * when the set changes no rule that could fire. The caller ends it (`endTrial`) at its end.
+     */
+    async startTrial(id: string, hours: number): Promise<Trial | undefined> {
+      const set = await get(id);
+      if (!set || set.state !== 'submitted') return undefined;
+      const at = now();
+      const tag = id.slice(3, 15);
+      const trialRules: StoredRule[] = [];
+      const of: Record<string, string> = {};
+      for (const change of set.changes) {
+        let body: Rule | undefined;
+        if (change.kind === 'rule' && change.rule.mode !== 'off') body = change.rule;
+        else if (change.kind === 'mode' && change.mode !== 'off') {
+          const live = (await rules.get(change.ruleId))?.rule;
+          if (live) body = stripStored(live);
+        }
+        if (!body) continue;
+        const trialId = `trial-${tag}-${trialRules.length + 1}`;
+        of[trialId] = body.id;
+        trialRules.push({ ...body, id: trialId, version: 1, mode: 'shadow', description: `Shadow trial of ${body.id} (change set ${id})`, createdAt: at, createdBy: set.author });
+      }
+      if (trialRules.length === 0) return undefined;
+      const trial: Trial = { from: at, until: at + hours * 3600_000, rules: trialRules, of };
+      await scripts.trialChangeSet(...TRIAL_KEYS, 'start', id, JSON.stringify(trial), RULES_CHANNEL);
+      await redis.hset(`changeset:${id}`, 'evidence', JSON.stringify({ ...set.evidence, shadow: { from: new Date(trial.from).toISOString(), until: new Date(trial.until).toISOString(), hours, rules: of } }));
+      return trial;
+    },
+
+    /** Ends a set's shadow period at its end (`until`: only the period that ends then); false when none ran. */
+    async endTrial(id: string, until: number): Promise<boolean> {
+      const running = await redis.hget(TRIALS_KEY, id);
+      if (!running || (JSON.parse(running) as Trial).until !== until) return false;
+      return (await scripts.trialChangeSet(...TRIAL_KEYS, 'end', id, '', RULES_CHANNEL)) > 0;
     },
 
     /** A CSV import staged (rules/lists/list-store.ts) drafted as a change set of its own, claiming its list. */

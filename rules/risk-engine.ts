@@ -243,7 +243,8 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
   sweepTimer.unref();
 
   const build = (set: RuleSet): Live => {
-    const compiled = compileRuleSet(set.version, set.rules);
+    // Submitted change sets' rules in their shadow period run beside the set, in shadow.
+    const compiled = compileRuleSet(set.version, set.trials ? [...set.rules, ...set.trials] : set.rules);
     const evaluator = kind === 'direct' ? createDirectEvaluator(compiled) : createNodeRulesEvaluator(compiled);
     // Thresholds from Redis (seeded from the configuration, changed by change sets); the configuration's until seeded.
     // The deadline and failure policy likewise, once a change set set them.

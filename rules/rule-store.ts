@@ -43,6 +43,21 @@ export interface RuleSet {
   thresholds?: Thresholds;
   /** The risk step's deadline and failure policy, once a change set set them (the configuration's until then). */
   policy?: DecisionPolicy;
+  /** Submitted change sets' rules running in shadow for their shadow period, under trial ids (never deciding). */
+  trials?: StoredRule[];
+}
+
+/** Hash: change set id -> its shadow period (rules/change-sets.ts, `Trial`). */
+export const TRIALS_KEY = 'risk:rules:trials';
+
+/** A change set's shadow period: its rules under trial ids, until when. */
+export interface Trial {
+  /** Unix ms. */
+  from: number;
+  until: number;
+  rules: StoredRule[];
+  /** Trial id -> the rule it tries. */
+  of: Record<string, string>;
 }
 
 /** What decides a payment besides its rules and thresholds: how long the step may take, and what a step that fails decides. */
@@ -145,19 +160,25 @@ export function createRuleStore(redis: Redis, audit?: Audit, options: { now?: ()
     return { ...body, id, version, mode: (mode ?? body.mode) as RuleMode };
   };
 
-  async function currentState(): Promise<{ current: Record<string, string>; modes: Record<string, string>; seq: string | null; thresholds: Record<string, string> }> {
-    const replies = await redis.multi().hgetall(KEYS.current).hgetall(KEYS.mode).get(KEYS.seq).hgetall(THRESHOLDS_KEY).exec();
+  async function currentState(): Promise<{ current: Record<string, string>; modes: Record<string, string>; seq: string | null; thresholds: Record<string, string>; trials: Record<string, string> }> {
+    const replies = await redis.multi().hgetall(KEYS.current).hgetall(KEYS.mode).get(KEYS.seq).hgetall(THRESHOLDS_KEY).hgetall(TRIALS_KEY).exec();
     if (!replies) throw new Error('rule store snapshot was aborted');
     for (const [error] of replies) if (error) throw error;
-    const [current, modes, seq, thresholds] = replies.map(([, value]) => value);
-    return { current: current as Record<string, string>, modes: modes as Record<string, string>, seq: seq as string | null, thresholds: thresholds as Record<string, string> };
+    const [current, modes, seq, thresholds, trials] = replies.map(([, value]) => value);
+    return { current: current as Record<string, string>, modes: modes as Record<string, string>, seq: seq as string | null, thresholds: thresholds as Record<string, string>, trials: trials as Record<string, string> };
   }
 
   async function ruleSet(): Promise<RuleSet> {
-    const { current, modes, seq, thresholds: held } = await currentState();
+    const { current, modes, seq, thresholds: held, trials: running } = await currentState();
     const thresholds = thresholdsOf(held);
     const policy = policyOf(held);
-    const decided = { ...(thresholds ? { thresholds } : {}), ...(policy ? { policy } : {}) };
+    // A shadow period past its end (its ending job not run yet) is left out.
+    const at = now();
+    const trials = Object.values(running).flatMap((json) => {
+      const trial = JSON.parse(json) as Trial;
+      return trial.until > at ? trial.rules : [];
+    });
+    const decided = { ...(thresholds ? { thresholds } : {}), ...(policy ? { policy } : {}), ...(trials.length > 0 ? { trials } : {}) };
     const ids = Object.keys(current).sort();
     if (ids.length === 0) return { version: ruleSetVersionOf(seq), rules: [], ...decided };
     // Versions are immutable, so reading them after the pointers still gives that snapshot.

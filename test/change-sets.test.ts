@@ -277,4 +277,47 @@ describe('change sets: four eyes on rule changes', () => {
     );
     expect(audit).toEqual([{ actor: 'risk.officer', outcome: 'ok' }]);
   }, 120_000);
+
+  it('a shadow period runs the changed rules live in shadow, counts their hits, and ends when the set is sent back', async () => {
+    const pay = async (merchant: string) =>
+      (
+        await signed(platform.app, {
+          participant: 'siam-wallet',
+          method: 'POST',
+          path: '/v1/payments',
+          body: { txnId: randomUUID(), qr: { payload: qr[merchant] }, amount: { value: '45.00', currency: 'CNY' }, payer: { walletId: `w-${randomUUID()}`, deviceId: `d-${randomUUID()}`, country: 'TH' } },
+        })
+      ).body;
+    const rule = { id: 'cs-shadow-probe', description: 'a probe for the shadow period', typology: 'probe', priority: 5, mode: 'enforce', when: { fact: 'merchant.id', eq: 'm-cn-0006' }, then: { score: 900, reason: 'probe' } };
+    const drafted = await op('risk.officer', 'POST', '/v1/change-sets', { title: 'a heavy probe, tried in shadow first', changes: [{ kind: 'rule', rule }] });
+    expect(drafted.status).toBe(201);
+    const id = drafted.body.id as string;
+    const before = platform.risk.stats();
+    expect((await op('risk.officer', 'POST', `/v1/change-sets/${id}/submit`, { shadowHours: 200 })).status).toBe(400);
+    const submitted = await op('risk.officer', 'POST', `/v1/change-sets/${id}/submit`, { shadowHours: 2, note: 'two hours in shadow' });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
+    const shadow = submitted.body.evidence.shadow;
+    expect(shadow).toMatchObject({ hours: 2, rules: { [`trial-${id.slice(3, 15)}-1`]: 'cs-shadow-probe' } });
+    expect(Date.parse(shadow.until) - Date.parse(shadow.from)).toBe(2 * 3600_000);
+    // Both engines run the trial beside the live set; nothing is decided by it.
+    await eventually(async () => [platform.risk.stats(), other.engine.stats()], (s) => s.every((x) => x.rules === before.rules + 1), 1000);
+    const answers = [await pay('m-cn-0006'), await pay('m-cn-0006'), await pay('m-cn-0006'), await pay('m-cn-0001')];
+    for (const a of answers) expect(a.risk.reasons.map((r: { ruleId: string }) => r.ruleId)).not.toContain('cs-shadow-probe');
+    expect(answers.map((a) => a.risk.decision)).toEqual(['approve', 'approve', 'approve', 'approve']);
+    const hits = await eventually(
+      async () => (await op('compliance', 'GET', `/v1/change-sets/${id}/shadow-hits`)).body,
+      (h) => h.rules?.[0]?.trialHits === 3,
+      15_000,
+    );
+    expect(hits).toMatchObject({ running: true, rules: [{ ruleId: 'cs-shadow-probe', trialHits: 3, liveHits: 0 }] });
+    expect(hits.payments).toBeGreaterThanOrEqual(4);
+    // Sent back: the shadow period ends at once, on every node.
+    expect((await op('admin', 'POST', `/v1/change-sets/${id}/return`, { comment: 'too heavy' })).status).toBe(200);
+    await eventually(async () => [platform.risk.stats(), other.engine.stats()], (s) => s.every((x) => x.rules === before.rules), 1000);
+    expect(await platform.redis.hexists('risk:rules:trials', id)).toBe(0);
+    expect((await op('admin', 'GET', `/v1/change-sets/${drafted.body.id}/shadow-hits`)).status).toBe(200);
+    const plain = await op('risk.officer', 'POST', '/v1/change-sets', { title: 'no shadow', changes: [{ kind: 'mode', ruleId: 'cs-probe-merchant', mode: 'shadow' }] });
+    expect((await op('admin', 'GET', `/v1/change-sets/${plain.body.id}/shadow-hits`)).body.error.code).toBe('SHADOW_PERIOD_NOT_FOUND');
+    await op('risk.officer', 'POST', `/v1/change-sets/${plain.body.id}/discard`);
+  });
 });

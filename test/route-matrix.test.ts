@@ -225,6 +225,7 @@ const MATRIX: Record<string, Entry> = {
   'POST /v1/change-sets/:id/discard': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/change-sets/${NO_SET}/discard`) },
   'GET /v1/change-sets/awaiting-ratification': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/change-sets/awaiting-ratification') },
   'POST /v1/change-sets/:id/emergency': { expect: operators('admin'), probe: at(`/v1/change-sets/${NO_SET}/emergency`, { reason: 'route matrix' }) },
+  'GET /v1/change-sets/:id/shadow-hits': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at(`/v1/change-sets/${NO_SET}/shadow-hits`) },
   'POST /v1/change-sets/:id/ratify': { expect: operators('risk_officer', 'admin'), probe: at(`/v1/change-sets/${NO_SET}/ratify`) },
   // Rule-set versions: read and compared by officers and compliance; a rollback drafts a change set, officers only.
   'GET /v1/rule-sets': { expect: operators('risk_officer', 'compliance', 'admin'), probe: at('/v1/rule-sets') },

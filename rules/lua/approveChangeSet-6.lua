@@ -88,6 +88,8 @@ for i = 6, #ARGV, 4 do
   end
 end
 release()
+-- Its shadow period, if one runs, ends with it: the same version stops the trial and makes the rules live.
+redis.call('HDEL', 'risk:rules:trials', ARGV[4])
 local seq = redis.call('INCR', KEYS[4])
 snapshotRuleSet(KEYS[1], KEYS[2], seq, 'change set ' .. ARGV[4])
 redis.call('HSET', KEYS[5], 'state', 'applied', 'appliedAt', ARGV[3], 'ruleSetVersion', 'rs-' .. seq, 'updatedAt', ARGV[3])

@@ -7,6 +7,7 @@ import type { RuleStore } from '../../rules/index.ts';
 import changeSetRoutes from '../routes/change-sets.ts';
 import typedListRoutes from '../routes/typed-lists.ts';
 import emergencyChangeRoutes from '../routes/change-set-emergency.ts';
+import changeSetTrialRoutes from '../routes/change-set-trials.ts';
 import { unratifiedChangeAlertOf } from '../../analytics/alerts/unratified-change-alert.ts';
 import type { Alerting } from './alerting.ts';
 import type { LiveFeed } from './live-feed.ts';
@@ -44,6 +45,10 @@ export function startChangeSets(
     const schedule = async (id: string, activateAt: number) => {
       await queue.add('activate', { id }, { jobId: id, delay: Math.max(0, activateAt - Date.now()), attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } });
     };
+    /** A shadow period ends at its time: a delayed job (one per set), whoever runs it. */
+    const endTrialAt = async (id: string, until: number) => {
+      await queue.add('trial-end', { id, until }, { jobId: `trial-end-${id}-${until}`, delay: Math.max(0, until - Date.now()), attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } });
+    };
     /** A set live without a second officer: its alert now, and a job at its due time that raises the overdue one if it is still not ratified. */
     const unratified = async (set: ChangeSet) => {
       const raised = await deps.alerting.alerts.raiseMonitor(unratifiedChangeAlertOf(set, 'live'));
@@ -56,9 +61,14 @@ export function startChangeSets(
       await unratified(set).catch((e: unknown) => log.error({ changeSet: set.id, err: (e as Error).message }, 'unratified change alert not raised'));
     };
     if (ctx.plan.webhookWorker) {
-      const worker = new Worker<{ id: string }>(
+      const worker = new Worker<{ id: string; until?: number }>(
         ACTIVATION_QUEUE,
         async (job) => {
+          if (job.name === 'trial-end') {
+            // Only the period this job was queued for: a set sent back and submitted again runs a new one.
+            if (await changeSets.endTrial(job.data.id, job.data.until!)) log.info({ changeSet: job.data.id }, 'shadow period ended');
+            return;
+          }
           if (job.name === 'ratify-due') {
             const set = await changeSets.get(job.data.id);
             if (!set?.emergency || set.approvedBy !== '') return;
@@ -93,8 +103,9 @@ export function startChangeSets(
         ...ruleSets,
         ...(ctx.plan.console
           ? [
-              (app: FastifyInstance) => changeSetRoutes(app, { changeSets, audit, schedule, rules: deps.rules, backtests: deps.backtests }),
+              (app: FastifyInstance) => changeSetRoutes(app, { changeSets, audit, schedule, rules: deps.rules, backtests: deps.backtests, endTrialAt }),
               (app: FastifyInstance) => emergencyChangeRoutes(app, { changeSets, audit, unratified }),
+              ...(ctx.clickhouse ? [(app: FastifyInstance) => changeSetTrialRoutes(app, { changeSets, clickhouse: ctx.clickhouse!.client, database: ctx.config.clickhouseDatabase })] : []),
               (app: FastifyInstance) => typedListRoutes(app, { lists, changeSets, audit }),
             ]
           : []),

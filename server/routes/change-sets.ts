@@ -19,6 +19,8 @@ const Changes = Type.Array(Type.Object({}, { additionalProperties: true }), {
 });
 const DraftBody = Type.Object({ title: Title, changes: Changes }, { additionalProperties: false });
 const Instant = Type.String({ format: 'date-time' });
+/** The longest shadow period: a week. */
+export const MAX_SHADOW_HOURS = 168;
 const SubmitBody = Type.Object(
   {
     backtestJobId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,80}$', description: 'The backtest the author ran on these rules (POST /v1/rules/backtest), for the approver to read' })),
@@ -26,6 +28,9 @@ const SubmitBody = Type.Object(
       Type.Object({ from: Instant, to: Instant }, { additionalProperties: false, description: 'Without `backtestJobId`: the platform backtests the changed rules over this window and attaches the job' }),
     ),
     note: Type.Optional(Type.String({ maxLength: 5000 })),
+    shadowHours: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_SHADOW_HOURS, description: 'A shadow period: the changed rules run live in shadow for this many hours (or until the set is approved, sent back or discarded), their hits counted (GET /v1/change-sets/{id}/shadow-hits)' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -58,6 +63,8 @@ export default async function changeSetRoutes(
     rules: RuleStore;
     /** The backtests' queue, where this process has one: a set submitted with a window is backtested on it. */
     backtests?: BacktestRouteOptions['backtests'];
+    /** Queues the end of a set's shadow period at its time. */
+    endTrialAt(id: string, until: number): Promise<void>;
   },
 ) {
   const { changeSets, audit } = options;
@@ -128,17 +135,26 @@ export default async function changeSetRoutes(
     async (request, reply) => {
       const { id } = request.params;
       const op = request.operator!;
-      const body = request.body ?? {};
+      const { shadowHours, ...body } = request.body ?? {};
+      let submitted: Result<ChangeSet, DomainError> | undefined;
       if (body.window && !body.backtestJobId) {
         const set = await changeSets.get(id);
         // Only a submission the store would take runs a backtest; the store refuses the others itself.
         if (set && set.author === op.username && (set.state === 'draft' || set.state === 'returned')) {
           const evidence = await backtestEvidence(set, op, body.window);
           if (!evidence.ok) return answer(request, reply, 'submit', id, evidence);
-          return answer(request, reply, 'submit', id, await changeSets.submit(id, op.username, { ...body, ...evidence.value }));
+          submitted = await changeSets.submit(id, op.username, { ...body, ...evidence.value });
         }
       }
-      return answer(request, reply, 'submit', id, await changeSets.submit(id, op.username, body));
+      submitted ??= await changeSets.submit(id, op.username, body);
+      if (submitted.ok && shadowHours !== undefined) {
+        const trial = await changeSets.startTrial(id, shadowHours);
+        if (trial) {
+          await options.endTrialAt(id, trial.until);
+          submitted = { ok: true, value: (await changeSets.get(id)) ?? submitted.value };
+        }
+      }
+      return answer(request, reply, 'submit', id, submitted);
     },
   );
 

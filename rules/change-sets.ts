@@ -62,8 +62,9 @@ export interface ChangeSet {
   emergency: boolean;
   /** Recorded from a direct change through the rule routes, not drafted. */
   direct: boolean;
-  /** Who made an emergency set live. */
+  /** Who made an emergency set live, and why it could not wait. */
   activatedBy: string;
+  emergencyReason: string;
   /** When the after-the-fact approval is due ('' when none is). */
   ratifyBy: string;
   createdAt: string;
@@ -233,6 +234,7 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
       emergency: h.emergency === '1',
       direct: h.direct === '1',
       activatedBy: h.activatedBy ?? '',
+      emergencyReason: h.emergencyReason ?? '',
       ratifyBy: time(h.ratifyBy),
       createdAt: time(h.createdAt),
       updatedAt: time(h.updatedAt),
@@ -395,7 +397,12 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
      * An admin makes a set not yet applied live at once, alone: marked as an emergency, with its
      * approval after the fact due within 24 hours (`ratify`); the caller raises the alert.
      */
-    emergency: (id: string, admin: string) => apply(id, admin, 'emergency'),
+    async emergency(id: string, admin: string, reason: string): Promise<Result<ChangeSet, DomainError>> {
+      const live = await apply(id, admin, 'emergency');
+      if (!live.ok) return live;
+      await redis.hset(`changeset:${id}`, 'emergencyReason', reason);
+      return ok({ ...live.value, emergencyReason: reason });
+    },
 
     /** The after-the-fact approval of a set made live without one: neither its author nor who made it live. */
     ratify: (id: string, officer: string) => move(id, 'ratify', officer),
@@ -412,7 +419,7 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
         .hset(`changeset:${id}`, {
           id, title, author: actor, state: 'applied', changes: JSON.stringify([change]), base: '{}', evidence: '{}', comment: '', ruleIds: '[]',
           approvedBy: '', approvedAt: '', submittedAt: '', ruleSetVersion, appliedAt: String(at), createdAt: String(at), updatedAt: String(at),
-          emergency: '1', direct: '1', activatedBy: actor, ratifyBy: String(at + RATIFY_WITHIN_MS),
+          emergency: '1', direct: '1', activatedBy: actor, emergencyReason: 'changed through the rule routes', ratifyBy: String(at + RATIFY_WITHIN_MS),
         })
         .zadd(INDEX, at, id)
         .exec();

@@ -36,7 +36,7 @@ describe('change sets: the emergency path and approval after the fact', () => {
     expect((await op('risk.officer', 'POST', `/v1/change-sets/${id}/emergency`, { reason: 'x' })).status).toBe(403);
     const before = Date.now();
     const live = await op('admin', 'POST', `/v1/change-sets/${id}/emergency`, { reason: 'a probing wave is declining good customers right now' });
-    expect(live, JSON.stringify(live.body)).toMatchObject({ status: 200, body: { state: 'applied', emergency: true, activatedBy: 'admin', approvedBy: '' } });
+    expect(live, JSON.stringify(live.body)).toMatchObject({ status: 200, body: { state: 'applied', emergency: true, activatedBy: 'admin', approvedBy: '', emergencyReason: 'a probing wave is declining good customers right now' } });
     expect(Date.parse(live.body.ratifyBy) - before).toBeGreaterThanOrEqual(24 * 3600_000);
     expect((await op('risk.officer', 'GET', '/v1/rules/structuring')).body.rule.mode).toBe('shadow');
     expect(await eventually(platform.risk.stats, (s) => s.ruleSetVersion === live.body.ruleSetVersion, 1000)).toBeTruthy();

@@ -88,7 +88,8 @@ describe('typed lists: block, allow, import, emergency', () => {
     expect(blocked.risk.decision).toBe('decline');
     expect(blocked.risk.reasons.find((r: any) => r.ruleId === 'list-block')?.message).toBe("The payment's device is on its block list");
     expect((await pay({})).risk.decision).toBe('approve');
-    const page = (await op('compliance', 'GET', '/v1/lists/block/device')).body;
+    expect((await op('compliance', 'GET', '/v1/lists/block/device?limit=1001')).status).toBe(400);
+    const page = (await op('compliance', 'GET', '/v1/lists/block/device?limit=5')).body;
     expect(page).toMatchObject({ total: 1, entries: [{ value: `siam-wallet:${device}`, reason: 'ATO case 1182', author: 'risk.officer', expired: false }] });
     expect((await op('siam.analyst', 'GET', '/v1/lists/block/device')).status).toBe(403);
   });

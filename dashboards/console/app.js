@@ -8,6 +8,7 @@ import * as caseDetailPage from './pages/case-detail.js';
 import * as casesPage from './pages/cases.js';
 import * as changeSetDetailPage from './pages/change-set-detail.js';
 import * as changeSetsPage from './pages/change-sets.js';
+import * as listsPage from './pages/lists.js';
 import * as loginPage from './pages/login.js';
 import * as overviewPage from './pages/overview.js';
 import * as participantPage from './pages/participant.js';
@@ -32,6 +33,7 @@ const ROUTES = [
   { path: /^\/rules\/([a-z0-9-]+)$/, page: ruleEditPage, nav: 'rules', allowed: (p) => p.seeRules },
   { path: /^\/change-sets$/, page: changeSetsPage, nav: 'change-sets', allowed: (p) => p.seeRules },
   { path: /^\/change-sets\/(cs_[a-f0-9]{24})$/, page: changeSetDetailPage, nav: 'change-sets', allowed: (p) => p.seeRules },
+  { path: /^\/lists$/, page: listsPage, nav: 'lists', allowed: (p) => p.seeRules },
   { path: /^\/participant$/, page: participantPage, nav: 'participant' },
   { path: /^\/reports$/, page: reportsPage, nav: 'reports', allowed: (p) => p.runReports },
   { path: /^\/screening$/, page: screeningPage, nav: 'screening', allowed: (p) => p.screenNames },
@@ -44,6 +46,7 @@ const NAV = [
   { id: 'reports', label: 'Reports', href: '#/reports', allowed: (p) => p.runReports },
   { id: 'rules', label: 'Rules', href: '#/rules', allowed: (p) => p.seeRules },
   { id: 'change-sets', label: 'Change sets', href: '#/change-sets', allowed: (p) => p.seeRules },
+  { id: 'lists', label: 'Lists', href: '#/lists', allowed: (p) => p.seeRules },
   { id: 'screening', label: 'Screening', href: '#/screening', allowed: (p) => p.screenNames },
 ];
 const LIVE_STATES = {

@@ -41,7 +41,7 @@ export default async function emergencyChangeRoutes(
     },
   }, async (request, reply) => {
     const op = request.operator!;
-    const live = await changeSets.emergency(request.params.id, op.username);
+    const live = await changeSets.emergency(request.params.id, op.username, request.body.reason);
     await record(op, 'changeset.emergency', request.params.id, live.ok ? 'ok' : 'denied', live.ok ? { reason: request.body.reason, ruleSetVersion: live.value.ruleSetVersion } : { code: live.error.code });
     if (!live.ok) return sendError(reply, live.error);
     await options.unratified(live.value).catch((e: unknown) => request.log.error({ changeSet: live.value.id, err: (e as Error).message }, 'unratified change alert not raised'));

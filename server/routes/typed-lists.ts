@@ -22,7 +22,7 @@ const PageQuery = Type.Object(
   {
     contains: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Only values containing this text' })),
     cursor: Type.Optional(Type.String({ pattern: '^\\d{1,20}$', description: 'From the previous page' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    limit: Type.Optional(Type.String({ pattern: '^([1-9]\\d{0,2}|1000)$', description: 'Entries wanted, 1 to 1000 (default 100): a page holds at least this many unless the list ends, and may hold more (Redis HSCAN reads in batches); an entry may come twice across pages' })),
   },
   { additionalProperties: false },
 );
@@ -121,7 +121,7 @@ export default async function typedListRoutes(app: FastifyInstance, options: { l
     },
   }, async (request) => {
     const list = `${request.params.kind}:${request.params.type}` as ListId;
-    const page = await lists.page(list, { ...(request.query.contains ? { contains: request.query.contains } : {}), ...(request.query.cursor ? { cursor: request.query.cursor } : {}), count: request.query.limit ?? 100 });
+    const page = await lists.page(list, { ...(request.query.contains ? { contains: request.query.contains } : {}), ...(request.query.cursor ? { cursor: request.query.cursor } : {}), count: request.query.limit ? Number(request.query.limit) : 100 });
     const now = Date.now();
     return { list, ...page, entries: page.entries.map((e) => entryView(e, now)) };
   });

@@ -25,6 +25,7 @@ const PAGES: Array<{ link: string; ready: string }> = [
   { link: 'Reports', ready: '.page-reports' },
   { link: 'Rules', ready: '.page-rules .rules-table tbody tr' },
   { link: 'Screening', ready: '.page-screening [data-testid="screening-lists"] tr[data-list]' },
+  { link: 'Lists', ready: '.page-lists [data-testid="list-entries"] :is(.list-table, .empty)' },
   { link: 'Alerts', ready: '.page-alerts' },
 ];
 

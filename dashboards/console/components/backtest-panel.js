@@ -2,6 +2,7 @@ import { api } from '../api.js';
 import { el, errorBox, replace } from '../dom.js';
 import { formatCount, formatRate, formatTime } from '../format.js';
 import { decisionBadge } from './badges.js';
+import { watchJob } from './job-watch.js';
 
 /**
  * "What would this rule have done?": the edited rule goes to POST /v1/rules/backtest as a
@@ -15,7 +16,6 @@ export const WINDOWS = [
   { id: '30d', label: 'Last 30 days', ms: 30 * 24 * 3600_000 },
 ];
 const DECISIONS = ['approve', 'review', 'decline'];
-const POLL_MS = 500;
 
 /**
  * `candidate()` gives the rule to test, or undefined when the editor holds something that
@@ -25,7 +25,7 @@ const POLL_MS = 500;
  */
 export function backtestPanel({ ruleId, candidate, onRefused, onSent }) {
   let window = WINDOWS[0];
-  let polling;
+  let watching;
   let stopped = false;
 
   const windowButtons = WINDOWS.map((w) =>
@@ -86,39 +86,25 @@ export function backtestPanel({ ruleId, candidate, onRefused, onSent }) {
   });
 
   function poll(jobId, from, to) {
-    const controller = new AbortController();
-    const current = { controller, timer: undefined };
-    polling = current;
-    const tick = async () => {
-      let job;
-      try {
-        job = await api(`/v1/jobs/${encodeURIComponent(jobId)}`, { signal: controller.signal });
-      } catch (e) {
-        if (polling !== current || e?.name === 'AbortError') return;
-        runButton.disabled = false;
-        polling = undefined;
-        replace(status, errorBox('The backtest job could not be read.', e));
-        return;
-      }
-      if (polling !== current) return;
-      replace(status, progressBar(job, window, from, to));
-      if (job.state === 'completed' || job.state === 'failed') {
-        polling = undefined;
+    watching = watchJob(jobId, {
+      onUpdate: (job) => replace(status, progressBar(job, window, from, to)),
+      onDone(job) {
+        watching = undefined;
         runButton.disabled = false;
         if (job.state === 'failed') replace(output, errorBox('The backtest failed.', job.error ? new Error(job.error) : undefined));
         else replace(output, resultView(job.result, ruleId));
-        return;
-      }
-      current.timer = setTimeout(tick, POLL_MS);
-    };
-    void tick();
+      },
+      onError(e) {
+        watching = undefined;
+        runButton.disabled = false;
+        replace(status, errorBox('The backtest job could not be read.', e));
+      },
+    });
   }
 
   function cancelPolling() {
-    if (!polling) return;
-    clearTimeout(polling.timer);
-    polling.controller.abort();
-    polling = undefined;
+    watching?.stop();
+    watching = undefined;
   }
 
   return {

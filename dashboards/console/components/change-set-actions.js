@@ -9,10 +9,15 @@ import { toast } from './toast.js';
  * What can be done to a change set, by its state and by who is looking (docs/rules.md,
  * "Governance"): its author edits, submits (with a window the platform backtests the set
  * over) or discards it; another risk officer or an admin approves it, at once or for a time,
- * or sends it back with a comment. The server enforces the same (FOUR_EYES_REQUIRED,
- * CHANGE_SET_NOT_AUTHOR); this only offers what can succeed, and says why the rest is absent.
+ * or sends it back with a comment. An admin may make a set not yet applied live at once,
+ * alone, with a reason (the emergency path); a set made live so waits for an officer who is
+ * neither its author nor who made it live to ratify it. The server enforces the same
+ * (FOUR_EYES_REQUIRED, CHANGE_SET_NOT_AUTHOR); this only offers what can succeed, and says
+ * why the rest is absent.
  */
 const OPEN = new Set(['draft', 'returned']);
+/** What an admin may make live in an emergency: anything not yet applied nor scheduled. */
+const EMERGENCY_FROM = new Set(['draft', 'returned', 'submitted']);
 
 export function changeSetActions({ session, permissions, onChanged }) {
   const element = el('section', { class: 'card actions-card change-set-actions', dataset: { testid: 'change-set-actions' }, attrs: { 'aria-labelledby': 'change-set-actions-title' } });
@@ -58,7 +63,15 @@ export function changeSetActions({ session, permissions, onChanged }) {
     else if (set.state === 'submitted') body = mine ? ownSubmitted() : decision();
     else if (set.state === 'scheduled') body = [el('p', {}, `Approved by ${set.approvedBy}; goes live at ${formatTime(set.activateAt)}.`), mine ? discardControl() : null];
     else body = el('p', { class: 'muted', dataset: { testid: 'change-set-closed' } }, closedText(set));
-    replace(element, el('h2', { id: 'change-set-actions-title' }, 'Actions'), message, body);
+    const awaitingRatification = set.state === 'applied' && set.emergency && !set.approvedBy;
+    replace(
+      element,
+      el('h2', { id: 'change-set-actions-title' }, 'Actions'),
+      message,
+      body,
+      awaitingRatification && permissions.editRules ? ratification() : null,
+      session.role === 'admin' && EMERGENCY_FROM.has(set.state) && !editing ? emergencyControl() : null,
+    );
   }
 
   function authorActions() {
@@ -74,11 +87,17 @@ export function changeSetActions({ session, permissions, onChanged }) {
     }
     const note = el('textarea', { id: 'change-set-note', rows: 3, maxLength: 5000, placeholder: 'Why, and what the approver should look at' });
     const submit = el('button', { type: 'submit', class: 'button button-primary' }, 'Submit for approval');
+    // A backtest replays rules: a set of list entries or thresholds only has nothing to replay (the server says so in its evidence).
+    const replayed = (current.changes ?? []).some((c) => c.kind === 'rule' || c.kind === 'mode');
     const form = el(
       'form',
       { class: 'action-form', dataset: { testid: 'change-set-submit' } },
-      el('div', { class: 'field' }, el('span', { class: 'field-label', id: 'change-set-window-label' }, 'Backtest window'), el('div', { class: 'segmented', attrs: { role: 'group', 'aria-labelledby': 'change-set-window-label' } }, windowButtons)),
-      el('span', { class: 'field-hint' }, 'The platform replays this window of recorded transactions through the changed rules, for the approver to read.'),
+      replayed
+        ? [
+            el('div', { class: 'field' }, el('span', { class: 'field-label', id: 'change-set-window-label' }, 'Backtest window'), el('div', { class: 'segmented', attrs: { role: 'group', 'aria-labelledby': 'change-set-window-label' } }, windowButtons)),
+            el('span', { class: 'field-hint' }, 'The platform replays this window of recorded transactions through the changed rules, for the approver to read.'),
+          ]
+        : el('span', { class: 'field-hint', dataset: { testid: 'change-set-no-backtest' } }, 'No backtest: this set changes no rule or mode, and a backtest replays rules only.'),
       el('label', { htmlFor: 'change-set-note' }, 'Note for the approver'),
       note,
       submit,
@@ -88,7 +107,7 @@ export function changeSetActions({ session, permissions, onChanged }) {
       const to = new Date();
       const from = new Date(to.getTime() - window.ms);
       const body = { window: { from: from.toISOString(), to: to.toISOString() }, ...(note.value.trim() ? { note: note.value.trim() } : {}) };
-      void run(submit, () => api(url('/submit'), { method: 'POST', body }), 'Submitted for approval, with its backtest');
+      void run(submit, () => api(url('/submit'), { method: 'POST', body }), replayed ? 'Submitted for approval, with its backtest' : 'Submitted for approval');
     });
     const edit = el('button', { type: 'button', class: 'button' }, 'Edit');
     edit.addEventListener('click', () => {
@@ -119,7 +138,7 @@ export function changeSetActions({ session, permissions, onChanged }) {
       el('label', { htmlFor: 'change-set-title' }, 'Title'),
       title,
       el('span', { class: 'field-label' }, 'Changes'),
-      el('span', { class: 'field-hint' }, 'Each { "kind": "rule", "rule": {…} }, { "kind": "mode", "ruleId", "mode" } or { "kind": "thresholds", "review", "decline" }.'),
+      el('span', { class: 'field-hint' }, 'Each { "kind": "rule", "rule": {…} }, { "kind": "mode", "ruleId", "mode" }, { "kind": "thresholds", "review", "decline" } or { "kind": "list", "list": "block:wallet", "add": [{ "value", "reason", "expiresAt"? }], "remove": ["value"] }.'),
       editor.element,
       el('div', { class: 'toolbar' }, save, cancel),
     );
@@ -170,6 +189,46 @@ export function changeSetActions({ session, permissions, onChanged }) {
     return [el('p', { class: 'muted' }, `Drafted by ${current.author}. Approving makes every change live at once, as one rule-set version.`), el('div', { class: 'toolbar' }, approve), later, returning];
   }
 
+  /** The approval after the fact, by an officer who is neither its author nor who made it live. */
+  function ratification() {
+    const me = session.username;
+    const due = `due by ${formatTime(current.ratifyBy)}`;
+    if (current.author === me || current.activatedBy === me) {
+      const who = current.author === me && current.activatedBy === me ? 'drafted it and made it live' : current.author === me ? 'drafted it' : 'made it live';
+      return el('p', { class: 'notice notice-info', dataset: { testid: 'change-set-ratify-other' } }, `Waiting for ratification, ${due}. You ${who}: another risk officer or an admin ratifies it.`);
+    }
+    const ratify = el('button', { type: 'button', class: 'button button-primary' }, 'Ratify');
+    ratify.addEventListener('click', () => run(ratify, () => api(url('/ratify'), { method: 'POST' }), 'Ratified'));
+    return el(
+      'div',
+      { class: 'action-form ratify-form', dataset: { testid: 'change-set-ratify' } },
+      el('p', {}, `Live without a second officer since ${formatTime(current.appliedAt)}, made live by ${current.activatedBy}; ratification ${due}. Read its changes, then approve them after the fact.`),
+      el('div', { class: 'toolbar' }, ratify),
+    );
+  }
+
+  /** An admin, alone: every change live at once, marked as an emergency and alerted until ratified. */
+  function emergencyControl() {
+    const reason = el('textarea', { id: 'change-set-emergency-reason', rows: 2, maxLength: 2000, placeholder: 'Why it cannot wait for a second officer' });
+    const go = el('button', { type: 'submit', class: 'button button-danger' }, 'Activate now (emergency)');
+    const form = el(
+      'form',
+      { class: 'action-form emergency-activation', dataset: { testid: 'change-set-emergency-form' } },
+      el('h3', {}, 'Emergency'),
+      el('p', { class: 'muted' }, 'Makes every change live at once without a second officer: marked as an emergency, alerted, and to be ratified by another officer within 24 hours.'),
+      el('label', { htmlFor: 'change-set-emergency-reason' }, 'Reason (required)'),
+      reason,
+      go,
+    );
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = reason.value.trim();
+      if (!text) return replace(message, errorBox('Say why it cannot wait for a second officer.'));
+      void run(go, () => api(url('/emergency'), { method: 'POST', body: { reason: text } }), 'Live now, as an emergency: another officer ratifies it within 24 hours');
+    });
+    return form;
+  }
+
   /** Discarding is final: a second click confirms it. */
   function discardControl() {
     const discard = el('button', { type: 'button', class: 'button button-quiet' }, 'Discard');
@@ -188,6 +247,11 @@ export function changeSetActions({ session, permissions, onChanged }) {
 }
 
 function closedText(set) {
+  if (set.state === 'applied' && set.emergency) {
+    const how = set.direct ? `Changed directly through the rule routes by ${set.activatedBy}` : `Made live in an emergency by ${set.activatedBy}`;
+    const ratified = set.approvedBy ? `ratified by ${set.approvedBy}.` : 'not ratified yet.';
+    return `${how}, ${formatTime(set.appliedAt)}, as rule-set version ${set.ruleSetVersion}; ${ratified}`;
+  }
   if (set.state === 'applied') return `Applied ${formatTime(set.appliedAt)} as rule-set version ${set.ruleSetVersion}, approved by ${set.approvedBy}.`;
   if (set.state === 'stale') return 'Stale: a rule it changes moved before its time, and nothing of it went live. Draft it again against the live rules.';
   if (set.state === 'discarded') return 'Discarded by its author: nothing of it went live.';

@@ -1,18 +1,22 @@
 import { el } from '../dom.js';
-import { formatCount } from '../format.js';
+import { formatCount, formatTime } from '../format.js';
 import { modeBadge } from './badges.js';
+import { listTitle, parseList } from './list-kinds.js';
 
 /**
  * What an approver reads first: each change of a set next to what is live
  * (GET /v1/change-sets/{id} `diff`). A rule is shown field by field, the fields that differ
  * marked and, inside them, the lines that differ; the values that change are listed on
  * their own, so a limit moved from 5 to 3 is read without searching the JSON. Thresholds
- * are two numbers each side.
+ * are two numbers each side. A list change is its size before and after, with the entries
+ * it adds and the values it removes, or for a CSV import its mode, rows and first entries.
  */
 const RULE_FIELDS = ['id', 'description', 'typology', 'priority', 'mode', 'when', 'then'];
 /** What the store adds to a rule: never part of what a change proposes. */
 const STORED_FIELDS = new Set(['version', 'createdAt', 'createdBy', 'approvedBy', 'changeSet', 'updatedAt']);
 const LEAVES_SHOWN = 12;
+/** Entries of a list change shown at once; the rest are counted. */
+const ENTRIES_SHOWN = 50;
 
 export function changeSetDiff(diff) {
   if (!diff?.length) return el('p', { class: 'muted' }, 'This change set changes nothing.');
@@ -21,7 +25,7 @@ export function changeSetDiff(diff) {
 
 function changeView(d, index) {
   const body =
-    d.kind === 'thresholds' ? thresholdsView(d) : d.kind === 'rule' || d.kind === 'mode' ? ruleView(d) : otherView(d);
+    d.kind === 'thresholds' ? thresholdsView(d) : d.kind === 'rule' || d.kind === 'mode' ? ruleView(d) : d.kind === 'list' ? listView(d) : otherView(d);
   return el(
     'article',
     { class: `change change-${d.kind}`, dataset: { testid: 'change', ruleId: d.ruleId, kind: d.kind, index: String(index) } },
@@ -33,6 +37,7 @@ function changeView(d, index) {
 function titleOf(d) {
   const id = el('code', {}, d.ruleId);
   if (d.kind === 'thresholds') return 'Decision thresholds';
+  if (d.kind === 'list') return ['List ', el('code', {}, listOf(d)), el('span', { class: 'muted change-version' }, ` ${listTitle(listOf(d))}`)];
   if (d.kind === 'mode') return ['Mode of ', id, ': ', modeBadge(d.live?.mode), ' → ', modeBadge(d.proposed?.mode)];
   if (d.kind === 'rule' && !d.live) return ['New rule ', id];
   if (d.kind === 'rule') return ['Rule ', id, el('span', { class: 'muted change-version' }, ` v${d.live.version} → v${d.live.version + 1}`)];
@@ -40,6 +45,10 @@ function titleOf(d) {
 }
 
 function fieldChips(d) {
+  if (d.kind === 'list') {
+    const delta = (d.proposed?.entries ?? 0) - (d.live?.entries ?? 0);
+    return el('span', { class: 'diff-fields' }, el('span', { class: 'muted' }, 'entries '), el('code', { class: 'diff-chip', dataset: { field: 'entries' } }, `${delta >= 0 ? '+' : '−'}${formatCount(Math.abs(delta))}`));
+  }
   if (d.kind === 'rule' && !d.live) return el('span', { class: 'diff-chip diff-chip-new' }, 'new');
   if (!d.fields?.length) return el('span', { class: 'muted' }, 'no difference from what is live');
   return el('span', { class: 'diff-fields' }, el('span', { class: 'muted' }, 'changes '), d.fields.map((f) => el('code', { class: 'diff-chip', dataset: { field: f } }, f)));
@@ -121,6 +130,82 @@ function thresholdsView(d) {
       el('tbody', {}, row('review', 'Review'), row('decline', 'Decline')),
     ),
   );
+}
+
+const listOf = (d) => String(d.ruleId ?? '').replace(/^@list:/, '');
+
+function listView(d) {
+  const list = listOf(d);
+  const allow = parseList(list)?.kind === 'allow';
+  const { add, remove, import: imported, sample } = d.proposed ?? {};
+  return el(
+    'div',
+    { class: 'change-body list-change' },
+    el(
+      'table',
+      { class: 'table diff-table diff-thresholds', attrs: { 'aria-label': `${list}: entries live and proposed` } },
+      // Counted when the change was drafted: the list may have moved since (an approval re-stages nothing).
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, ''), el('th', { scope: 'col', class: 'num' }, 'Before'), el('th', { scope: 'col', class: 'num' }, 'After'))),
+      el(
+        'tbody',
+        {},
+        el(
+          'tr',
+          { class: 'diff-row diff-changed', dataset: { field: 'entries' } },
+          el('th', { scope: 'row', class: 'diff-field' }, 'Entries'),
+          el('td', { class: 'num diff-number', dataset: { side: 'live' } }, formatCount(d.live?.entries ?? 0)),
+          el('td', { class: 'num diff-number', dataset: { side: 'proposed' } }, formatCount(d.proposed?.entries)),
+        ),
+      ),
+    ),
+    imported
+      ? el(
+          'p',
+          { class: 'list-import-mode', dataset: { testid: 'list-import-mode', mode: imported.mode } },
+          `Imported from a CSV file: ${formatCount(imported.rows)} row${imported.rows === 1 ? '' : 's'}, `,
+          el('strong', {}, imported.mode),
+          imported.mode === 'replace' ? ': the rows become the whole list, every live entry not in them goes.' : ': the rows over the live list, an entry already there rewritten.',
+        )
+      : null,
+    add?.length ? [el('h4', {}, `Added (${formatCount(add.length)})`), entriesTable(add, allow, 'list-added')] : null,
+    remove?.length
+      ? [
+          el('h4', {}, `Removed (${formatCount(remove.length)})`),
+          el('ul', { class: 'removed-values', dataset: { testid: 'list-removed' } }, remove.slice(0, ENTRIES_SHOWN).map((v) => el('li', { dataset: { value: v } }, el('code', { class: 'diff-value diff-value-live' }, v)))),
+          remove.length > ENTRIES_SHOWN ? el('p', { class: 'muted' }, `and ${formatCount(remove.length - ENTRIES_SHOWN)} more`) : null,
+        ]
+      : null,
+    imported && sample?.length
+      ? [el('h4', {}, sample.length < imported.rows ? `First ${formatCount(sample.length)} of ${formatCount(imported.rows)} rows` : 'Rows'), entriesTable(sample, allow, 'list-sample')]
+      : null,
+  );
+}
+
+/** Entries as a change writes them: value, reason, expiry (unix ms) and, on an allow list, the rules. */
+function entriesTable(entries, allow, testid) {
+  const shown = entries.slice(0, ENTRIES_SHOWN);
+  return [
+    el(
+      'table',
+      { class: 'table diff-table list-entries-diff', dataset: { testid } },
+      el('thead', {}, el('tr', {}, ['Value', 'Reason', 'Expires', ...(allow ? ['Exempt from'] : [])].map((h) => el('th', { scope: 'col' }, h)))),
+      el(
+        'tbody',
+        {},
+        shown.map((e) =>
+          el(
+            'tr',
+            { dataset: { value: e.value } },
+            el('td', {}, el('code', {}, e.value)),
+            el('td', { class: 'entry-reason' }, e.reason),
+            el('td', { class: 'nowrap num-font' }, e.expiresAt ? formatTime(e.expiresAt) : el('span', { class: 'muted' }, 'never')),
+            allow ? el('td', {}, (e.rules ?? []).map((r, k) => [k ? ', ' : '', el('code', {}, r)])) : null,
+          ),
+        ),
+      ),
+    ),
+    entries.length > shown.length ? el('p', { class: 'muted' }, `and ${formatCount(entries.length - shown.length)} more`) : null,
+  ];
 }
 
 /** A kind this page has no view of its own for: both sides as JSON. */

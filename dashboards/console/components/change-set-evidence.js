@@ -1,21 +1,19 @@
-import { api } from '../api.js';
 import { el, errorBox, facts, replace } from '../dom.js';
 import { formatTime } from '../format.js';
 import { progressBar, resultView } from './backtest-panel.js';
+import { watchJob } from './job-watch.js';
 
 /**
  * What a change set was submitted with (`evidence`): the window, the author's note and the
- * backtest of its rules over that window, read from its job (GET /v1/jobs/{id}) and polled
- * while it runs, then shown as the rule page shows a backtest: live against candidate
- * decisions, hits per rule, what the change would have caught or wrongly stopped.
+ * backtest of its rules over that window, read from its job and followed while it runs, then
+ * shown as the rule page shows a backtest: live against candidate decisions, hits per rule,
+ * what the change would have caught or wrongly stopped.
  */
-const POLL_MS = 500;
-
 export function changeSetEvidence() {
   const element = el('section', { class: 'card evidence-card', dataset: { testid: 'change-set-evidence' }, attrs: { 'aria-labelledby': 'evidence-title' } });
   const status = el('div', { class: 'backtest-status', attrs: { 'aria-live': 'polite' } });
   const output = el('div', { class: 'backtest-output', dataset: { testid: 'backtest-result' } });
-  let polling;
+  let watching;
   /** The job on show: a re-render of the same set keeps its finished result instead of reading it again. */
   let shownJob;
 
@@ -26,22 +24,24 @@ export function changeSetEvidence() {
     const ruleIds = (set.changes ?? []).filter((c) => c.kind === 'rule' || c.kind === 'mode').map((c) => c.rule?.id ?? c.ruleId);
     const notReplayed = (set.changes ?? []).some((c) => c.kind !== 'rule' && c.kind !== 'mode');
     const submitted = set.state !== 'draft' && Boolean(set.submittedAt);
+    const skipped = typeof evidence.backtestSkipped === 'string';
     replace(
       element,
       el('div', { class: 'card-head' }, el('h2', { id: 'evidence-title' }, 'Evidence')),
       submitted || jobId || window || evidence.note
         ? [
             facts([
-              ['Window', window ? el('span', { dataset: { testid: 'evidence-window' } }, windowText(window)) : ''],
+              // Nothing was replayed over the window: the notice below says why, instead of an empty job.
+              ...(skipped ? [] : [['Window', window ? el('span', { dataset: { testid: 'evidence-window' } }, windowText(window)) : '']]),
               ['Submitted', set.submittedAt ? formatTime(set.submittedAt) : ''],
-              ['Backtest job', jobId ? el('code', { dataset: { testid: 'evidence-job' } }, jobId) : ''],
+              ...(skipped ? [] : [['Backtest job', jobId ? el('code', { dataset: { testid: 'evidence-job' } }, jobId) : '']]),
             ]),
             evidence.note ? [el('h3', {}, 'Note'), el('blockquote', { class: 'resolution-note', dataset: { testid: 'evidence-note' } }, String(evidence.note))] : null,
           ]
-        : el('p', { class: 'muted' }, 'Nothing yet: its author attaches the evidence when submitting it, with a backtest over a chosen window.'),
-      typeof evidence.backtestSkipped === 'string' ? el('div', { class: 'notice notice-info', dataset: { testid: 'evidence-skipped' } }, el('strong', {}, 'No backtest needed'), el('span', {}, evidence.backtestSkipped)) : null,
+        : el('p', { class: 'muted' }, noEvidence(set)),
+      skipped ? el('div', { class: 'notice notice-info', dataset: { testid: 'evidence-skipped' } }, el('strong', {}, 'No backtest needed'), el('span', {}, evidence.backtestSkipped)) : null,
       jobId && notReplayed ? el('p', { class: 'muted evidence-caveat' }, 'The backtest replays the rule changes with the configured thresholds and the live lists; the other changes of this set are not in it.') : null,
-      submitted && !jobId && typeof evidence.backtestSkipped !== 'string' ? el('p', { class: 'muted', dataset: { testid: 'evidence-no-backtest' } }, 'No backtest was attached.') : null,
+      submitted && !jobId && !skipped ? el('p', { class: 'muted', dataset: { testid: 'evidence-no-backtest' } }, 'No backtest was attached.') : null,
       status,
       output,
     );
@@ -62,45 +62,42 @@ export function changeSetEvidence() {
     stop();
     const from = window?.from;
     const to = window?.to;
-    const controller = new AbortController();
-    const current = { controller, timer: undefined };
-    polling = current;
+    let progress;
     shownJob = { id: jobId };
     replace(status, el('p', { class: 'muted' }, 'Reading the backtest…'));
     replace(output);
-    const tick = async () => {
-      let job;
-      try {
-        job = await api(`/v1/jobs/${encodeURIComponent(jobId)}`, { signal: controller.signal });
-      } catch (e) {
-        if (polling !== current || e?.name === 'AbortError') return;
-        polling = undefined;
-        replace(status, errorBox(e.code === 'JOB_NOT_FOUND' ? 'The backtest is not readable: kept a week, and by risk officers and admins only.' : 'The backtest job could not be read.', e));
-        return;
-      }
-      if (polling !== current) return;
-      const progress = progressBar(job, { label: 'Window' }, from, to);
-      replace(status, progress);
-      if (job.state === 'completed' || job.state === 'failed') {
-        polling = undefined;
+    watching = watchJob(jobId, {
+      onUpdate(job) {
+        progress = progressBar(job, { label: 'Window' }, from, to);
+        replace(status, progress);
+      },
+      onDone(job) {
+        watching = undefined;
         const view = job.state === 'failed' ? errorBox('The backtest failed.', job.error ? new Error(job.error) : undefined) : resultView(job.result, ruleIds);
         shownJob = { id: jobId, progress, view };
         replace(output, view);
-        return;
-      }
-      current.timer = setTimeout(tick, POLL_MS);
-    };
-    void tick();
+      },
+      onError(e) {
+        watching = undefined;
+        replace(status, errorBox(e.code === 'JOB_NOT_FOUND' ? 'The backtest is not readable: kept a week, and by risk officers and admins only.' : 'The backtest job could not be read.', e));
+      },
+    });
   }
 
   function stop() {
-    if (!polling) return;
-    clearTimeout(polling.timer);
-    polling.controller.abort();
-    polling = undefined;
+    watching?.stop();
+    watching = undefined;
   }
 
   return { element, show, stop };
+}
+
+/** Why a set has no evidence: not submitted yet, or made live without ever being submitted. */
+function noEvidence(set) {
+  if (set.direct) return 'Changed directly through the rule routes: nothing was submitted, so there is no evidence.';
+  if (set.emergency) return 'Made live in an emergency before it was submitted: no evidence was attached.';
+  if (set.state === 'draft' || set.state === 'returned') return 'Nothing yet: its author attaches the evidence when submitting it, with a backtest over a chosen window.';
+  return 'No evidence was attached.';
 }
 
 /** Both ends with their date (a window of a day spans two) and its length. */

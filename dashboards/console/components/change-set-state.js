@@ -14,6 +14,13 @@ export const CHANGE_SET_GROUPS = [
   { id: 'history', label: 'History', states: ['applied', 'stale', 'discarded'], empty: 'No change set was applied, found stale or discarded yet.' },
 ];
 
+/**
+ * Sets live without a second officer (an admin's emergency activation, or a change through the
+ * direct rule routes), waiting for one to approve them after the fact: read from their own
+ * route (GET /v1/change-sets/awaiting-ratification), not by state, since they are applied.
+ */
+export const RATIFY_GROUP = { id: 'ratify', label: 'Awaiting ratification', empty: 'Nothing live waits for a second approval.' };
+
 const LABELS = {
   draft: 'draft',
   returned: 'sent back',
@@ -30,6 +37,18 @@ export const changeSetStateBadge = (state) =>
     { class: `badge change-set-state change-set-state-${CHANGE_SET_STATES.includes(state) ? state : 'unknown'}`, dataset: { state: state ?? '' } },
     LABELS[state] ?? state ?? 'unknown',
   );
+
+/** Made live without a second officer: an emergency, or recorded from a direct rule change. */
+export function emergencyBadges(set) {
+  if (!set.emergency) return null;
+  return [
+    el('span', { class: `badge ${set.direct ? 'badge-direct' : 'badge-emergency'}`, dataset: { testid: 'change-set-emergency' }, title: 'Made live without a second officer' }, set.direct ? 'direct change' : 'emergency'),
+    set.approvedBy ? null : el('span', { class: `badge badge-ratify${overdue(set) ? ' badge-overdue' : ''}`, title: 'Waiting for a second officer to approve it after the fact' }, overdue(set) ? 'ratification overdue' : 'not ratified'),
+  ];
+}
+
+/** Past its ratification time and still not ratified. */
+export const overdue = (set) => Boolean(set.emergency && !set.approvedBy && set.ratifyBy && Date.parse(set.ratifyBy) <= Date.now());
 
 /** "rule velocity-payer-burst", "mode of structuring", "thresholds": what each change touches, in a few words. */
 export function changeSummary(change) {

@@ -2,7 +2,7 @@ import { api } from '../api.js';
 import { changeSetActions } from '../components/change-set-actions.js';
 import { changeSetDiff } from '../components/change-set-diff.js';
 import { changeSetEvidence } from '../components/change-set-evidence.js';
-import { changeSetStateBadge } from '../components/change-set-state.js';
+import { changeSetStateBadge, emergencyBadges, overdue } from '../components/change-set-state.js';
 import { toast } from '../components/toast.js';
 import { el, errorBox, facts, replace } from '../dom.js';
 import { formatTime } from '../format.js';
@@ -62,7 +62,7 @@ export function render(view, context) {
     context.setTitle(`Change set · ${set.title}`);
     replace(
       head,
-      el('div', { class: 'title-row' }, el('h1', { dataset: { testid: 'change-set-title' } }, set.title), el('span', { dataset: { testid: 'change-set-state' } }, changeSetStateBadge(set.state))),
+      el('div', { class: 'title-row' }, el('h1', { dataset: { testid: 'change-set-title' } }, set.title), el('span', { dataset: { testid: 'change-set-state' } }, changeSetStateBadge(set.state)), emergencyBadges(set)),
       el(
         'p',
         { class: 'muted' },
@@ -85,12 +85,23 @@ export function render(view, context) {
         ['Created', formatTime(set.createdAt)],
         ['Last change', formatTime(set.updatedAt)],
         ['Submitted', set.submittedAt ? formatTime(set.submittedAt) : ''],
-        ['Approved by', set.approvedBy ? el('span', { dataset: { testid: 'change-set-approved-by' } }, set.approvedBy) : ''],
-        ['Approved', set.approvedAt ? formatTime(set.approvedAt) : ''],
+        ...(set.emergency
+          ? [
+              ['Made live', el('span', { dataset: { testid: 'change-set-path' } }, set.direct ? 'directly, through the rule routes' : 'in an emergency, by an admin alone')],
+              ['Activated by', el('span', { dataset: { testid: 'change-set-activated-by' } }, set.activatedBy)],
+              ['Why it could not wait', set.emergencyReason || ''],
+              ['Ratify by', set.ratifyBy ? ratifyBy(set) : ''],
+              ['Ratified by', set.approvedBy ? el('span', { dataset: { testid: 'change-set-approved-by' } }, set.approvedBy) : el('span', { class: 'muted' }, 'nobody yet')],
+              ['Ratified', set.approvedAt ? formatTime(set.approvedAt) : ''],
+            ]
+          : [
+              ['Approved by', set.approvedBy ? el('span', { dataset: { testid: 'change-set-approved-by' } }, set.approvedBy) : ''],
+              ['Approved', set.approvedAt ? formatTime(set.approvedAt) : ''],
+            ]),
         ['Goes live at', set.activateAt ? formatTime(set.activateAt) : ''],
         ['Applied', set.appliedAt ? formatTime(set.appliedAt) : ''],
         ['Rule-set version', set.ruleSetVersion ? el('code', { dataset: { testid: 'change-set-version' } }, set.ruleSetVersion) : ''],
-        ['Based on', el('span', { class: 'base-versions' }, Object.entries(set.base ?? {}).map(([rule, version], k) => [k ? ', ' : '', el('code', {}, rule), ` ${typeof version === 'number' ? (version ? `v${version}` : 'new') : version}`]))],
+        ['Based on', el('span', { class: 'base-versions' }, Object.entries(set.base ?? {}).map(([claim, version], k) => [k ? ', ' : '', el('code', {}, claim), ` ${baseText(claim, version)}`]))],
       ]),
       set.comment && set.state !== 'returned' ? el('p', { class: 'muted' }, `Last sent back with: ${set.comment}`) : null,
     );
@@ -101,4 +112,17 @@ export function render(view, context) {
     seq++;
     evidence.stop();
   };
+}
+
+/** The due time of the approval after the fact: once passed, it is marked (a critical alert is raised then too). */
+function ratifyBy(set) {
+  const late = overdue(set);
+  return el('span', { class: late ? 'ratify-overdue' : '', dataset: { testid: 'change-set-ratify-by' } }, formatTime(set.ratifyBy), late ? ' · overdue' : '');
+}
+
+/** What a change was drafted against: a rule's version, a list's generation, the thresholds as they were. */
+function baseText(claim, version) {
+  if (typeof version !== 'number') return String(version);
+  if (claim.startsWith('@list:')) return version ? `generation ${version}` : 'never edited';
+  return version ? `v${version}` : 'new';
 }

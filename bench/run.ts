@@ -7,6 +7,7 @@ import { alertsSuite } from './suites/alerts.ts';
 import { analyticsSuite } from './suites/analytics.ts';
 import { casesSuite } from './suites/cases.ts';
 import { ingestSuite } from './suites/ingest.ts';
+import { listsSuite } from './suites/lists.ts';
 import { overloadSuite } from './suites/overload.ts';
 import { paymentsSuite } from './suites/payments.ts';
 import { riskSuite } from './suites/risk.ts';
@@ -16,7 +17,7 @@ import { riskSuite } from './suites/risk.ts';
  * Runs the named suites (all by default), prints their tables and writes
  * bench/results/latest.json.
  */
-const SUITES: readonly Suite[] = [paymentsSuite, overloadSuite, riskSuite, ingestSuite, alertsSuite, analyticsSuite, casesSuite];
+const SUITES: readonly Suite[] = [paymentsSuite, overloadSuite, riskSuite, listsSuite, ingestSuite, alertsSuite, analyticsSuite, casesSuite];
 const RESULTS_FILE = path.join(REPOSITORY_ROOT, 'bench/results/latest.json');
 
 function parseCommandLine(argv: string[]): { suites: Suite[]; settings: Omit<BenchSettings, 'log'> } {

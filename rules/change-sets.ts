@@ -321,15 +321,25 @@ export function createChangeSets(redis: Redis, rules: Pick<RuleStore, 'get' | 'r
     // The generations the set's lists replaced: dropped in the background (UNLINK); a reader still on one reads the new one instead.
     const replaced = reply.slice(2).map(String);
     if (replaced.length > 0) await redis.unlink(...replaced);
+    // Its shadow period, if one ran, ended with the approval's script.
+    if (set.evidence.shadow && !(set.evidence.shadow as { endedAt?: string }).endedAt) await trialEnded(id, at);
     const applied = await get(id);
     return applied ? ok(applied) : err(refusal('CHANGE_SET_NOT_FOUND'));
+  }
+
+  /** Records when a shadow period stopped before its planned end, so its hits are counted up to then. */
+  async function trialEnded(id: string, at = now()): Promise<void> {
+    const set = await get(id);
+    const shadow = set?.evidence.shadow as Record<string, unknown> | undefined;
+    if (!set || !shadow || Date.parse(String(shadow.until)) <= at) return;
+    await redis.hset(`changeset:${id}`, 'evidence', JSON.stringify({ ...set.evidence, shadow: { ...shadow, endedAt: new Date(at).toISOString() } }));
   }
 
   const move = async (id: string, action: 'submit' | 'return' | 'discard' | 'ratify', actor: string, extra = ''): Promise<Result<ChangeSet, DomainError>> => {
     const reply = await scripts.moveChangeSet(`changeset:${id}`, CLAIMS, action, actor, String(now()), id, extra);
     if (reply[0] !== 'ok') return err(refusal(reply[1], reply[2]));
     // A set sent back or discarded stops its shadow period.
-    if (action === 'return' || action === 'discard') await scripts.trialChangeSet(...TRIAL_KEYS, 'end', id, '', RULES_CHANNEL);
+    if ((action === 'return' || action === 'discard') && (await scripts.trialChangeSet(...TRIAL_KEYS, 'end', id, '', RULES_CHANNEL)) > 0) await trialEnded(id);
     const moved = await get(id);
     return moved ? ok(moved) : err(refusal('CHANGE_SET_NOT_FOUND'));
   };

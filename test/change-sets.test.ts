@@ -315,7 +315,9 @@ describe('change sets: four eyes on rule changes', () => {
     expect((await op('admin', 'POST', `/v1/change-sets/${id}/return`, { comment: 'too heavy' })).status).toBe(200);
     await eventually(async () => [platform.risk.stats(), other.engine.stats()], (s) => s.every((x) => x.rules === before.rules), 1000);
     expect(await platform.redis.hexists('risk:rules:trials', id)).toBe(0);
-    expect((await op('admin', 'GET', `/v1/change-sets/${drafted.body.id}/shadow-hits`)).status).toBe(200);
+    const ended = (await op('admin', 'GET', `/v1/change-sets/${id}`)).body.changeSet.evidence.shadow.endedAt;
+    expect(Date.parse(ended)).toBeLessThan(Date.parse(shadow.until));
+    expect((await op('admin', 'GET', `/v1/change-sets/${id}/shadow-hits`)).body).toMatchObject({ running: false, to: ended, rules: [{ trialHits: 3 }] });
     const plain = await op('risk.officer', 'POST', '/v1/change-sets', { title: 'no shadow', changes: [{ kind: 'mode', ruleId: 'cs-probe-merchant', mode: 'shadow' }] });
     expect((await op('admin', 'GET', `/v1/change-sets/${plain.body.id}/shadow-hits`)).body.error.code).toBe('SHADOW_PERIOD_NOT_FOUND');
     await op('risk.officer', 'POST', `/v1/change-sets/${plain.body.id}/discard`);

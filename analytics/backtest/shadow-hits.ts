@@ -17,12 +17,13 @@ export interface ShadowHits {
 export async function countShadowHits(
   client: ClickHouseClient,
   database: string,
-  shadow: { from: string; until: string; rules: Record<string, string> },
+  /** `endedAt`: when it stopped before `until` (the set sent back, discarded or made live). */
+  shadow: { from: string; until: string; endedAt?: string; rules: Record<string, string> },
   now = Date.now(),
 ): Promise<ShadowHits> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Error(`not a database name: ${database}`);
   const from = Date.parse(shadow.from);
-  const until = Math.min(Date.parse(shadow.until), now);
+  const until = Math.min(Date.parse(shadow.endedAt ?? shadow.until), now);
   const trialIds = Object.keys(shadow.rules);
   const ids = [...trialIds, ...new Set(Object.values(shadow.rules))];
   const params = { from: from / 1000, to: until / 1000, ids };
@@ -41,7 +42,7 @@ export async function countShadowHits(
   return {
     from: new Date(from).toISOString(),
     to: new Date(until).toISOString(),
-    running: Date.parse(shadow.until) > now,
+    running: !shadow.endedAt && Date.parse(shadow.until) > now,
     payments,
     rules: trialIds.map((trialId) => ({ trialId, ruleId: shadow.rules[trialId]!, trialHits: byRule.get(trialId) ?? 0, liveHits: byRule.get(shadow.rules[trialId]!) ?? 0 })),
   };

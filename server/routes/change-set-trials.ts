@@ -32,7 +32,7 @@ export default async function changeSetTrialRoutes(app: FastifyInstance, options
   }, async (request, reply) => {
     const set = await options.changeSets.get(request.params.id);
     if (!set) return sendError(reply, { code: 'CHANGE_SET_NOT_FOUND', message: 'no such change set' });
-    const shadow = set.evidence.shadow as { from: string; until: string; rules: Record<string, string> } | undefined;
+    const shadow = set.evidence.shadow as { from: string; until: string; endedAt?: string; rules: Record<string, string> } | undefined;
     if (!shadow) return sendError(reply, { code: 'SHADOW_PERIOD_NOT_FOUND', message: 'this change set had no shadow period (submit it with shadowHours)' });
     return countShadowHits(options.clickhouse, options.database, shadow);
   });

@@ -293,4 +293,114 @@ describe('operator console: change sets, drafted by one risk officer and approve
     await page.close();
     await second.close();
   }, 120_000);
+
+  it('tries a new rule in shadow for two hours: the approver watches its hits on live payments, and sending it back ends the period', async () => {
+    const rule = {
+      id: 'shadow-probe',
+      description: 'Every payment to one merchant, tried in shadow before it declines anything',
+      typology: 'probe',
+      priority: 5,
+      mode: 'enforce',
+      when: { fact: 'merchant.id', eq: 'm-cn-0006' },
+      then: { score: 900, reason: 'probe' },
+    };
+    const drafted = await operatorCall(base, token, 'POST', '/v1/change-sets', { title: 'Probe m-cn-0006, in shadow first', changes: [{ kind: 'rule', rule }] });
+    expect(drafted.status, JSON.stringify(drafted.body)).toBe(201);
+    const id = drafted.body.id as string;
+    const trialId = `trial-${id.slice(3, 15)}-1`;
+    const rulesBefore = platform.risk.stats().rules;
+    const shadowCard = (p: Page) => p.locator('[data-testid="change-set-evidence"] [data-testid="shadow-period"]');
+    const trialCell = (p: Page, field: string) => shadowCard(p).locator(`tr[data-trial-id="${trialId}"] td[data-field="${field}"]`);
+    /** Waits past the page's refresh interval (5 s) for a read of the shadow hits that should not come. */
+    const nextShadowRead = (p: Page) => p.waitForRequest((r) => r.url().includes('/shadow-hits'), { timeout: 7_000 }).then(() => 'read', () => 'none');
+
+    // --- the author submits it from the console with a two-hour shadow period ---
+    const page = await authorBrowser.newPage();
+    const errors = collectPageErrors(page);
+    await logIn(page, base, author);
+    await page.goto(`${base}/console/#/change-sets/${id}`);
+    await page.locator('.page-change-set[data-state="draft"]').waitFor();
+    const hours = page.locator('#change-set-shadow-hours');
+    expect(await hours.inputValue()).toBe('');
+    // More than a week is refused in the card, and nothing is submitted.
+    await hours.fill('200');
+    await page.getByRole('button', { name: 'Submit for approval' }).click();
+    expect(await page.locator('[data-testid="change-set-actions"] .notice-error').textContent()).toContain('from 1 to 168');
+    await screenshot(page, 'change-set-shadow-refused');
+    expect((await operatorCall(base, token, 'GET', `/v1/change-sets/${id}`)).body.changeSet.state).toBe('draft');
+    await hours.fill('2');
+    await page.locator('#change-set-note').fill('Two hours on live payments before it declines anything.');
+    await page.getByRole('button', { name: 'Submit for approval' }).click();
+    await page.locator('.page-change-set[data-state="submitted"]').waitFor();
+    const submitted = (await operatorCall(base, token, 'GET', `/v1/change-sets/${id}`)).body.changeSet;
+    expect(submitted.evidence.shadow).toMatchObject({ hours: 2, rules: { [trialId]: 'shadow-probe' } });
+    expect(Date.parse(submitted.evidence.shadow.until) - Date.parse(submitted.evidence.shadow.from)).toBe(2 * 3600_000);
+    await trialCell(page, 'trial-hits').waitFor();
+    expect(await shadowCard(page).getAttribute('data-running')).toBe('true');
+    expect(await trialCell(page, 'trial-hits').textContent()).toBe('0');
+    // The engine runs the trial beside the live rules before any payment is sent.
+    await eventually(() => platform.risk.stats().rules, (n) => n === rulesBefore + 1, 5_000);
+
+    // --- the approver opens it before the payments: the page reads the hits again by itself ---
+    approverBrowser ??= await launchChromium();
+    const second = await approverBrowser.newPage();
+    const secondErrors = collectPageErrors(second);
+    await logIn(second, base, approver);
+    await second.goto(`${base}/console/#/change-sets/${id}`);
+    await second.locator('.page-change-set[data-state="submitted"]').waitFor();
+    await trialCell(second, 'trial-hits').waitFor();
+    expect(await trialCell(second, 'trial-hits').textContent()).toBe('0');
+    expect(await shadowCard(second).locator(`tr[data-trial-id="${trialId}"]`).getAttribute('data-rule-id')).toBe('shadow-probe');
+
+    const qr = await merchantQrs(platform.app);
+    const run = Date.now().toString(36);
+    const answers = [];
+    for (const [n, merchant] of ['m-cn-0006', 'm-cn-0006', 'm-cn-0006', 'm-cn-0001'].entries()) {
+      const r = await signed(platform.app, {
+        participant: 'siam-wallet',
+        method: 'POST',
+        path: '/v1/payments',
+        body: { txnId: randomUUID(), qr: { payload: qr[merchant] }, amount: { value: '45.00', currency: 'CNY' }, payer: { walletId: `cs-shadow-${n}-${run}`, country: 'TH' } },
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      answers.push(r.body.risk);
+    }
+    // In shadow, it decides nothing.
+    expect(answers.map((a) => [a.decision, a.reasons.map((x: { ruleId: string }) => x.ruleId)])).toEqual(answers.map(() => ['approve', []]));
+
+    // Three hits in shadow, none for a live rule (there is none yet), four payments seen: as the page shows them.
+    await expect.poll(async () => [await trialCell(second, 'trial-hits').textContent(), await trialCell(second, 'payments').textContent()], { timeout: 30_000 }).toEqual(['3', '4']);
+    expect(await trialCell(second, 'live-hits').textContent()).toBe('0 · new rule');
+    expect(await shadowCard(second).getAttribute('data-running')).toBe('true');
+    expect(await shadowCard(second).locator('[data-testid="shadow-state"]').textContent()).toMatch(/^running · ends .*, in 1 h 5\d min$/);
+    await second.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(second, 'change-set-shadow-running');
+
+    // The author's "Refresh" reads it at once; leaving the page stops the reading.
+    const [refreshed] = await Promise.all([page.waitForResponse((r) => r.url().endsWith(`/v1/change-sets/${id}/shadow-hits`)), shadowCard(page).getByRole('button', { name: 'Refresh' }).click()]);
+    expect(refreshed.status()).toBe(200);
+    await expect.poll(() => trialCell(page, 'trial-hits').textContent()).toBe('3');
+    await page.getByRole('link', { name: 'Change sets', exact: true }).click();
+    await page.locator('.page-change-sets').waitFor();
+    const authorReadsAfterLeaving = nextShadowRead(page);
+
+    // --- sent back: the period ends at once, and the page says so ---
+    await second.locator('#change-set-return-comment').fill('Three hits in minutes: narrow it to large amounts.');
+    await second.getByRole('button', { name: 'Send back' }).click();
+    await second.locator('.page-change-set[data-state="returned"]').waitFor();
+    await second.locator('[data-testid="shadow-period"][data-running="false"]:not([aria-busy])').waitFor();
+    expect(await shadowCard(second).locator('[data-testid="shadow-state"]').textContent()).toMatch(/^ended · .*, when it was sent back$/);
+    expect(await trialCell(second, 'trial-hits').textContent()).toBe('3');
+    expect(await platform.redis.hexists('risk:rules:trials', id)).toBe(0);
+    await eventually(() => platform.risk.stats().rules, (n) => n === rulesBefore, 5_000);
+    await second.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(second, 'change-set-shadow-ended');
+    // Nothing is read any more: not by the page left, nor by the page showing the ended period.
+    expect(await Promise.all([authorReadsAfterLeaving, nextShadowRead(second)])).toEqual(['none', 'none']);
+
+    expect(errors).toEqual([]);
+    expect(secondErrors).toEqual([]);
+    await page.close();
+    await second.close();
+  }, 180_000);
 });

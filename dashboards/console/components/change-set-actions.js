@@ -8,7 +8,7 @@ import { toast } from './toast.js';
 /**
  * What can be done to a change set, by its state and by who is looking (docs/rules.md,
  * "Governance"): its author edits, submits (with a window the platform backtests the set
- * over) or discards it; another risk officer or an admin approves it, at once or for a time,
+ * over, and for rule changes a shadow period on live payments) or discards it; another risk officer or an admin approves it, at once or for a time,
  * or sends it back with a comment. An admin may make a set not yet applied live at once,
  * alone, with a reason (the emergency path); a set made live so waits for an officer who is
  * neither its author nor who made it live to ratify it. The server enforces the same
@@ -18,6 +18,8 @@ import { toast } from './toast.js';
 const OPEN = new Set(['draft', 'returned']);
 /** What an admin may make live in an emergency: anything not yet applied nor scheduled. */
 const EMERGENCY_FROM = new Set(['draft', 'returned', 'submitted']);
+/** The longest shadow period the server takes (`shadowHours`, server/routes/change-sets.ts). */
+const MAX_SHADOW_HOURS = 168;
 
 export function changeSetActions({ session, permissions, onChanged }) {
   const element = el('section', { class: 'card actions-card change-set-actions', dataset: { testid: 'change-set-actions' }, attrs: { 'aria-labelledby': 'change-set-actions-title' } });
@@ -89,25 +91,43 @@ export function changeSetActions({ session, permissions, onChanged }) {
     const submit = el('button', { type: 'submit', class: 'button button-primary' }, 'Submit for approval');
     // A backtest replays rules: a set of list entries or thresholds only has nothing to replay (the server says so in its evidence).
     const replayed = (current.changes ?? []).some((c) => c.kind === 'rule' || c.kind === 'mode');
+    // The server tries in shadow only rules that could fire: a rule or a mode change turning one off has nothing to try.
+    const tried = (current.changes ?? []).some((c) => (c.kind === 'rule' && c.rule?.mode !== 'off') || (c.kind === 'mode' && c.mode !== 'off'));
+    const shadowHours = tried ? el('input', { id: 'change-set-shadow-hours', type: 'number', min: 1, max: MAX_SHADOW_HOURS, step: 1, placeholder: 'none', autocomplete: 'off' }) : null;
     const form = el(
       'form',
-      { class: 'action-form', dataset: { testid: 'change-set-submit' } },
+      // Checked here, so a bad number is said in the card rather than in the browser's own bubble.
+      { class: 'action-form', noValidate: true, dataset: { testid: 'change-set-submit' } },
       replayed
         ? [
             el('div', { class: 'field' }, el('span', { class: 'field-label', id: 'change-set-window-label' }, 'Backtest window'), el('div', { class: 'segmented', attrs: { role: 'group', 'aria-labelledby': 'change-set-window-label' } }, windowButtons)),
             el('span', { class: 'field-hint' }, 'The platform replays this window of recorded transactions through the changed rules, for the approver to read.'),
           ]
         : el('span', { class: 'field-hint', dataset: { testid: 'change-set-no-backtest' } }, 'No backtest: this set changes no rule or mode, and a backtest replays rules only.'),
+      shadowHours
+        ? [
+            el('label', { htmlFor: 'change-set-shadow-hours' }, 'Shadow period, hours ', el('span', { class: 'field-optional' }, '(optional)')),
+            el('div', { class: 'shadow-hours' }, shadowHours),
+            el('span', { class: 'field-hint' }, `For this many hours (1 to ${MAX_SHADOW_HOURS}) the changed rules also run on live payments in shadow, deciding nothing, their hits counted for the approver; empty for none.`),
+          ]
+        : null,
       el('label', { htmlFor: 'change-set-note' }, 'Note for the approver'),
       note,
       submit,
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
+      const hours = shadowHours && shadowHours.value.trim() !== '' ? Number(shadowHours.value) : undefined;
+      if (shadowHours?.validity.badInput || (hours !== undefined && !(Number.isInteger(hours) && hours >= 1 && hours <= MAX_SHADOW_HOURS))) {
+        replace(message, errorBox(`The shadow period is a whole number of hours from 1 to ${MAX_SHADOW_HOURS}, or empty for none.`));
+        shadowHours.focus();
+        return;
+      }
       const to = new Date();
       const from = new Date(to.getTime() - window.ms);
-      const body = { window: { from: from.toISOString(), to: to.toISOString() }, ...(note.value.trim() ? { note: note.value.trim() } : {}) };
-      void run(submit, () => api(url('/submit'), { method: 'POST', body }), replayed ? 'Submitted for approval, with its backtest' : 'Submitted for approval');
+      const body = { window: { from: from.toISOString(), to: to.toISOString() }, ...(note.value.trim() ? { note: note.value.trim() } : {}), ...(hours ? { shadowHours: hours } : {}) };
+      const shadowed = hours ? ` and a ${hours}-hour shadow period` : '';
+      void run(submit, () => api(url('/submit'), { method: 'POST', body }), replayed ? `Submitted for approval, with its backtest${shadowed}` : 'Submitted for approval');
     });
     const edit = el('button', { type: 'button', class: 'button' }, 'Edit');
     edit.addEventListener('click', () => {

@@ -2,9 +2,11 @@ import { el, errorBox, facts, replace } from '../dom.js';
 import { formatTime } from '../format.js';
 import { progressBar, resultView } from './backtest-panel.js';
 import { watchJob } from './job-watch.js';
+import { shadowPeriod } from './shadow-period.js';
 
 /**
- * What a change set was submitted with (`evidence`): the window, the author's note and the
+ * What a change set was submitted with (`evidence`): the window, the author's note, its shadow
+ * period if it had one (its trial rules' hits on live payments, followed while it runs) and the
  * backtest of its rules over that window, read from its job and followed while it runs, then
  * shown as the rule page shows a backtest: live against candidate decisions, hits per rule,
  * what the change would have caught or wrongly stopped.
@@ -13,6 +15,7 @@ export function changeSetEvidence() {
   const element = el('section', { class: 'card evidence-card', dataset: { testid: 'change-set-evidence' }, attrs: { 'aria-labelledby': 'evidence-title' } });
   const status = el('div', { class: 'backtest-status', attrs: { 'aria-live': 'polite' } });
   const output = el('div', { class: 'backtest-output', dataset: { testid: 'backtest-result' } });
+  const shadow = shadowPeriod();
   let watching;
   /** The job on show: a re-render of the same set keeps its finished result instead of reading it again. */
   let shownJob;
@@ -42,11 +45,13 @@ export function changeSetEvidence() {
       skipped ? el('div', { class: 'notice notice-info', dataset: { testid: 'evidence-skipped' } }, el('strong', {}, 'No backtest needed'), el('span', {}, evidence.backtestSkipped)) : null,
       jobId && notReplayed ? el('p', { class: 'muted evidence-caveat' }, 'The backtest replays the rule changes with the configured thresholds and the live lists; the other changes of this set are not in it.') : null,
       submitted && !jobId && !skipped ? el('p', { class: 'muted', dataset: { testid: 'evidence-no-backtest' } }, 'No backtest was attached.') : null,
+      shadow.element,
       status,
       output,
     );
+    shadow.show(set);
     if (!jobId) {
-      stop();
+      stopWatching();
       shownJob = undefined;
       return;
     }
@@ -59,7 +64,7 @@ export function changeSetEvidence() {
   }
 
   function poll(jobId, window, ruleIds) {
-    stop();
+    stopWatching();
     const from = window?.from;
     const to = window?.to;
     let progress;
@@ -84,9 +89,15 @@ export function changeSetEvidence() {
     });
   }
 
-  function stop() {
+  function stopWatching() {
     watching?.stop();
     watching = undefined;
+  }
+
+  /** The page is left: nothing is read any more. */
+  function stop() {
+    stopWatching();
+    shadow.stop();
   }
 
   return { element, show, stop };

@@ -85,7 +85,10 @@ export function createListMemory(redis: Redis): ListMemory {
     const read = (async () => {
       do {
         again.delete(list);
-        held.set(list, await readOnce(list));
+        const read = await readOnce(list);
+        held.set(list, read);
+        const [kind, type] = list.split(':') as ['block' | 'allow', ListType];
+        byType[type][kind] = read;
         nonEmpty = [...held.values()].filter((h) => h.until.size > 0).length;
       } while (again.has(list));
     })().finally(() => reading.delete(list));
@@ -93,10 +96,13 @@ export function createListMemory(redis: Redis): ListMemory {
     return read;
   }
 
-  const byType = Object.fromEntries(
-    LIST_TYPES.map((type) => [type, { block: () => held.get(`block:${type}`)!, allow: () => held.get(`allow:${type}`)! }]),
-  ) as Record<ListType, { block: () => Held; allow: () => Held }>;
-  const holds = (type: ListType) => byType[type].block().until.size > 0 || byType[type].allow().until.size > 0;
+  /** The same lists by type, for the payment's lookups (no list id built per lookup). */
+  const byType = Object.fromEntries(LIST_TYPES.map((type) => [type, { block: held.get(`block:${type}`)!, allow: held.get(`allow:${type}`)! }])) as Record<
+    ListType,
+    { block: Held; allow: Held }
+  >;
+  /** A subject's key is built only when a list of its type holds anything. */
+  const holds = (type: ListType) => byType[type].block.until.size > 0 || byType[type].allow.until.size > 0;
   // A payer's name is normalised (transliterated) once while it keeps paying, not at every payment.
   const nameKeys = new Map<string, string>();
   const cachedNameKey = (name: string) => {
@@ -117,23 +123,24 @@ export function createListMemory(redis: Redis): ListMemory {
       const look = (type: ListType, value: string | undefined) => {
         if (!value) return;
         const { block, allow } = byType[type];
-        if (!blockedBy && (block().until.get(value) ?? 0) > at) blockedBy = type;
-        const a = allow();
-        if (a.until.size > 0 && (a.until.get(value) ?? 0) > at) {
+        if (!blockedBy && block.until.size > 0 && (block.until.get(value) ?? 0) > at) blockedBy = type;
+        if (allow.until.size > 0 && (allow.until.get(value) ?? 0) > at) {
           exempt ??= new Set();
-          for (const rule of a.rules.get(value) ?? []) exempt.add(rule);
+          for (const rule of allow.rules.get(value) ?? []) exempt.add(rule);
         }
       };
       const p = message.participant;
       const payer = message.payer;
-      look('wallet', `${p}:${payer.walletId}`);
-      if (payer.deviceId) look('device', `${p}:${payer.deviceId}`);
-      if (payer.userId) look('user', `${p}:${payer.userId}`);
+      if (holds('wallet')) look('wallet', `${p}:${payer.walletId}`);
+      if (payer.deviceId && holds('device')) look('device', `${p}:${payer.deviceId}`);
+      if (payer.userId && holds('user')) look('user', `${p}:${payer.userId}`);
       if (payer.ip && holds('ip')) look('ip', canonicalIp(payer.ip));
       look('merchant', message.merchant.id);
       look('mcc', message.merchant.mcc);
-      look('country', payerCountry(message));
-      look('country', message.merchant.country);
+      if (holds('country')) {
+        look('country', payerCountry(message));
+        look('country', message.merchant.country);
+      }
       if (payer.name && holds('name')) look('name', cachedNameKey(payer.name));
       return blockedBy || exempt ? { blockedBy, ...(exempt ? { exempt } : {}) } : NOT_LISTED;
     },

@@ -3,6 +3,8 @@ import { startPlatform, type PlatformProcess } from '../bench/platform-process.t
 import { startTestRedis, type TestRedis } from '../rules/test-support/redis.ts';
 import { devCredentials } from './support/platform.ts';
 import { eventually } from './support/traffic.ts';
+import { signedHeaders } from './support/signed-request.ts';
+import { randomUUID } from 'node:crypto';
 
 /**
  * A change set approved to go live later, on the platform's real process: it waits as
@@ -69,5 +71,38 @@ describe('a scheduled change set across a restart of the process', () => {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(Number(await conn.get('risk:rules:seq'))).toBe(seqBefore + 1);
     expect((await call(await login('risk.officer'), 'GET', `/v1/change-sets/${id}`)).body.changeSet).toMatchObject({ state: 'applied', ruleSetVersion: `rs-${seqBefore + 1}` });
+  }, 180_000);
+
+  it('an approval on one process is live on another sharing its Redis within a second, a typed list with it', async () => {
+    node ??= await start();
+    const second = await start();
+    const [author, approver] = [await login('risk.officer'), await login('admin')];
+    try {
+      // The running rule-set version, in /health's details (an admin's session, shared through Redis, sees them).
+      const versionOf = async (p: PlatformProcess) => ((await (await fetch(`${p.url}/health`, { headers: { authorization: `Bearer ${approver}` } })).json()) as { risk: { ruleSetVersion: string } }).risk.ruleSetVersion;
+      const signedCall = async (p: PlatformProcess, participant: string, path: string, body: object) => {
+        const { headers, raw } = signedHeaders({ participant, method: 'POST', path, body });
+        return (await (await fetch(`${p.url}${path}`, { method: 'POST', headers, body: raw })).json()) as any;
+      };
+      const qr = (await signedCall(second, 'huaxia-acquiring', '/v1/merchants/m-cn-0001/qr', {})).payload as string;
+      const payOnSecond = async () =>
+        (await signedCall(second, 'siam-wallet', '/v1/payments', { txnId: randomUUID(), qr: { payload: qr }, amount: { value: '45.00', currency: 'CNY' }, payer: { walletId: `w-${randomUUID()}`, deviceId: 'd-two-nodes', country: 'TH' } })).risk.decision;
+      expect(await payOnSecond()).toBe('approve');
+      const drafted = await call(author, 'POST', '/v1/change-sets', {
+        title: 'structuring in shadow, a device blocked',
+        changes: [{ kind: 'mode', ruleId: 'structuring', mode: 'shadow' }, { kind: 'list', list: 'block:device', add: [{ value: 'siam-wallet:d-two-nodes', reason: 'two processes' }] }],
+      });
+      expect(drafted.status, JSON.stringify(drafted.body)).toBe(201);
+      expect((await call(author, 'POST', `/v1/change-sets/${drafted.body.id}/submit`, {})).status).toBe(200);
+      const approvedAt = Date.now();
+      const approved = await call(approver, 'POST', `/v1/change-sets/${drafted.body.id}/approve`);
+      expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+      await eventually(() => Promise.all([versionOf(node!), versionOf(second)]), (v) => v.every((x) => x === approved.body.ruleSetVersion), 1000);
+      expect(Date.now() - approvedAt).toBeLessThan(1000);
+      // The list came with it: the second process declines the blocked device.
+      await eventually(payOnSecond, (d) => d === 'decline', 1000);
+    } finally {
+      await second.stop();
+    }
   }, 180_000);
 });

@@ -167,7 +167,7 @@ describe('operator console: reports and participant analytics', () => {
     const errors = collectPageErrors(page);
     const urls = requestedUrls(page);
     await logIn(page, platform.url, compliance);
-    expect(await page.locator('#nav .nav-link').allTextContents()).toEqual(['Alerts', 'Cases', 'Overview', 'Participant', 'Reports', 'Rules', 'Screening']);
+    expect(await page.locator('#nav .nav-link').allTextContents()).toEqual(['Alerts', 'Cases', 'Overview', 'Participant', 'Reports', 'Rules', 'Change sets', 'Lists', 'Screening']);
     await page.getByRole('link', { name: 'Reports', exact: true }).click();
     await page.locator('#report-name option').first().waitFor({ state: 'attached' });
     await page.locator('#report-name').selectOption('corridor-flows');

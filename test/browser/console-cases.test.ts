@@ -90,7 +90,7 @@ describe('operator console: cases and their STR', () => {
     const errors = collectPageErrors(page);
     await logIn(page, url, officer);
     await waitForLive(page);
-    expect(await navLinks(page)).toEqual(['Alerts', 'Cases', 'Overview', 'Participant', 'Reports', 'Rules', 'Screening']);
+    expect(await navLinks(page)).toEqual(['Alerts', 'Cases', 'Overview', 'Participant', 'Reports', 'Rules', 'Change sets', 'Lists', 'Screening']);
     // An admin watches the cases list: the new case must reach it through the socket.
     const watcher = await chromium.newPage();
     const watcherErrors = collectPageErrors(watcher);

@@ -56,6 +56,8 @@ export interface TransactionRow {
   screening_lists: string;
   /** 1: approved for the payer with its settlement held at the decision (a release is a case event, not a change of this). */
   settlement_held?: number;
+  /** The presented QR's warning codes (switch/qr/warnings.ts), [] without; a row that leaves it out gets the column's DEFAULT []. */
+  qr_warnings?: string[];
   shadow_rule_ids: string[];
   switch_latency_us: number;
   risk_latency_us: number;

@@ -80,6 +80,12 @@ export interface SwitchedMessage {
   settlement: Money & { fxRate: string };
   /** Unix ms when the switch received the message. */
   receivedAt: number;
+  /**
+   * A payment's presented QR: the distinct codes of what it does that EMVCo does not allow but
+   * moves no money (a name over 25 characters, a reserved ID...), e.g. ["QR_FIELD_TOO_LONG"];
+   * absent for a clean QR. In the tap and the transaction row (qr_warnings) since migration 11.
+   */
+  qrWarnings?: string[];
 }
 
 export interface RiskReason {

@@ -13,7 +13,7 @@ const shadow = { ruleId: 'shadow-amount-spike', ruleVersion: 1, message: 'would 
 const EVENTS: Array<{ name: string; event: TapEvent; fields: string[] }> = [
   {
     name: 'a payment with reasons, shadow hits and every optional field',
-    event: { ...sampleEvent(1, 1_765_000_000_123), payer: { walletId: 'w-1', name: '김정은 "Jong-un" \\ 金', userId: 'u-1', deviceId: 'd-1', ip: '2001:db8::1', country: 'TH', location: { lat: -13.5, lon: 100.25 } }, risk: { score: 420, decision: 'review', reasons: [reason], ruleSetVersion: 'rs-7', shadowHits: [shadow], screeningLists: 'sample:3,ofac:12' } },
+    event: { ...sampleEvent(1, 1_765_000_000_123), qrWarnings: ['QR_FIELD_TOO_LONG', 'QR_RFU_ID'], payer: { walletId: 'w-1', name: '김정은 "Jong-un" \\ 金', userId: 'u-1', deviceId: 'd-1', ip: '2001:db8::1', country: 'TH', location: { lat: -13.5, lon: 100.25 } }, risk: { score: 420, decision: 'review', reasons: [reason], ruleSetVersion: 'rs-7', shadowHits: [shadow], screeningLists: 'sample:3,ofac:12' } },
     fields: ['s', 'APPROVED', 'd', ''],
   },
   {
@@ -49,6 +49,16 @@ describe('the tap entry in row form', () => {
   it('keeps the columns of the row in the order of the table, and no key the table lacks', () => {
     const line = transactionRowOf('1-0', ['e', tapRowOf(EVENTS[0]!.event), 's', 'APPROVED', 'd', '']) as string;
     expect(Object.keys(JSON.parse(line)).sort()).toEqual(Object.keys(transactionRow(decodeTapEntry('1-0', ['e', JSON.stringify(EVENTS[0]!.event), 's', 'APPROVED', 'd', ''])!)).sort());
+  });
+
+  it("carries the presented QR's warning codes into the row and back, and none for a clean QR", () => {
+    for (const [event, codes] of [[EVENTS[0]!.event, ['QR_FIELD_TOO_LONG', 'QR_RFU_ID']], [EVENTS[1]!.event, []]] as const) {
+      const fields = ['e', tapRowOf(event), 's', 'APPROVED', 'd', ''];
+      expect(JSON.parse(transactionRowOf('1-0', fields) as string).qr_warnings).toEqual(codes);
+      const read = decodeTapEntry('1-0', fields);
+      expect(read?.kind === 'transaction' && read.event.qrWarnings).toEqual(codes.length > 0 ? codes : undefined);
+      expect(transactionRow(read!).qr_warnings).toEqual(codes);
+    }
   });
 
   it('reads a latency back as the row holds it: whole microseconds within UInt32', () => {

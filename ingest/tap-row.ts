@@ -8,8 +8,8 @@ import { birthYearColumn, clickhouseTime, clampUInt32 } from './transaction-row.
  * What the commit decides after the entry was made (status, decline code, the credited
  * settlement value of a follow-up) and the entry's stream id are spliced in by the writer:
  *
- *   {"payment_id":...,"decided_at":"...","settlement_amount":"50.28"[,"shadow_hits":"[...]"]}
- *   -> {"payment_id":...,"decided_at":"...","settlement_amount":"50.28","status":"APPROVED","decline_code":"","stream_id":"1-0"}
+ *   {"payment_id":...,"qr_warnings":[],"settlement_amount":"50.28"[,"shadow_hits":"[...]"]}
+ *   -> {"payment_id":...,"qr_warnings":[],"settlement_amount":"50.28","status":"APPROVED","decline_code":"","stream_id":"1-0"}
  *
  * `settlement_amount` is the last column so that a credited value replaces it with a cut,
  * not a search; `shadow_hits` (only when a shadow rule fired) keeps what the row's
@@ -74,6 +74,7 @@ export function tapRowOf(event: TapEvent): string {
     risk_latency_us: clampUInt32(event.riskLatencyUs),
     received_at: clickhouseTime(event.receivedAt),
     decided_at: clickhouseTime(event.decidedAt),
+    qr_warnings: event.qrWarnings ?? [],
     settlement_amount: event.settlement.value,
   });
   return risk.shadowHits.length === 0 ? text : `${text.slice(0, -1)}${SHADOW_HITS}${JSON.stringify(JSON.stringify(risk.shadowHits))}}`;
@@ -117,6 +118,8 @@ type RowForm = MessageColumns & {
   risk_latency_us: number;
   received_at: string;
   decided_at: string;
+  /** Absent in entries written before QR warnings were recorded. */
+  qr_warnings?: string[];
   shadow_hits?: string;
 };
 
@@ -143,6 +146,7 @@ export function eventOfRow(text: string, status: PaymentStatus, declineCode: str
       shadowHits: r.shadow_hits === undefined ? [] : (JSON.parse(r.shadow_hits) as RiskReason[]),
       ...(r.screening_lists ? { screeningLists: r.screening_lists } : {}),
     },
+    ...(r.qr_warnings?.length ? { qrWarnings: r.qr_warnings } : {}),
     ...(r.settlement_held === 1 ? { settlementHeld: true as const } : {}),
     switchLatencyUs: r.switch_latency_us,
     riskLatencyUs: r.risk_latency_us,

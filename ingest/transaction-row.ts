@@ -66,6 +66,7 @@ export function transactionRow(entry: TapEntry): TransactionRow {
       risk_latency_us: 0,
       received_at: clickhouseTime(m.receivedAt),
       decided_at: clickhouseTime(m.receivedAt),
+      qr_warnings: [],
       stream_id: entry.streamId,
     };
   }
@@ -119,6 +120,7 @@ export function transactionRow(entry: TapEntry): TransactionRow {
     risk_latency_us: clampUInt32(e.riskLatencyUs),
     received_at: clickhouseTime(e.receivedAt),
     decided_at: clickhouseTime(e.decidedAt),
+    qr_warnings: e.qrWarnings ?? [],
     stream_id: entry.streamId,
   };
 }

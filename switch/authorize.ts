@@ -105,6 +105,7 @@ async function authorizePrepared(
     amountUsd: prepared.amountUsd,
     settlement: { value: formatAmount(settlement.minor, walletCurrency), currency: walletCurrency.code, fxRate: settlement.rateText },
     receivedAt: arrival.receivedAt,
+    ...(prepared.qrWarnings !== undefined ? { qrWarnings: prepared.qrWarnings } : {}),
   };
   const committed = await scoreAndCommit(deps, arrival, message, claimToken, (scored) =>
     deps.ledger.commitPayment({

@@ -6,7 +6,7 @@ import type { FxQuote } from './fx.ts';
 import { resolveMerchant } from './issued-qr.ts';
 import { amountInRange, formatAmount, parseAmount } from './money.ts';
 import { birthYearOf, payerNameOf } from './payer-name.ts';
-import { createQrDecoder } from './qr/index.ts';
+import { createQrDecoder, warningCodes } from './qr/index.ts';
 import type { Merchant, Participant } from './registry.ts';
 import { routeDirection } from './routing.ts';
 
@@ -26,6 +26,8 @@ export interface PreparedPayment {
   merchant: Merchant;
   /** The presented QR's alternate-language name (template 64), if it has one: screened with the merchant's. */
   qrLocalName?: string;
+  /** The distinct codes of the presented QR's warnings (qr/warnings.ts), if it has any: recorded with the payment. */
+  qrWarnings?: string[];
   direction: Direction;
   merchantCurrency: Currency;
   walletCurrency: Currency;
@@ -116,11 +118,13 @@ export function preparePayment(
   const usdInRange = amountInRange(inUsd.value.minor, usd, 'USD amount');
   if (!usdInRange.ok) return rejectFor(usdInRange.error);
   const qrLocalName = qr.value.alternateLanguage?.merchantName;
+  const qrWarnings = warningCodes(qr.value.warnings);
   return ok({
     participant,
     payer,
     merchant,
     ...(qrLocalName !== undefined ? { qrLocalName } : {}),
+    ...(qrWarnings.length > 0 ? { qrWarnings } : {}),
     direction: direction.value,
     merchantCurrency,
     walletCurrency,

@@ -210,6 +210,16 @@ const MUTATIONS: Mutation[] = [
       setting(['merchant', 'altNames'], (r) => r.pick([{}, 'x', 7]), refused('CANNOT_READ_ARRAY_FROM_TEXT')),
     ],
   },
+  {
+    // Array(LowCardinality(String)): the presented QR's warning codes, written as the event has them.
+    columns: ['qr_warnings'],
+    cases: [
+      setting(['qrWarnings'], (r) => ['QR_FIELD_TOO_LONG', r.text(), r.huge()], LANDS),
+      setting(['qrWarnings'], () => [], LANDS),
+      setting(['qrWarnings'], (r) => ['QR_RFU_ID', r.loneHigh()], ESCAPE),
+      setting(['qrWarnings'], (r) => r.pick([{}, 'x', 7]), refused('CANNOT_READ_ARRAY_FROM_TEXT')),
+    ],
+  },
   textColumn('mcc', ['merchant', 'mcc']),
   textColumn('merchant_country', ['merchant', 'country']),
   textColumn('merchant_city', ['merchant', 'city']),

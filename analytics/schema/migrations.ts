@@ -293,4 +293,13 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE {db}.transactions ADD COLUMN IF NOT EXISTS settlement_held UInt8 DEFAULT 0`,
     ],
   },
+  {
+    version: 11,
+    name: "the presented QR's warnings in transactions",
+    statements: [
+      // What the paid QR did that EMVCo does not allow but moves no money (switch/qr/warnings.ts):
+      // its distinct warning codes, so the QRs printed out of specification can be found.
+      `ALTER TABLE {db}.transactions ADD COLUMN IF NOT EXISTS qr_warnings Array(LowCardinality(String)) DEFAULT []`,
+    ],
+  },
 ];

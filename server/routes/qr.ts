@@ -12,7 +12,7 @@ export default async function qrRoutes(app: FastifyInstance) {
       preValidation: app.authenticateParticipant,
       schema: {
         tags: ['participant'],
-        summary: 'Decode an EMVCo merchant-presented QR and check its CRC',
+        summary: 'Decode an EMVCo merchant-presented QR and check its CRC; warnings name what strays from EMVCo without moving money',
         security: [{ participantSignature: [] }],
         headers: signedHeaders,
         body: DecodeBody,

@@ -1,8 +1,18 @@
 import Type from 'typebox';
+import { QR_WARNING_CODES } from '../../switch/qr/index.ts';
 import { Money } from './common.ts';
 
 export const DecodeBody = Type.Object(
   { payload: Type.String({ minLength: 1, maxLength: 512, description: 'EMVCo merchant-presented QR string' }) },
+  { additionalProperties: false },
+);
+
+export const QrWarningSchema = Type.Object(
+  {
+    code: Type.Union(QR_WARNING_CODES.map((code) => Type.Literal(code)), { description: 'stable; listed in docs/api.md' }),
+    field: Type.String({ description: 'the data object: a top-level ID ("59") or a template sub-field ("62.01")' }),
+    message: Type.String(),
+  },
   { additionalProperties: false },
 );
 
@@ -21,6 +31,9 @@ export const DecodedQrSchema = Type.Object(
     merchantName: Type.Optional(Type.String()),
     merchantCity: Type.Optional(Type.String()),
     crc: Type.String(),
+    warnings: Type.Array(QrWarningSchema, {
+      description: 'what the QR does that EMVCo does not allow but moves no money; [] for a clean QR (docs/api.md)',
+    }),
   },
   { additionalProperties: true, description: 'Decoded fields; see docs/api.md' },
 );

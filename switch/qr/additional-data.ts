@@ -2,10 +2,12 @@ import { ok, type Result } from '../../domain/result.ts';
 import type { QrError } from './errors.ts';
 import type { AdditionalData } from './decoded-qr.ts';
 import { parseTemplate, serialiseTlv, type TlvField } from './tlv.ts';
+import { rfuWarning, textWarnings, type QrWarning } from './warnings.ts';
 
 /**
- * The additional data template, ID 62. Sub-field lengths are not policed: published
- * PayNow QRs carry 28-character bill numbers where EMVCo says 25.
+ * The additional data template, ID 62. Its sub-fields are labels and references, so their
+ * EMVCo lengths are warnings, not errors: published PayNow QRs carry 28-character bill
+ * numbers where EMVCo says 25.
  */
 
 type NamedField = Exclude<keyof AdditionalData, 'fields'>;
@@ -22,7 +24,24 @@ const SUB_IDS: ReadonlyArray<readonly [string, NamedField]> = [
   ['09', 'consumerDataRequest'],
 ];
 
-export function decodeAdditionalData(value: string): Result<AdditionalData, QrError> {
+/** EMVCo's sub-fields (all "ans") and their maximum lengths; 50-99 belong to payment systems. */
+const LIMITS: Record<string, readonly [name: string, max: number]> = {
+  '01': ['bill number', 25],
+  '02': ['mobile number', 25],
+  '03': ['store label', 25],
+  '04': ['loyalty number', 25],
+  '05': ['reference label', 25],
+  '06': ['customer label', 25],
+  '07': ['terminal label', 25],
+  '08': ['purpose of transaction', 25],
+  '09': ['additional consumer data request', 3],
+  '10': ['merchant tax ID', 20],
+  '11': ['merchant channel', 3],
+};
+
+const isReserved = (id: string) => id === '00' || (id >= '12' && id <= '49');
+
+export function decodeAdditionalData(value: string): Result<{ data: AdditionalData; warnings: QrWarning[] }, QrError> {
   const template = parseTemplate(value, '62');
   if (!template.ok) return template;
   const data: AdditionalData = { fields: Object.fromEntries(template.value) };
@@ -30,7 +49,13 @@ export function decodeAdditionalData(value: string): Result<AdditionalData, QrEr
     const v = template.value.get(id);
     if (v !== undefined) data[name] = v;
   }
-  return ok(data);
+  const warnings: QrWarning[] = [];
+  for (const [id, v] of template.value) {
+    const limit = LIMITS[id];
+    if (limit !== undefined) warnings.push(...textWarnings(`62.${id}`, limit[0], v, limit[1]));
+    else if (isReserved(id)) warnings.push(rfuWarning(`62.${id}`));
+  }
+  return ok({ data, warnings });
 }
 
 /** The value of ID 62, or undefined when no sub-field is given. */

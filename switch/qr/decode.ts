@@ -3,11 +3,12 @@ import { decodeAdditionalData } from './additional-data.ts';
 import { decodeAlternateLanguage } from './alternate-language.ts';
 import { payloadCrc } from './crc.ts';
 import { qrError, type QrError } from './errors.ts';
-import { checkFieldFormat } from './field-formats.ts';
+import { checkFieldFormat, textFieldWarnings } from './field-formats.ts';
 import { decodeMerchantAccount, isMerchantAccountTag } from './merchant-account.ts';
 import type { DecodedQr, MerchantAccount, UnionPayAccount } from './decoded-qr.ts';
 import { characterCount, firstDuplicateId, hasForbiddenCharacter, parseTlv, type TlvField } from './tlv.ts';
 import { parseUnionPayAccount } from './union-pay.ts';
+import { rfuWarning, type QrWarning } from './warnings.ts';
 
 /**
  * Reads a merchant-presented QR payload. Checks run from the outside in: the TLV
@@ -16,6 +17,10 @@ import { parseUnionPayAccount } from './union-pay.ts';
  *
  * Only 00, a merchant account, 53, 58 and 63 are required: published PromptPay QRs
  * omit 52, 59 and 60, and dynamic PIX QRs carry no amount.
+ *
+ * Strict where money is at stake (structure, CRC, accounts, amount, fees, currency,
+ * country, MCC), lenient where printed QRs stray from EMVCo without harm (text lengths and
+ * character sets, reserved IDs, template 64): those are `warnings` (warnings.ts).
  */
 
 export const MAX_PAYLOAD_CHARACTERS = 512;
@@ -38,11 +43,11 @@ export function decodeQr(payload: string): Result<DecodedQr, QrError> {
   if (fees !== undefined) return err(fees);
 
   const rawAdditional = byId.get('62');
-  const additionalData = rawAdditional === undefined ? undefined : decodeAdditionalData(rawAdditional);
-  if (additionalData !== undefined && !additionalData.ok) return additionalData;
+  const additional = rawAdditional === undefined ? undefined : decodeAdditionalData(rawAdditional);
+  if (additional !== undefined && !additional.ok) return additional;
   const rawLanguage = byId.get('64');
-  const alternateLanguage = rawLanguage === undefined ? undefined : decodeAlternateLanguage(rawLanguage);
-  if (alternateLanguage !== undefined && !alternateLanguage.ok) return alternateLanguage;
+  const language = rawLanguage === undefined ? undefined : decodeAlternateLanguage(rawLanguage);
+  if (language !== undefined && !language.ok) return language;
 
   if (accounts.value.merchantAccounts.length === 0) {
     return err(qrError('QR_MISSING_FIELD', 'no merchant account information (IDs 02-51)', '02-51'));
@@ -54,7 +59,16 @@ export function decodeQr(payload: string): Result<DecodedQr, QrError> {
 
   const unreserved = fields.filter((f) => Number(f.id) >= 80);
   const initiation = byId.get('01');
-  // IDs 65-79 are reserved for future EMVCo use: skipped, so today's reader accepts tomorrow's QR.
+  const alternateLanguage = language?.value.alternateLanguage;
+  // In payload order, as a reader of the QR meets them.
+  const warnings: QrWarning[] = [];
+  for (const { id, value } of fields) {
+    if (id === '62') warnings.push(...(additional?.value.warnings ?? []));
+    else if (id === '64') warnings.push(...(language?.value.warnings ?? []));
+    // Reserved for future EMVCo use: skipped, so today's reader accepts tomorrow's QR.
+    else if (id >= '65' && id <= '79') warnings.push(rfuWarning(id));
+    else warnings.push(...textFieldWarnings(id, value));
+  }
   return ok({
     payloadFormatIndicator: '01',
     ...(initiation !== undefined && { initiationMethod: initiation === '11' ? 'static' : 'dynamic' }),
@@ -69,10 +83,11 @@ export function decodeQr(payload: string): Result<DecodedQr, QrError> {
     }),
     countryCode,
     ...optional(byId, { '59': 'merchantName', '60': 'merchantCity', '61': 'postalCode' }),
-    ...(additionalData !== undefined && { additionalData: additionalData.value }),
-    ...(alternateLanguage !== undefined && { alternateLanguage: alternateLanguage.value }),
+    ...(additional !== undefined && { additionalData: additional.value.data }),
+    ...(alternateLanguage !== undefined && { alternateLanguage }),
     ...(unreserved.length > 0 && { unreserved: Object.fromEntries(unreserved.map((f) => [f.id, f.value])) }),
     crc: (byId.get('63') ?? '').toUpperCase(),
+    warnings,
   });
 }
 

@@ -1,3 +1,5 @@
+import type { QrWarning } from './warnings.ts';
+
 /** The data a merchant-presented QR carries, as the decoder reports it. */
 
 export interface MerchantAccount {
@@ -32,7 +34,8 @@ export interface AdditionalData {
 }
 
 export interface AlternateLanguage {
-  languagePreference: string;
+  /** ISO 639 alpha-2, e.g. "ZH"; absent when a presented QR's template 64 has none. */
+  languagePreference?: string;
   merchantName: string;
   merchantCity?: string;
 }
@@ -64,4 +67,6 @@ export interface DecodedQr {
   unreserved?: Record<string, string>;
   /** Four uppercase hex digits. */
   crc: string;
+  /** What the QR does that EMVCo does not allow but moves no money, in payload order; [] for a clean QR. */
+  warnings: QrWarning[];
 }

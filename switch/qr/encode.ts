@@ -11,7 +11,9 @@ import { characterCount, serialiseTlv, type TlvField } from './tlv.ts';
 /**
  * Writes a merchant-presented QR payload: 00 first, the rest in ascending ID order,
  * 63 last. The result is read back with `decodeQr` before it is returned, so the
- * encoder can never hand out a payload that the gateway itself would refuse.
+ * encoder can never hand out a payload that the gateway itself would refuse, nor one
+ * it would warn about: the gateway's own QRs keep EMVCo's lengths. Only a name in the
+ * merchant's own script is let through (a warning on reading, not a fault).
  */
 
 /** What a payload is written from: the fields a decoded QR has, some of them required here. */
@@ -49,7 +51,10 @@ export function encodeQr(input: MerchantQrInput): Result<string, QrError> {
     return err(qrError('QR_MALFORMED', `payload would be ${length} characters, at most ${MAX_PAYLOAD_CHARACTERS} allowed`));
   }
   const readBack = decodeQr(payload);
-  return readBack.ok ? ok(payload) : err(readBack.error);
+  if (!readBack.ok) return err(readBack.error);
+  const warning = readBack.value.warnings.find((w) => w.code !== 'QR_CHARACTERS_OUTSIDE_ANS');
+  if (warning !== undefined) return err(qrError('QR_FIELD_INVALID', warning.message, warning.field.slice(0, 2)));
+  return ok(payload);
 }
 
 function collectFields(input: MerchantQrInput): Result<TlvField[], QrError> {

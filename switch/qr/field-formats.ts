@@ -1,9 +1,11 @@
 import { qrError, type QrError } from './errors.ts';
-import { characterCount } from './tlv.ts';
+import { textWarnings, type QrWarning } from './warnings.ts';
 
 /**
- * Formats of the primitive top-level data objects. Text fields only get their EMVCo
- * maximum length: real QRs print names in any script, so no character class is imposed.
+ * Formats of the primitive top-level data objects. Those that say what is paid, to whom
+ * and how (initiation, MCC, currency, amount, fees, country) are errors when wrong; the
+ * merchant's name, city and postal code only describe, and printed QRs overrun their
+ * EMVCo limits or use other scripts, so those are warnings.
  */
 
 const AMOUNT = /^(?=.{1,13}$)\d+(\.\d+)?$/;
@@ -17,11 +19,6 @@ interface FieldFormat {
 
 const pattern = (re: RegExp, expected: string) => (value: string) =>
   re.test(value) ? undefined : `expected ${expected}`;
-
-const text = (max: number) => (value: string) => {
-  const length = characterCount(value);
-  return length <= max ? undefined : `has ${length} characters, at most ${max} allowed`;
-};
 
 const percentage = (value: string) => {
   if (!PERCENTAGE.test(value)) return 'expected a percentage such as "3.5"';
@@ -38,9 +35,13 @@ const FORMATS: Record<string, FieldFormat> = {
   '56': { name: 'fixed convenience fee', check: pattern(AMOUNT, 'up to 13 characters of digits with an optional "."') },
   '57': { name: 'percentage convenience fee', check: percentage },
   '58': { name: 'country code', check: pattern(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code') },
-  '59': { name: 'merchant name', check: text(25) },
-  '60': { name: 'merchant city', check: text(15) },
-  '61': { name: 'postal code', check: text(10) },
+};
+
+/** The descriptive text fields and their EMVCo maximum lengths. */
+const TEXT_FIELDS: Record<string, readonly [name: string, max: number]> = {
+  '59': ['merchant name', 25],
+  '60': ['merchant city', 15],
+  '61': ['postal code', 10],
 };
 
 /** Checks a primitive top-level field; IDs without a format here pass. */
@@ -51,4 +52,10 @@ export function checkFieldFormat(tag: string, value: string): QrError | undefine
   return problem === undefined
     ? undefined
     : qrError('QR_FIELD_INVALID', `${format.name} (ID ${tag}) "${value}": ${problem}`, tag);
+}
+
+/** The warnings of a primitive top-level text field; other IDs have none. */
+export function textFieldWarnings(tag: string, value: string): QrWarning[] {
+  const text = TEXT_FIELDS[tag];
+  return text === undefined ? [] : textWarnings(tag, text[0], value, text[1]);
 }

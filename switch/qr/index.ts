@@ -1,5 +1,6 @@
 /** The EMVCo merchant-presented QR (MPM) codec: read and write the payload a merchant displays. */
 export { QR_ERROR_CODES, type QrError, type QrErrorCode } from './errors.ts';
+export { QR_WARNING_CODES, warningCodes, type QrWarning, type QrWarningCode } from './warnings.ts';
 export type {
   AdditionalData,
   AlternateLanguage,

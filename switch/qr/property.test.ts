@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { payloadCrc } from './crc.ts';
-import { decodeQr, encodeQr, QR_ERROR_CODES, type DecodedQr, type QrErrorCode } from './index.ts';
+import { decodeQr, encodeQr, QR_ERROR_CODES, QR_WARNING_CODES, type DecodedQr, type QrErrorCode } from './index.ts';
 import { inputOf, sampleMerchants } from './test-merchants.ts';
 import { parseTlv, type TlvField } from './tlv.ts';
 import { readPublicVectors } from './vectors/public-vectors.ts';
+import { readWildVectors } from './vectors/wild-vectors.ts';
 
 /**
  * Mutation testing with a fixed seed: the same mutants every run, so a failure
@@ -37,7 +38,8 @@ const encoderOutputs = Object.values(sampleMerchants).map((input) => {
   return result.value;
 });
 
-const seeds = [...validVectors, ...encoderOutputs];
+// The wild vectors too, so mutants also start from QRs that only decode with warnings.
+const seeds = [...validVectors, ...readWildVectors().map((v) => v.payload), ...encoderOutputs];
 
 const CHARACTERS = [
   ...'0123456789'.repeat(4),
@@ -173,11 +175,19 @@ function expectSoundDecoding(payload: string, qr: DecodedQr): void {
   expect(qr.countryCode).toMatch(/^[A-Z]{2}$/);
   if (qr.amount !== undefined) expect(qr.amount).toMatch(AMOUNT);
   if (qr.mcc !== undefined) expect(qr.mcc).toMatch(/^\d{4}$/);
+  for (const w of qr.warnings) {
+    expect(QR_WARNING_CODES).toContain(w.code);
+    expect(w.field).toMatch(/^\d{2}(\.\d{2})?$/);
+  }
 }
 
-/** Anything accepted with the fields the encoder requires can be written again and reads back the same. */
+/**
+ * Anything accepted with the fields the encoder requires, and nothing the encoder refuses to
+ * write (a warning other than a script outside "ans"), can be written again and reads back the same.
+ */
 function expectReEncodable(qr: DecodedQr): boolean {
   if (qr.mcc === undefined || qr.merchantName === undefined || qr.merchantCity === undefined) return false;
+  if (qr.warnings.some((w) => w.code !== 'QR_CHARACTERS_OUTSIDE_ANS')) return false;
   if (qr.initiationMethod === 'dynamic' && qr.amount === undefined) return false;
   const input = inputOf(qr);
   const written = encodeQr(input);
@@ -192,6 +202,7 @@ describe('decodeQr under mutation', () => {
     const signed = new Map<Outcome, number>();
     const unsigned = new Map<Outcome, number>();
     let reEncoded = 0;
+    let warned = 0;
     for (let n = 0; n < MUTANTS; n++) {
       const resigned = n % 2 === 0;
       const mutant = mutate(random, pick(random, seeds));
@@ -204,6 +215,7 @@ describe('decodeQr under mutation', () => {
         expectSoundDecoding(payload, value);
         expect(decodeQr(payload)).toEqual({ ok: true, value });
         if (expectReEncodable(value)) reEncoded++;
+        if (value.warnings.length > 0) warned++;
       }
     }
 
@@ -216,6 +228,8 @@ describe('decodeQr under mutation', () => {
     expect(unsigned.get('QR_CRC_MISMATCH') ?? 0).toBeGreaterThan(0);
     expect(unsigned.get('QR_CRC_MISSING') ?? 0).toBeGreaterThan(0);
     expect(reEncoded).toBeGreaterThan(0);
+    // Accepted with warnings: the lenient paths are mutated too.
+    expect(warned).toBeGreaterThan(0);
   });
 
   it(`answers ${GARBAGE} random strings and random signed TLV with a typed error or a sound value`, () => {

@@ -271,6 +271,7 @@ const MATRIX: Record<string, Entry> = {
   'GET /v1/reports': { expect: operators('compliance', 'risk_officer', 'admin'), probe: at('/v1/reports') },
   'POST /v1/reports/:name': { expect: operators('compliance', 'risk_officer', 'admin'), probe: at('/v1/reports/matrix-no-such-report', { params: {}, format: 'json' }) },
   'POST /v1/sql': { expect: operators('compliance'), probe: at('/v1/sql', { query: 'SELECT toUInt32(count()) AS n FROM cpg.transactions' }) },
+  'GET /v1/sql/schema': { expect: operators('compliance'), probe: at('/v1/sql/schema') },
 
   /* screening lists: admins and compliance upload; risk officers also read and check */
   // No body: allowed callers get UNSUPPORTED_MEDIA_TYPE and no version is made.

@@ -227,7 +227,6 @@ describe('POST /v1/sql: read-only SQL for the compliance role', () => {
     ['SELECT * FROM system.users', 403, 'SQL_TABLE_FORBIDDEN'],
     ['SELECT * FROM INFORMATION_SCHEMA.TABLES', 403, 'SQL_TABLE_FORBIDDEN'],
     ['SELECT * FROM default.anything', 403, 'SQL_TABLE_FORBIDDEN'],
-    ['SELECT * FROM transactions', 403, 'SQL_TABLE_FORBIDDEN'],
     ['select * from "cpg"."audit_log"', 403, 'SQL_TABLE_FORBIDDEN'],
     ['SELECT t.payment_id, a.details FROM cpg.transactions AS t JOIN cpg.audit_log AS a ON t.payment_id = a.target', 403, 'SQL_TABLE_FORBIDDEN'],
     ['SELECT count() FROM cpg.transactions WHERE payment_id IN (SELECT target FROM cpg.audit_log)', 403, 'SQL_TABLE_FORBIDDEN'],
@@ -253,6 +252,123 @@ describe('POST /v1/sql: read-only SQL for the compliance role', () => {
     expect(await state()).toEqual(before);
     expect(existsSync(path.join(process.cwd(), 'sqlt-outfile.csv'))).toBe(false);
     expect(existsSync(path.join(process.cwd(), 'sqlt-leak.csv'))).toBe(false);
+  });
+
+  it('reads tables named without their database as the platform\'s: joins, subqueries, CTEs, FINAL', async () => {
+    const seeded = "participant LIKE 'sqlt-%'";
+    const count = async (query: string) => {
+      const r = await sql(query);
+      expect(r.status, `${query}: ${JSON.stringify(r.body)}`).toBe(200);
+      return Number(Object.values(r.body.rows[0] as Record<string, unknown>)[0]);
+    };
+    // As analysts type it, and as it always worked.
+    expect(await count(`SELECT count() FROM transactions WHERE ${seeded}`)).toBe(SEED.length);
+    expect(await count(`SELECT count() FROM cpg.transactions WHERE ${seeded}`)).toBe(SEED.length);
+    const all = await sql('SELECT * FROM transactions');
+    expect(all.status, JSON.stringify(all.body)).toBe(200);
+    expect(all.body.rows.filter((row: any) => row.participant.startsWith('sqlt-'))).toHaveLength(SEED.length);
+    // Unqualified and qualified in one statement, in a join, a subquery and IN.
+    const joined = await sql(`SELECT t.payment_id AS payment_id, count() AS events
+      FROM transactions AS t INNER JOIN cpg.alert_events AS a ON t.payment_id = a.payment_id
+      WHERE a.alert_id LIKE 'sqlt-%' GROUP BY payment_id ORDER BY payment_id`);
+    expect(joined.status, JSON.stringify(joined.body)).toBe(200);
+    expect(joined.body.rows).toEqual(ALERTED.map((t) => ({ payment_id: t.payment_id, events: '2' })).sort((a, b) => a.payment_id.localeCompare(b.payment_id)));
+    expect(await count(`SELECT count() FROM transactions WHERE payment_id IN (SELECT payment_id FROM alert_events WHERE alert_id LIKE 'sqlt-%')`)).toBe(ALERTED.length);
+    expect(await count(`SELECT count() FROM (SELECT payment_id FROM transactions WHERE ${seeded}) AS inner_rows`)).toBe(SEED.length);
+    expect(await count(`SELECT sum(messages) FROM transactions_per_minute FINAL WHERE ${seeded}`)).toBe(SEED.length);
+    expect(await count('SELECT count() FROM case_events')).toBeGreaterThanOrEqual(0);
+    // A column qualified by its table's name is a column, not a table of that name.
+    expect(await count(`SELECT count(transactions.payment_id) FROM transactions WHERE transactions.${seeded}`)).toBe(SEED.length);
+    expect(await count(`SELECT count() AS transactions FROM transactions AS transactions WHERE ${seeded}`)).toBe(SEED.length);
+  });
+
+  it('leaves a CTE\'s own name to the CTE, and a table of that name inside its body to the table', async () => {
+    const beta = SEED.filter((t) => t.participant === 'sqlt-beta').length;
+    const shadowed = await sql("WITH transactions AS (SELECT * FROM transactions WHERE participant = 'sqlt-beta') SELECT toUInt32(count()) AS n FROM transactions");
+    expect(shadowed.status, JSON.stringify(shadowed.body)).toBe(200);
+    expect(shadowed.body.rows).toEqual([{ n: beta }]);
+    // Named like a table the policy refuses, the CTE is what is read: only analytics rows.
+    const named = await sql("WITH audit_log AS (SELECT payment_id FROM transactions WHERE participant LIKE 'sqlt-%') SELECT toUInt32(count()) AS n FROM audit_log");
+    expect(named.status, JSON.stringify(named.body)).toBe(200);
+    expect(named.body.rows).toEqual([{ n: SEED.length }]);
+    // A CTE defined in a subquery is the name there only; outside it, the name is the table again.
+    const nested = await sql(`SELECT toUInt32(count()) AS n FROM transactions
+      WHERE payment_id IN (WITH alert_events AS (SELECT payment_id FROM transactions WHERE participant = 'sqlt-beta') SELECT payment_id FROM alert_events)
+      AND payment_id IN (SELECT payment_id FROM alert_events WHERE alert_id LIKE 'sqlt-%')`);
+    expect(nested.status, JSON.stringify(nested.body)).toBe(200);
+    expect(nested.body.rows).toEqual([{ n: ALERTED.filter((t) => t.participant === 'sqlt-beta').length }]);
+  });
+
+  const UNQUALIFIED_REFUSED: Array<[string, number, string]> = [
+    ['SELECT * FROM audit_log', 403, 'SQL_TABLE_FORBIDDEN'],
+    ['select * from "audit_log"', 403, 'SQL_TABLE_FORBIDDEN'],
+    ['SELECT * FROM schema_migrations', 403, 'SQL_TABLE_FORBIDDEN'],
+    ['SELECT * FROM transactions_per_minute_mv', 403, 'SQL_TABLE_FORBIDDEN'],
+    // Names of system tables are not looked up in system: the platform's database has no such table.
+    ['SELECT name FROM tables', 403, 'SQL_TABLE_FORBIDDEN'],
+    ['SELECT * FROM users', 403, 'SQL_TABLE_FORBIDDEN'],
+    ['SELECT * FROM one', 403, 'SQL_TABLE_FORBIDDEN'],
+    ['SELECT * FROM numbers', 403, 'SQL_TABLE_FORBIDDEN'],
+    ['SELECT t.payment_id, a.details FROM transactions AS t JOIN audit_log AS a ON t.payment_id = a.target', 403, 'SQL_TABLE_FORBIDDEN'],
+    ['SELECT count() FROM transactions WHERE payment_id IN (SELECT target FROM audit_log)', 403, 'SQL_TABLE_FORBIDDEN'],
+    ['SELECT (SELECT any(details) FROM audit_log) AS leaked', 403, 'SQL_TABLE_FORBIDDEN'],
+    ['WITH secret AS (SELECT * FROM audit_log) SELECT * FROM secret', 403, 'SQL_TABLE_FORBIDDEN'],
+    ['WITH transactions AS (SELECT * FROM audit_log) SELECT * FROM transactions', 403, 'SQL_TABLE_FORBIDDEN'],
+    ['SELECT payment_id FROM transactions UNION ALL SELECT details FROM audit_log', 403, 'SQL_TABLE_FORBIDDEN'],
+    // Table functions stay refused, beside an unqualified table or not.
+    ["SELECT * FROM transactions AS t, file('/etc/hostname', 'LineAsString') AS f", 403, 'SQL_FUNCTION_FORBIDDEN'],
+    ["SELECT * FROM merge(currentDatabase(), 'audit')", 403, 'SQL_FUNCTION_FORBIDDEN'],
+    // And writes, whatever they name.
+    ["INSERT INTO transactions (payment_id) VALUES ('sqlt-evil')", 400, 'SQL_NOT_READ_ONLY'],
+    ['DROP TABLE audit_log', 400, 'SQL_NOT_READ_ONLY'],
+  ];
+
+  it('refuses tables named without their database outside the analytics tables, naming the readable ones, and changes nothing', async () => {
+    const before = await state();
+    for (const [query, status, code] of UNQUALIFIED_REFUSED) {
+      const r = await sql(query);
+      expect([r.status, r.body.error?.code], query).toEqual([status, code]);
+      if (code !== 'SQL_TABLE_FORBIDDEN') continue;
+      for (const table of ['cpg.transactions', 'cpg.transactions_per_minute', 'cpg.alert_events', 'cpg.case_events']) {
+        expect(r.body.error.message, query).toContain(table);
+      }
+    }
+    expect(await state()).toEqual(before);
+  });
+
+  it('describes the readable tables and their columns to compliance only (GET /v1/sql/schema)', async () => {
+    const schema = async (role: string) => {
+      const r = await platform.app.inject({ method: 'GET', url: '/v1/sql/schema', headers: tokens[role] ? { authorization: `Bearer ${tokens[role]}` } : {} });
+      responses.push(r.body);
+      return { status: r.statusCode, body: r.json() as Record<string, any> };
+    };
+    const r = await schema('compliance');
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.database).toBe('cpg');
+    expect(r.body.tables.map((t: any) => t.name)).toEqual(['transactions', 'transactions_per_minute', 'alert_events', 'case_events']);
+    const columnsOf = (name: string) => r.body.tables.find((t: any) => t.name === name).columns as Array<{ name: string; type: string; comment: string }>;
+    expect(columnsOf('transactions')).toContainEqual({ name: 'amount', type: 'Decimal(18, 4)', comment: '' });
+    expect(r.body.tables[0]).toMatchObject({ engine: 'MergeTree', sortingKey: 'participant, received_at, payment_id' });
+    // Exactly what the engine holds, in table order.
+    const engine = await (
+      await ch().query({
+        query: "SELECT table, name, type, comment FROM system.columns WHERE database = 'cpg' AND table = 'alert_events' ORDER BY position",
+        format: 'JSONEachRow',
+      })
+    ).json<Record<string, string>>();
+    expect(columnsOf('alert_events')).toEqual(engine.map(({ name, type, comment }) => ({ name, type, comment })));
+    // Every column it names can be selected as named, with the type it gives.
+    for (const table of r.body.tables as Array<{ name: string; columns: Array<{ name: string; type: string }> }>) {
+      const selected = await sql(`SELECT ${table.columns.map((c) => c.name).join(', ')} FROM ${table.name} LIMIT 1`);
+      expect(selected.status, `${table.name}: ${JSON.stringify(selected.body)}`).toBe(200);
+      expect(selected.body.columns, table.name).toEqual(table.columns.map(({ name, type }) => ({ name, type })));
+    }
+    for (const role of ['risk_officer', 'admin', 'participant_analyst']) {
+      const refused = await schema(role);
+      expect([refused.status, refused.body.error.code], role).toEqual([403, 'FORBIDDEN_ROLE']);
+    }
+    const anonymous = await schema('nobody');
+    expect([anonymous.status, anonymous.body.error.code]).toEqual([401, 'AUTH_TOKEN_MISSING']);
   });
 
   it('runs aggregate functions on the allow-list named in a string or a type, with literal parameters', async () => {

@@ -77,6 +77,30 @@ function inRightSide(line: TreeLine): boolean {
     && IN_FUNCTIONS.has((fn.fields.get('function_name') ?? '').toLowerCase());
 }
 
+/** Where an identifier names a table: FROM and JOIN (`table`), or the right side of IN (`set`). */
+export function tablePosition(line: TreeLine): 'table' | 'set' | undefined {
+  if (line.label !== 'IDENTIFIER') return undefined;
+  if (line.parent !== undefined && line.parent.id === undefined && TABLE_POSITIONS.has(line.parent.label)) return 'table';
+  return inRightSide(line) ? 'set' : undefined;
+}
+
+/** Every alias the statement defines: right of IN, a name may mean one of them rather than a table. */
+export function aliasesOf(root: TreeLine): Set<string> {
+  const aliases = new Set<string>();
+  for (const line of walk(root)) if (line.fields.has('alias')) aliases.add(line.fields.get('alias')!);
+  return aliases;
+}
+
+/**
+ * The identifier at this line, in a table position, would read a table called `name` of
+ * the current database: no CTE of that name is in scope there (nor, right of IN, an alias).
+ */
+export function namesTable(line: TreeLine, name: string, aliases: ReadonlySet<string>): boolean {
+  const position = tablePosition(line);
+  if (position === undefined) return false;
+  return !cteVisible(line, name) && !(position === 'set' && aliases.has(name));
+}
+
 /**
  * `EXPLAIN QUERY TREE run_passes = 0`: the statement as ClickHouse's parser built it, before
  * any analysis (which would already infer table-function schemas and run scalar subqueries).
@@ -87,8 +111,7 @@ function inRightSide(line: TreeLine): boolean {
 export function checkStatementTree(lines: string[], policy: AccessPolicy): SqlError | undefined {
   const root = parseQueryTree(lines);
   if (!nodeIdsInOrder(root)) return sqlError('SQL_INVALID', 'the statement could not be verified');
-  const aliases = new Set<string>();
-  for (const line of walk(root)) if (line.fields.has('alias')) aliases.add(line.fields.get('alias')!);
+  const aliases = aliasesOf(root);
   for (const line of walk(root)) {
     if (line.id === undefined && line.label.startsWith('SETTINGS')) {
       return sqlError('SQL_NOT_READ_ONLY', 'SETTINGS is not allowed: the read-only mode and the limits are set by the platform');
@@ -116,12 +139,11 @@ export function checkStatementTree(lines: string[], policy: AccessPolicy): SqlEr
     if (names.length >= 2 && policy.databases.has(names[0]!) && !policy.tables.has(qualified) && qualified !== SYSTEM_ONE) {
       return forbiddenTable(qualified, policy);
     }
-    const tablePosition = line.parent !== undefined && line.parent.id === undefined && TABLE_POSITIONS.has(line.parent.label);
-    const inSet = inRightSide(line);
-    if (!tablePosition && !inSet) continue;
+    if (tablePosition(line) === undefined) continue;
     if (names.length === 1) {
-      if (cteVisible(line, identifier) || (inSet && aliases.has(identifier))) continue;
-      return sqlError('SQL_TABLE_FORBIDDEN', `unknown table ${identifier}: name tables with their database, e.g. ${[...policy.tables][0]}`);
+      if (!namesTable(line, identifier, aliases)) continue;
+      // read-only-sql.ts gives every table name the platform's database before this check.
+      return sqlError('SQL_TABLE_FORBIDDEN', `unknown table ${identifier}: name it with its database, e.g. ${[...policy.tables][0]}`);
     }
     if (names.length === 2 && (policy.tables.has(identifier) || identifier === SYSTEM_ONE)) continue;
     return forbiddenTable(identifier, policy);

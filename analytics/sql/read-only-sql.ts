@@ -3,8 +3,10 @@ import { err, ok, type Result } from '../../domain/result.ts';
 import { queryJsonResult, sizeText, type JsonResult } from '../json-result/json-result.ts';
 import { checkResolvedTree, checkSelectAst, checkStatementTree, type AccessPolicy } from './access-policy.ts';
 import { loadFunctionCatalog, type FunctionCatalog } from './function-catalog.ts';
+import { readSchema, type SqlSchema } from './schema.ts';
 import { sqlError, type SqlError } from './sql-error.ts';
-import { canonicalStatement, explainLines } from './statement.ts';
+import { canonicalStatement, explainLines, type CanonicalStatement } from './statement.ts';
+import { qualifyTableNames } from './table-names.ts';
 
 /** The tables a compliance officer may query; never audit_log or schema_migrations. */
 export const ANALYTICS_TABLES = ['transactions', 'transactions_per_minute', 'alert_events', 'case_events'] as const;
@@ -39,6 +41,8 @@ export type SqlResult = JsonResult;
 
 export interface ReadOnlySql {
   run(statement: string): Promise<Result<SqlResult, SqlError>>;
+  /** The tables `run` may read, with their columns (schema.ts). */
+  schema(): Promise<SqlSchema>;
 }
 
 const LIMIT_ERRORS = new Set([
@@ -105,7 +109,9 @@ export function runnableStatement(canonical: string, limits: SqlLimits, purpose:
  * One SELECT for the compliance role, checked in four steps before it runs: parsed as one
  * statement (canonical form), a SELECT with no INTO OUTFILE / FORMAT / SETTINGS (AST),
  * its tables and functions as written (unanalysed query tree), then as the analyser binds
- * them (query tree); then run read-only with time, row, byte and memory limits.
+ * them (query tree); then run read-only with time, row, byte and memory limits. A table
+ * written without its database is given `database` first (table-names.ts), and the
+ * statement so rewritten is what the steps check and what runs.
  *
  * `client` should be a connection of its own (on chDB, a second connection to the same
  * data directory): a failed statement's leftovers (see runAlone) then never reach the
@@ -123,14 +129,25 @@ export function createReadOnlySql(client: ClickHouseClient, options: { database:
     return catalogLoad;
   };
 
-  async function check(statement: string, catalog: FunctionCatalog): Promise<Result<string, SqlError>> {
+  /** One SELECT (AST), and its unanalysed query tree. */
+  async function parse(statement: string): Promise<Result<{ parsed: CanonicalStatement; tree: string[] }, SqlError>> {
     const parsed = await canonicalStatement(client, statement);
     if (!parsed.ok) return parsed;
-    const { canonical, databases } = parsed.value;
-    const policy: AccessPolicy = { tables, databases: new Set(databases), functions: catalog };
-    const notSelect = checkSelectAst(await explainLines(client, `EXPLAIN AST ${canonical}`));
+    const notSelect = checkSelectAst(await explainLines(client, `EXPLAIN AST ${parsed.value.canonical}`));
     if (notSelect) return err(notSelect);
-    const unreachable = checkStatementTree(await explainLines(client, `EXPLAIN QUERY TREE run_passes = 0 ${canonical}`), policy);
+    return ok({ parsed: parsed.value, tree: await explainLines(client, `EXPLAIN QUERY TREE run_passes = 0 ${parsed.value.canonical}`) });
+  }
+
+  async function check(statement: string, catalog: FunctionCatalog): Promise<Result<string, SqlError>> {
+    let read = await parse(statement);
+    if (!read.ok) return read;
+    const qualified = await qualifyTableNames(client, read.value.parsed, read.value.tree, options.database);
+    // Rewritten, the statement is parsed and checked again: the checks read the text that runs.
+    if (qualified !== read.value.parsed.canonical) read = await parse(qualified);
+    if (!read.ok) return read;
+    const { parsed: { canonical, databases }, tree } = read.value;
+    const policy: AccessPolicy = { tables, databases: new Set(databases), functions: catalog };
+    const unreachable = checkStatementTree(tree, policy);
     if (unreachable) return err(unreachable);
     const explained = await explainLines(client, `EXPLAIN QUERY TREE ${runnableStatement(canonical, limits, 'explain')}`);
     const resolved = checkResolvedTree(explained, policy);
@@ -161,17 +178,21 @@ export function createReadOnlySql(client: ClickHouseClient, options: { database:
   // One statement at a time on this connection (see runAlone), a few more waiting.
   let queue: Promise<unknown> = Promise.resolve();
   let pending = 0;
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const turn = queue.then(work);
+    queue = turn.catch(() => undefined);
+    return turn;
+  };
   return {
     async run(statement) {
       if (pending >= limits.maxPending) return err(sqlError('SQL_BUSY', `${pending} statements are already running or waiting; try again shortly`));
       pending += 1;
       try {
-        const turn = queue.then(() => runAlone(statement));
-        queue = turn.catch(() => undefined);
-        return await turn;
+        return await inTurn(() => runAlone(statement));
       } finally {
         pending -= 1;
       }
     },
+    schema: () => inTurn(() => readSchema(client, options.database, ANALYTICS_TABLES)),
   };
 }

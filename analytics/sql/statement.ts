@@ -7,6 +7,8 @@ export interface CanonicalStatement {
   canonical: string;
   /** Every database the engine knows: a name `db.x` with one of these first is a table. */
   databases: string[];
+  /** The canonical text's tokens, type and text, in order: together they spell it whole. */
+  tokens: Array<[string, string]>;
 }
 
 interface Lexed {
@@ -84,7 +86,7 @@ export async function canonicalStatement(client: ClickHouseClient, statement: st
   }
   const refused = checkTokens(lexed.tokens);
   if (refused) return err(refused);
-  return ok({ canonical: lexed.canonical, databases: lexed.databases });
+  return ok({ canonical: lexed.canonical, databases: lexed.databases, tokens: lexed.tokens });
 }
 
 /**

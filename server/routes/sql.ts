@@ -18,11 +18,24 @@ const SqlBody = Type.Object(
     query: Type.String({
       minLength: 1,
       maxLength: MAX_STATEMENT_LENGTH,
-      description: `One SELECT over ${ANALYTICS_TABLES.map((t) => `cpg.${t}`).join(', ')}; tables named with their database`,
+      description: `One SELECT over ${ANALYTICS_TABLES.join(', ')}; a table named without its database is one of the platform's`,
     }),
   },
   { additionalProperties: false },
 );
+
+const SqlSchemaAnswer = Type.Object({
+  database: Type.String({ description: 'The database a table name without one means' }),
+  tables: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      engine: Type.String(),
+      comment: Type.String(),
+      sortingKey: Type.String({ description: 'ORDER BY of the table: filters on its leading columns read the least' }),
+      columns: Type.Array(Type.Object({ name: Type.String(), type: Type.String({ description: 'ClickHouse type' }), comment: Type.String() })),
+    }),
+  ),
+});
 
 const SqlResultSchema = Type.Object({
   columns: Type.Array(Type.Object({ name: Type.String(), type: Type.String() })),
@@ -38,7 +51,7 @@ type AsyncHook = (this: FastifyInstance, request: FastifyRequest, reply: Fastify
 
 /**
  * `POST /v1/sql` (docs/api.md): read-only ad-hoc SQL for the compliance role over the
- * analytics tables. Every statement, run or refused, goes to the audit log with who sent
+ * analytics tables, and `GET /v1/sql/schema`: those tables and their columns. Every statement, run or refused, goes to the audit log with who sent
  * it, its text, the outcome, the rows and the time; an operator of another role is
  * refused and audited too. No answer leaves before its audit entry is written.
  *
@@ -77,6 +90,20 @@ export default async function sqlRoutes(
       throw e;
     }
   }
+
+  app.get(
+    '/v1/sql/schema',
+    {
+      preValidation: compliance,
+      schema: {
+        tags: ['reports'],
+        security: [{ operatorToken: [] }],
+        summary: 'The tables POST /v1/sql may read, each with its columns, types and comments (compliance only)',
+        response: { 200: SqlSchemaAnswer, ...errorResponses },
+      },
+    },
+    async () => sql.schema(),
+  );
 
   app.post<{ Body: Static<typeof SqlBody> }>(
     '/v1/sql',

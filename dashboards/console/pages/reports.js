@@ -2,6 +2,8 @@ import { api, apiFile } from '../api.js';
 import { reportParams } from '../components/report-params.js';
 import { resultTable } from '../components/result-table.js';
 import { fileSafe, saveFile } from '../components/save-file.js';
+import { reportTabs } from '../components/report-tabs.js';
+import { sqlConsole } from '../components/sql-console.js';
 import { toast } from '../components/toast.js';
 import { describeError, el, errorBox, replace } from '../dom.js';
 import { formatCount, formatMs } from '../format.js';
@@ -10,6 +12,8 @@ import { formatCount, formatMs } from '../format.js';
  * The compliance report catalog (GET /v1/reports): pick a report, fill the form its
  * parameter schema describes, run it as JSON into a table, or download it as CSV or
  * Parquet. The chosen report is kept in the URL (`#/reports?report=corridor-flows`).
+ * Compliance also has an SQL tab (`#/reports?tab=sql`): read-only SQL over the analytics
+ * tables, which only that role may run.
  */
 const MAX_TABLE_ROWS = 1000;
 const FORMATS = {
@@ -21,14 +25,26 @@ export function render(view, context) {
   context.setTitle('Reports');
   const summary = el('p', { class: 'muted page-summary' }, 'Loading the report catalog…');
   const content = el('div');
+  const sql = context.session?.role === 'compliance' ? sqlConsole() : undefined;
+  const tabs = sql ? reportTabs(content, sql) : undefined;
   view.append(
     el(
       'section',
       { class: 'page page-reports' },
       el('div', { class: 'page-head' }, el('div', {}, el('h1', {}, 'Reports'), summary)),
-      content,
+      tabs ? [tabs.element, tabs.panels] : content,
     ),
   );
+  let catalogSummary = summary.textContent;
+  /** The page's line under the title speaks for the open tab. */
+  function setSummary(text) {
+    catalogSummary = text;
+    if (tabs?.current !== 'sql') summary.textContent = text;
+  }
+  tabs?.onChange((tab) => {
+    summary.textContent = tab === 'sql' ? 'Read-only SQL over the analytics tables · compliance only · every statement is audited' : catalogSummary;
+    history.replaceState(null, '', tab === 'sql' ? '#/reports?tab=sql' : `#/reports${report ? `?report=${encodeURIComponent(report.name)}` : ''}`);
+  });
   let catalog = [];
   let report;
   let form;
@@ -71,17 +87,17 @@ export function render(view, context) {
       if (cancelled) return;
       catalog = answer?.reports ?? [];
       if (catalog.length === 0) {
-        summary.textContent = '';
+        setSummary('');
         return replace(content, el('div', { class: 'empty' }, 'The catalog has no reports.'));
       }
-      summary.textContent = `${formatCount(catalog.length)} reports · JSON, CSV or Parquet · every run is audited`;
+      setSummary(`${formatCount(catalog.length)} reports · JSON, CSV or Parquet · every run is audited`);
       replace(picker, catalog.map((r) => el('option', { value: r.name }, r.title ?? r.name)));
       replace(content, formCard, resultCard);
       const asked = context.query.get('report');
       choose(catalog.some((r) => r.name === asked) ? asked : catalog[0].name, false);
     } catch (e) {
       if (cancelled) return;
-      summary.textContent = '';
+      setSummary('');
       replace(content, errorBox('The report catalog could not be loaded.', e));
     }
   }
@@ -175,8 +191,10 @@ export function render(view, context) {
   }
 
   void load();
+  if (tabs && context.query.get('tab') === 'sql') tabs.open('sql');
   return () => {
     cancelled = true;
+    sql?.close();
   };
 }
 

@@ -83,7 +83,7 @@ function transactionsSelect(offset: number, count: number): string {
   w.1 AS participant, w.2 AS participant_kind,
   if(message_type = 'refund', m.7, w.1) AS initiator,
   concat('t-', toString(n)) AS txn_id,
-  multiIf(m.4 = 'CN', 'inbound', w.3 = 'CN', 'outbound', 'cross-market') AS direction,
+  multiIf(m.4 = 'CN', 'inbound', w.3 = 'CN', 'outbound', w.3 = m.4, 'local', 'cross-market') AS direction,
   concat(w.3, '-', m.4) AS corridor,
   w.3 AS payer_market,
   concat('w-', toString(cityHash64(n, 1) % 200000)) AS wallet_id,

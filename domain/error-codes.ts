@@ -61,7 +61,7 @@ export const ERROR_CODES = {
   MERCHANT_MISMATCH: "the QR's acquirer or forwarding IIN, currency, country, MCC or name differs from the registered merchant",
   MERCHANT_NOT_FOUND: "no such merchant among the acquirer's own",
   MERCHANT_MISCONFIGURED: 'the merchant lacks what its QR needs (acquirer IIN, currency): a configuration fault',
-  DOMESTIC_PAYMENT_NOT_SUPPORTED: 'payer and merchant are in the same market: the gateway switches cross-border payments only',
+  DOMESTIC_PAYMENT_NOT_SUPPORTED: 'a home-market wallet paying a home-market merchant: not switched (an overseas wallet in its own market is `local`, and accepted)',
   CURRENCY_UNSUPPORTED: 'the merchant, wallet or payment currency is not one the gateway prices',
   FX_RATE_UNAVAILABLE: 'no rate between the currencies involved',
   FX_RATE_OUT_OF_RANGE: 'the cross rate falls outside Decimal(18, 8), which the gateway stores',

@@ -7,7 +7,11 @@
 import type { ErrorCode } from './error-codes.ts';
 
 export type ParticipantKind = 'overseas_wallet' | 'domestic_wallet' | 'acquirer';
-export type Direction = 'inbound' | 'outbound' | 'cross-market';
+/**
+ * Which way a payment crosses (or, for `local`, does not cross) the border; see
+ * switch/routing.ts for who decides it.
+ */
+export type Direction = 'inbound' | 'outbound' | 'cross-market' | 'local';
 export type MessageType = 'payment' | 'refund' | 'reversal';
 export type PaymentStatus = 'APPROVED' | 'DECLINED';
 export type RiskDecisionKind = 'approve' | 'review' | 'decline';

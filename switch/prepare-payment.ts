@@ -75,7 +75,7 @@ export function preparePayment(
   if (!resolved.ok) return refuse(resolved.error);
   const merchant = resolved.value;
   const rejectFor = (error: DomainError): Preparation => ({ ok: false, error, merchant });
-  const direction = routeDirection(participant.kind, merchant.country, deps.registry.gateway.homeCountry);
+  const direction = routeDirection(participant.kind, participant.country, merchant.country, deps.registry.gateway.homeCountry);
   if (!direction.ok) return rejectFor(direction.error);
 
   const merchantCurrency = currencyByCode(merchant.currency);

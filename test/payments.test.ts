@@ -63,6 +63,28 @@ describe('POST /v1/payments and its follow-ups', () => {
     expect(cross.body).toMatchObject({ status: 'APPROVED', direction: 'cross-market', corridor: 'SG-TH', settlement: { currency: 'SGD' } });
   });
 
+  it('routes a Thai wallet paying a Thai merchant local: in its answer, its status and its ClickHouse row', async () => {
+    const local = await pay('siam-wallet', payment('m-th-0001', '350.00', 'THB'));
+    expect(local.status).toBe(200);
+    expect(local.body).toMatchObject({ status: 'APPROVED', direction: 'local', corridor: 'TH-TH', settlement: { amount: '350.00', currency: 'THB' } });
+    const state = await signed(platform.app, { participant: 'siam-wallet', method: 'GET', path: `/v1/payments/${local.body.paymentId}` });
+    expect(state.body).toMatchObject({ direction: 'local', corridor: 'TH-TH' });
+    const row = await eventually(
+      async () =>
+        (
+          await (
+            await platform.clickhouse.client.query({
+              query: 'SELECT direction, corridor, payer_market, merchant_country FROM cpg.transactions WHERE payment_id = {id:String}',
+              query_params: { id: local.body.paymentId },
+              format: 'JSONEachRow',
+            })
+          ).json<Record<string, string>>()
+        )[0],
+      (r) => r !== undefined,
+    );
+    expect(row).toEqual({ direction: 'local', corridor: 'TH-TH', payer_market: 'TH', merchant_country: 'TH' });
+  });
+
   it('refuses a domestic payment, a payment from an acquirer, and an unknown merchant', async () => {
     const domestic = await pay('panda-wallet', payment('m-cn-0001', '10.00', 'CNY'));
     expect([domestic.status, domestic.body.error.code]).toEqual([422, 'DOMESTIC_PAYMENT_NOT_SUPPORTED']);

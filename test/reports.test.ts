@@ -176,7 +176,7 @@ const v2 = tx({
 const v3 = tx({ at: T0 + DAY + 3 * HOUR, wallet: 'w-vel', usd: '12000.00', merchant: M2, decision: 'review', score: 300, reasons: [{ ruleId: 'large-value-single', ruleVersion: 1, value: 12000, threshold: 10000 }] });
 tx({ at: T0 + DAY + 4 * HOUR, wallet: 'w-vel', usd: '5.00', type: 'refund', reasons: [{ ruleId: 'velocity-pair-repeat', ruleVersion: 1, value: 6, threshold: 5 }] });
 const v5 = tx({
-  at: T0 + 2 * DAY + 30 * MINUTE, participant: 'merlion-pay', corridor: 'SG-SG', direction: 'cross-market', merchant: M3, wallet: 'w-vel-m',
+  at: T0 + 2 * DAY + 30 * MINUTE, participant: 'merlion-pay', corridor: 'SG-SG', direction: 'local', merchant: M3, wallet: 'w-vel-m',
   usd: '7.46', amount: '10.00', currency: 'SGD', settle: '10.00', settleCurrency: 'SGD', status: 'DECLINED', decision: 'decline', score: 600,
   reasons: [{ ruleId: 'velocity-device-burst', ruleVersion: 2, value: 9, threshold: 5 }],
 });
@@ -591,6 +591,8 @@ describe('compliance reports', () => {
     expect(normalise(await runJson('corridor-flows'))).toEqual(expected);
     expect(expected).toContainEqual(expect.objectContaining({ corridor: 'CN-SG', day: '2025-03-16', payments: 1, amount: '100.0000', settlement_amount: '531.3400' }));
     expect(expected).toContainEqual(expect.objectContaining({ corridor: 'CN-SG', day: '2025-03-17', payments: 2, approved: 1, amount: '50.0000' }));
+    // A Singaporean wallet at a Singaporean merchant: its own direction, not cross-market.
+    expect(expected).toContainEqual(expect.objectContaining({ corridor: 'SG-SG', direction: 'local', payments: 1, declined: 1 }));
     expect(normalise(await runJson('corridor-flows', { timezone: 'UTC' }))).toEqual(expectCorridors({ timezone: 'UTC' }));
   });
 

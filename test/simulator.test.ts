@@ -34,8 +34,8 @@ describe('traffic simulator against the running platform', () => {
     expect(summary.networkErrors).toBe(0);
   });
 
-  it('has payments in all three directions, each called by the gateway what the simulator meant', () => {
-    expect(Object.keys(summary.byDirection).sort()).toEqual(['cross-market', 'inbound', 'outbound']);
+  it('has payments in all four directions, each called by the gateway what the simulator meant', () => {
+    expect(Object.keys(summary.byDirection).sort()).toEqual(['cross-market', 'inbound', 'local', 'outbound']);
     expect(summary.directionMismatches).toBe(0);
   });
 

@@ -7,7 +7,8 @@ export const corridorFlows: ReportDefinition = {
   name: 'corridor-flows',
   title: 'Corridor flows',
   description:
-    'Payments per calendar day, corridor (payer country - merchant country), direction, original currency and settlement ' +
+    'Payments per calendar day, corridor (payer country - merchant country), direction (inbound, outbound, cross-market, ' +
+    'or local: an overseas wallet in its own market), original currency and settlement ' +
     'currency: how many were sent, approved and declined, and the approved value in the original currency, in settlement ' +
     'currency and in USD.',
   params: Type.Object(

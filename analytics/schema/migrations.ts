@@ -302,4 +302,26 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE {db}.transactions ADD COLUMN IF NOT EXISTS qr_warnings Array(LowCardinality(String)) DEFAULT []`,
     ],
   },
+  {
+    version: 12,
+    name: 'the fourth direction: local payments inside an overseas market',
+    statements: [
+      // Before the switch called them `local` (switch/routing.ts), an overseas wallet paying a
+      // merchant of its own market was stored as `cross-market` with corridor "TH-TH". Such a
+      // row's two countries are never the home market's: the home market's merchants were
+      // always `inbound`. `direction` is LowCardinality(String), so the new value needs no
+      // ALTER of the type; no aggregate table keys on direction (transactions_per_minute
+      // has none), so only the rows are relabelled. The mutation rewrites the one column of
+      // the parts holding such rows and is waited for, so the reports are consistent once
+      // the platform answers. Run again it finds nothing to change: that is also the remedy
+      // for the rows an upgrade lets through after it ran (a node still on the old version,
+      // or tap-stream entries it wrote before it stopped): run this statement once more when
+      // every node runs this version and the writers have caught up.
+      `ALTER TABLE {db}.transactions UPDATE direction = 'local'
+      WHERE direction = 'cross-market'
+        AND notEmpty(splitByChar('-', corridor)[1])
+        AND splitByChar('-', corridor)[1] = splitByChar('-', corridor)[2]
+      SETTINGS mutations_sync = 2`,
+    ],
+  },
 ];

@@ -46,12 +46,14 @@ describe('payment generator', () => {
     }
   });
 
-  it('mixes about 60% inbound, 30% outbound and 10% cross-market, each paying where that direction leads', () => {
+  it('mixes about 55% inbound, 30% outbound, 10% cross-market and 5% local, each paying where that direction leads', () => {
     const payments = generate(20_000);
     const share = (d: string) => payments.filter((p) => p.expectedDirection === d).length / payments.length;
-    expect(share('inbound')).toBeCloseTo(0.6, 1);
+    expect(share('inbound')).toBeCloseTo(0.55, 1);
     expect(share('outbound')).toBeCloseTo(0.3, 1);
     expect(share('cross-market')).toBeCloseTo(0.1, 1);
+    expect(share('local')).toBeGreaterThan(0.03);
+    expect(share('local')).toBeLessThan(0.07);
     for (const p of payments) {
       if (p.expectedDirection === 'inbound') expect(p.merchant.country).toBe('CN');
       if (p.expectedDirection === 'cross-market') {
@@ -59,6 +61,23 @@ describe('payment generator', () => {
         expect(p.merchant.country).not.toBe(p.participant.country);
         expect(p.participant.kind).toBe('overseas_wallet');
       }
+      if (p.expectedDirection === 'local') {
+        expect(p.merchant.country).toBe(p.participant.country);
+        expect(p.participant.kind).toBe('overseas_wallet');
+      }
+    }
+  });
+
+  it('keeps a local payer near home, paying a merchant of its own market, never travelling', () => {
+    const generator = createPaymentGenerator({ participants, merchants, homeCountry, seed: 7 });
+    const home = new Map(generator.payers.map((p) => [p.walletId, p.home]));
+    const local = Array.from({ length: 20_000 }, (_, i) => generator.next((i / 20_000) * 24)).filter((p) => p.expectedDirection === 'local');
+    expect(new Set(local.map((p) => p.participant.country))).toEqual(new Set(['TH', 'SG', 'KR']));
+    for (const p of local) {
+      const at = home.get(p.body.payer.walletId)!;
+      // startTrip jitters a payer at home by at most 8 km: well under a tenth of a degree.
+      expect(Math.abs(p.body.payer.location.lat - at.lat)).toBeLessThan(0.1);
+      expect(Math.abs(p.body.payer.location.lon - at.lon)).toBeLessThan(0.1);
     }
   });
 

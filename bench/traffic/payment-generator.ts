@@ -36,13 +36,20 @@ export interface GeneratedPayment {
   body: PaymentRequestBody;
 }
 
-export interface DirectionMix {
-  inbound: number;
-  outbound: number;
-  'cross-market': number;
-}
+export type DirectionMix = Record<Direction, number>;
 
-export const DEFAULT_MIX: DirectionMix = { inbound: 0.6, outbound: 0.3, 'cross-market': 0.1 };
+/**
+ * Mostly visitors to the home market and its own travellers; a tenth paying in a third
+ * market, and a small share of local payments (an overseas wallet at a merchant of its
+ * own market, which reaches the gateway only when that merchant's acquirer routes through it).
+ */
+export const DEFAULT_MIX: DirectionMix = { inbound: 0.55, outbound: 0.3, 'cross-market': 0.1, local: 0.05 };
+
+/** Of an overseas wallet's payers, the shares on each journey a mix implies (the rest pay inbound). */
+export function overseasJourneyShares(mix: DirectionMix): { crossMarketShare: number; localShare: number } {
+  const overseas = Math.max(1e-9, mix.inbound + mix['cross-market'] + mix.local);
+  return { crossMarketShare: mix['cross-market'] / overseas, localShare: mix.local / overseas };
+}
 
 export interface PaymentGeneratorOptions {
   participants: readonly SimulatedParticipant[];
@@ -68,7 +75,7 @@ export class NothingToPayError extends Error {
   override name = 'NothingToPayError';
 }
 
-const DIRECTIONS: readonly Direction[] = ['inbound', 'outbound', 'cross-market'];
+const DIRECTIONS: readonly Direction[] = ['inbound', 'outbound', 'cross-market', 'local'];
 
 interface Trip {
   city: string;
@@ -79,10 +86,9 @@ interface Trip {
 export function createPaymentGenerator(options: PaymentGeneratorOptions): PaymentGenerator {
   const random = createRandom(options.seed);
   const requested = options.mix ?? DEFAULT_MIX;
-  const crossMarketShare = requested['cross-market'] / Math.max(1e-9, requested.inbound + requested['cross-market']);
   const population = buildPopulation(random, options.participants, {
     payersPerWallet: options.payersPerWallet ?? 300,
-    crossMarketShare,
+    ...overseasJourneyShares(requested),
   });
   const participantById = new Map(options.participants.map((p) => [p.id, p]));
   const eligible = (direction: Direction, payerCountry: string): PayableMerchant[] =>
@@ -100,7 +106,7 @@ export function createPaymentGenerator(options: PaymentGeneratorOptions): Paymen
   if (weights.every((w) => w <= 0)) {
     throw new NothingToPayError('no wallet can pay any merchant: need overseas wallets and home-market merchants, or domestic wallets and merchants abroad');
   }
-  const mix: DirectionMix = { inbound: weights[0] ?? 0, outbound: weights[1] ?? 0, 'cross-market': weights[2] ?? 0 };
+  const mix = Object.fromEntries(DIRECTIONS.map((d, i) => [d, weights[i] ?? 0])) as DirectionMix;
 
   const trips = new Map<string, Trip>();
   const runId = randomBytes(4).toString('hex');
@@ -148,7 +154,7 @@ export function createPaymentGenerator(options: PaymentGeneratorOptions): Paymen
   };
 }
 
-/** The gateway's routing rules as the simulator must respect them: never a home wallet at a home merchant. */
+/** The gateway's routing (switch/routing.ts) as the simulator must respect it: never a home wallet at a home merchant. */
 export function isPayable(direction: Direction, payerCountry: string, merchantCountry: string, homeCountry: string): boolean {
   switch (direction) {
     case 'inbound':
@@ -157,6 +163,8 @@ export function isPayable(direction: Direction, payerCountry: string, merchantCo
       return payerCountry === homeCountry && merchantCountry !== homeCountry;
     case 'cross-market':
       return payerCountry !== homeCountry && merchantCountry !== homeCountry && merchantCountry !== payerCountry;
+    case 'local':
+      return payerCountry !== homeCountry && merchantCountry === payerCountry;
   }
 }
 

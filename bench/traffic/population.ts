@@ -26,6 +26,8 @@ export interface PopulationOptions {
   payersPerWallet: number;
   /** Of overseas wallets' payers, the share travelling to a third market rather than the home market. */
   crossMarketShare: number;
+  /** Of overseas wallets' payers, the share staying in their own market and paying there (local); none when omitted. */
+  localShare?: number;
 }
 
 /** ids are ≤ 64 characters of [A-Za-z0-9._:-], as the API requires. */
@@ -46,8 +48,7 @@ export function buildPopulation(
       const homeCity = cities.length > 0 ? random.pick(cities) : undefined;
       const deviceCount = random.next() < 0.15 ? 2 : 1;
       const deviceIds = Array.from({ length: deviceCount }, (_, i) => `${prefix}-d${n}-${i}-${hex(random, 6)}`);
-      const journey: Direction =
-        wallet.kind === 'domestic_wallet' ? 'outbound' : random.next() < options.crossMarketShare ? 'cross-market' : 'inbound';
+      const journey = wallet.kind === 'domestic_wallet' ? 'outbound' : overseasJourney(random.next(), options);
       payers.push({
         participantId: wallet.id,
         walletId: `${prefix}-w${n}`,
@@ -62,6 +63,12 @@ export function buildPopulation(
     }
   }
   return payers;
+}
+
+/** An overseas payer's trip from one uniform draw `u` in [0, 1): one draw whatever the shares, so a seed keeps its other draws. */
+function overseasJourney(u: number, options: PopulationOptions): Direction {
+  if (u < options.crossMarketShare) return 'cross-market';
+  return u < options.crossMarketShare + (options.localShare ?? 0) ? 'local' : 'inbound';
 }
 
 function hex(random: Random, length: number): string {

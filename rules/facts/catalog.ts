@@ -47,7 +47,7 @@ const PAYMENT_FACTS = {
   'message.type': { type: 'string', doc: 'payment, refund or reversal' },
   participant: { type: 'string', doc: 'the wallet participant whose payer pays' },
   'participant.kind': { type: 'string', doc: 'overseas_wallet, domestic_wallet or acquirer' },
-  direction: { type: 'string', doc: 'inbound, outbound or cross-market' },
+  direction: { type: 'string', doc: 'inbound, outbound, cross-market (an overseas wallet in another overseas market) or local (an overseas wallet in its own market, corridor "TH-TH")' },
   corridor: { type: 'string', doc: 'payer country and merchant country, e.g. "TH-CN"' },
   'payer.country': { type: 'string', doc: "the payer's country, else the corridor's first country" },
   'payer.country.sanctioned': { type: 'boolean', doc: 'payer.country is in the sanctioned-countries list' },

@@ -56,7 +56,7 @@ export function testMessage(spec: MessageSpec = {}): SwitchedMessage {
     participantKind: payerCountry === 'CN' ? 'domestic_wallet' : 'overseas_wallet',
     initiator: messageType === 'refund' ? 'huaxia-acquiring' : participant,
     txnId: `txn-${n}`,
-    direction: payerCountry === 'CN' ? 'outbound' : merchantCountry === 'CN' ? 'inbound' : 'cross-market',
+    direction: payerCountry === 'CN' ? 'outbound' : merchantCountry === 'CN' ? 'inbound' : merchantCountry === payerCountry ? 'local' : 'cross-market',
     corridor: `${payerCountry}-${merchantCountry}`,
     payer: {
       walletId: spec.walletId ?? 'w-1',

@@ -79,7 +79,11 @@ export const PaymentAnswerSchema = Type.Object({
   }),
   amount: Type.Object({ value: Type.String(), currency: Type.String() }),
   settlement: Type.Object({ amount: Type.String(), currency: Type.String(), fxRate: Type.String() }),
-  direction: Type.Union([Type.Literal('inbound'), Type.Literal('outbound'), Type.Literal('cross-market')]),
+  direction: Type.Union([Type.Literal('inbound'), Type.Literal('outbound'), Type.Literal('cross-market'), Type.Literal('local')], {
+    description:
+      'inbound: an overseas wallet pays a home-market merchant; outbound: a home-market wallet pays a merchant abroad; ' +
+      'cross-market: an overseas wallet pays a merchant in another overseas market; local: an overseas wallet pays a merchant in its own market',
+  }),
   corridor: Type.String(),
   merchant: Type.Object({ id: Type.String(), name: Type.String() }),
   createdAt: Type.String({ format: 'date-time' }),

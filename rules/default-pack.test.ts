@@ -260,6 +260,28 @@ const scenarios: Record<string, { typology: string; run: () => Promise<void> }> 
       expect(reason(risk, 'amount-spike')!.message).toMatch(/^USD 800 is 6\.67 times this payer's largest payment in 30 days \(USD 120\), z-score \d+\.\d\d$/);
     },
   },
+  'amount-spike-short-history': {
+    typology: 'USD 600 after three payments under USD 5, not after two, nor after everyday payments',
+    async run() {
+      const spike = async (history: number[], usd: number) => {
+        const walletId = fresh('w');
+        for (const [i, amount] of history.entries()) await pay({ walletId, merchantId: fresh('m'), usd: amount, at: T0 - (history.length - i) * HOUR });
+        return pay({ walletId, merchantId: fresh('m'), usd, at: T0 + 20 * MINUTE });
+      };
+      const risk = await spike([2.5, 4, 3.5], 600);
+      expect(risk.decision).toBe('review');
+      expect(fired(risk)).toEqual(['amount-spike-short-history']);
+      expect(reason(risk, 'amount-spike-short-history')).toMatchObject({
+        value: 600,
+        threshold: 500,
+        message: 'USD 600 after 3 payments in 30 days of at most USD 4, 150 times the largest (limit USD 500 after payments under USD 5)',
+      });
+      // A newcomer's second purchase, and a small spender whose coffee cost more: ordinary big-ticket purchases.
+      expect(fired(await spike([3, 4], 600))).toEqual([]);
+      expect(fired(await spike([4, 12, 6.5, 3], 900))).toEqual([]);
+      expect(fired(await spike([2.5, 4, 3.5, 4.5], 450))).toEqual([]);
+    },
+  },
   'new-device-high-amount': {
     typology: 'USD 600 from a device the wallet has never used',
     async run() {

@@ -527,7 +527,10 @@ describe('participant analytics', () => {
       ['/v1/analytics/summary', window(FROM - 91 * DAY, TO), 'ANALYTICS_WINDOW_TOO_LONG'],
       ['/v1/analytics/timeseries', { ...window(), bucket: 'minute' }, 'ANALYTICS_TOO_MANY_POINTS'],
       ['/v1/analytics/breakdown/merchant', { ...window(), limit: '5000' }, 'ANALYTICS_LIMIT_INVALID'],
-      ['/v1/analytics/summary', { from: iso(FROM) }, 'VALIDATION_FAILED'],
+      // An end left out is defaulted, but not from one that has not happened yet, nor from nonsense.
+      ['/v1/analytics/summary', { from: iso(Date.now() + 2 * MINUTE) }, 'ANALYTICS_WINDOW_INVALID'],
+      ['/v1/analytics/timeseries', { to: '2025-03-10' }, 'VALIDATION_FAILED'],
+      ['/v1/analytics/breakdown/corridor', { from: '2025-02-30T00:00:00Z' }, 'VALIDATION_FAILED'],
       ['/v1/analytics/summary', { ...window(), from: '2025-03-10' }, 'VALIDATION_FAILED'],
       ['/v1/analytics/summary', { ...window(), to: '2025-02-30T00:00:00Z' }, 'VALIDATION_FAILED'],
     ];
@@ -535,6 +538,81 @@ describe('participant analytics', () => {
       const r = await asParticipant(A, urlOf(path, query));
       expect([r.status, r.body.error?.code], `${path} ${JSON.stringify(query)}`).toEqual([400, code]);
     }
+  });
+
+  describe('with an end of the window left out', () => {
+    it('answers for the day before to, or the day from from, participants and operators alike, stating the window', async () => {
+      const dayBefore = expectedSummary(A, TO - DAY, TO);
+      const dayFrom = expectedSummary(A, FROM, FROM + DAY);
+      expect(dayBefore.payments.payments * dayFrom.payments.payments).toBeGreaterThan(0);
+      expect([dayBefore.from, dayBefore.to, dayFrom.from, dayFrom.to]).toEqual([iso(TO - DAY), iso(TO), iso(FROM), iso(FROM + DAY)]);
+      const onlyTo = urlOf('/v1/analytics/summary', { to: iso(TO) });
+      const onlyFrom = urlOf('/v1/analytics/summary', { from: iso(FROM) });
+      expect((await asParticipant(A, onlyTo)).body).toEqual(dayBefore);
+      expect((await asParticipant(A, onlyFrom)).body).toEqual(dayFrom);
+      expect((await asOperator('siam.analyst', onlyTo)).body).toEqual(dayBefore);
+      expect((await asOperator('risk.officer', urlOf('/v1/analytics/summary', { from: iso(FROM), participant: A }))).body).toEqual(dayFrom);
+      const series = await asParticipant(ACQ, urlOf('/v1/analytics/timeseries', { to: iso(TO), bucket: 'hour' }));
+      expect(series.body.points).toEqual(stripLatencies(expectedSeries(ACQ, TO - DAY, TO, 'hour')));
+      const corridors = await asOperator('admin', urlOf('/v1/analytics/breakdown/corridor', { from: iso(FROM), participant: B }));
+      expect([corridors.status, corridors.body.from, corridors.body.to]).toEqual([200, iso(FROM), iso(FROM + DAY)]);
+      expect(corridors.body.rows.reduce((n: number, r: { payments: number }) => n + r.payments, 0)).toBe(expectedSummary(B, FROM, FROM + DAY).payments.payments);
+    });
+
+    it('cuts the day from a recent from at the end of the current minute', async () => {
+      const from = Date.now() - HOUR;
+      const r = await asParticipant(A, urlOf('/v1/analytics/summary', { from: iso(from) }));
+      expect(r.status).toBe(200);
+      expect(r.body.from).toBe(iso(from));
+      const to = Date.parse(r.body.to);
+      expect([to % MINUTE, to > Date.now() - MINUTE, to <= Date.now() + MINUTE]).toEqual([0, true, true]);
+    });
+
+    it('answers for the last 24 hours, to the end of the current minute, without either, on every route', async () => {
+      const lastDay = (body: Record<string, any>, asked: number) => {
+        const to = Date.parse(body.to);
+        expect(to % MINUTE).toBe(0);
+        expect(to).toBeGreaterThan(asked);
+        expect(to).toBeLessThanOrEqual(Date.now() + MINUTE);
+        expect(to - Date.parse(body.from)).toBe(DAY);
+      };
+      for (const [who, call] of [
+        [A, (url: string) => asParticipant(A, url)],
+        ['siam.analyst', (url: string) => asOperator('siam.analyst', url)],
+      ] as const) {
+        for (const path of ROUTES) {
+          const asked = Date.now();
+          const r = await call(path);
+          expect(r.status, `${who} ${path}`).toBe(200);
+          expect(r.body.participant).toBe(A);
+          lastDay(r.body, asked);
+          // The same answer as that window asked for in full.
+          expect((await call(urlOf(path, { from: r.body.from, to: r.body.to }))).body, `${who} ${path}`).toEqual(r.body);
+        }
+      }
+      // A day of whole minutes: a wallet's series is the per-minute aggregate, minute by minute.
+      const series = await asParticipant(A, '/v1/analytics/timeseries');
+      expect([series.body.bucket, series.body.source, series.body.points.length]).toEqual(['minute', 'per-minute', 1440]);
+      const asked = Date.now();
+      const operator = await asOperator('compliance', urlOf('/v1/analytics/summary', { participant: ACQ }));
+      expect([operator.status, operator.body.participant]).toEqual([200, ACQ]);
+      lastDay(operator.body, asked);
+      // Operators still name whose analytics they want.
+      const unnamed = await asOperator('risk.officer', '/v1/analytics/summary');
+      expect([unnamed.status, unnamed.body.error.code]).toEqual([400, 'ANALYTICS_PARTICIPANT_REQUIRED']);
+      // The audit records the window answered for, not the absent parameters.
+      const audited = await eventually(
+        () =>
+          scalar(
+            platform.clickhouse.client,
+            "SELECT toUInt32(count()) FROM cpg.audit_log WHERE action = 'analytics.summary' AND outcome = 'ok' AND actor = 'compliance' AND target = {t:String} AND JSONExtractString(details, 'from') = {from:String} AND JSONExtractString(details, 'to') = {to:String}",
+            { t: ACQ, from: operator.body.from, to: operator.body.to },
+          ),
+        (n) => n >= 1,
+        5000,
+      );
+      expect(audited).toBe(1);
+    });
   });
 
   it('admits exactly one kind of credential and asks operators whose analytics they want', async () => {
@@ -563,6 +641,10 @@ describe('participant analytics', () => {
       const get = doc.paths[path]?.get;
       expect(get?.security, path).toEqual([{ participantSignature: [] }, { operatorToken: [] }]);
       expect(Object.keys(get.responses), path).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
+      const query = Object.fromEntries(get.parameters.filter((x: { in: string }) => x.in === 'query').map((x: { name: string }) => [x.name, x]));
+      expect([query.from.required ?? false, query.to.required ?? false], path).toEqual([false, false]);
+      expect(query.from.description, path).toMatch(/the last 24 hours, up to the end of the current UTC minute/);
+      expect(query.to.description, path).toMatch(/24 hours after from/);
     }
   });
 

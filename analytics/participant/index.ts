@@ -9,7 +9,7 @@ export { DIMENSIONS, DEFAULT_BREAKDOWN_LIMIT, MAX_BREAKDOWN_LIMIT, type Breakdow
 export { scopeOf, type Scope, type Side } from './scope.ts';
 export type { ParticipantSummary } from './summary.ts';
 export type { Timeseries, TimeseriesPoint } from './timeseries.ts';
-export { BUCKET_MS, chooseBucket, MAX_POINTS, MAX_SPAN_DAYS, parseWindow, type Bucket, type Window } from './window.ts';
+export { BUCKET_MS, chooseBucket, DEFAULT_SPAN_MS, MAX_POINTS, MAX_SPAN_DAYS, parseWindow, resolveWindow, type Bucket, type Window } from './window.ts';
 
 /**
  * A participant's own analytics over ClickHouse: every query is scoped to one participant

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketStarts, chooseBucket, MAX_POINTS, parseWindow, type Bucket } from './window.ts';
+import { bucketStarts, chooseBucket, MAX_POINTS, parseWindow, resolveWindow, type Bucket } from './window.ts';
 
 const code = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? 'ok' : r.error!.code);
 
@@ -16,6 +16,37 @@ describe('analytics window', () => {
     expect(code(parseWindow('2025-01-01T00:00:00Z', '2025-04-04T00:00:00Z'))).toBe('ok');
     expect(code(parseWindow('yesterday', '2025-04-03T00:00:00Z'))).toBe('ANALYTICS_WINDOW_INVALID');
     expect(code(parseWindow('1969-12-31T00:00:00Z', '1970-01-02T00:00:00Z'))).toBe('ANALYTICS_WINDOW_INVALID');
+  });
+
+  describe('with an end left out', () => {
+    const now = Date.UTC(2025, 2, 10, 8, 30, 15, 500);
+    const endOfMinute = Date.UTC(2025, 2, 10, 8, 31);
+    const DAY = 86_400_000;
+
+    it('spans the 24 hours up to the end of the current minute without either: a day of minutes', () => {
+      expect(resolveWindow(undefined, undefined, now)).toEqual({ ok: true, value: { fromMs: endOfMinute - DAY, toMs: endOfMinute } });
+      // On a minute's first millisecond, that minute is the current one.
+      expect(resolveWindow(undefined, undefined, Date.UTC(2025, 2, 10, 8, 31))).toEqual({ ok: true, value: { fromMs: endOfMinute + 60_000 - DAY, toMs: endOfMinute + 60_000 } });
+      const window = resolveWindow(undefined, undefined, now);
+      expect(window.ok && chooseBucket(window.value)).toEqual({ ok: true, value: 'minute' });
+    });
+
+    it('spans the 24 hours before to, or from from, cut at the end of the current minute', () => {
+      expect(resolveWindow(undefined, '2025-03-01T00:00:00Z', now)).toEqual({ ok: true, value: { fromMs: Date.UTC(2025, 1, 28), toMs: Date.UTC(2025, 2, 1) } });
+      expect(resolveWindow('2025-03-01T00:00:00+08:00', undefined, now)).toEqual({ ok: true, value: { fromMs: Date.UTC(2025, 1, 28, 16), toMs: Date.UTC(2025, 2, 1, 16) } });
+      expect(resolveWindow('2025-03-10T02:00:00Z', undefined, now)).toEqual({ ok: true, value: { fromMs: Date.UTC(2025, 2, 10, 2), toMs: endOfMinute } });
+      expect(resolveWindow('2025-03-01T00:00:00Z', '2025-03-05T00:00:00Z', now)).toEqual(parseWindow('2025-03-01T00:00:00Z', '2025-03-05T00:00:00Z'));
+    });
+
+    it('refuses a from after the current minute, nonsense and an end out of range, as a whole window is refused', () => {
+      expect(code(resolveWindow('2025-03-10T08:31:00Z', undefined, now))).toBe('ANALYTICS_WINDOW_INVALID');
+      expect(code(resolveWindow('2025-03-10T08:30:59.999Z', undefined, now))).toBe('ok');
+      expect(code(resolveWindow('yesterday', undefined, now))).toBe('ANALYTICS_WINDOW_INVALID');
+      expect(code(resolveWindow(undefined, 'tomorrow', now))).toBe('ANALYTICS_WINDOW_INVALID');
+      expect(code(resolveWindow(undefined, '2000-01-01T12:00:00Z', now))).toBe('ANALYTICS_WINDOW_INVALID');
+      expect(code(resolveWindow(undefined, '2200-01-02T00:00:00Z', now))).toBe('ANALYTICS_WINDOW_INVALID');
+      expect(code(resolveWindow('2025-01-01T00:00:00Z', '2025-04-04T00:00:00.001Z', now))).toBe('ANALYTICS_WINDOW_TOO_LONG');
+    });
   });
 
   it('lists every UTC-aligned bucket overlapping the window, the partial first and last included', () => {

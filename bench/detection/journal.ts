@@ -20,7 +20,7 @@ export interface TruthRecord {
   also?: Typology[];
   kind: 'payment' | 'refund';
   phase: Phase;
-  /** "typology/variant" and instance id, for scenario requests. */
+  /** "typology/variant" and instance id, for scenario requests; "legitimate/variant" for ordinary people played like one. */
   scenario?: string;
   instance?: string;
 }

@@ -18,6 +18,8 @@ export interface DetectionOptions {
   /** Payers per wallet participant of ordinary traffic; undefined: enough for ~0.25 payments per payer per minute. */
   payersPerWallet: number | undefined;
   refundRate: number;
+  /** Small spenders whose short history ends in a big-ticket purchase: legitimate, played like scenarios. */
+  smallSpenders: number;
   concurrency: number;
   /** Replaces the config's risk.deadlineMs for the run; undefined keeps it. */
   riskDeadlineMs: number | undefined;
@@ -42,6 +44,8 @@ export const USAGE = `usage: npm run bench:detection -- [options]
   --warmup-tps N     ordinary payments per second during the warm-up (default 400)
   --payers N         payers per wallet participant (default: enough for ~1 payment per payer per 4 minutes)
   --refund-rate F    share of approved ordinary payments refunded by the acquirer (default 0.01)
+  --small-spenders N legitimate payers who make 3-4 everyday payments, then a big-ticket purchase
+                     of USD 300-2,500, during the measured window (default 100)
   --concurrency C    ordinary requests in flight at most (default 128)
   --risk-deadline-ms N  run with this risk deadline instead of the config's: on a machine too loaded
                      to meet it, shows the rules alone rather than the fallback (default: the config's)
@@ -71,6 +75,7 @@ export function parseDetectionOptions(argv: string[]): DetectionOptions {
       'warmup-tps': { type: 'string', default: '400' },
       payers: { type: 'string' },
       'refund-rate': { type: 'string', default: '0.01' },
+      'small-spenders': { type: 'string', default: '100' },
       concurrency: { type: 'string', default: '128' },
       'risk-deadline-ms': { type: 'string' },
       results: { type: 'string', default: path.join(REPOSITORY_ROOT, 'bench/results') },
@@ -94,6 +99,7 @@ export function parseDetectionOptions(argv: string[]): DetectionOptions {
     warmupTps: number('--warmup-tps', values['warmup-tps'], { min: 0 }),
     payersPerWallet: values.payers === undefined ? undefined : number('--payers', values.payers, { min: 1, integer: true }),
     refundRate: number('--refund-rate', values['refund-rate'], { min: 0, max: 1 }),
+    smallSpenders: number('--small-spenders', values['small-spenders'], { min: 0, integer: true }),
     concurrency: number('--concurrency', values.concurrency, { min: 1, integer: true }),
     riskDeadlineMs:
       values['risk-deadline-ms'] === undefined ? undefined : number('--risk-deadline-ms', values['risk-deadline-ms'], { min: 1, integer: true }),

@@ -51,6 +51,9 @@ export function formatScore(score: DetectionScore): string {
   );
 
   lines.push('', legitimateLine('legitimate traffic (measured)', score.legitimate), legitimateLine('legitimate traffic (warm-up, not scored)', score.warmup));
+  for (const [scenario, n] of Object.entries(score.legitimate.byScenario ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`  of which ${scenario}: ${n.answered} answered, ${n.flagged} flagged`);
+  }
   const byRule = Object.entries(score.legitimate.byRule).sort((a, b) => b[1] - a[1]);
   if (byRule.length > 0) {
     lines.push(`  flagged legitimate requests by rule: ${byRule.slice(0, 10).map(([rule, n]) => `${rule} ${n}`).join(', ')}`);

@@ -6,15 +6,17 @@ import { loadParticipants, type SimulatedParticipant } from '../traffic/particip
 import { createPaymentGenerator } from '../traffic/payment-generator.ts';
 import { createRandom } from '../traffic/random.ts';
 import { createIdAllocator } from '../traffic/scenarios/identities.ts';
-import { planSchedule, type Schedule } from '../traffic/scenarios/schedule.ts';
+import { planSchedule, type Schedule, type ScheduledInstance } from '../traffic/scenarios/schedule.ts';
 import { createSignedClient } from '../traffic/signed-client.ts';
 import { writeBenchConfig } from './bench-config.ts';
+import { withDetectionScenarios } from './detection-schedule.ts';
 import { createJsonlWriter, type Phase, type ResponseRecord, type TruthRecord } from './journal.ts';
 import { runMix, type MixSummary } from './mix.ts';
 import { createNormalTraffic } from './normal-traffic.ts';
 import type { DetectionOptions } from './options.ts';
 import type { PackView } from './rule-pack.ts';
 import { createScenarioPlayer, type PlayerCounts } from './scenario-player.ts';
+import { isLegitimateVariant } from './short-history-spike.ts';
 
 /**
  * One live run: plan the scenarios, write the bench config, start the platform with it,
@@ -38,6 +40,15 @@ export interface RunSummary {
   platformExit: string;
 }
 
+function countByScenario(instances: readonly ScheduledInstance[]): string {
+  const counts = new Map<string, number>();
+  for (const { variant } of instances) {
+    const name = `${isLegitimateVariant(variant) ? 'legitimate' : variant.typology}/${variant.name}`;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts].map(([name, n]) => `${name} ${n}`).join(', ');
+}
+
 /** Ordinary payments per payer per minute the default population is sized for: people do not pay every minute. */
 const PAYMENTS_PER_PAYER_MINUTE = 0.25;
 
@@ -51,7 +62,7 @@ export async function runDetection(
   const runId = randomBytes(3).toString('hex');
   const { participants, homeCountry } = loadParticipants(options.credentialsPath, options.configPath);
   const wallets = participants.filter((p) => p.kind !== 'acquirer');
-  const schedule = planSchedule({
+  const catalog = planSchedule({
     durationS: options.durationS,
     normalTps: options.tps,
     fraudRate: options.fraudRate,
@@ -59,7 +70,11 @@ export async function runDetection(
     seed: options.seed,
     limits: pack.limits,
   });
+  const schedule = withDetectionScenarios(catalog, { durationS: options.durationS, seed: options.seed, smallSpenders: options.smallSpenders });
+  const fromCatalog = new Set(catalog.instances);
+  const added = countByScenario(schedule.instances.filter((i) => !fromCatalog.has(i)));
   log(`plan: ${schedule.plan.map((p) => `${p.typology} ${p.instances}`).join(', ')} (instances; ~${schedule.plan.reduce((s, p) => s + p.requestBudget, 0)} scenario requests)`);
+  if (added) log(`plus ${added} (instances)`);
 
   const benchConfig = writeBenchConfig(options.configPath, {
     ownMerchantIds: schedule.ownMerchantIds,

@@ -6,6 +6,7 @@ import { variantKey, type ScenarioContext, type ScenarioStep } from '../traffic/
 import type { SignedClient } from '../traffic/signed-client.ts';
 import { failedRecord, isFlaggedRecord, responseRecordOf } from './answers.ts';
 import type { JsonlWriter, ResponseRecord, TruthRecord } from './journal.ts';
+import { isLegitimateVariant } from './short-history-spike.ts';
 
 /**
  * Plays scenario instances: each starts at its time, generates its steps against the wall
@@ -88,6 +89,8 @@ export function createScenarioPlayer(options: PlayerOptions) {
     if (!(await waitUntil(measureStartMs + instance.startOffsetMs, signal))) return;
     const startsAtMs = Date.now();
     const scenario = variantKey(instance.variant);
+    // Ordinary people played step by step like a scenario, and scored with ordinary traffic.
+    const legitimate = isLegitimateVariant(instance.variant);
     let steps: ScenarioStep[];
     try {
       steps = instance.variant.generate(options.contextFor(instance, startsAtMs));
@@ -100,16 +103,20 @@ export function createScenarioPlayer(options: PlayerOptions) {
     const paymentIds = new Map<string, string>();
     for (const step of steps) {
       if (!(await waitUntil(startsAtMs + step.atMs, signal))) return;
-      truth.write({
-        txnId: step.txnId,
-        typology: step.label.typology,
-        shouldFlag: step.label.shouldFlag,
-        ...(step.label.also ? { also: step.label.also } : {}),
-        kind: step.kind,
-        phase: 'measure',
-        scenario,
-        instance: instance.id,
-      });
+      truth.write(
+        legitimate
+          ? { txnId: step.txnId, typology: 'legitimate', shouldFlag: false, kind: step.kind, phase: 'measure', scenario: `legitimate/${instance.variant.name}`, instance: instance.id }
+          : {
+              txnId: step.txnId,
+              typology: step.label.typology,
+              shouldFlag: step.label.shouldFlag,
+              ...(step.label.also ? { also: step.label.also } : {}),
+              kind: step.kind,
+              phase: 'measure',
+              scenario,
+              instance: instance.id,
+            },
+      );
       await sendStep(step, paymentIds);
     }
     counts.finished++;

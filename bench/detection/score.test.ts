@@ -98,6 +98,20 @@ describe('detection scoring', () => {
     expect(s.targets.falsePositiveRateMet).toBe(false);
   });
 
+  it('counts ordinary people played like a scenario with legitimate traffic, and apart by their scenario', () => {
+    const spender = { typology: 'legitimate', shouldFlag: false, scenario: 'legitimate/small-spender-big-ticket', instance: 'i0400' } as const;
+    const s = score([
+      ...Array.from({ length: 7 }, () => request({ typology: 'legitimate', shouldFlag: false }, {})),
+      request(spender, {}),
+      request(spender, {}),
+      request(spender, flagged(['amount-spike'])),
+    ]);
+    expect(s.legitimate).toMatchObject({ answered: 10, flagged: 1, falsePositiveRate: 0.1 });
+    expect(s.legitimate.byScenario).toEqual({ 'legitimate/small-spender-big-ticket': { answered: 3, flagged: 1 } });
+    expect(s.variants).toEqual([]);
+    expect(typology(s, 'amount-spike')).toMatchObject({ requests: 0, flaggedByRules: 1, truePositives: 0, precision: 0 });
+  });
+
   it('meets the targets only when every typology is measured at recall 0.9 or more and at most 1% of legitimate traffic is flagged', () => {
     const s = score([
       request({ typology: 'velocity', shouldFlag: true }, flagged(['velocity-payer-burst'])),

@@ -64,6 +64,8 @@ export interface LegitimateScore {
   /** Flagged legitimate requests by the rule ids among their reasons. */
   byRule: Record<string, number>;
   byKind: Record<string, { answered: number; flagged: number }>;
+  /** Legitimate requests played like a scenario ("legitimate/small-spender-big-ticket"), by scenario. */
+  byScenario: Record<string, { answered: number; flagged: number }>;
 }
 
 export interface DetectionScore {
@@ -101,7 +103,7 @@ export function flagFor(truth: TruthRecord): Typology[] {
 }
 
 function emptyLegitimate(): LegitimateScore {
-  return { requests: 0, unanswered: 0, answered: 0, flagged: 0, falsePositiveRate: null, degraded: 0, byRule: {}, byKind: {} };
+  return { requests: 0, unanswered: 0, answered: 0, flagged: 0, falsePositiveRate: null, degraded: 0, byRule: {}, byKind: {}, byScenario: {} };
 }
 
 export function scoreDetection(
@@ -254,9 +256,12 @@ function countLegitimate(
   if (isDegraded(answer, typologyOfRule)) score.degraded++;
   const kind = (score.byKind[t.kind] ??= { answered: 0, flagged: 0 });
   kind.answered++;
+  const scenario = t.scenario === undefined ? undefined : (score.byScenario[t.scenario] ??= { answered: 0, flagged: 0 });
+  if (scenario) scenario.answered++;
   if (!isFlagged(answer)) return;
   score.flagged++;
   kind.flagged++;
+  if (scenario) scenario.flagged++;
   for (const id of answer.ruleIds ?? []) score.byRule[id] = (score.byRule[id] ?? 0) + 1;
 }
 

@@ -10,7 +10,7 @@ import {
   MAX_BREAKDOWN_LIMIT,
   MAX_POINTS,
   MAX_SPAN_DAYS,
-  parseWindow,
+  resolveWindow,
   scopeOf,
   type Scope,
   type Window,
@@ -28,8 +28,15 @@ const Timestamp = Type.String({
   description: 'ISO 8601 with a time zone, e.g. 2025-03-10T00:00:00Z',
 });
 const common = {
-  from: { ...Timestamp, description: 'Start of the window, inclusive' },
-  to: { ...Timestamp, description: `End of the window, exclusive; later than from, at most ${MAX_SPAN_DAYS} days after it` },
+  from: Type.Optional({
+    ...Timestamp,
+    description:
+      'Start of the window, inclusive. Left out: 24 hours before to; with to left out too, the window is the last 24 hours, up to the end of the current UTC minute',
+  }),
+  to: Type.Optional({
+    ...Timestamp,
+    description: `End of the window, exclusive; later than from, at most ${MAX_SPAN_DAYS} days after it. Left out: 24 hours after from, but no later than the end of the current UTC minute (a from after that is 400 ANALYTICS_WINDOW_INVALID)`,
+  }),
   participant: Type.Optional(
     Type.String({
       pattern: '^[a-z0-9][a-z0-9.-]{1,62}$',
@@ -83,8 +90,8 @@ const scopeFields = {
   side: Type.Union([Type.Literal('wallet'), Type.Literal('acquirer')], {
     description: "wallet: the payer-side wallet's payments; acquirer: its merchants' payments",
   }),
-  from: Type.String({ format: 'date-time' }),
-  to: Type.String({ format: 'date-time' }),
+  from: Type.String({ format: 'date-time', description: 'Start of the window answered for, inclusive: the one asked for, or the default when from was left out' }),
+  to: Type.String({ format: 'date-time', description: 'End of the window answered for, exclusive: the one asked for, or the default when to was left out' }),
 };
 const FollowUp = Type.Object({ count: Count, approved: Count, approvedValueUsd: Decimal });
 
@@ -273,20 +280,23 @@ function answererOf(audit: AuditLog, registry: ReadonlyMap<string, { id: string;
     request: FastifyRequest,
     reply: FastifyReply,
     action: string,
-    query: { from: string; to: string; participant?: string },
+    query: { from?: string; to?: string; participant?: string },
     details: Record<string, unknown>,
     plan: (window: Window) => Result<(scope: Scope) => Promise<T>, DomainError>,
   ): Promise<T | FastifyReply> {
     const caller = callerOf(request);
+    // Audited: the window as asked until it is resolved, then the one answered for.
+    let audited: { from?: string; to?: string } = { from: query.from, to: query.to };
     const record = (target: string, outcome: 'ok' | 'denied' | 'failed', extra: Record<string, unknown> = {}) =>
-      audit.record({ actor: caller.actor, actorRole: caller.role, action, target, outcome, details: { from: query.from, to: query.to, ...details, ...extra } });
+      audit.record({ actor: caller.actor, actorRole: caller.role, action, target, outcome, details: { ...audited, ...details, ...extra } });
     const scoped = scopeFor(request, query.participant, registry);
     if (!scoped.ok) {
       if (scoped.error.code === 'ANALYTICS_FORBIDDEN') await record(query.participant ?? '', 'denied', { code: scoped.error.code });
       return sendError(reply, scoped.error);
     }
-    const window = parseWindow(query.from, query.to);
+    const window = resolveWindow(query.from, query.to, Date.now());
     if (!window.ok) return sendError(reply, window.error);
+    audited = { from: new Date(window.value.fromMs).toISOString(), to: new Date(window.value.toMs).toISOString() };
     const run = plan(window.value);
     if (!run.ok) return sendError(reply, run.error);
     let result: T;

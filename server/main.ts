@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig } from './config/load.ts';
+import type { PreparedDemo } from './demo.ts';
 import { checkProductionConfig } from './config/production.ts';
 import { startPlatform, type Platform } from './platform.ts';
 import { RedisNotInstalledError } from './redis-process.ts';
@@ -12,8 +13,14 @@ const SHUTDOWN_BUDGET_MS = 15_000;
 async function main(): Promise<void> {
   const demo = process.argv.includes('--demo');
   let config;
+  let demoRun: PreparedDemo | undefined;
   try {
     config = loadConfig(process.env, process.cwd(), process.argv.slice(2));
+    if (demo) {
+      // The demo runs the config plus the merchants its fraud scenarios need (server/demo.ts).
+      demoRun = (await import('./demo.ts')).prepareDemo(config, process.argv.slice(2));
+      config = loadConfig({ ...process.env, CONFIG: demoRun.configPath }, process.cwd(), process.argv.slice(2));
+    }
     if (config.file.mode === 'production') await checkProductionConfig(config);
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -37,6 +44,8 @@ async function main(): Promise<void> {
       `WARNING: ${path.relative(process.cwd(), config.configPath)} is the DEVELOPMENT config: its secrets and passwords are public. Never use it with real money.\n`,
     );
   }
+  // History goes into ClickHouse before the platform opens it, so its warm-up replays it.
+  await demoRun?.seedHistory(config);
   let platform: Platform;
   try {
     platform = await startPlatform(config);
@@ -65,10 +74,7 @@ async function main(): Promise<void> {
   if (config.file.mode === 'development' && existsSync(credentials)) {
     process.stdout.write(`  dev credentials: ${path.relative(process.cwd(), credentials)}\n`);
   }
-  if (demo) {
-    const { startDemoTraffic } = await import('./demo.ts');
-    stops.push(await startDemoTraffic(address, credentials));
-  }
+  if (demoRun) stops.push(await demoRun.start(address, platform, config));
 
   // A stray rejection in a background component (a feed, a queue) must not stop payments.
   process.on('unhandledRejection', (reason) => {

@@ -353,8 +353,11 @@ describe('scheduled reports', () => {
       expect(new Date(firesAt).toISOString().slice(11)).toBe('06:00:00.000Z');
       await delayed!.promote();
       const done = await eventually(async () => {
+        // The state first, then the job: read the other way round, a job finishing in between
+        // reads as completed without its return value.
+        const state = await queue.getJobState(delayed!.id!);
         const job = await Job.fromId(queue, delayed!.id!);
-        return { state: await job!.getState(), value: job!.returnvalue as Record<string, any> | null, failed: job!.failedReason };
+        return { state, value: job!.returnvalue as Record<string, any> | null, failed: job!.failedReason };
       }, (j) => j.state === 'completed' || j.state === 'failed', 60_000);
       expect(done.state, done.failed).toBe('completed');
       const sidecar = sidecarOf(id, done.value!.file);

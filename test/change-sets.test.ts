@@ -39,6 +39,16 @@ describe('change sets: four eyes on rule changes', () => {
     const r = await platform.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[username]}` }, ...(payload ? { payload } : {}) });
     return { status: r.statusCode, body: r.json() as any };
   };
+  /** An ordinary payment (a new wallet and device) at one merchant: its answer. */
+  const payAt = async (merchant: string) =>
+    (
+      await signed(platform.app, {
+        participant: 'siam-wallet',
+        method: 'POST',
+        path: '/v1/payments',
+        body: { txnId: randomUUID(), qr: { payload: qr[merchant] }, amount: { value: '45.00', currency: 'CNY' }, payer: { walletId: `w-${randomUUID()}`, deviceId: `d-${randomUUID()}`, country: 'TH' } },
+      })
+    ).body;
   const payAsPep = async () =>
     (
       await signed(platform.app, {
@@ -131,15 +141,6 @@ describe('change sets: four eyes on rule changes', () => {
   });
 
   it('changes the decision thresholds through a change set, and decisions follow without a restart', async () => {
-    const payAt = async (merchant: string) =>
-      (
-        await signed(platform.app, {
-          participant: 'siam-wallet',
-          method: 'POST',
-          path: '/v1/payments',
-          body: { txnId: randomUUID(), qr: { payload: qr[merchant] }, amount: { value: '45.00', currency: 'CNY' }, payer: { walletId: `w-${randomUUID()}`, deviceId: `d-${randomUUID()}`, country: 'TH' } },
-        })
-      ).body;
     const approveNow = async (title: string, changes: object[]) => {
       const drafted = await op('risk.officer', 'POST', '/v1/change-sets', { title, changes });
       expect(drafted.status, JSON.stringify(drafted.body)).toBe(201);
@@ -279,15 +280,6 @@ describe('change sets: four eyes on rule changes', () => {
   }, 120_000);
 
   it('a shadow period runs the changed rules live in shadow, counts their hits, and ends when the set is sent back', async () => {
-    const pay = async (merchant: string) =>
-      (
-        await signed(platform.app, {
-          participant: 'siam-wallet',
-          method: 'POST',
-          path: '/v1/payments',
-          body: { txnId: randomUUID(), qr: { payload: qr[merchant] }, amount: { value: '45.00', currency: 'CNY' }, payer: { walletId: `w-${randomUUID()}`, deviceId: `d-${randomUUID()}`, country: 'TH' } },
-        })
-      ).body;
     const rule = { id: 'cs-shadow-probe', description: 'a probe for the shadow period', typology: 'probe', priority: 5, mode: 'enforce', when: { fact: 'merchant.id', eq: 'm-cn-0006' }, then: { score: 900, reason: 'probe' } };
     const drafted = await op('risk.officer', 'POST', '/v1/change-sets', { title: 'a heavy probe, tried in shadow first', changes: [{ kind: 'rule', rule }] });
     expect(drafted.status).toBe(201);
@@ -301,7 +293,7 @@ describe('change sets: four eyes on rule changes', () => {
     expect(Date.parse(shadow.until) - Date.parse(shadow.from)).toBe(2 * 3600_000);
     // Both engines run the trial beside the live set; nothing is decided by it.
     await eventually(async () => [platform.risk.stats(), other.engine.stats()], (s) => s.every((x) => x.rules === before.rules + 1), 1000);
-    const answers = [await pay('m-cn-0006'), await pay('m-cn-0006'), await pay('m-cn-0006'), await pay('m-cn-0001')];
+    const answers = [await payAt('m-cn-0006'), await payAt('m-cn-0006'), await payAt('m-cn-0006'), await payAt('m-cn-0001')];
     for (const a of answers) expect(a.risk.reasons.map((r: { ruleId: string }) => r.ruleId)).not.toContain('cs-shadow-probe');
     expect(answers.map((a) => a.risk.decision)).toEqual(['approve', 'approve', 'approve', 'approve']);
     const hits = await eventually(

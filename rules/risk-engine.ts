@@ -12,7 +12,7 @@ import type { Facts } from './facts/catalog.ts';
 import { listFacts, localStoredFacts, usdCents } from './facts/gather.ts';
 import { createAsyncMessageScreener, type ScreeningFacts } from './facts/screening.ts';
 import { createListSnapshot } from './list-snapshot.ts';
-import { createListMemory, NOT_LISTED } from './lists/list-memory.ts';
+import { createListMemory, type ListVerdict } from './lists/list-memory.ts';
 import { isListId, TYPED_LIST_MESSAGE, type ListId } from './lists/subject-lists.ts';
 import { defineRiskScripts } from './lua-scripts.ts';
 import type { Audit, ListName } from './risk-lists.ts';
@@ -333,7 +333,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
     }
   };
 
-  const degrade = async (message: SwitchedMessage, evaluator: Live, cause: DegradedCause, screened?: ScreeningFacts): Promise<RiskAssessment> => {
+  const degrade = async (message: SwitchedMessage, evaluator: Live, cause: DegradedCause, screened?: ScreeningFacts, listed?: ListVerdict): Promise<RiskAssessment> => {
     counters.degraded++;
     counters.degradedByCause[cause]++;
     let usd = Number.NaN;
@@ -343,7 +343,8 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
       // An unreadable amount is never "small": the fallback's otherwise applies.
     }
     const fallback = degradedAssessment(usd, evaluator.fallback, evaluator.thresholds, evaluator.ruleSet.version, cause);
-    const listed = typedLists.check(message, message.receivedAt);
+    // Looked up once: a payment that got as far as its facts brings its verdict.
+    listed ??= typedLists.check(message, message.receivedAt);
     // The rules that need no history still run, on the lists held in memory and the names screened.
     try {
       const local = localRulesOf(evaluator.ruleSet);
@@ -369,7 +370,7 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
       const deadlineAt = started + evaluator.deadlineMs;
       let facts: Facts;
       let screened: ScreeningFacts | undefined;
-      let listed = NOT_LISTED;
+      let listed: ListVerdict | undefined;
       try {
         const o = observationOf(message, cnyPerUsd);
         scoring.set(message, o);
@@ -383,15 +384,15 @@ export async function createRiskEngine(options: RiskEngineOptions): Promise<Risk
         listed = typedLists.check(message, message.receivedAt);
         facts = buildFacts(message, { ...velocity, lists: listFacts(message, lists.has, listed.blockedBy), ...(screened ? { screening: screened } : {}) }, cnyPerUsd);
       } catch {
-        return await degrade(message, evaluator, 'error', screened);
+        return await degrade(message, evaluator, 'error', screened, listed);
       }
       try {
         const evaluation = await evaluator.evaluate(facts, deadlineAt);
         counters.conditionErrors += evaluation.errors.length;
-        if (evaluation.timedOut) return await degrade(message, evaluator, 'deadline', screened);
-        return withScreeningLists(decide(hitsOf(evaluation.fired, facts, listed.exempt), evaluator.thresholds, evaluator.ruleSet.version), screened);
+        if (evaluation.timedOut) return await degrade(message, evaluator, 'deadline', screened, listed);
+        return withScreeningLists(decide(hitsOf(evaluation.fired, facts, listed?.exempt), evaluator.thresholds, evaluator.ruleSet.version), screened);
       } catch {
-        return await degrade(message, evaluator, 'error', screened);
+        return await degrade(message, evaluator, 'error', screened, listed);
       }
     },
 

@@ -9,11 +9,9 @@ import { newPaymentId } from '../../switch/payment-id.ts';
 import { preparePayment } from '../../switch/prepare-payment.ts';
 import type { Merchant, Registry } from '../../switch/registry.ts';
 import { corridorOf } from '../../switch/routing.ts';
-import { drawAmount } from '../traffic/amounts.ts';
 import { utcOffsetHours } from '../traffic/geography.ts';
-import type { PaymentRequestBody } from '../traffic/payment-generator.ts';
 import { createRandom, pickWeighted, type Random } from '../traffic/random.ts';
-import { dayStart, deviceOf, pickTripMerchant, tripHourWeights, weekdayFactor, type DemoPopulation, type Trip } from './trips.ts';
+import { dayStart, pickTripMerchant, tripPaymentRequest, tripHourWeights, weekdayFactor, type DemoPopulation, type Trip } from './trips.ts';
 
 /**
  * One day of the demo's history as the ingest writer would have written it: each payment a
@@ -97,19 +95,7 @@ export function historyDay(context: HistoryContext, day: number, from: number, t
     const merchant = draft.merchant;
     const payload = context.qrOf.get(merchant.id);
     if (!payload) continue;
-    const body: PaymentRequestBody = {
-      txnId: `hist-${day}-${++sequence}`,
-      qr: { payload },
-      amount: { value: drawAmount(random, merchant.mcc, merchant.currency), currency: merchant.currency },
-      payer: {
-        walletId: payer.walletId,
-        userId: payer.userId,
-        deviceId: deviceOf(random, payer),
-        ip: payer.ip,
-        country: payer.country,
-        location: draft.trip.location,
-      },
-    };
+    const body = tripPaymentRequest(random, payer, merchant, payload, draft.trip.location, `hist-${day}-${++sequence}`);
     const prepared = preparePayment(pricing, payer.participantId, body);
     if (!prepared.ok) continue;
     const p = prepared.value;

@@ -1,11 +1,10 @@
 import type { Direction } from '../../domain/transaction.ts';
-import { drawAmount } from '../traffic/amounts.ts';
 import { utcOffsetHours } from '../traffic/geography.ts';
 import { localHour } from '../traffic/merchant-hours.ts';
 import type { SimulatedParticipant } from '../traffic/participants.ts';
 import { DEFAULT_MIX, type GeneratedPayment, type PayableMerchant, type PaymentGenerator } from '../traffic/payment-generator.ts';
 import { createRandom } from '../traffic/random.ts';
-import { dayOf, deviceOf, pickTripMerchant, tripHourWeights, type DemoPopulation, type Trip, type TripMerchant } from './trips.ts';
+import { dayOf, pickTripMerchant, tripPaymentRequest, tripHourWeights, type DemoPopulation, type Trip, type TripMerchant } from './trips.ts';
 
 /**
  * The demo's ordinary payments, live: the people of the seeded history who are on a trip
@@ -95,19 +94,7 @@ export function createLivePayments<M extends TripMerchant>(options: LivePayments
         participant: participantById.get(payer.participantId)!,
         expectedDirection: payer.journey as Direction,
         merchant,
-        body: {
-          txnId: `${options.txnPrefix}-${(++sequence).toString(36)}`,
-          qr: { payload: merchant.qrPayload },
-          amount: { value: drawAmount(random, merchant.mcc, merchant.currency), currency: merchant.currency },
-          payer: {
-            walletId: payer.walletId,
-            userId: payer.userId,
-            deviceId: deviceOf(random, payer),
-            ip: payer.ip,
-            country: payer.country,
-            location: traveller.trip.location,
-          },
-        },
+        body: tripPaymentRequest(random, payer, merchant, merchant.qrPayload, traveller.trip.location, `${options.txnPrefix}-${(++sequence).toString(36)}`),
       };
     },
   };

@@ -1,7 +1,8 @@
 import { cityLocation, jitter, utcOffsetHours, type LatLon } from '../traffic/geography.ts';
 import { hourWeight } from '../traffic/merchant-hours.ts';
 import type { SimulatedParticipant } from '../traffic/participants.ts';
-import { DEFAULT_MIX, isPayable } from '../traffic/payment-generator.ts';
+import { drawAmount } from '../traffic/amounts.ts';
+import { DEFAULT_MIX, isPayable, type PaymentRequestBody } from '../traffic/payment-generator.ts';
 import { buildPopulation, type SimulatedPayer } from '../traffic/population.ts';
 import { createRandom, type Random } from '../traffic/random.ts';
 
@@ -213,4 +214,21 @@ export function pickTripMerchant<M extends TripMerchant>(random: Random, trip: T
 /** The device of one payment: most come from a person's main phone (as payment-generator.ts). */
 export function deviceOf(random: Random, payer: SimulatedPayer): string {
   return (payer.deviceIds.length > 1 && random.next() < 0.2 ? payer.deviceIds[1] : payer.deviceIds[0]) as string;
+}
+
+/** One trip payment's request: its amount for the merchant, the payer's device of the moment, where the trip is. The history and the live traffic build it alike (the same draws, in the same order). */
+export function tripPaymentRequest(
+  random: Random,
+  payer: SimulatedPayer,
+  merchant: { mcc: string; currency: string },
+  payload: string,
+  location: Trip['location'],
+  txnId: string,
+): PaymentRequestBody {
+  return {
+    txnId,
+    qr: { payload },
+    amount: { value: drawAmount(random, merchant.mcc, merchant.currency), currency: merchant.currency },
+    payer: { walletId: payer.walletId, userId: payer.userId, deviceId: deviceOf(random, payer), ip: payer.ip, country: payer.country, location },
+  };
 }

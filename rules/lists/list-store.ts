@@ -7,14 +7,12 @@ import {
   GENERATION_MARK,
   listKeys,
   MAX_LIST_ENTRIES,
-  normaliseValue,
   parseStoredEntry,
   storedEntry,
   TYPED_LIST_MESSAGE,
   type EntryInput,
   type ListEntry,
   type ListId,
-  type ListType,
 } from './subject-lists.ts';
 
 /**
@@ -297,11 +295,6 @@ function entryOfRow(list: ListId, header: string[], fields: string[], now: numbe
   const ruleIds = rules?.trim() ? rules.split(';').map((r) => r.trim()).filter((r) => r !== '') : [];
   const checked = checkEntry(list, { value, reason, ...(expiresAt !== undefined ? { expiresAt } : {}), ...(ruleIds.length > 0 ? { rules: ruleIds } : {}) }, now);
   return checked.ok ? checked : err(checked.error.message);
-}
-
-/** The value of `type` as lists hold it, for the routes that name one entry. */
-export function listValue(type: ListType, raw: string) {
-  return normaliseValue(type, raw);
 }
 
 export type ListStore = ReturnType<typeof createListStore>;
